@@ -1,0 +1,140 @@
+"""The one place where Asamblea's parts are built and wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.framework.dispatcher import Dispatcher
+from bot.framework.router import Router
+from bot.i18n import Catalogs
+from bot.matrix.backoff import Backoff
+from bot.matrix.members import RoomMembers
+from bot.matrix.runtime import MatrixRuntime, make_client
+from bot.matrix.sender import OutboxSender
+from bot.services.chairs import ChairService
+from bot.services.delivery import Delivery
+from bot.storage.database import Database
+from bot.storage.runtime_store import RuntimeStore
+from commands.general import GeneralCommands
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs the tests turn down so that waits are short; production uses the defaults."""
+
+    sync_timeout_ms: int = 30_000
+    backoff_initial: float = 1.0
+    backoff_maximum: float = 60.0
+
+
+class Asamblea:
+    def __init__(self, config: Config, tuning: Tuning | None = None) -> None:
+        self.config = config
+        self.tuning = tuning or Tuning()
+        self.catalogs = Catalogs.load_default()
+        self.client = make_client(config.matrix)
+        self.db: Database | None = None
+        self.runtime: MatrixRuntime | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start, serve until `stop` is set, and shut down cleanly."""
+        self.db = await Database.open(self.config.database_path)
+        try:
+            await self._serve(self.db, stop)
+        finally:
+            await self.client.close()
+            await self.db.close()
+
+    async def _serve(self, db: Database, stop: asyncio.Event) -> None:
+        store = RuntimeStore(db)
+        sender = OutboxSender(self.client, store)
+        members = RoomMembers(self.client)
+        delivery = Delivery(store, self.catalogs, members, sender.wake)
+        runtime = MatrixRuntime(
+            self.client,
+            self.config.matrix,
+            store,
+            on_event=lambda event: dispatcher.handle(event),
+            sync_timeout_ms=self.tuning.sync_timeout_ms,
+            backoff=Backoff(self.tuning.backoff_initial, self.tuning.backoff_maximum),
+        )
+        self.runtime = runtime
+        await runtime.login()
+        resolved = await runtime.resolve_rooms(
+            room.room for assembly in self.config.assemblies for room in assembly.rooms
+        )
+        directory = AssemblyDirectory(self._assemblies(resolved))
+        runtime.room_ids = directory.room_ids
+        router = Router(self.config.command_prefix, self.catalogs, ChairService(members), db.savepoint)
+        router.add_group(
+            GeneralCommands(
+                lambda: router.commands,
+                lambda bound, language: router.usage(bound.spec, language),
+                self.config.command_prefix,
+            )
+        )
+        dispatcher = Dispatcher(
+            bot_user_id=self.config.matrix.user_id,
+            ignore_users=self.config.ignore_users,
+            db=db,
+            store=store,
+            directory=directory,
+            router=router,
+            delivery=delivery,
+            members=members,
+        )
+        await self._run_tasks(stop, runtime, sender)
+
+    async def _run_tasks(
+        self, stop: asyncio.Event, runtime: MatrixRuntime, sender: OutboxSender
+    ) -> None:
+        tasks = [
+            asyncio.create_task(runtime.run(stop), name="sync"),
+            asyncio.create_task(sender.run(stop), name="sender"),
+        ]
+        ready = asyncio.create_task(self._announce_ready(runtime))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # re-raise a fatal error from either loop
+        finally:
+            stop.set()
+            # A long-poll sync would hold shutdown for its whole timeout; whatever is cut off here
+            # is still pending in the database and the outbox, and is finished after a restart.
+            for task in (*tasks, ready, stopping):
+                task.cancel()
+            await asyncio.gather(*tasks, ready, stopping, return_exceptions=True)
+
+    async def _announce_ready(self, runtime: MatrixRuntime) -> None:
+        await runtime.first_sync_done.wait()
+        log.info("Asamblea is serving %d assemblies", len(self.config.assemblies))
+        self.ready.set()
+
+    def _assemblies(self, resolved: dict[str, str]) -> tuple[Assembly, ...]:
+        assemblies = []
+        for settings in self.config.assemblies:
+            rooms = tuple(
+                AssemblyRoom(resolved[room.room], room.language, room.center, room.timezone)
+                for room in settings.rooms
+                if room.room in resolved
+            )
+            assemblies.append(
+                Assembly(
+                    name=settings.name,
+                    rooms=rooms,
+                    chairs=settings.chairs,
+                    power_level_chairs=settings.power_level_chairs,
+                    stack_policy=str(settings.stack_policy),
+                    turn_limit_seconds=settings.turn_limit_seconds,
+                    decision_rule=str(settings.decision_rule),
+                )
+            )
+        return tuple(assemblies)

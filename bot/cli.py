@@ -1,0 +1,93 @@
+"""The `asamblea` command: run, check-config, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, load_config
+
+EXIT_CONFIG = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return int(args.action(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asamblea", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot with a configuration file")
+    run.add_argument("--config", "-c", type=Path, default=Path("config.toml"))
+    run.set_defaults(action=_run)
+    check = sub.add_parser("check-config", help="validate a configuration file and exit")
+    check.add_argument("config", type=Path)
+    check.set_defaults(action=_check_config)
+    demo = sub.add_parser("demo", help="start a local homeserver with two demo rooms and run the bot")
+    demo.add_argument("--data", type=Path, default=Path("demo-data"), help="where the demo keeps its state")
+    demo.add_argument("--port", type=int, default=8008)
+    demo.set_defaults(action=_demo)
+    return parser
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        _print_problems(args.config, error)
+        return EXIT_CONFIG
+    print(f"{args.config}: OK ({len(config.assemblies)} assemblies)")
+    return 0
+
+
+def _print_problems(path: Path, error: ConfigError) -> None:
+    print(f"{path}: {len(error.problems)} problem(s):", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        _print_problems(args.config, error)
+        return EXIT_CONFIG
+    return asyncio.run(serve(config))
+
+
+async def serve(config) -> int:  # noqa: ANN001 - Config, imported lazily to keep start-up light
+    from bot.app import Asamblea
+    from bot.matrix.runtime import FatalMatrixError
+    from bot.storage.database import DatabaseTooNew
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await Asamblea(config).run(stop)
+    except (FatalMatrixError, DatabaseTooNew) as error:
+        logging.getLogger("asamblea").error("%s", error)
+        return 1
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(args.data, args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Configuration: load a TOML file, validate all of it, and report every problem at once.
+
+Every problem names its dotted key ("assemblies[0].rooms[1].language") and what was expected, so
+an operator can fix the whole file in one pass. The bot never starts half-configured.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.stack import StackPolicy
+from bot.domain.tally import DecisionRule
+
+SUPPORTED_LANGUAGES = ("en", "es")
+TRANSLATION_PROVIDERS = ("google", "libre", "mymemory", "microsoft", "deepl", "none")
+ENV_PASSWORD = "ASAMBLEA_PASSWORD"
+ENV_ACCESS_TOKEN = "ASAMBLEA_ACCESS_TOKEN"
+ENV_TRANSLATION_KEY = "ASAMBLEA_TRANSLATION_API_KEY"
+
+_USER_ID = re.compile(r"^@[^:\s]+:\S+$")
+_ROOM_REF = re.compile(r"^[!#][^:\s]+:\S+$")
+
+
+class ConfigError(Exception):
+    """The configuration has problems; `problems` lists each one with its dotted key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    homeserver: str
+    user_id: str
+    password: str | None
+    access_token: str | None
+    device_name: str = "Asamblea"
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    provider: str = "google"
+    url: str | None = None
+    api_key: str | None = None
+    region: str | None = None
+    timeout_seconds: float = 10.0
+    max_workers: int = 4
+
+
+@dataclass(frozen=True)
+class RoomConfig:
+    room: str
+    language: str
+    center: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class AssemblyConfig:
+    name: str
+    rooms: tuple[RoomConfig, ...]
+    chairs: tuple[str, ...] = ()
+    power_level_chairs: bool = True
+    stack_policy: StackPolicy = StackPolicy.ALTERNATE
+    turn_limit_seconds: int | None = None
+    decision_rule: DecisionRule = DecisionRule.MAJORITY
+    glossary_keep: tuple[str, ...] = ()
+    glossary_fixed: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    matrix: MatrixSettings
+    database_path: Path
+    command_prefix: str
+    ignore_users: tuple[str, ...]
+    translation: TranslationConfig
+    assemblies: tuple[AssemblyConfig, ...]
+
+
+class _Reader:
+    """Reads typed values out of nested TOML tables, collecting problems instead of raising."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, key: str, expected: str) -> None:
+        self.problems.append(f"{key}: {expected}")
+
+    def table(self, data: Mapping[str, Any], name: str, key: str) -> Mapping[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, Mapping):
+            self.problem(key, "expected a table")
+            return {}
+        return value
+
+    def string(
+        self,
+        data: Mapping[str, Any],
+        name: str,
+        key: str,
+        *,
+        required: bool = False,
+        default: str | None = None,
+    ) -> str | None:
+        value = data.get(name)
+        if value is None or value == "":
+            if required:
+                self.problem(key, "is required (a non-empty string)")
+            return default
+        if not isinstance(value, str):
+            self.problem(key, f"expected a string, got {type(value).__name__}")
+            return default
+        return value
+
+    def number(
+        self, data: Mapping[str, Any], name: str, key: str, default: float | None, minimum: float
+    ) -> float | None:
+        value = data.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(key, f"expected a number, got {type(value).__name__}")
+            return default
+        if value < minimum:
+            self.problem(key, f"expected a number >= {minimum}, got {value}")
+            return default
+        return value
+
+    def boolean(self, data: Mapping[str, Any], name: str, key: str, default: bool) -> bool:
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            self.problem(key, "expected true or false")
+            return default
+        return value
+
+    def string_list(self, data: Mapping[str, Any], name: str, key: str) -> list[str]:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(key, "expected a list of strings")
+            return []
+        return value
+
+    def choice(
+        self, data: Mapping[str, Any], name: str, key: str, options: tuple[str, ...], default: str
+    ) -> str:
+        value = self.string(data, name, key, default=default) or default
+        if value not in options:
+            self.problem(key, f"expected one of {', '.join(options)}; got {value!r}")
+            return default
+        return value
+
+    def user_ids(self, data: Mapping[str, Any], name: str, key: str) -> tuple[str, ...]:
+        users = self.string_list(data, name, key)
+        for index, user in enumerate(users):
+            if not _USER_ID.match(user):
+                self.problem(f"{key}[{index}]", f"expected a user id like @name:server; got {user!r}")
+        return tuple(users)
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate `path`; raise ConfigError listing every problem found."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError([f"{path}: file not found"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML ({exc})"]) from exc
+    return parse_config(raw, base_dir=path.parent, environ=os.environ if environ is None else environ)
+
+
+def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, str]) -> Config:
+    reader = _Reader()
+    matrix = _read_matrix(reader, reader.table(raw, "matrix", "matrix"), environ)
+    bot = reader.table(raw, "bot", "bot")
+    database = reader.string(bot, "database", "bot.database", default="./asamblea.db")
+    prefix = reader.string(bot, "command_prefix", "bot.command_prefix", default="!") or "!"
+    if len(prefix) > 3 or any(ch.isspace() or ch.isalnum() for ch in prefix):
+        reader.problem("bot.command_prefix", "expected 1-3 punctuation characters such as '!'")
+    ignore_users = reader.user_ids(bot, "ignore_users", "bot.ignore_users")
+    translation = _read_translation(reader, reader.table(raw, "translation", "translation"), environ)
+    assemblies = _read_assemblies(reader, raw.get("assemblies"))
+    known = {"matrix", "bot", "translation", "assemblies"}
+    for extra in sorted(set(raw) - known):
+        reader.problem(extra, "unknown section")
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    database_path = Path(database or "./asamblea.db")
+    if not database_path.is_absolute():
+        database_path = base_dir / database_path
+    return Config(
+        matrix=matrix,
+        database_path=database_path,
+        command_prefix=prefix,
+        ignore_users=ignore_users,
+        translation=translation,
+        assemblies=tuple(assemblies),
+    )
+
+
+def _read_matrix(
+    reader: _Reader, data: Mapping[str, Any], environ: Mapping[str, str]
+) -> MatrixSettings:
+    homeserver = reader.string(data, "homeserver", "matrix.homeserver", required=True) or ""
+    if homeserver and not homeserver.startswith(("http://", "https://")):
+        reader.problem("matrix.homeserver", "expected a URL starting with https:// or http://")
+    user_id = reader.string(data, "user_id", "matrix.user_id", required=True) or ""
+    if user_id and not _USER_ID.match(user_id):
+        reader.problem("matrix.user_id", f"expected a user id like @name:server; got {user_id!r}")
+    password = environ.get(ENV_PASSWORD) or reader.string(data, "password", "matrix.password")
+    token = environ.get(ENV_ACCESS_TOKEN) or reader.string(
+        data, "access_token", "matrix.access_token"
+    )
+    if not password and not token:
+        reader.problem(
+            "matrix.password",
+            f"a password or matrix.access_token is required (or set {ENV_PASSWORD} "
+            f"/ {ENV_ACCESS_TOKEN})",
+        )
+    device_name = reader.string(data, "device_name", "matrix.device_name", default="Asamblea")
+    return MatrixSettings(homeserver, user_id, password, token, device_name or "Asamblea")
+
+
+def _read_translation(
+    reader: _Reader, data: Mapping[str, Any], environ: Mapping[str, str]
+) -> TranslationConfig:
+    provider = reader.choice(data, "provider", "translation.provider", TRANSLATION_PROVIDERS, "google")
+    url = reader.string(data, "url", "translation.url")
+    api_key = environ.get(ENV_TRANSLATION_KEY) or reader.string(data, "api_key", "translation.api_key")
+    if provider == "libre" and not url:
+        reader.problem("translation.url", "is required for the libre provider (your LibreTranslate URL)")
+    if provider in ("microsoft", "deepl") and not api_key:
+        reader.problem(
+            "translation.api_key", f"is required for the {provider} provider (or {ENV_TRANSLATION_KEY})"
+        )
+    timeout = reader.number(data, "timeout_seconds", "translation.timeout_seconds", 10.0, 0.1)
+    workers = reader.number(data, "max_workers", "translation.max_workers", 4, 1)
+    return TranslationConfig(
+        provider=provider,
+        url=url,
+        api_key=api_key,
+        region=reader.string(data, "region", "translation.region"),
+        timeout_seconds=float(timeout or 10.0),
+        max_workers=int(workers or 4),
+    )
+
+
+def _read_assemblies(reader: _Reader, data: Any) -> list[AssemblyConfig]:
+    if not isinstance(data, list) or not data:
+        reader.problem("assemblies", "at least one [[assemblies]] table is required")
+        return []
+    assemblies = []
+    seen_rooms: dict[str, str] = {}
+    for index, entry in enumerate(data):
+        key = f"assemblies[{index}]"
+        if not isinstance(entry, Mapping):
+            reader.problem(key, "expected a table")
+            continue
+        assembly = _read_assembly(reader, entry, key)
+        for room_index, room in enumerate(assembly.rooms):
+            if room.room in seen_rooms:
+                reader.problem(
+                    f"{key}.rooms[{room_index}].room",
+                    f"{room.room} is already used by {seen_rooms[room.room]}",
+                )
+            seen_rooms[room.room] = f"{key}.rooms[{room_index}]"
+        assemblies.append(assembly)
+    names = [a.name for a in assemblies]
+    for index, name in enumerate(names):
+        if name and names.index(name) != index:
+            reader.problem(f"assemblies[{index}].name", f"duplicate assembly name {name!r}")
+    return assemblies
+
+
+def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> AssemblyConfig:
+    name = reader.string(data, "name", f"{key}.name", required=True) or ""
+    rooms = _read_rooms(reader, data.get("rooms"), f"{key}.rooms")
+    policy = reader.choice(
+        data, "stack_policy", f"{key}.stack_policy", tuple(StackPolicy), StackPolicy.ALTERNATE
+    )
+    rule = reader.choice(
+        data, "decision_rule", f"{key}.decision_rule", tuple(DecisionRule), DecisionRule.MAJORITY
+    )
+    limit = reader.number(data, "turn_limit_seconds", f"{key}.turn_limit_seconds", None, 10)
+    glossary = reader.table(data, "glossary", f"{key}.glossary")
+    return AssemblyConfig(
+        name=name,
+        rooms=tuple(rooms),
+        chairs=reader.user_ids(data, "chairs", f"{key}.chairs"),
+        power_level_chairs=reader.boolean(
+            data, "power_level_chairs", f"{key}.power_level_chairs", True
+        ),
+        stack_policy=StackPolicy(policy),
+        turn_limit_seconds=int(limit) if limit is not None else None,
+        decision_rule=DecisionRule(rule),
+        glossary_keep=tuple(reader.string_list(glossary, "keep", f"{key}.glossary.keep")),
+        glossary_fixed=_read_glossary_fixed(reader, glossary, f"{key}.glossary.fixed"),
+    )
+
+
+def _read_rooms(reader: _Reader, data: Any, key: str) -> list[RoomConfig]:
+    if not isinstance(data, list) or len(data) < 2:
+        reader.problem(key, "expected at least two [[assemblies.rooms]] tables (one per language)")
+        return []
+    rooms = []
+    for index, entry in enumerate(data):
+        room_key = f"{key}[{index}]"
+        if not isinstance(entry, Mapping):
+            reader.problem(room_key, "expected a table")
+            continue
+        room = reader.string(entry, "room", f"{room_key}.room", required=True) or ""
+        if room and not _ROOM_REF.match(room):
+            reader.problem(
+                f"{room_key}.room", f"expected a room id (!id:server) or alias (#name:server); got {room!r}"
+            )
+        language = reader.choice(entry, "language", f"{room_key}.language", SUPPORTED_LANGUAGES, "en")
+        center = reader.string(entry, "center", f"{room_key}.center", required=True) or ""
+        timezone = reader.string(entry, "timezone", f"{room_key}.timezone", default="UTC") or "UTC"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            reader.problem(f"{room_key}.timezone", f"expected an IANA time zone; got {timezone!r}")
+        rooms.append(RoomConfig(room=room, language=language, center=center, timezone=timezone))
+    return rooms
+
+
+def _read_glossary_fixed(
+    reader: _Reader, glossary: Mapping[str, Any], key: str
+) -> dict[str, dict[str, str]]:
+    fixed = reader.table(glossary, "fixed", key)
+    pairs: dict[str, dict[str, str]] = {}
+    for pair, terms in fixed.items():
+        source, _, target = pair.partition("-")
+        if source not in SUPPORTED_LANGUAGES or target not in SUPPORTED_LANGUAGES:
+            reader.problem(f"{key}.{pair}", "expected a language pair such as en-es")
+            continue
+        if not isinstance(terms, Mapping) or not all(isinstance(v, str) for v in terms.values()):
+            reader.problem(f"{key}.{pair}", "expected a table of term = translation strings")
+            continue
+        pairs[pair] = dict(terms)
+    return pairs

@@ -1,0 +1,56 @@
+"""An assembly: the set of rooms, one per language and center, that together form one meeting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AssemblyRoom:
+    room_id: str
+    language: str
+    center: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Assembly:
+    name: str
+    rooms: tuple[AssemblyRoom, ...]
+    chairs: tuple[str, ...] = ()
+    power_level_chairs: bool = True
+    stack_policy: str = "alternate"
+    turn_limit_seconds: int | None = None
+    decision_rule: str = "majority"
+
+    def room(self, room_id: str) -> AssemblyRoom | None:
+        return next((r for r in self.rooms if r.room_id == room_id), None)
+
+    def other_rooms(self, room_id: str) -> tuple[AssemblyRoom, ...]:
+        return tuple(r for r in self.rooms if r.room_id != room_id)
+
+    @property
+    def centers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.center for r in self.rooms))
+
+    @property
+    def room_ids(self) -> tuple[str, ...]:
+        return tuple(r.room_id for r in self.rooms)
+
+
+class AssemblyDirectory:
+    """Finds the assembly a room belongs to."""
+
+    def __init__(self, assemblies: tuple[Assembly, ...]) -> None:
+        self.assemblies = assemblies
+        self._by_room = {room.room_id: a for a in assemblies for room in a.rooms}
+
+    def for_room(self, room_id: str) -> Assembly | None:
+        return self._by_room.get(room_id)
+
+    def by_name(self, name: str) -> Assembly | None:
+        return next((a for a in self.assemblies if a.name == name), None)
+
+    @property
+    def room_ids(self) -> set[str]:
+        return set(self._by_room)

@@ -1,0 +1,1 @@
+"""Declared commands, their parsing, permission checks and error replies: the router's package."""

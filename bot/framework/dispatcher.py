@@ -1,0 +1,99 @@
+"""Where each incoming event goes: a command to the router, anything else to its service.
+
+Every event is recorded as handled in the same transaction as the messages it causes, so after
+a crash it is either entirely done or not done at all, and never done twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.domain.assembly import AssemblyDirectory
+from bot.framework.router import Router
+from bot.matrix.events import MESSAGE, IncomingEvent
+from bot.services.delivery import Delivery, Members
+from bot.storage.database import Database
+from bot.storage.runtime_store import RuntimeStore
+
+log = logging.getLogger(__name__)
+
+COMMAND_MSGTYPES = ("m.text", "m.notice")
+
+# A service that wants a kind of event; runs inside the handling transaction.
+EventService = Callable[[IncomingEvent], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        bot_user_id: str,
+        ignore_users: tuple[str, ...],
+        db: Database,
+        store: RuntimeStore,
+        directory: AssemblyDirectory,
+        router: Router,
+        delivery: Delivery,
+        members: Members,
+    ) -> None:
+        self._bot_user_id = bot_user_id
+        self._ignored = set(ignore_users)
+        self._db = db
+        self._store = store
+        self._directory = directory
+        self._router = router
+        self._delivery = delivery
+        self._members = members
+        self._services: list[tuple[Callable[[IncomingEvent], bool], EventService]] = []
+
+    def add_service(
+        self, wants: Callable[[IncomingEvent], bool], service: EventService
+    ) -> None:
+        """Events that are not commands go to the first service that wants them."""
+        self._services.append((wants, service))
+
+    async def handle(self, event: IncomingEvent) -> None:
+        async with self._db.transaction():
+            if not await self._store.mark_handled(event.event_id, event.room_id):
+                return
+            if self._ignore(event):
+                return
+            if await self._handle_command(event):
+                return
+            for wants, service in self._services:
+                if wants(event):
+                    await service(event)
+                    break
+        self._delivery.wake()
+
+    def _ignore(self, event: IncomingEvent) -> bool:
+        return (
+            event.sender == self._bot_user_id
+            or event.sender in self._ignored
+            or event.from_a_bot
+            or self._directory.for_room(event.room_id) is None
+        )
+
+    async def _handle_command(self, event: IncomingEvent) -> bool:
+        if event.type != MESSAGE or event.is_edit or event.msgtype not in COMMAND_MSGTYPES:
+            return False
+        assembly = self._directory.for_room(event.room_id)
+        room = assembly.room(event.room_id) if assembly else None
+        if assembly is None or room is None:
+            return False
+        outcomes = await self._router.route(
+            event.body,
+            event_id=event.event_id,
+            sender=event.sender,
+            sender_name=self._members.display_name(event.room_id, event.sender),
+            ts=event.ts,
+            assembly=assembly,
+            room=room,
+        )
+        if outcomes is None:
+            return False
+        await self._delivery.deliver(
+            outcomes, cause=event.event_id, assembly=assembly, room=room, reply_to=event.event_id
+        )
+        return True

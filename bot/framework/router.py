@@ -1,0 +1,149 @@
+"""The router: parse → look up → check permission → convert arguments → handler → outcomes.
+
+Every error reply is made here, so handlers stay a dozen lines. A handler's database writes run
+inside a savepoint: a person's mistake or a bug leaves no half-done change behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.framework.commands import BoundCommand, CommandSpec, commands_of
+from bot.framework.context import CommandContext, Outcome, Reply, reply
+from bot.framework.errors import CommandError, PermissionDenied, UsageError
+from bot.framework.parsing import Invocation, parse_invocation
+from bot.i18n import Catalogs, Code, Msg
+
+log = logging.getLogger(__name__)
+
+
+class ChairPolicy(Protocol):
+    async def is_chair(self, assembly: Assembly, user_id: str) -> bool: ...
+
+
+class Router:
+    def __init__(
+        self,
+        prefix: str,
+        catalogs: Catalogs,
+        chairs: ChairPolicy,
+        guard: Callable[[], AbstractAsyncContextManager[None]],
+    ) -> None:
+        self.prefix = prefix
+        self.catalogs = catalogs
+        self._chairs = chairs
+        self._guard = guard
+        self._commands: list[BoundCommand] = []
+        self._by_name: dict[str, BoundCommand] = {}
+
+    def add_group(self, group: object) -> None:
+        for bound in commands_of(group):
+            for name in bound.spec.names():
+                if name in self._by_name:
+                    raise ValueError(f"command name {name!r} is declared twice")
+                self._by_name[name] = bound
+            self._commands.append(bound)
+
+    @property
+    def commands(self) -> list[BoundCommand]:
+        return list(self._commands)
+
+    def find(self, name: str) -> BoundCommand | None:
+        return self._by_name.get(name.lower().lstrip(self.prefix))
+
+    def is_command(self, body: str) -> bool:
+        """Whether a message is meant for the bot (and so is answered, not mirrored)."""
+        try:
+            return parse_invocation(body, self.prefix) is not None
+        except CommandError:
+            return True
+
+    async def route(
+        self,
+        body: str,
+        *,
+        event_id: str,
+        sender: str,
+        sender_name: str,
+        ts: int,
+        assembly: Assembly,
+        room: AssemblyRoom,
+    ) -> list[Outcome] | None:
+        """Outcomes of a command message; None when the body is not a command."""
+        try:
+            invocation = parse_invocation(body, self.prefix)
+        except CommandError as error:
+            return [reply(error.message)]
+        if invocation is None:
+            return None
+        bound = self._by_name.get(invocation.name)
+        if bound is None:
+            return [self._unknown(invocation, room.language)]
+        context = CommandContext(
+            event_id=event_id,
+            sender=sender,
+            sender_name=sender_name,
+            ts=ts,
+            room=room,
+            assembly=assembly,
+            invoked_as=invocation.name,
+            is_chair=await self._chairs.is_chair(assembly, sender),
+        )
+        return await self._run(bound, invocation, context)
+
+    async def _run(
+        self, bound: BoundCommand, invocation: Invocation, context: CommandContext
+    ) -> list[Outcome]:
+        try:
+            if bound.spec.chair_only and not context.is_chair:
+                raise PermissionDenied("error.chair_only", command=Code(invocation.name))
+            arguments = bound.spec.convert(invocation.words)
+            async with self._guard():
+                result = await bound.handler(context, **arguments)
+        except UsageError as error:
+            return [self._usage_reply(bound.spec, error, context.language)]
+        except CommandError as error:
+            return [reply(error.message)]
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("bug in command %s (reference %s)", invocation.name, reference)
+            return [reply(Msg.of("error.bug", reference=Code(reference)))]
+        return _as_outcomes(result)
+
+    def _unknown(self, invocation: Invocation, language: str) -> Reply:
+        help_name = "ayuda" if language == "es" else "help"
+        return reply(
+            Msg.of(
+                "error.unknown_command",
+                command=Code(self.prefix + invocation.name),
+                help=Code(self.prefix + help_name),
+            )
+        )
+
+    def _usage_reply(self, spec: CommandSpec, error: UsageError, language: str) -> Reply:
+        usage = Msg.of("error.usage_line", usage=Code(self.usage(spec, language)))
+        if error.message.key == "error.usage":
+            return reply(usage)
+        return reply(error.message, usage)
+
+    def usage(self, spec: CommandSpec, language: str) -> str:
+        parts = [self.prefix + spec.name_in(language)]
+        for param in spec.params:
+            label = self.catalogs.template(language, f"param.{param.name}")
+            if param.rest:
+                label += "…"
+            parts.append(f"[{label}]" if param.optional else f"<{label}>")
+        return " ".join(parts)
+
+
+def _as_outcomes(result: Outcome | Sequence[Outcome] | None) -> list[Outcome]:
+    if result is None:
+        return []
+    if isinstance(result, list | tuple):
+        return list(result)
+    return [result]

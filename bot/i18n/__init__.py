@@ -1,0 +1,108 @@
+"""The bot's own words, in every language it speaks, from gettext catalogs (never machine-translated).
+
+Messages are addressed by key (`help.header`); each catalog in `locales/` maps keys to text with
+`{named}` placeholders. Both catalogs must hold the same keys and placeholders; a test checks it.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from babel.messages.pofile import read_po
+from markupsafe import Markup, escape
+
+DEFAULT_LANGUAGE = "en"
+
+
+class MissingMessage(KeyError):
+    """A key the catalogs do not hold: a bug in the code, caught by the catalog tests."""
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message to be worded later, in the language of whichever room it goes to."""
+
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, **values: Any) -> Msg:
+        return cls(key, values)
+
+
+@dataclass(frozen=True)
+class Bold:
+    """A value shown in bold in HTML (names, titles); plain text shows it as is."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """A value shown as code in HTML (command names, ids)."""
+
+    text: str
+
+
+class Catalogs:
+    def __init__(self, catalogs: Mapping[str, Mapping[str, str]]) -> None:
+        self._catalogs = {lang: dict(messages) for lang, messages in catalogs.items()}
+
+    @classmethod
+    def load_default(cls) -> Catalogs:
+        catalogs: dict[str, dict[str, str]] = {}
+        folder = resources.files("bot.i18n") / "locales"
+        for entry in folder.iterdir():
+            if entry.name.endswith(".po"):
+                with entry.open("rb") as handle:
+                    po = read_po(handle)
+                catalogs[entry.name[:-3]] = {
+                    str(m.id): str(m.string) for m in po if m.id and m.string
+                }
+        return cls(catalogs)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self._catalogs)
+
+    def keys(self, language: str) -> set[str]:
+        return set(self._catalogs.get(language, {}))
+
+    def template(self, language: str, key: str) -> str:
+        catalog = self._catalogs.get(language) or self._catalogs[DEFAULT_LANGUAGE]
+        try:
+            return catalog[key]
+        except KeyError:
+            raise MissingMessage(f"{language}:{key}") from None
+
+    def text(self, language: str, message: Msg) -> str:
+        values = {k: self._plain(language, v) for k, v in message.values.items()}
+        return self.template(language, message.key).format_map(values)
+
+    def html(self, language: str, message: Msg) -> Markup:
+        values = {k: self._markup(language, v) for k, v in message.values.items()}
+        return Markup(escape(self.template(language, message.key))).format_map(values)
+
+    def _plain(self, language: str, value: Any) -> str:
+        if isinstance(value, Msg):
+            return self.text(language, value)
+        if isinstance(value, Bold | Code):
+            return value.text
+        return str(value)
+
+    def _markup(self, language: str, value: Any) -> Markup | str:
+        if isinstance(value, Msg):
+            return self.html(language, value)
+        if isinstance(value, Bold):
+            return Markup("<b>{}</b>").format(value.text)
+        if isinstance(value, Code):
+            return Markup("<code>{}</code>").format(value.text)
+        return str(value)  # Markup.format_map escapes plain strings
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -1,0 +1,31 @@
+"""What the homeserver says about people in our rooms: names, membership, power levels.
+
+Read from matrix-nio's room state, which the sync loop keeps current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from nio import AsyncClient
+
+
+class RoomMembers:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def display_name(self, room_id: str, user_id: str) -> str:
+        room = self._client.rooms.get(room_id)
+        name = room.user_name(user_id) if room else None
+        return name or user_id
+
+    def is_member(self, room_id: str, user_id: str) -> bool:
+        room = self._client.rooms.get(room_id)
+        return bool(room and user_id in room.users)
+
+    def power_level(self, room_id: str, user_id: str) -> int:
+        room = self._client.rooms.get(room_id)
+        return room.power_levels.get_user_level(user_id) if room else 0
+
+    def rooms_of(self, user_id: str, room_ids: Iterable[str]) -> list[str]:
+        return [room_id for room_id in room_ids if self.is_member(room_id, user_id)]

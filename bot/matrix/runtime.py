@@ -1,0 +1,241 @@
+"""Login, the sync loop and invites.
+
+The sync position is stored only after every event of a batch has been handled, and each event
+id is recorded when handled, so a crash at any point neither loses nor repeats an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinResponse,
+    LoginResponse,
+    MessageDirection,
+    RoomMessagesResponse,
+    RoomResolveAliasResponse,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from bot.config import MatrixSettings
+from bot.matrix.backoff import Backoff
+from bot.matrix.events import IncomingEvent, normalize
+from bot.storage.runtime_store import RuntimeStore
+
+log = logging.getLogger(__name__)
+
+SYNC_TOKEN = "matrix.sync_token"
+ACCESS_TOKEN = "matrix.access_token"
+DEVICE_ID = "matrix.device_id"
+SYNC_FILTER: dict[str, Any] = {
+    "room": {"timeline": {"limit": 100}},
+    "presence": {"not_types": ["*"]},
+}
+BACKFILL_LIMIT = 1000
+
+EventHandler = Callable[[IncomingEvent], Awaitable[None]]
+
+
+class FatalMatrixError(Exception):
+    """The bot cannot go on (for instance its access token was rejected)."""
+
+
+def make_client(settings: MatrixSettings) -> AsyncClient:
+    # Connection errors surface at once so our own backoff (which logs and honours stop) applies;
+    # rate limits are left to nio, which waits for retry_after_ms and tries again.
+    config = AsyncClientConfig(max_timeouts=0, max_limit_exceeded=None, store_sync_tokens=False)
+    return AsyncClient(settings.homeserver, settings.user_id, config=config)
+
+
+class MatrixRuntime:
+    def __init__(
+        self,
+        client: AsyncClient,
+        settings: MatrixSettings,
+        store: RuntimeStore,
+        on_event: EventHandler,
+        *,
+        sync_timeout_ms: int = 30_000,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.client = client
+        self._settings = settings
+        self._store = store
+        self._on_event = on_event
+        self._sync_timeout_ms = sync_timeout_ms
+        self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
+        self.room_ids: set[str] = set()
+        self.first_sync_done = asyncio.Event()
+
+    @property
+    def user_id(self) -> str:
+        return self._settings.user_id
+
+    async def login(self) -> None:
+        """Reuse the stored (or configured) token and device; log in with the password otherwise."""
+        token = self._settings.access_token or await self._store.get_value(ACCESS_TOKEN)
+        device_id = await self._store.get_value(DEVICE_ID)
+        if token and await self._restore(token, device_id):
+            return
+        if self._settings.access_token:
+            raise FatalMatrixError(
+                "the homeserver rejected matrix.access_token; create a new token for the bot"
+            )
+        if not self._settings.password:
+            raise FatalMatrixError("no valid access token and no matrix.password to log in with")
+        response = await self.client.login(
+            self._settings.password, device_name=self._settings.device_name, device_id=device_id
+        )
+        if not isinstance(response, LoginResponse):
+            raise FatalMatrixError(f"login as {self._settings.user_id} failed: {response}")
+        await self._store.set_value(ACCESS_TOKEN, response.access_token)
+        await self._store.set_value(DEVICE_ID, response.device_id)
+        log.info("logged in as %s (device %s)", response.user_id, response.device_id)
+
+    async def _restore(self, token: str, device_id: str | None) -> bool:
+        self.client.restore_login(self._settings.user_id, device_id or "", token)
+        response = await self.client.whoami()
+        if isinstance(response, WhoamiResponse):
+            if response.device_id and response.device_id != device_id:
+                await self._store.set_value(DEVICE_ID, response.device_id)
+                self.client.device_id = response.device_id
+            return True
+        if getattr(response, "status_code", None) in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
+            log.warning("stored access token no longer valid; logging in again")
+            await self._store.delete_value(ACCESS_TOKEN)
+            self.client.access_token = ""
+            return False
+        raise FatalMatrixError(f"could not reach the homeserver to check the token: {response}")
+
+    async def resolve_rooms(self, references: Iterable[str]) -> dict[str, str]:
+        """Room ids for configured ids and aliases; unresolvable aliases are logged and left out."""
+        resolved = {}
+        for reference in references:
+            if reference.startswith("!"):
+                resolved[reference] = reference
+                continue
+            response = await self.client.room_resolve_alias(reference)
+            if isinstance(response, RoomResolveAliasResponse):
+                resolved[reference] = response.room_id
+            else:
+                log.error("cannot resolve room alias %s: %s", reference, response)
+        return resolved
+
+    async def join_missing(self) -> None:
+        for room_id in sorted(self.room_ids - set(self.client.rooms)):
+            response = await self.client.join(room_id)
+            if isinstance(response, JoinResponse):
+                log.info("joined %s", room_id)
+            else:
+                log.warning("cannot join %s yet (invite the bot there): %s", room_id, response)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sync until `stop` is set, retrying homeserver errors with exponential backoff."""
+        while not stop.is_set():
+            token = await self._store.get_value(SYNC_TOKEN)
+            try:
+                response = await self.client.sync(
+                    timeout=self._sync_timeout_ms, sync_filter=SYNC_FILTER, since=token
+                )
+            except (OSError, TimeoutError, asyncio.TimeoutError) as error:
+                log.warning("sync failed (%s); retrying", error)
+                await self._backoff.wait(stop)
+                continue
+            if not isinstance(response, SyncResponse):
+                self._check_fatal(response)
+                log.warning("sync error: %s; retrying", response)
+                await self._backoff.wait(stop)
+                continue
+            self._backoff.reset()
+            await self._process(response, first=token is None)
+            await self._store.set_value(SYNC_TOKEN, response.next_batch)
+            if token is None:
+                await self.join_missing()
+            self.first_sync_done.set()
+
+    def _check_fatal(self, response: Any) -> None:
+        if getattr(response, "status_code", None) in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
+            raise FatalMatrixError(
+                "the homeserver no longer accepts the bot's access token; log in again"
+            )
+
+    async def _process(self, response: SyncResponse, *, first: bool) -> None:
+        for room_id, info in response.rooms.invite.items():
+            await self._consider_invite(room_id, info.invite_state)
+        for room_id, info in response.rooms.join.items():
+            if room_id not in self.room_ids:
+                continue
+            events = [e for e in (normalize(room_id, getattr(ev, "source", None))
+                                  for ev in info.timeline.events) if e]
+            if first:
+                # History from before this bot's first start is never acted on.
+                await self._store.record_join(room_id, max((e.ts for e in events), default=0))
+                continue
+            if info.timeline.limited and info.timeline.prev_batch:
+                events = await self._backfill(room_id, info.timeline.prev_batch) + events
+            await self._handle_room_events(room_id, events)
+
+    async def _handle_room_events(self, room_id: str, events: list[IncomingEvent]) -> None:
+        for event in events:
+            if self._is_own_join(event):
+                await self._store.record_join(room_id, event.ts)
+        joined_ts = await self._store.joined_ts(room_id)
+        for event in events:
+            if joined_ts is None or event.ts < joined_ts:
+                continue
+            if await self._store.is_handled(event.event_id):
+                continue
+            try:
+                await self._on_event(event)
+            except Exception:
+                log.exception("failed to handle event %s in %s", event.event_id, room_id)
+
+    def _is_own_join(self, event: IncomingEvent) -> bool:
+        if not (event.is_own_membership and event.sender == self.user_id):
+            return False
+        unsigned = event.raw.get("unsigned")
+        previous = unsigned.get("prev_content") if isinstance(unsigned, dict) else None
+        was_joined = isinstance(previous, dict) and previous.get("membership") == "join"
+        return event.membership == "join" and not was_joined
+
+    async def _backfill(self, room_id: str, start: str) -> list[IncomingEvent]:
+        """Events a gappy sync skipped, fetched backwards until one already handled."""
+        found: list[IncomingEvent] = []
+        joined_ts = await self._store.joined_ts(room_id) or 0
+        token: str | None = start
+        while token and len(found) < BACKFILL_LIMIT:
+            response = await self.client.room_messages(
+                room_id, start=token, direction=MessageDirection.back, limit=100
+            )
+            if not isinstance(response, RoomMessagesResponse) or not response.chunk:
+                break
+            for raw in response.chunk:
+                event = normalize(room_id, getattr(raw, "source", None))
+                if event is None:
+                    continue
+                if event.ts < joined_ts or await self._store.is_handled(event.event_id):
+                    return list(reversed(found))
+                found.append(event)
+            token = response.end
+        return list(reversed(found))
+
+    async def _consider_invite(self, room_id: str, invite_state: list[Any]) -> None:
+        addressed = any(
+            getattr(ev, "state_key", None) == self.user_id
+            and getattr(ev, "membership", None) == "invite"
+            for ev in invite_state
+        )
+        if not addressed:
+            return
+        if room_id not in self.room_ids:
+            log.info("ignoring invite to %s: not one of the configured rooms", room_id)
+            return
+        response = await self.client.join(room_id)
+        if not isinstance(response, JoinResponse):
+            log.warning("could not accept invite to %s: %s", room_id, response)

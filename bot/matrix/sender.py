@@ -1,0 +1,115 @@
+"""The only place that sends to Matrix: it drains the outbox in order.
+
+A message leaves the outbox only once the homeserver has answered with its event id. Each carries
+a transaction id fixed when it was queued, so a retry after a crash or a lost answer is
+deduplicated by the homeserver instead of appearing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from nio import AsyncClient, RoomRedactResponse, RoomSendResponse
+
+from bot.matrix.backoff import Backoff
+from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
+
+log = logging.getLogger(__name__)
+
+REDACTION = "m.room.redaction"
+OUTBOX_REF = "$outbox"
+# Errors that retrying cannot fix; anything else (rate limits, outages, 5xx) is retried.
+PERMANENT_ERRORS = {"M_FORBIDDEN", "M_BAD_JSON", "M_NOT_JSON", "M_TOO_LARGE", "M_UNKNOWN"}
+MAX_PERMANENT_ATTEMPTS = 3
+
+
+def outbox_ref(message_id: int) -> dict[str, int]:
+    """A placeholder for the event id of an earlier queued message, filled in when sending."""
+    return {OUTBOX_REF: message_id}
+
+
+class OutboxSender:
+    def __init__(self, client: AsyncClient, store: RuntimeStore, backoff: Backoff | None = None):
+        self._client = client
+        self._store = store
+        self._backoff = backoff or Backoff(initial=0.5, maximum=30.0)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                delivered = await self.flush(stop)
+            except Exception:
+                log.exception("sending failed; retrying")
+                delivered = False
+            if not delivered:
+                await self._backoff.wait(stop)
+                continue
+            self._backoff.reset()
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+
+    async def flush(self, stop: asyncio.Event) -> bool:
+        """Send everything pending; False if something must be retried later."""
+        while not stop.is_set():
+            batch = await self._store.pending()
+            if not batch:
+                return True
+            for message in batch:
+                if not await self._send(message):
+                    return False
+        return True
+
+    async def _send(self, message: OutgoingMessage) -> bool:
+        content = await self._resolve(message.content)
+        if message.event_type == REDACTION:
+            response = await self._client.room_redact(
+                message.room_id,
+                content.get("redacts", ""),
+                reason=content.get("reason"),
+                tx_id=message.txn_id,
+            )
+        else:
+            response = await self._client.room_send(
+                message.room_id,
+                message.event_type,
+                content,
+                tx_id=message.txn_id,
+                ignore_unverified_devices=True,
+            )
+        if isinstance(response, RoomSendResponse | RoomRedactResponse):
+            await self._store.mark_sent(message.id, response.event_id)
+            return True
+        return await self._failed(message, response)
+
+    async def _failed(self, message: OutgoingMessage, response: Any) -> bool:
+        code = getattr(response, "status_code", None)
+        await self._store.count_attempt(message.id)
+        if code in PERMANENT_ERRORS and message.attempts + 1 >= MAX_PERMANENT_ATTEMPTS:
+            log.error("giving up on message %s to %s: %s", message.id, message.room_id, response)
+            await self._store.mark_failed(message.id)
+            return True
+        retry_after = getattr(response, "retry_after_ms", None)
+        log.warning("could not send message %s (%s); will retry", message.id, response)
+        if retry_after:
+            await asyncio.sleep(retry_after / 1000)
+        return False
+
+    async def _resolve(self, value: Any) -> Any:
+        """Replace outbox placeholders with the event ids the homeserver gave those messages."""
+        if isinstance(value, dict):
+            if set(value) == {OUTBOX_REF}:
+                return await self._store.sent_event_id(int(value[OUTBOX_REF])) or ""
+            return {key: await self._resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [await self._resolve(item) for item in value]
+        return value

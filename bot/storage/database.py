@@ -1,0 +1,137 @@
+"""One aiosqlite connection, WAL, foreign keys, and transactions serialized by one lock.
+
+Statements from different tasks would interleave on a shared connection, so every write happens
+inside `transaction()`, which holds an asyncio lock. A task that is already inside a transaction
+joins it instead of deadlocking, which lets services compose without knowing who opened it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.migrations import MIGRATIONS, Migration
+
+log = logging.getLogger(__name__)
+
+_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "asamblea_in_transaction", default=False
+)
+
+
+class DatabaseTooNew(Exception):
+    """The database was written by a newer Asamblea; refusing protects its data."""
+
+
+class Database:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._conn = connection
+        self._lock = asyncio.Lock()
+        self._savepoints = 0
+
+    @classmethod
+    async def open(
+        cls, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS
+    ) -> Database:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        database = cls(conn)
+        await database.migrate(migrations)
+        return database
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetch_one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self, migrations: Sequence[Migration]) -> None:
+        current = await self.schema_version()
+        latest = len(migrations)
+        if current > latest:
+            raise DatabaseTooNew(
+                f"the database is at schema version {current}, but this Asamblea only knows "
+                f"up to {latest}; upgrade Asamblea or use another database file"
+            )
+        for version, migration in enumerate(migrations[current:], start=current + 1):
+            async with self.transaction():
+                await migration(self)
+                await self._conn.execute(f"PRAGMA user_version={version}")
+            log.info("database migrated to version %d", version)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        if _in_transaction.get():
+            yield
+            return
+        async with self._lock:
+            token = _in_transaction.set(True)
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+            finally:
+                _in_transaction.reset(token)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Inside a transaction: undo only this block's writes if it raises."""
+        async with self.transaction():
+            self._savepoints += 1
+            name = f"sp{self._savepoints}"
+            await self._conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                await self._conn.execute(f"ROLLBACK TO {name}")
+                await self._conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                await self._conn.execute(f"RELEASE {name}")
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write; returns lastrowid. Joins the caller's transaction or opens one."""
+        async with self.transaction():
+            cursor = await self._conn.execute(sql, params)
+            return cursor.lastrowid or 0
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.transaction():
+            cursor = await self._conn.execute(sql, params)
+            return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction():
+            await self._conn.executemany(sql, rows)
+
+    async def executescript(self, script: str) -> None:
+        # executescript would COMMIT our open transaction, so run statements one by one.
+        for statement in (s.strip() for s in script.split(";")):
+            if statement:
+                await self._conn.execute(statement)
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())

@@ -1,0 +1,144 @@
+"""Runtime state: credentials, the sync position, handled events, join times and the outbox."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.database import Database
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message the bot has decided to send; it stays in the outbox until the homeserver has it."""
+
+    id: int
+    txn_id: str
+    room_id: str
+    event_type: str
+    content: dict[str, Any]
+    purpose: str
+    source_event_id: str | None
+    attempts: int
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> OutgoingMessage:
+        return cls(
+            id=row["id"],
+            txn_id=row["txn_id"],
+            room_id=row["room_id"],
+            event_type=row["event_type"],
+            content=json.loads(row["content"]),
+            purpose=row["purpose"],
+            source_event_id=row["source_event_id"],
+            attempts=row["attempts"],
+        )
+
+
+class RuntimeStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get_value(self, key: str) -> str | None:
+        row = await self.db.fetch_one("SELECT value FROM kv WHERE key = ?", (key,))
+        return row["value"] if row else None
+
+    async def set_value(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    async def delete_value(self, key: str) -> None:
+        await self.db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    async def is_handled(self, event_id: str) -> bool:
+        row = await self.db.fetch_one("SELECT 1 FROM handled_events WHERE event_id = ?", (event_id,))
+        return row is not None
+
+    async def mark_handled(self, event_id: str, room_id: str) -> bool:
+        """Record the event as handled; False if it already was (so the caller skips it)."""
+        changed = await self.db.execute_rowcount(
+            "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
+            (event_id, room_id, now_ms()),
+        )
+        return changed == 1
+
+    async def joined_ts(self, room_id: str) -> int | None:
+        row = await self.db.fetch_one("SELECT joined_ts FROM room_joins WHERE room_id = ?", (room_id,))
+        return row["joined_ts"] if row else None
+
+    async def record_join(self, room_id: str, joined_ts: int) -> None:
+        """Keep the earliest known join: events before it are history the bot never acts on."""
+        await self.db.execute(
+            "INSERT INTO room_joins (room_id, joined_ts) VALUES (?, ?) "
+            "ON CONFLICT (room_id) DO NOTHING",
+            (room_id, joined_ts),
+        )
+
+    async def enqueue(
+        self,
+        room_id: str,
+        event_type: str,
+        content: dict[str, Any],
+        *,
+        txn_id: str,
+        purpose: str = "reply",
+        source_event_id: str | None = None,
+    ) -> int:
+        """Queue a message; the same txn_id queued twice is stored once."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO outbox (txn_id, room_id, event_type, content, purpose, "
+            "source_event_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                txn_id,
+                room_id,
+                event_type,
+                json.dumps(content, ensure_ascii=False),
+                purpose,
+                source_event_id,
+                now_ms(),
+            ),
+        )
+        row = await self.db.fetch_one("SELECT id FROM outbox WHERE txn_id = ?", (txn_id,))
+        return int(row["id"]) if row else 0
+
+    async def pending(self, limit: int = 50) -> list[OutgoingMessage]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM outbox WHERE event_id IS NULL AND failed = 0 ORDER BY id LIMIT ?", (limit,)
+        )
+        return [OutgoingMessage.from_row(row) for row in rows]
+
+    async def mark_sent(self, message_id: int, event_id: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET event_id = ?, sent_at = ? WHERE id = ?",
+            (event_id, now_ms(), message_id),
+        )
+
+    async def mark_failed(self, message_id: int) -> None:
+        """The homeserver refused the message for good; stop retrying it."""
+        await self.db.execute("UPDATE outbox SET failed = 1 WHERE id = ?", (message_id,))
+
+    async def count_attempt(self, message_id: int) -> None:
+        await self.db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (message_id,))
+
+    async def sent_event_id(self, message_id: int) -> str | None:
+        row = await self.db.fetch_one("SELECT event_id FROM outbox WHERE id = ?", (message_id,))
+        return row["event_id"] if row else None
+
+    async def copies_of(self, source_event_id: str) -> list[tuple[str, str | None]]:
+        """(room_id, event_id) of every message sent on behalf of one source event."""
+        rows = await self.db.fetch_all(
+            "SELECT room_id, event_id FROM outbox WHERE source_event_id = ? ORDER BY id",
+            (source_event_id,),
+        )
+        return [(row["room_id"], row["event_id"]) for row in rows]

@@ -1,0 +1,87 @@
+"""`!help` / `!ayuda` and `!status` / `!estado`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot import __version__
+from bot.framework.commands import BoundCommand, Param, command
+from bot.framework.context import CommandContext, Reply, reply
+from bot.framework.errors import CommandError
+from bot.i18n import Bold, Code, Msg
+
+
+class GeneralCommands:
+    group_name = "general"
+
+    def __init__(
+        self,
+        commands: Callable[[], list[BoundCommand]],
+        usage: Callable[[BoundCommand, str], str],
+        prefix: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._commands = commands
+        self._usage = usage
+        self._prefix = prefix
+        self._clock = clock
+        self._started = clock()
+
+    @command("help", "ayuda", Param("command", optional=True), aliases=("?",))
+    async def help(self, ctx: CommandContext, command: str | None = None) -> Reply:
+        if command:
+            return self._help_for(ctx, command)
+        lines = [Msg.of("help.header", prefix=Code(self._prefix))]
+        for bound in self._commands():
+            lines.append(self._summary(bound, ctx.language))
+        lines.append(Msg.of("help.footer", help=Code(self._prefix + ctx.invoked_as)))
+        return reply(*lines)
+
+    @command("status", "estado")
+    async def status(self, ctx: CommandContext) -> Reply:
+        lines = [Msg.of("status.header", assembly=Bold(ctx.assembly.name), version=__version__)]
+        for room in ctx.assembly.rooms:
+            lines.append(
+                Msg.of(
+                    "status.room",
+                    room=Code(room.room_id),
+                    language=Msg.of(f"language.{room.language}"),
+                    center=room.center,
+                    timezone=room.timezone,
+                )
+            )
+        lines.append(Msg.of("status.uptime", uptime=_format_uptime(self._clock() - self._started)))
+        return reply(*lines)
+
+    def _help_for(self, ctx: CommandContext, name: str) -> Reply:
+        wanted = name.lower().lstrip(self._prefix)
+        bound = next((b for b in self._commands() if wanted in b.spec.names()), None)
+        if bound is None:
+            raise CommandError("error.unknown_command_help", command=Code(self._prefix + wanted))
+        return reply(
+            self._summary(bound, ctx.language),
+            Msg.of("error.usage_line", usage=Code(self._usage(bound, ctx.language))),
+        )
+
+    def _summary(self, bound: BoundCommand, language: str) -> Msg:
+        spec = bound.spec
+        other = spec.name if language == "es" else spec.name_es
+        key = "help.line_chair" if spec.chair_only else "help.line"
+        return Msg.of(
+            key,
+            command=Code(self._prefix + spec.name_in(language)),
+            other=Code(self._prefix + other),
+            description=Msg.of(spec.help_key),
+        )
+
+
+def _format_uptime(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h {minutes}m"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s"

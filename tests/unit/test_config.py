@@ -1,0 +1,104 @@
+"""An operator's configuration file: every mistake reported at once, with its dotted key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_config
+
+GOOD = """
+[matrix]
+homeserver = "https://matrix.example.org"
+user_id = "@asamblea:example.org"
+password = "secret"
+
+[[assemblies]]
+name = "General"
+[[assemblies.rooms]]
+room = "#en:example.org"
+language = "en"
+center = "US"
+timezone = "America/New_York"
+[[assemblies.rooms]]
+room = "!es:example.org"
+language = "es"
+center = "MX"
+timezone = "America/Mexico_City"
+"""
+
+THREE_MISTAKES = """
+[matrix]
+homeserver = "matrix.example.org"
+user_id = "@asamblea:example.org"
+password = "secret"
+
+[[assemblies]]
+name = "General"
+stack_policy = "loudest-first"
+[[assemblies.rooms]]
+room = "#en:example.org"
+language = "fr"
+center = "US"
+[[assemblies.rooms]]
+room = "!es:example.org"
+language = "es"
+center = "MX"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD), environ={})
+    assert config.command_prefix == "!"
+    assert config.database_path == tmp_path / "asamblea.db"
+    assert config.translation.provider == "google"
+    rooms = config.assemblies[0].rooms
+    assert [(r.language, r.center) for r in rooms] == [("en", "US"), ("es", "MX")]
+
+
+def test_three_mistakes_give_three_messages_and_exit_status_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, THREE_MISTAKES)
+    assert main(["check-config", str(path)]) == 2
+    errors = capsys.readouterr().err
+    assert "matrix.homeserver: expected a URL" in errors
+    assert "assemblies[0].stack_policy: expected one of fifo, progressive, alternate" in errors
+    assert "assemblies[0].rooms[0].language: expected one of en, es; got 'fr'" in errors
+    assert "3 problem(s)" in errors
+
+
+def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
+    text = GOOD.replace('password = "secret"', "")
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text), environ={})
+    assert any(p.startswith("matrix.password") for p in error.value.problems)
+    config = load_config(write(tmp_path, text), environ={"ASAMBLEA_PASSWORD": "from-env"})
+    assert config.matrix.password == "from-env"
+
+
+def test_a_room_in_two_assemblies_is_refused(tmp_path: Path) -> None:
+    second = GOOD[GOOD.index("[[assemblies]]") :].replace('"General"', '"Other"')
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, GOOD + second), environ={})
+    assert any("is already used by assemblies[0].rooms[0]" in p for p in error.value.problems)
+
+
+def test_broken_toml_is_one_clear_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, "[matrix\nhomeserver="), environ={})
+    assert "not valid TOML" in error.value.problems[0]
+
+
+def test_the_example_config_is_valid(tmp_path: Path) -> None:
+    example = Path(__file__).parents[2] / "config.example.toml"
+    config = load_config(example, environ={"ASAMBLEA_PASSWORD": "x"})
+    assert {r.language for r in config.assemblies[0].rooms} == {"en", "es"}

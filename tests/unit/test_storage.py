@@ -1,0 +1,70 @@
+"""The database: migrations, refusing a newer schema, and all-or-nothing transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.storage.database import Database, DatabaseTooNew
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.runtime_store import RuntimeStore
+
+
+async def test_a_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    assert await db.schema_version() == len(MIGRATIONS)
+    row = await db.fetch_one("PRAGMA journal_mode")
+    assert row[0] == "wal"
+    row = await db.fetch_one("PRAGMA foreign_keys")
+    assert row[0] == 1
+    await db.close()
+
+
+async def test_a_database_from_a_newer_asamblea_is_refused(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    await db.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    await db.close()
+    with pytest.raises(DatabaseTooNew):
+        await Database.open(tmp_path / "a.db")
+
+
+async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
+    async def broken(db: Database) -> None:
+        await db.executescript("CREATE TABLE half (x INTEGER)")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await Database.open(tmp_path / "a.db", [*MIGRATIONS, broken])
+    db = await Database.open(tmp_path / "a.db")
+    assert await db.schema_version() == len(MIGRATIONS)
+    assert await db.fetch_one("SELECT name FROM sqlite_master WHERE name = 'half'") is None
+    await db.close()
+
+
+async def test_a_savepoint_undoes_only_its_own_writes(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    async with db.transaction():
+        await store.set_value("kept", "1")
+        with pytest.raises(ValueError):
+            async with db.savepoint():
+                await store.set_value("undone", "1")
+                raise ValueError("bad input")
+    assert await store.get_value("kept") == "1"
+    assert await store.get_value("undone") is None
+    await db.close()
+
+
+async def test_an_event_is_handled_once_and_a_message_queued_once(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    assert await store.mark_handled("$e1", "!r") is True
+    assert await store.mark_handled("$e1", "!r") is False
+    first = await store.enqueue("!r", "m.room.message", {"body": "hi"}, txn_id="t1")
+    again = await store.enqueue("!r", "m.room.message", {"body": "hi"}, txn_id="t1")
+    assert first == again
+    assert [m.txn_id for m in await store.pending()] == ["t1"]
+    await store.mark_sent(first, "$sent")
+    assert await store.pending() == []
+    await db.close()
