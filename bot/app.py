@@ -72,7 +72,9 @@ class Asamblea:
         )
         directory = AssemblyDirectory(self._assemblies(resolved))
         runtime.room_ids = directory.room_ids
-        router = Router(self.config.command_prefix, self.catalogs, ChairService(members), db.savepoint)
+        router = Router(
+            self.config.command_prefix, self.catalogs, ChairService(members), db.savepoint
+        )
         router.add_group(
             GeneralCommands(
                 lambda: router.commands,

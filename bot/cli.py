@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        logging.getLogger("nio").setLevel(logging.WARNING)  # nio narrates every state event
     return int(args.action(args) or 0)
 
 
@@ -34,9 +36,19 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("config", type=Path)
     check.set_defaults(action=_check_config)
-    demo = sub.add_parser("demo", help="start a local homeserver with two demo rooms and run the bot")
-    demo.add_argument("--data", type=Path, default=Path("demo-data"), help="where the demo keeps its state")
+    demo = sub.add_parser(
+        "demo", help="start a local homeserver with two demo rooms and run the bot"
+    )
+    demo.add_argument(
+        "--data", type=Path, default=Path("demo-data"), help="where the demo keeps its state"
+    )
     demo.add_argument("--port", type=int, default=8008)
+    demo.add_argument(
+        "--translation",
+        default="google",
+        choices=("google", "none"),
+        help="translation provider for the demo (google needs internet access)",
+    )
     demo.set_defaults(action=_demo)
     return parser
 
@@ -66,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(serve(config))
 
 
-async def serve(config) -> int:  # noqa: ANN001 - Config, imported lazily to keep start-up light
+async def serve(config) -> int:
     from bot.app import Asamblea
     from bot.matrix.runtime import FatalMatrixError
     from bot.storage.database import DatabaseTooNew
@@ -86,7 +98,7 @@ async def serve(config) -> int:  # noqa: ANN001 - Config, imported lazily to kee
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(args.data, args.port)
+    return run_demo(args.data, args.port, args.translation)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ ENV_ACCESS_TOKEN = "ASAMBLEA_ACCESS_TOKEN"
 ENV_TRANSLATION_KEY = "ASAMBLEA_TRANSLATION_API_KEY"
 
 _USER_ID = re.compile(r"^@[^:\s]+:\S+$")
-_ROOM_REF = re.compile(r"^[!#][^:\s]+:\S+$")
+# Room ids of room version 12 and later have no ":server" part; aliases always do.
+_ROOM_REF = re.compile(r"^(![^\s]+|#[^:\s]+:\S+)$")
 
 
 class ConfigError(Exception):
@@ -162,7 +163,9 @@ class _Reader:
         users = self.string_list(data, name, key)
         for index, user in enumerate(users):
             if not _USER_ID.match(user):
-                self.problem(f"{key}[{index}]", f"expected a user id like @name:server; got {user!r}")
+                self.problem(
+                    f"{key}[{index}]", f"expected a user id like @name:server; got {user!r}"
+                )
         return tuple(users)
 
 
@@ -174,7 +177,9 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError([f"{path}: file not found"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML ({exc})"]) from exc
-    return parse_config(raw, base_dir=path.parent, environ=os.environ if environ is None else environ)
+    return parse_config(
+        raw, base_dir=path.parent, environ=os.environ if environ is None else environ
+    )
 
 
 def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, str]) -> Config:
@@ -186,7 +191,9 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, s
     if len(prefix) > 3 or any(ch.isspace() or ch.isalnum() for ch in prefix):
         reader.problem("bot.command_prefix", "expected 1-3 punctuation characters such as '!'")
     ignore_users = reader.user_ids(bot, "ignore_users", "bot.ignore_users")
-    translation = _read_translation(reader, reader.table(raw, "translation", "translation"), environ)
+    translation = _read_translation(
+        reader, reader.table(raw, "translation", "translation"), environ
+    )
     assemblies = _read_assemblies(reader, raw.get("assemblies"))
     known = {"matrix", "bot", "translation", "assemblies"}
     for extra in sorted(set(raw) - known):
@@ -232,14 +239,21 @@ def _read_matrix(
 def _read_translation(
     reader: _Reader, data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> TranslationConfig:
-    provider = reader.choice(data, "provider", "translation.provider", TRANSLATION_PROVIDERS, "google")
+    provider = reader.choice(
+        data, "provider", "translation.provider", TRANSLATION_PROVIDERS, "google"
+    )
     url = reader.string(data, "url", "translation.url")
-    api_key = environ.get(ENV_TRANSLATION_KEY) or reader.string(data, "api_key", "translation.api_key")
+    api_key = environ.get(ENV_TRANSLATION_KEY) or reader.string(
+        data, "api_key", "translation.api_key"
+    )
     if provider == "libre" and not url:
-        reader.problem("translation.url", "is required for the libre provider (your LibreTranslate URL)")
+        reader.problem(
+            "translation.url", "is required for the libre provider (your LibreTranslate URL)"
+        )
     if provider in ("microsoft", "deepl") and not api_key:
         reader.problem(
-            "translation.api_key", f"is required for the {provider} provider (or {ENV_TRANSLATION_KEY})"
+            "translation.api_key",
+            f"is required for the {provider} provider (or {ENV_TRANSLATION_KEY})",
         )
     timeout = reader.number(data, "timeout_seconds", "translation.timeout_seconds", 10.0, 0.1)
     workers = reader.number(data, "max_workers", "translation.max_workers", 4, 1)
@@ -319,9 +333,12 @@ def _read_rooms(reader: _Reader, data: Any, key: str) -> list[RoomConfig]:
         room = reader.string(entry, "room", f"{room_key}.room", required=True) or ""
         if room and not _ROOM_REF.match(room):
             reader.problem(
-                f"{room_key}.room", f"expected a room id (!id:server) or alias (#name:server); got {room!r}"
+                f"{room_key}.room",
+                f"expected a room id (!id:server) or alias (#name:server); got {room!r}",
             )
-        language = reader.choice(entry, "language", f"{room_key}.language", SUPPORTED_LANGUAGES, "en")
+        language = reader.choice(
+            entry, "language", f"{room_key}.language", SUPPORTED_LANGUAGES, "en"
+        )
         center = reader.string(entry, "center", f"{room_key}.center", required=True) or ""
         timezone = reader.string(entry, "timezone", f"{room_key}.timezone", default="UTC") or "UTC"
         try:

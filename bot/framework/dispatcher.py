@@ -47,25 +47,23 @@ class Dispatcher:
         self._members = members
         self._services: list[tuple[Callable[[IncomingEvent], bool], EventService]] = []
 
-    def add_service(
-        self, wants: Callable[[IncomingEvent], bool], service: EventService
-    ) -> None:
+    def add_service(self, wants: Callable[[IncomingEvent], bool], service: EventService) -> None:
         """Events that are not commands go to the first service that wants them."""
         self._services.append((wants, service))
 
     async def handle(self, event: IncomingEvent) -> None:
         async with self._db.transaction():
-            if not await self._store.mark_handled(event.event_id, event.room_id):
-                return
-            if self._ignore(event):
-                return
-            if await self._handle_command(event):
-                return
-            for wants, service in self._services:
-                if wants(event):
-                    await service(event)
-                    break
+            if await self._store.mark_handled(event.event_id, event.room_id):
+                await self._route(event)
         self._delivery.wake()
+
+    async def _route(self, event: IncomingEvent) -> None:
+        if self._ignore(event) or await self._handle_command(event):
+            return
+        for wants, service in self._services:
+            if wants(event):
+                await service(event)
+                return
 
     def _ignore(self, event: IncomingEvent) -> bool:
         return (

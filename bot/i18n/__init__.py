@@ -1,4 +1,4 @@
-"""The bot's own words, in every language it speaks, from gettext catalogs (never machine-translated).
+"""The bot's own words in every language it speaks, from gettext catalogs (never machine-made).
 
 Messages are addressed by key (`help.header`); each catalog in `locales/` maps keys to text with
 `{named}` placeholders. Both catalogs must hold the same keys and placeholders; a test checks it.

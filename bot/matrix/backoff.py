@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 
@@ -14,8 +15,8 @@ class Backoff:
     _current: float = 0.0
 
     def next_delay(self, at_least: float = 0.0) -> float:
-        self._current = self.initial if not self._current else min(
-            self._current * self.factor, self.maximum
+        self._current = (
+            self.initial if not self._current else min(self._current * self.factor, self.maximum)
         )
         return max(self._current, at_least)
 
@@ -25,7 +26,5 @@ class Backoff:
     async def wait(self, stop: asyncio.Event, at_least: float = 0.0) -> None:
         """Sleep for the next delay, waking early if `stop` is set."""
         delay = self.next_delay(at_least)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
-        except TimeoutError:
-            pass

@@ -89,8 +89,10 @@ class MatrixRuntime:
             )
         if not self._settings.password:
             raise FatalMatrixError("no valid access token and no matrix.password to log in with")
+        if device_id:
+            self.client.device_id = device_id  # nio logs in to this device, keeping one session
         response = await self.client.login(
-            self._settings.password, device_name=self._settings.device_name, device_id=device_id
+            self._settings.password, device_name=self._settings.device_name
         )
         if not isinstance(response, LoginResponse):
             raise FatalMatrixError(f"login as {self._settings.user_id} failed: {response}")
@@ -143,7 +145,7 @@ class MatrixRuntime:
                 response = await self.client.sync(
                     timeout=self._sync_timeout_ms, sync_filter=SYNC_FILTER, since=token
                 )
-            except (OSError, TimeoutError, asyncio.TimeoutError) as error:
+            except (OSError, TimeoutError) as error:
                 log.warning("sync failed (%s); retrying", error)
                 await self._backoff.wait(stop)
                 continue
@@ -171,13 +173,21 @@ class MatrixRuntime:
         for room_id, info in response.rooms.join.items():
             if room_id not in self.room_ids:
                 continue
-            events = [e for e in (normalize(room_id, getattr(ev, "source", None))
-                                  for ev in info.timeline.events) if e]
+            events = [
+                e
+                for e in (
+                    normalize(room_id, getattr(ev, "source", None)) for ev in info.timeline.events
+                )
+                if e
+            ]
             if first:
                 # History from before this bot's first start is never acted on.
                 await self._store.record_join(room_id, max((e.ts for e in events), default=0))
                 continue
-            if info.timeline.limited and info.timeline.prev_batch:
+            # A gap in a room we already served: fetch what it skipped. (A newly joined room's
+            # timeline is always "limited", but what precedes the join is history, never acted on.)
+            known = await self._store.joined_ts(room_id) is not None
+            if known and info.timeline.limited and info.timeline.prev_batch:
                 events = await self._backfill(room_id, info.timeline.prev_batch) + events
             await self._handle_room_events(room_id, events)
 

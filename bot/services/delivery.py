@@ -60,13 +60,18 @@ class Delivery:
                 await self._queue_notice(room, outcome.lines, cause, counter, reply_to=reply_to)
             elif isinstance(outcome, React) and room is not None and reply_to:
                 await self.queue(
-                    room.room_id, "m.reaction", reaction(reply_to, outcome.key),
+                    room.room_id,
+                    "m.reaction",
+                    reaction(reply_to, outcome.key),
                     txn_id(cause, next(counter)),
                 )
             elif isinstance(outcome, Announce):
                 for target in assembly.rooms:
                     await self._queue_notice(
-                        target, outcome.lines, cause, counter,
+                        target,
+                        outcome.lines,
+                        cause,
+                        counter,
                         mentions=self._mentions_in(target, outcome.mention),
                     )
 
@@ -84,7 +89,11 @@ class Delivery:
         source_event_id: str | None = None,
     ) -> int:
         return await self._store.enqueue(
-            room_id, event_type, content, txn_id=txn, purpose=purpose,
+            room_id,
+            event_type,
+            content,
+            txn_id=txn,
+            purpose=purpose,
             source_event_id=source_event_id,
         )
 

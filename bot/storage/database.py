@@ -37,9 +37,7 @@ class Database:
         self._savepoints = 0
 
     @classmethod
-    async def open(
-        cls, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS
-    ) -> Database:
+    async def open(cls, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)

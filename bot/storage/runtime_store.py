@@ -62,7 +62,9 @@ class RuntimeStore:
         await self.db.execute("DELETE FROM kv WHERE key = ?", (key,))
 
     async def is_handled(self, event_id: str) -> bool:
-        row = await self.db.fetch_one("SELECT 1 FROM handled_events WHERE event_id = ?", (event_id,))
+        row = await self.db.fetch_one(
+            "SELECT 1 FROM handled_events WHERE event_id = ?", (event_id,)
+        )
         return row is not None
 
     async def mark_handled(self, event_id: str, room_id: str) -> bool:
@@ -74,7 +76,9 @@ class RuntimeStore:
         return changed == 1
 
     async def joined_ts(self, room_id: str) -> int | None:
-        row = await self.db.fetch_one("SELECT joined_ts FROM room_joins WHERE room_id = ?", (room_id,))
+        row = await self.db.fetch_one(
+            "SELECT joined_ts FROM room_joins WHERE room_id = ?", (room_id,)
+        )
         return row["joined_ts"] if row else None
 
     async def record_join(self, room_id: str, joined_ts: int) -> None:
@@ -114,7 +118,8 @@ class RuntimeStore:
 
     async def pending(self, limit: int = 50) -> list[OutgoingMessage]:
         rows = await self.db.fetch_all(
-            "SELECT * FROM outbox WHERE event_id IS NULL AND failed = 0 ORDER BY id LIMIT ?", (limit,)
+            "SELECT * FROM outbox WHERE event_id IS NULL AND failed = 0 ORDER BY id LIMIT ?",
+            (limit,),
         )
         return [OutgoingMessage.from_row(row) for row in rows]
 
@@ -129,7 +134,9 @@ class RuntimeStore:
         await self.db.execute("UPDATE outbox SET failed = 1 WHERE id = ?", (message_id,))
 
     async def count_attempt(self, message_id: int) -> None:
-        await self.db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (message_id,))
+        await self.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (message_id,)
+        )
 
     async def sent_event_id(self, message_id: int) -> str | None:
         row = await self.db.fetch_one("SELECT event_id FROM outbox WHERE id = ?", (message_id,))

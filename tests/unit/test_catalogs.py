@@ -26,7 +26,11 @@ def test_values_are_escaped_in_html_but_not_in_plain_text() -> None:
 def test_nested_messages_are_worded_in_the_same_language() -> None:
     catalogs = Catalogs.load_default()
     message = Msg.of(
-        "status.room", room=Code("!r:x"), language=Msg.of("language.es"), center="MX", timezone="UTC"
+        "status.room",
+        room=Code("!r:x"),
+        language=Msg.of("language.es"),
+        center="MX",
+        timezone="UTC",
     )
     assert "Spanish" in catalogs.text("en", message)
     assert "español" in catalogs.text("es", message)

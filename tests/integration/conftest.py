@@ -1,0 +1,75 @@
+"""An assembly on the real homeserver: an English and a Spanish room, people in both, the bot.
+
+alice (English room) and beto (Spanish room) are ordinary members; carol (English room) chairs;
+dani sits in the Spanish room. Each test gets fresh rooms and a fresh bot database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.devserver import LocalSynapse, RegisteredAccount
+from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
+from tests.harness.bot_runner import BotRunner, RoomPair, write_config
+from tests.harness.person import Person, content_of, type_of
+
+
+@pytest.fixture
+async def rooms(
+    accounts: dict[str, RegisteredAccount], alice: Person, beto: Person, carol: Person, dani: Person
+) -> RoomPair:
+    bot_id = accounts[BOT_LOCALPART].user_id
+    english = await alice.create_room("Assembly (EN)", invite=[bot_id, carol.user_id])
+    spanish = await beto.create_room("Asamblea (ES)", invite=[bot_id, dani.user_id])
+    await carol.join(english)
+    await dani.join(spanish)
+    return RoomPair(english=english, spanish=spanish)
+
+
+@pytest.fixture
+def bot_config(
+    tmp_path: Path,
+    synapse: LocalSynapse,
+    accounts: dict[str, RegisteredAccount],
+    rooms: RoomPair,
+    carol: Person,
+) -> Path:
+    return write_config(
+        tmp_path / "config.toml",
+        homeserver=synapse.base_url,
+        bot_user_id=accounts[BOT_LOCALPART].user_id,
+        bot_password=BOT_PASSWORD,
+        rooms=rooms,
+        chairs=[carol.user_id],
+    )
+
+
+@pytest.fixture
+async def bot(
+    bot_config: Path,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    accounts: dict[str, RegisteredAccount],
+) -> AsyncIterator[BotRunner]:
+    """The bot, running and joined to both rooms."""
+    runner = BotRunner(bot_config)
+    await runner.start()
+    bot_id = accounts[BOT_LOCALPART].user_id
+    for person, room in ((alice, rooms.english), (beto, rooms.spanish)):
+        await person.wait_for(lambda r, e, room=room: r == room and joined(e, bot_id))
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+def joined(event: object, user_id: str) -> bool:
+    return (
+        type_of(event) == "m.room.member"
+        and event.source.get("state_key") == user_id  # type: ignore[attr-defined]
+        and content_of(event).get("membership") == "join"
+    )
