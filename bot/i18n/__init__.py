@@ -1,7 +1,7 @@
 """The bot's own words in every language it speaks, from gettext catalogs (never machine-made).
 
-Messages are addressed by key (`help.header`); each catalog in `locales/` maps keys to text with
-`{named}` placeholders. Both catalogs must hold the same keys and placeholders; a test checks it.
+Messages are addressed by key (`help.header`); the catalogs in `locales/<language>/` map keys to
+text with `{named}` placeholders, one `.po` file per command group. Both catalogs must hold the same keys and placeholders; a test checks it.
 """
 
 from __future__ import annotations
@@ -54,15 +54,17 @@ class Catalogs:
 
     @classmethod
     def load_default(cls) -> Catalogs:
+        """Every `locales/<language>/<group>.po`, one file per command group, merged per language."""
         catalogs: dict[str, dict[str, str]] = {}
-        folder = resources.files("bot.i18n") / "locales"
-        for entry in folder.iterdir():
-            if entry.name.endswith(".po"):
-                with entry.open("rb") as handle:
-                    po = read_po(handle)
-                catalogs[entry.name[:-3]] = {
-                    str(m.id): str(m.string) for m in po if m.id and m.string
-                }
+        for folder in (resources.files("bot.i18n") / "locales").iterdir():
+            if not folder.is_dir():
+                continue
+            messages = catalogs.setdefault(folder.name, {})
+            for entry in folder.iterdir():
+                if entry.name.endswith(".po"):
+                    with entry.open("rb") as handle:
+                        po = read_po(handle)
+                    messages.update({str(m.id): str(m.string) for m in po if m.id and m.string})
         return cls(catalogs)
 
     @property

@@ -1,0 +1,43 @@
+"""Which center a person belongs to, and which room is theirs.
+
+Each member belongs to exactly one center: the center of the one assembly room they are in. A
+bilingual member who sits in several rooms is counted with the room they are speaking from.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.domain.assembly import Assembly, AssemblyRoom
+
+
+class Membership(Protocol):
+    def is_member(self, room_id: str, user_id: str) -> bool: ...
+    def display_name(self, room_id: str, user_id: str) -> str: ...
+
+
+class People:
+    def __init__(self, membership: Membership) -> None:
+        self._membership = membership
+
+    def home_room(
+        self, assembly: Assembly, user_id: str, spoken_in: str | None = None
+    ) -> AssemblyRoom:
+        rooms = [r for r in assembly.rooms if self._membership.is_member(r.room_id, user_id)]
+        if len(rooms) == 1:
+            return rooms[0]
+        here = assembly.room(spoken_in) if spoken_in else None
+        return here or (rooms[0] if rooms else assembly.rooms[0])
+
+    def center_of(self, assembly: Assembly, user_id: str, spoken_in: str | None = None) -> str:
+        return self.home_room(assembly, user_id, spoken_in).center
+
+    def is_member(self, assembly: Assembly, user_id: str) -> bool:
+        """Whether the person sits in at least one of the assembly's rooms (and so may vote)."""
+        return any(self._membership.is_member(r.room_id, user_id) for r in assembly.rooms)
+
+    def display_name(self, assembly: Assembly, user_id: str) -> str:
+        for room in assembly.rooms:
+            if self._membership.is_member(room.room_id, user_id):
+                return self._membership.display_name(room.room_id, user_id)
+        return user_id
