@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Config
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
@@ -17,6 +21,7 @@ from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
 from bot.services.chairs import ChairService
 from bot.services.delivery import Delivery
+from bot.services.people import People
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from commands.general import GeneralCommands
@@ -42,6 +47,9 @@ class Asamblea:
         self.db: Database | None = None
         self.runtime: MatrixRuntime | None = None
         self.ready = asyncio.Event()
+        # Timers (timeboxes, turn limits, reminders) are rebuilt from the database at start-up;
+        # the scheduler itself keeps nothing.
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start, serve until `stop` is set, and shut down cleanly."""
@@ -75,13 +83,6 @@ class Asamblea:
         router = Router(
             self.config.command_prefix, self.catalogs, ChairService(members), db.savepoint
         )
-        router.add_group(
-            GeneralCommands(
-                lambda: router.commands,
-                lambda bound, language: router.usage(bound.spec, language),
-                self.config.command_prefix,
-            )
-        )
         dispatcher = Dispatcher(
             bot_user_id=self.config.matrix.user_id,
             ignore_users=self.config.ignore_users,
@@ -92,11 +93,28 @@ class Asamblea:
             delivery=delivery,
             members=members,
         )
+        people = People(members)  # noqa: F841 - used by the services wired below
+        # Run after login and before serving: services rebuild timers from the database here.
+        restore: list[Callable[[], Awaitable[None]]] = []
+        router.add_group(
+            GeneralCommands(
+                lambda: router.commands,
+                lambda bound, language: router.usage(bound.spec, language),
+                self.config.command_prefix,
+            )
+        )
+        # wiring: meetings
+        # wiring: polls
+        # wiring: mirroring
+        # wiring: records
+        for step in restore:
+            await step()
         await self._run_tasks(stop, runtime, sender)
 
     async def _run_tasks(
         self, stop: asyncio.Event, runtime: MatrixRuntime, sender: OutboxSender
     ) -> None:
+        self.scheduler.start()
         tasks = [
             asyncio.create_task(runtime.run(stop), name="sync"),
             asyncio.create_task(sender.run(stop), name="sender"),
@@ -114,6 +132,7 @@ class Asamblea:
             for task in (*tasks, ready, stopping):
                 task.cancel()
             await asyncio.gather(*tasks, ready, stopping, return_exceptions=True)
+            self.scheduler.shutdown(wait=False)
 
     async def _announce_ready(self, runtime: MatrixRuntime) -> None:
         await runtime.first_sync_done.wait()

@@ -1,7 +1,8 @@
 """The bot's own words in every language it speaks, from gettext catalogs (never machine-made).
 
 Messages are addressed by key (`help.header`); the catalogs in `locales/<language>/` map keys to
-text with `{named}` placeholders, one `.po` file per command group. Both catalogs must hold the same keys and placeholders; a test checks it.
+text with `{named}` placeholders, one `.po` file per command group. Every language must hold the
+same keys and placeholders; a test checks it.
 """
 
 from __future__ import annotations
@@ -48,13 +49,25 @@ class Code:
     text: str
 
 
+@dataclass(frozen=True)
+class UserText:
+    """Words a person wrote (an agenda title, a poll option), with the language they wrote in.
+
+    Delivery shows it translated in rooms of another language, with the original kept.
+    """
+
+    text: str
+    language: str
+    original: str | None = None
+
+
 class Catalogs:
     def __init__(self, catalogs: Mapping[str, Mapping[str, str]]) -> None:
         self._catalogs = {lang: dict(messages) for lang, messages in catalogs.items()}
 
     @classmethod
     def load_default(cls) -> Catalogs:
-        """Every `locales/<language>/<group>.po`, one file per command group, merged per language."""
+        """Every `locales/<language>/<group>.po`, merged per language."""
         catalogs: dict[str, dict[str, str]] = {}
         for folder in (resources.files("bot.i18n") / "locales").iterdir():
             if not folder.is_dir():
@@ -92,7 +105,7 @@ class Catalogs:
     def _plain(self, language: str, value: Any) -> str:
         if isinstance(value, Msg):
             return self.text(language, value)
-        if isinstance(value, Bold | Code):
+        if isinstance(value, Bold | Code | UserText):
             return value.text
         return str(value)
 
@@ -103,6 +116,8 @@ class Catalogs:
             return Markup("<b>{}</b>").format(value.text)
         if isinstance(value, Code):
             return Markup("<code>{}</code>").format(value.text)
+        if isinstance(value, UserText):
+            return value.text
         return str(value)  # Markup.format_map escapes plain strings
 
 

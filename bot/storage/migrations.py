@@ -51,4 +51,20 @@ async def v1_runtime(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [v1_runtime]
+async def v2_meetings(db: Database) -> None:
+    """Meetings, chairs, attendance, agenda, speaker stack and turns."""
+
+
+async def v3_polls(db: Database) -> None:
+    """Polls, their per-room start events, and responses."""
+
+
+async def v4_mirroring(db: Database) -> None:
+    """Mirrored messages and the translation cache."""
+
+
+async def v5_records(db: Database) -> None:
+    """Decision log entries, scheduled meetings and reminders."""
+
+
+MIGRATIONS: list[Migration] = [v1_runtime, v2_meetings, v3_polls, v4_mirroring, v5_records]
