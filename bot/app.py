@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.config import Config
+from bot.config import AssemblyConfig, Config
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.text_protection import Glossary
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
 from bot.i18n import Catalogs
@@ -21,10 +22,14 @@ from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
 from bot.services.chairs import ChairService
 from bot.services.delivery import Delivery
+from bot.services.mirror import MirrorService, MirrorTuning
 from bot.services.people import People
+from bot.services.translation import TranslationSettings, build_translator
 from bot.storage.database import Database
+from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.runtime_store import RuntimeStore
-from commands.general import GeneralCommands
+from commands.general import GeneralCommands, StatusSection
+from commands.mirror import MirrorCommands
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,7 @@ class Tuning:
     sync_timeout_ms: int = 30_000
     backoff_initial: float = 1.0
     backoff_maximum: float = 60.0
+    mirror: MirrorTuning = field(default_factory=MirrorTuning)
 
 
 class Asamblea:
@@ -93,32 +99,59 @@ class Asamblea:
             delivery=delivery,
             members=members,
         )
-        people = People(members)  # noqa: F841 - used by the services wired below
+        people = People(members)
         # Run after login and before serving: services rebuild timers from the database here.
         restore: list[Callable[[], Awaitable[None]]] = []
+        # Loops that run beside the sync loop until stop (the mirroring worker, for one).
+        background: list[Callable[[asyncio.Event], Awaitable[None]]] = []
+        status_sections: list[StatusSection] = []
         router.add_group(
             GeneralCommands(
                 lambda: router.commands,
                 lambda bound, language: router.usage(bound.spec, language),
                 self.config.command_prefix,
+                status_sections,
             )
         )
         # wiring: meetings
         # wiring: polls
         # wiring: mirroring
+        translator, provider = build_translator(
+            TranslationSettings.from_config(self.config.translation),
+            cache=SqliteTranslationCache(db),
+        )
+        mirror = MirrorService(
+            db=db,
+            store=MirrorStore(db),
+            directory=directory,
+            people=people,
+            delivery=delivery,
+            translator=translator,
+            glossaries={a.name: glossary_of(a) for a in self.config.assemblies},
+            catalogs=self.catalogs,
+            tuning=self.tuning.mirror,
+        )
+        dispatcher.add_service(mirror.wants, mirror.accept)
+        mirror_commands = MirrorCommands(mirror, self.config.command_prefix)
+        router.add_group(mirror_commands)
+        status_sections.append(mirror_commands.status)
+        background.append(mirror.run)
         # wiring: records
         for step in restore:
             await step()
-        await self._run_tasks(stop, runtime, sender)
+        try:
+            await self._run_tasks(stop, [runtime.run, sender.run, *background], runtime)
+        finally:
+            await provider.aclose()
 
     async def _run_tasks(
-        self, stop: asyncio.Event, runtime: MatrixRuntime, sender: OutboxSender
+        self,
+        stop: asyncio.Event,
+        loops: list[Callable[[asyncio.Event], Awaitable[None]]],
+        runtime: MatrixRuntime,
     ) -> None:
         self.scheduler.start()
-        tasks = [
-            asyncio.create_task(runtime.run(stop), name="sync"),
-            asyncio.create_task(sender.run(stop), name="sender"),
-        ]
+        tasks = [asyncio.create_task(loop(stop)) for loop in loops]
         ready = asyncio.create_task(self._announce_ready(runtime))
         stopping = asyncio.create_task(stop.wait())
         try:
@@ -159,3 +192,10 @@ class Asamblea:
                 )
             )
         return tuple(assemblies)
+
+
+def glossary_of(assembly: AssemblyConfig) -> Glossary:
+    fixed = {
+        tuple(pair.split("-", 1)): dict(terms) for pair, terms in assembly.glossary_fixed.items()
+    }
+    return Glossary(keep=assembly.glossary_keep, fixed=fixed)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot import __version__
+from bot.domain.assembly import Assembly
 from bot.framework.commands import BoundCommand, Param, command
 from bot.framework.context import CommandContext, Reply, reply
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, Code, Msg
+
+# A feature's lines in `!status` (for example whether mirroring is paused).
+StatusSection = Callable[[Assembly], Awaitable[list[Msg]]]
 
 
 class GeneralCommands:
@@ -20,9 +24,11 @@ class GeneralCommands:
         commands: Callable[[], list[BoundCommand]],
         usage: Callable[[BoundCommand, str], str],
         prefix: str,
+        status_sections: Sequence[StatusSection] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._commands = commands
+        self._status_sections = status_sections
         self._usage = usage
         self._prefix = prefix
         self._clock = clock
@@ -51,6 +57,8 @@ class GeneralCommands:
                     timezone=room.timezone,
                 )
             )
+        for section in self._status_sections:
+            lines.extend(await section(ctx.assembly))
         lines.append(Msg.of("status.uptime", uptime=_format_uptime(self._clock() - self._started)))
         return reply(*lines)
 

@@ -295,7 +295,7 @@ def _choose_cut(rest: str, max_chars: int) -> int:
     window = rest[:max_chars]
     cuts = [_last_cut(pattern, window) for pattern in (*_BOUNDARY_RES, _WHITESPACE_RE)]
     for cut in cuts:
-        if cut >= len(window) // 2:
+        if cut and cut >= len(window) // 2:
             return cut
     best = max(cuts)
     if best:

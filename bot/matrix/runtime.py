@@ -33,10 +33,17 @@ log = logging.getLogger(__name__)
 SYNC_TOKEN = "matrix.sync_token"
 ACCESS_TOKEN = "matrix.access_token"
 DEVICE_ID = "matrix.device_id"
-SYNC_FILTER: dict[str, Any] = {
-    "room": {"timeline": {"limit": 100}},
-    "presence": {"not_types": ["*"]},
-}
+
+
+def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
+    # Only the configured rooms: the bot's account may sit in many others, which are no concern
+    # of its and would make every sync (and the first one above all) slower.
+    return {
+        "room": {"rooms": sorted(room_ids), "timeline": {"limit": 100}},
+        "presence": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    }
+
 BACKFILL_LIMIT = 1000
 
 EventHandler = Callable[[IncomingEvent], Awaitable[None]]
@@ -143,7 +150,9 @@ class MatrixRuntime:
             token = await self._store.get_value(SYNC_TOKEN)
             try:
                 response = await self.client.sync(
-                    timeout=self._sync_timeout_ms, sync_filter=SYNC_FILTER, since=token
+                    timeout=self._sync_timeout_ms,
+                    sync_filter=sync_filter(self.room_ids),
+                    since=token,
                 )
             except (OSError, TimeoutError) as error:
                 log.warning("sync failed (%s); retrying", error)

@@ -223,7 +223,8 @@ def _make_deepl_client(settings: TranslationSettings) -> Any:
 class ProviderTranslator:
     """Calls the configured MT service without ever blocking the event loop.
 
-    Each call runs in a bounded thread pool under ``timeout_seconds``. deep-translator passes
+    Each message gets one deadline, ``timeout_seconds`` from the call, shared by its chunks
+    and by any wait for a free thread. deep-translator passes
     no timeout to ``requests`` and offers no way to set one, so a hung provider keeps its thread
     until the TCP connection dies. The timeout frees the *caller*; the semaphore, released only
     when the thread really finishes, keeps hung threads from piling up work in the pool queue:

@@ -61,6 +61,53 @@ async def v3_polls(db: Database) -> None:
 
 async def v4_mirroring(db: Database) -> None:
     """Mirrored messages and the translation cache."""
+    await db.executescript(
+        """
+        CREATE TABLE mirror_jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            source_event_id TEXT NOT NULL UNIQUE,
+            source_room_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            done_at INTEGER
+        );
+        CREATE INDEX mirror_jobs_waiting ON mirror_jobs (id) WHERE done_at IS NULL;
+        CREATE TABLE mirrors (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source_event_id TEXT NOT NULL,
+            source_room_id TEXT NOT NULL,
+            target_room_id TEXT NOT NULL,
+            outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+            job_id INTEGER NOT NULL REFERENCES mirror_jobs (id),
+            source_language TEXT NOT NULL,
+            target_language TEXT NOT NULL,
+            text TEXT NOT NULL,
+            translation_pending INTEGER NOT NULL DEFAULT 0,
+            revision INTEGER NOT NULL DEFAULT 0,
+            redacted INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (source_event_id, target_room_id)
+        );
+        CREATE INDEX mirrors_pending ON mirrors (id) WHERE translation_pending = 1;
+        CREATE INDEX mirrors_outbox ON mirrors (outbox_id);
+        CREATE TABLE translation_cache (
+            provider TEXT NOT NULL,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            text TEXT NOT NULL,
+            translated TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (provider, source, target, text)
+        );
+        CREATE TABLE mirroring_paused (
+            assembly TEXT PRIMARY KEY,
+            paused_by TEXT NOT NULL,
+            paused_at INTEGER NOT NULL
+        );
+        CREATE INDEX outbox_event ON outbox (event_id)
+        """
+    )
 
 
 async def v5_records(db: Database) -> None:

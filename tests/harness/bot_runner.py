@@ -8,9 +8,15 @@ from pathlib import Path
 
 from bot.app import Asamblea, Tuning
 from bot.config import load_config
+from bot.services.mirror import MirrorTuning
 
 # Short long-polls and retries keep the suite quick; behaviour is the same as in production.
-TEST_TUNING = Tuning(sync_timeout_ms=5_000, backoff_initial=0.2, backoff_maximum=2.0)
+TEST_TUNING = Tuning(
+    sync_timeout_ms=5_000,
+    backoff_initial=0.2,
+    backoff_maximum=2.0,
+    mirror=MirrorTuning(cooldown_seconds=1.0, retry_seconds=0.5),
+)
 
 
 @dataclass(frozen=True)

@@ -176,8 +176,12 @@ class FakeLibreTranslate:
     def start(self) -> FakeLibreTranslate:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        # A short poll interval keeps stop() (and so each test's teardown) fast.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="fake-libretranslate", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-libretranslate",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -233,6 +237,12 @@ class FakeLibreTranslate:
         """Requests currently held by ``hang``."""
         with self._lock:
             return self._hanging
+
+    def heal(self) -> None:
+        """Back to normal service: no failures queued, nothing held."""
+        with self._lock:
+            self._failures.clear()
+        self.release()
 
     def fail_next(self, n: int = 1, status: int = 500) -> None:
         """Answer the next n translate requests with an error status."""

@@ -6,7 +6,7 @@ dani sits in the Spanish room. Each test gets fresh rooms and a fresh bot databa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,11 @@ import pytest
 from bot.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair, write_config
+from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.person import Person, content_of, type_of
+
+# Seconds before a translation counts as failed; short so the fault tests stay quick.
+TRANSLATION_TIMEOUT = 2
 
 
 @pytest.fixture
@@ -29,6 +33,21 @@ async def rooms(
     return RoomPair(english=english, spanish=spanish)
 
 
+@pytest.fixture(scope="session")
+def translation_server() -> Iterator[FakeLibreTranslate]:
+    """The LibreTranslate look-alike every bot in the suite translates with."""
+    with FakeLibreTranslate() as server:
+        yield server
+
+
+@pytest.fixture
+def translator(translation_server: FakeLibreTranslate) -> Iterator[FakeLibreTranslate]:
+    """The translation server, healthy at the start and the end of each test."""
+    translation_server.heal()
+    yield translation_server
+    translation_server.heal()
+
+
 @pytest.fixture
 def bot_config(
     tmp_path: Path,
@@ -36,6 +55,7 @@ def bot_config(
     accounts: dict[str, RegisteredAccount],
     rooms: RoomPair,
     carol: Person,
+    translator: FakeLibreTranslate,
 ) -> Path:
     return write_config(
         tmp_path / "config.toml",
@@ -44,6 +64,10 @@ def bot_config(
         bot_password=BOT_PASSWORD,
         rooms=rooms,
         chairs=[carol.user_id],
+        translation=(
+            f'provider = "libre"\nurl = "{translator.url}"\n'
+            f"timeout_seconds = {TRANSLATION_TIMEOUT}"
+        ),
     )
 
 

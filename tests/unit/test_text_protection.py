@@ -208,7 +208,7 @@ def test_not_emoji_only(text: str) -> None:
 
 def test_split_prefers_sentence_boundaries() -> None:
     text = "First sentence is here. Second one is here too. Third!"
-    assert split_text(text, 30) == [
+    assert split_text(text, 26) == [
         "First sentence is here. ",
         "Second one is here too. ",
         "Third!",
@@ -216,8 +216,8 @@ def test_split_prefers_sentence_boundaries() -> None:
 
 
 def test_split_prefers_paragraphs_over_sentences() -> None:
-    text = "One. Two.\n\nThree four five. Six."
-    assert split_text(text, 25) == ["One. Two.\n\n", "Three four five. Six."]
+    text = "One two three. Four.\n\nFive. Six seven eight nine."
+    assert split_text(text, 30) == ["One two three. Four.\n\n", "Five. Six seven eight nine."]
 
 
 def test_split_falls_back_to_whitespace_then_hard() -> None:

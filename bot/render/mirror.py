@@ -1,0 +1,134 @@
+"""Content of mirrored messages: attributed, translated, the original kept alongside.
+
+Everything a person wrote is escaped: the original's own HTML is never passed through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from bot.i18n import Catalogs, Msg
+from bot.matrix.events import MARKER
+
+TEXT_MSGTYPES = ("m.text", "m.notice", "m.emote")
+MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")
+
+
+@dataclass(frozen=True)
+class MirrorText:
+    """What one copy says: the words shown, and whether they are still untranslated."""
+
+    shown: str
+    original: str
+    source_language: str
+    target_language: str
+    pending: bool
+
+    @property
+    def translated(self) -> bool:
+        return not self.pending and self.source_language != self.target_language
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    center: str
+
+
+def _lines(text: str) -> Markup:
+    return Markup("<br>").join(escape(line) for line in text.split("\n"))
+
+
+def _header(catalogs: Catalogs, speaker: Speaker, text: MirrorText) -> tuple[str, Markup]:
+    language = text.target_language
+    if text.pending:
+        note = catalogs.text(language, Msg.of("mirror.pending"))
+    elif text.translated:
+        note = catalogs.text(language, Msg.of("mirror.machine_translation"))
+    else:
+        note = ""
+    plain = f"{speaker.name} ({speaker.center})" + (f" [{note}]" if note else "")
+    html = Markup("<b>{}</b> ({})").format(speaker.name, speaker.center)
+    if note:
+        html += Markup(" <sup>[{}]</sup>").format(note)
+    return plain, html
+
+
+def _original_block(catalogs: Catalogs, text: MirrorText) -> tuple[str, Markup]:
+    if not text.translated or not text.original.strip():
+        return "", Markup("")
+    label = catalogs.text(
+        text.target_language,
+        Msg.of("mirror.original", language=Msg.of(f"language.{text.source_language}")),
+    )
+    quoted = "\n".join(f"> {line}" for line in text.original.split("\n"))
+    plain = f"\n\n{label}:\n{quoted}"
+    html = Markup("<details><summary>{}</summary>{}</details>").format(label, _lines(text.original))
+    return plain, html
+
+
+def text_content(
+    catalogs: Catalogs, speaker: Speaker, msgtype: str, text: MirrorText
+) -> dict[str, Any]:
+    """A mirrored text, notice or emote. Emotes become text ("* Name waves"): sent as an emote
+    they would show the bot's name instead of the speaker's."""
+    head_plain, head_html = _header(catalogs, speaker, text)
+    original_plain, original_html = _original_block(catalogs, text)
+    if msgtype == "m.emote":
+        body = f"* {head_plain} {text.shown}"
+        html = Markup("* {} <em>{}</em>").format(head_html, _lines(text.shown))
+    else:
+        body = f"{head_plain}: {text.shown}"
+        html = Markup("{}: {}").format(head_html, _lines(text.shown))
+    return {
+        "msgtype": "m.notice" if msgtype == "m.notice" else "m.text",
+        "body": body + original_plain,
+        "format": "org.matrix.custom.html",
+        "formatted_body": str(html + original_html),
+    }
+
+
+def media_content(
+    catalogs: Catalogs, speaker: Speaker, source: dict[str, Any], caption: MirrorText | None
+) -> dict[str, Any]:
+    """The same media (same mxc URL or encrypted file), with an attributed, translated caption."""
+    kept = {k: source[k] for k in ("msgtype", "url", "file", "info", "filename") if k in source}
+    filename = source.get("filename") or source.get("body") or ""
+    kept["filename"] = filename
+    head_plain, head_html = _header(
+        catalogs,
+        speaker,
+        caption or MirrorText(filename, filename, "", "", pending=False),
+    )
+    shown = caption.shown if caption else filename
+    kept["body"] = f"{head_plain}: {shown}"
+    kept["format"] = "org.matrix.custom.html"
+    kept["formatted_body"] = str(Markup("{}: {}").format(head_html, _lines(shown)))
+    return kept
+
+
+def mark(content: dict[str, Any], source_event_id: str, source_room_id: str) -> dict[str, Any]:
+    """Every mirrored message says where it came from, so no bot mirrors it again."""
+    content[MARKER] = {"kind": "mirror", "source": source_event_id, "room": source_room_id}
+    return content
+
+
+def replacement(new_content: dict[str, Any], target: Any) -> dict[str, Any]:
+    """An edit of one of the bot's copies (m.replace), carrying the complete new content."""
+    new = {k: v for k, v in new_content.items() if k not in ("m.relates_to", MARKER)}
+    edit = {
+        "msgtype": new.get("msgtype", "m.text"),
+        "body": "* " + str(new.get("body", "")),
+        "m.new_content": new,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": target},
+        "m.mentions": {},
+    }
+    if "formatted_body" in new:
+        edit["format"] = "org.matrix.custom.html"
+        edit["formatted_body"] = "* " + str(new["formatted_body"])
+    if MARKER in new_content:
+        edit[MARKER] = new_content[MARKER]
+    return edit

@@ -1,0 +1,416 @@
+"""Mirroring: every message a person sends reaches every other room of the assembly, translated.
+
+Accepting an event only queues a job, inside the transaction that marks the event handled, so the
+sync loop never waits for a translator. A worker mirrors the jobs in order. When translation
+fails or times out the copy goes out at once with the original words and a "translation pending"
+label; a retry loop later edits it into the translation. Copies leave through the outbox, so a
+homeserver outage or a restart delays them but never loses or repeats them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.text_protection import Glossary, strip_reply_fallback
+from bot.i18n import Catalogs
+from bot.matrix.events import MESSAGE, REDACTION, IncomingEvent, normalize
+from bot.matrix.sender import REDACTION as SEND_REDACTION
+from bot.matrix.sender import outbox_ref
+from bot.render.mirror import (
+    MEDIA_MSGTYPES,
+    TEXT_MSGTYPES,
+    MirrorText,
+    Speaker,
+    mark,
+    media_content,
+    replacement,
+    text_content,
+)
+from bot.services.delivery import Delivery, txn_id
+from bot.services.people import People
+from bot.services.translation import TranslationError
+from bot.storage.database import Database
+from bot.storage.mirror_store import MirroredCopy, MirrorJob, MirrorStore
+
+log = logging.getLogger(__name__)
+
+STICKER = "m.sticker"
+MIRRORED_MSGTYPES = TEXT_MSGTYPES + MEDIA_MSGTYPES
+
+
+class GlossaryTranslator(Protocol):
+    async def translate(
+        self,
+        text: str,
+        source: str,
+        target: str,
+        *,
+        glossary: Glossary | None = None,
+        display_names: Sequence[str] = (),
+    ) -> str: ...
+
+
+@dataclass(frozen=True)
+class MirrorTuning:
+    # After a failure the translator is left alone this long; copies go out untranslated meanwhile.
+    cooldown_seconds: float = 30.0
+    # How often copies still waiting for a translation are retried.
+    retry_seconds: float = 15.0
+
+
+class TranslationBreaker:
+    """Stops asking a failing translator for a while, so a hung provider delays nobody."""
+
+    def __init__(self, cooldown: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._cooldown = cooldown
+        self._clock = clock
+        self._open_until = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return self._clock() < self._open_until
+
+    def trip(self) -> None:
+        self._open_until = self._clock() + self._cooldown
+
+    def reset(self) -> None:
+        self._open_until = 0.0
+
+
+class MirrorService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: MirrorStore,
+        directory: AssemblyDirectory,
+        people: People,
+        delivery: Delivery,
+        translator: GlossaryTranslator,
+        glossaries: dict[str, Glossary],
+        catalogs: Catalogs,
+        tuning: MirrorTuning | None = None,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._directory = directory
+        self._people = people
+        self._delivery = delivery
+        self._translator = translator
+        self._glossaries = glossaries
+        self._catalogs = catalogs
+        self._tuning = tuning or MirrorTuning()
+        self._breaker = TranslationBreaker(self._tuning.cooldown_seconds)
+        self._wake = asyncio.Event()
+
+    # -- accepting events (inside the dispatcher's transaction) ------------------------------
+
+    @staticmethod
+    def wants(event: IncomingEvent) -> bool:
+        if event.type == REDACTION:
+            return event.redacts is not None
+        if event.type == STICKER:
+            return True
+        return event.type == MESSAGE and (event.msgtype in MIRRORED_MSGTYPES or event.is_edit)
+
+    async def accept(self, event: IncomingEvent) -> None:
+        assembly = self._directory.for_room(event.room_id)
+        if assembly is None or await self._store.is_paused(assembly.name):
+            return
+        kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
+        payload = {
+            "event": event.raw,
+            "speaker": self._people.display_name(assembly, event.sender),
+            "center": self._people.center_of(assembly, event.sender, event.room_id),
+        }
+        await self._store.add_job(assembly.name, event.event_id, event.room_id, kind, payload)
+        self._wake.set()
+
+    async def pause(self, assembly: Assembly, user_id: str) -> bool:
+        return await self._store.pause(assembly.name, user_id)
+
+    async def resume(self, assembly: Assembly) -> bool:
+        return await self._store.resume(assembly.name)
+
+    async def is_paused(self, assembly: Assembly) -> bool:
+        return await self._store.is_paused(assembly.name)
+
+    # -- the worker ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Mirror queued jobs in order; retry pending translations now and then."""
+        next_retry = 0.0
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self._drain_jobs()
+                if time.monotonic() >= next_retry:
+                    await self._retry_pending()
+                    next_retry = time.monotonic() + self._tuning.retry_seconds
+            except Exception:
+                log.exception("mirroring failed; retrying")
+            self._delivery.wake()
+            timeout = max(0.05, next_retry - time.monotonic())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _drain_jobs(self) -> None:
+        while jobs := await self._store.waiting_jobs():
+            for job in jobs:
+                await self._mirror(job)
+                self._delivery.wake()
+
+    async def _mirror(self, job: MirrorJob) -> None:
+        event = normalize(job.source_room_id, job.payload.get("event"))
+        assembly = self._directory.by_name(job.assembly)
+        room = assembly.room(job.source_room_id) if assembly else None
+        if event is None or assembly is None or room is None:
+            await self._store.finish_job(job.id)
+            return
+        if job.kind == "redact":
+            await self._mirror_redaction(job, event)
+        elif job.kind == "edit":
+            await self._mirror_edit(job, event, assembly, room)
+        else:
+            await self._mirror_message(job, event, assembly, room)
+
+    async def _mirror_message(
+        self, job: MirrorJob, event: IncomingEvent, assembly: Assembly, room: AssemblyRoom
+    ) -> None:
+        text = visible_text(event.content)
+        targets = assembly.other_rooms(room.room_id)
+        translations = await self._translate_for(text, room.language, targets, event, assembly)
+        async with self._db.transaction():
+            for index, target in enumerate(targets):
+                words = translations[target.language]
+                content = self._content(job, event.type, event.content, words)
+                relation = await self._relation(event, target.room_id)
+                if relation:
+                    content["m.relates_to"] = relation
+                if isinstance(event.content.get("m.mentions"), dict):
+                    content["m.mentions"] = event.content["m.mentions"]
+                outbox_id = await self._delivery.queue(
+                    target.room_id,
+                    STICKER if event.type == STICKER else MESSAGE,
+                    content,
+                    txn_id(f"mirror:{event.event_id}", index),
+                    purpose="mirror",
+                    source_event_id=event.event_id,
+                )
+                await self._store.add_copy(
+                    job,
+                    target.room_id,
+                    outbox_id,
+                    room.language,
+                    target.language,
+                    text,
+                    words.pending,
+                )
+            await self._store.finish_job(job.id)
+
+    async def _mirror_edit(
+        self, job: MirrorJob, event: IncomingEvent, assembly: Assembly, room: AssemblyRoom
+    ) -> None:
+        new_content = event.new_content or {}
+        copies = [c for c in await self._store.copies_of(event.relates_to or "") if not c.redacted]
+        text = visible_text(new_content)
+        targets = [t for t in assembly.rooms if t.room_id in {c.target_room_id for c in copies}]
+        translations = await self._translate_for(text, room.language, targets, event, assembly)
+        original_job = await self._store.job(copies[0].job_id) if copies else None
+        async with self._db.transaction():
+            for copy in copies:
+                words = translations[copy.target_language]
+                await self._queue_edit(
+                    copy, original_job or job, new_content, words, event.event_id
+                )
+                await self._store.update_copy(copy.id, text=text, pending=words.pending)
+            await self._store.finish_job(job.id)
+
+    async def _mirror_redaction(self, job: MirrorJob, event: IncomingEvent) -> None:
+        copies = await self._store.copies_of(event.redacts or "")
+        async with self._db.transaction():
+            for index, copy in enumerate(c for c in copies if not c.redacted):
+                content = {"redacts": outbox_ref(copy.outbox_id)}
+                reason = event.content.get("reason")
+                if isinstance(reason, str):
+                    content["reason"] = reason
+                await self._delivery.queue(
+                    copy.target_room_id,
+                    SEND_REDACTION,
+                    content,
+                    txn_id(f"mirror-redact:{event.event_id}", index),
+                    purpose="mirror-redaction",
+                    source_event_id=event.event_id,
+                )
+                await self._store.mark_redacted(copy.id)
+            await self._store.finish_job(job.id)
+
+    async def _retry_pending(self) -> None:
+        """Edit copies that went out untranslated into their translation, oldest first."""
+        for copy in await self._store.pending_translations():
+            job = await self._store.job(copy.job_id)
+            assembly = self._directory.by_name(job.assembly) if job else None
+            if job is None or assembly is None:
+                continue
+            words = await self._translate(
+                copy.text, copy.source_language, copy.target_language, assembly, probe=True
+            )
+            if words.pending:
+                return
+            source = normalize(job.source_room_id, job.payload.get("event"))
+            content = source.content if source else {}
+            async with self._db.transaction():
+                latest = await self._store.copy_in(copy.source_event_id, copy.target_room_id)
+                if latest is None or latest.revision != copy.revision:
+                    continue  # edited meanwhile; the next round translates the new words
+                await self._queue_edit(copy, job, content, words, f"retry:{copy.revision}")
+                await self._store.update_copy(copy.id, text=copy.text, pending=False)
+            self._delivery.wake()
+
+    async def _queue_edit(
+        self,
+        copy: MirroredCopy,
+        job: MirrorJob,
+        new_source_content: dict[str, Any],
+        words: MirrorText,
+        cause: str,
+    ) -> None:
+        event_type = (job.payload.get("event") or {}).get("type", MESSAGE)
+        new_content = self._content(job, event_type, new_source_content, words)
+        await self._delivery.queue(
+            copy.target_room_id,
+            MESSAGE,
+            replacement(new_content, outbox_ref(copy.outbox_id)),
+            txn_id(f"mirror-edit:{copy.id}:{cause}", 0),
+            purpose="mirror-edit",
+            source_event_id=copy.source_event_id,
+        )
+
+    # -- building copies ----------------------------------------------------------------------
+
+    def _content(
+        self, job: MirrorJob, event_type: str, source: dict[str, Any], words: MirrorText
+    ) -> dict[str, Any]:
+        speaker = Speaker(str(job.payload.get("speaker", "")), str(job.payload.get("center", "")))
+        msgtype = source.get("msgtype")
+        if event_type == STICKER or msgtype in MEDIA_MSGTYPES:
+            caption = words if words.original else None
+            content = media_content(self._catalogs, speaker, source, caption)
+            if event_type == STICKER:
+                content.pop("msgtype", None)
+        else:
+            kind = msgtype if msgtype in TEXT_MSGTYPES else "m.text"
+            content = text_content(self._catalogs, speaker, kind, words)
+        return mark(content, job.source_event_id, job.source_room_id)
+
+    async def _relation(self, event: IncomingEvent, target_room: str) -> dict[str, Any] | None:
+        """The reply or thread relation, pointed at the counterparts in the target room."""
+        reply_to = await self._counterpart(event.in_reply_to, target_room)
+        if event.thread_root:
+            root = await self._counterpart(event.thread_root, target_room)
+            if root is None:
+                return None
+            relation: dict[str, Any] = {"rel_type": "m.thread", "event_id": root}
+            if reply_to is not None:
+                relation["m.in_reply_to"] = {"event_id": reply_to}
+            else:
+                relation["is_falling_back"] = True
+                relation["m.in_reply_to"] = {"event_id": root}
+            return relation
+        if reply_to is not None:
+            return {"m.in_reply_to": {"event_id": reply_to}}
+        return None
+
+    async def _counterpart(self, event_id: str | None, target_room: str) -> Any:
+        """What stands for `event_id` in the target room: our copy of it, or, when it is itself
+        our copy of a message from the target room, that original message."""
+        if not event_id:
+            return None
+        copy = await self._store.copy_in(event_id, target_room)
+        if copy is not None:
+            return outbox_ref(copy.outbox_id)
+        ours = await self._store.copy_sent_as(event_id)
+        if ours is None:
+            return None
+        if ours.source_room_id == target_room:
+            return ours.source_event_id
+        sibling = await self._store.copy_in(ours.source_event_id, target_room)
+        return outbox_ref(sibling.outbox_id) if sibling else None
+
+    # -- translating --------------------------------------------------------------------------
+
+    async def _translate_for(
+        self,
+        text: str,
+        source_language: str,
+        targets: Sequence[AssemblyRoom],
+        event: IncomingEvent,
+        assembly: Assembly,
+    ) -> dict[str, MirrorText]:
+        names = self._mentioned_names(event, assembly)
+        translations: dict[str, MirrorText] = {}
+        for language in dict.fromkeys(t.language for t in targets):
+            translations[language] = await self._translate(
+                text, source_language, language, assembly, names=names
+            )
+        return translations
+
+    async def _translate(
+        self,
+        text: str,
+        source: str,
+        target: str,
+        assembly: Assembly,
+        *,
+        names: Sequence[str] = (),
+        probe: bool = False,
+    ) -> MirrorText:
+        if source == target or not text.strip():
+            return MirrorText(text, text, source, target, pending=False)
+        if self._breaker.is_open and not probe:
+            return MirrorText(text, text, source, target, pending=True)
+        try:
+            shown = await self._translator.translate(
+                text,
+                source,
+                target,
+                glossary=self._glossaries.get(assembly.name),
+                display_names=names,
+            )
+        except (TranslationError, TimeoutError) as error:
+            log.warning(
+                "translation %s→%s failed (%s); mirroring the original", source, target, error
+            )
+            self._breaker.trip()
+            return MirrorText(text, text, source, target, pending=True)
+        self._breaker.reset()
+        return MirrorText(shown, text, source, target, pending=False)
+
+    def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:
+        mentions = event.content.get("m.mentions")
+        users = mentions.get("user_ids") if isinstance(mentions, dict) else None
+        if not isinstance(users, list):
+            return []
+        return [self._people.display_name(assembly, u) for u in users if isinstance(u, str)]
+
+
+def visible_text(content: dict[str, Any]) -> str:
+    """What a person reads in a message: the body without reply fallback, or a media caption."""
+    body = content.get("body")
+    if not isinstance(body, str):
+        return ""
+    msgtype = content.get("msgtype")
+    if msgtype in MEDIA_MSGTYPES or "url" in content or "file" in content:
+        filename = content.get("filename")
+        # With no separate filename the body is the file's name, not a caption.
+        return body if isinstance(filename, str) and filename != body else ""
+    formatted = content.get("formatted_body")
+    stripped, _ = strip_reply_fallback(body, formatted if isinstance(formatted, str) else None)
+    return stripped

@@ -1,0 +1,220 @@
+"""Mirroring's SQL: the queue of events to mirror, the source ↔ copy map, and the pause switch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.database import Database
+from bot.storage.runtime_store import now_ms
+
+
+@dataclass(frozen=True)
+class MirrorJob:
+    """One event waiting to be mirrored: a message, an edit or a redaction."""
+
+    id: int
+    assembly: str
+    source_event_id: str
+    source_room_id: str
+    kind: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> MirrorJob:
+        return cls(
+            id=row["id"],
+            assembly=row["assembly"],
+            source_event_id=row["source_event_id"],
+            source_room_id=row["source_room_id"],
+            kind=row["kind"],
+            payload=json.loads(row["payload"]),
+        )
+
+
+@dataclass(frozen=True)
+class MirroredCopy:
+    """The copy of one source message in one other room."""
+
+    id: int
+    source_event_id: str
+    source_room_id: str
+    target_room_id: str
+    outbox_id: int
+    job_id: int
+    source_language: str
+    target_language: str
+    text: str
+    translation_pending: bool
+    revision: int
+    redacted: bool
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> MirroredCopy:
+        return cls(
+            id=row["id"],
+            source_event_id=row["source_event_id"],
+            source_room_id=row["source_room_id"],
+            target_room_id=row["target_room_id"],
+            outbox_id=row["outbox_id"],
+            job_id=row["job_id"],
+            source_language=row["source_language"],
+            target_language=row["target_language"],
+            text=row["text"],
+            translation_pending=bool(row["translation_pending"]),
+            revision=row["revision"],
+            redacted=bool(row["redacted"]),
+        )
+
+
+class MirrorStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add_job(
+        self,
+        assembly: str,
+        source_event_id: str,
+        source_room_id: str,
+        kind: str,
+        payload: dict[str, Any],
+    ) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO mirror_jobs (assembly, source_event_id, source_room_id, kind, "
+            "payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                assembly,
+                source_event_id,
+                source_room_id,
+                kind,
+                json.dumps(payload, ensure_ascii=False),
+                now_ms(),
+            ),
+        )
+
+    async def waiting_jobs(self, limit: int = 20) -> list[MirrorJob]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM mirror_jobs WHERE done_at IS NULL ORDER BY id LIMIT ?", (limit,)
+        )
+        return [MirrorJob.from_row(row) for row in rows]
+
+    async def job(self, job_id: int) -> MirrorJob | None:
+        row = await self.db.fetch_one("SELECT * FROM mirror_jobs WHERE id = ?", (job_id,))
+        return MirrorJob.from_row(row) if row else None
+
+    async def finish_job(self, job_id: int) -> None:
+        await self.db.execute("UPDATE mirror_jobs SET done_at = ? WHERE id = ?", (now_ms(), job_id))
+
+    async def add_copy(
+        self,
+        job: MirrorJob,
+        target_room_id: str,
+        outbox_id: int,
+        source_language: str,
+        target_language: str,
+        text: str,
+        pending: bool,
+    ) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO mirrors (source_event_id, source_room_id, target_room_id, "
+            "outbox_id, job_id, source_language, target_language, text, translation_pending) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                job.source_event_id,
+                job.source_room_id,
+                target_room_id,
+                outbox_id,
+                job.id,
+                source_language,
+                target_language,
+                text,
+                int(pending),
+            ),
+        )
+
+    async def copies_of(self, source_event_id: str) -> list[MirroredCopy]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM mirrors WHERE source_event_id = ? ORDER BY id", (source_event_id,)
+        )
+        return [MirroredCopy.from_row(row) for row in rows]
+
+    async def copy_in(self, source_event_id: str, target_room_id: str) -> MirroredCopy | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM mirrors WHERE source_event_id = ? AND target_room_id = ?",
+            (source_event_id, target_room_id),
+        )
+        return MirroredCopy.from_row(row) if row else None
+
+    async def copy_sent_as(self, event_id: str) -> MirroredCopy | None:
+        """The mirror entry whose copy the homeserver knows as `event_id`."""
+        row = await self.db.fetch_one(
+            "SELECT mirrors.* FROM mirrors JOIN outbox ON outbox.id = mirrors.outbox_id "
+            "WHERE outbox.event_id = ?",
+            (event_id,),
+        )
+        return MirroredCopy.from_row(row) if row else None
+
+    async def pending_translations(self, limit: int = 20) -> list[MirroredCopy]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM mirrors WHERE translation_pending = 1 AND redacted = 0 "
+            "ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [MirroredCopy.from_row(row) for row in rows]
+
+    async def update_copy(self, copy_id: int, *, text: str, pending: bool) -> None:
+        await self.db.execute(
+            "UPDATE mirrors SET text = ?, translation_pending = ?, revision = revision + 1 "
+            "WHERE id = ?",
+            (text, int(pending), copy_id),
+        )
+
+    async def mark_redacted(self, copy_id: int) -> None:
+        await self.db.execute("UPDATE mirrors SET redacted = 1 WHERE id = ?", (copy_id,))
+
+    async def is_paused(self, assembly: str) -> bool:
+        row = await self.db.fetch_one(
+            "SELECT 1 FROM mirroring_paused WHERE assembly = ?", (assembly,)
+        )
+        return row is not None
+
+    async def pause(self, assembly: str, user_id: str) -> bool:
+        changed = await self.db.execute_rowcount(
+            "INSERT OR IGNORE INTO mirroring_paused (assembly, paused_by, paused_at) "
+            "VALUES (?, ?, ?)",
+            (assembly, user_id, now_ms()),
+        )
+        return changed == 1
+
+    async def resume(self, assembly: str) -> bool:
+        changed = await self.db.execute_rowcount(
+            "DELETE FROM mirroring_paused WHERE assembly = ?", (assembly,)
+        )
+        return changed == 1
+
+
+class SqliteTranslationCache:
+    """Translations kept forever: a phrase is sent to the provider once per language pair."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, provider: str, source: str, target: str, text: str) -> str | None:
+        row = await self.db.fetch_one(
+            "SELECT translated FROM translation_cache "
+            "WHERE provider = ? AND source = ? AND target = ? AND text = ?",
+            (provider, source, target, text),
+        )
+        return row["translated"] if row else None
+
+    async def put(
+        self, provider: str, source: str, target: str, text: str, translated: str
+    ) -> None:
+        await self.db.execute(
+            "INSERT OR REPLACE INTO translation_cache "
+            "(provider, source, target, text, translated, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (provider, source, target, text, translated, now_ms()),
+        )

@@ -1,0 +1,38 @@
+"""`!pause` / `!pausar` and `!resume` / `!reanudar`: chairs stop and restart mirroring."""
+
+from __future__ import annotations
+
+from bot.domain.assembly import Assembly
+from bot.framework.commands import command
+from bot.framework.context import Announce, CommandContext, announce
+from bot.framework.errors import CommandError
+from bot.i18n import Bold, Code, Msg
+from bot.services.mirror import MirrorService
+
+
+class MirrorCommands:
+    group_name = "mirror"
+
+    def __init__(self, mirror: MirrorService, prefix: str) -> None:
+        self._mirror = mirror
+        self._prefix = prefix
+
+    @command("pause", "pausar", chair_only=True)
+    async def pause(self, ctx: CommandContext) -> Announce:
+        if not await self._mirror.pause(ctx.assembly, ctx.sender):
+            raise CommandError("mirror.already_paused")
+        return announce(
+            Msg.of(
+                "mirror.paused", name=Bold(ctx.sender_name), resume=Code(self._prefix + "resume")
+            )
+        )
+
+    @command("resume", "reanudar", chair_only=True)
+    async def resume(self, ctx: CommandContext) -> Announce:
+        if not await self._mirror.resume(ctx.assembly):
+            raise CommandError("mirror.not_paused")
+        return announce(Msg.of("mirror.resumed", name=Bold(ctx.sender_name)))
+
+    async def status(self, assembly: Assembly) -> list[Msg]:
+        paused = await self._mirror.is_paused(assembly)
+        return [Msg.of("status.mirroring_paused" if paused else "status.mirroring_on")]
