@@ -24,7 +24,7 @@ from bot.services.chairs import ChairService
 from bot.services.delivery import Delivery
 from bot.services.mirror import MirrorService, MirrorTuning
 from bot.services.people import People
-from bot.services.translation import TranslationSettings, build_translator
+from bot.services.translation import build_translator
 from bot.storage.database import Database
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.runtime_store import RuntimeStore
@@ -117,7 +117,7 @@ class Asamblea:
         # wiring: polls
         # wiring: mirroring
         translator, provider = build_translator(
-            TranslationSettings.from_config(self.config.translation),
+            self.config.translation,
             cache=SqliteTranslationCache(db),
         )
         mirror = MirrorService(
@@ -132,6 +132,7 @@ class Asamblea:
             tuning=self.tuning.mirror,
         )
         dispatcher.add_service(mirror.wants, mirror.accept)
+        delivery.texts = mirror
         mirror_commands = MirrorCommands(mirror, self.config.command_prefix)
         router.add_group(mirror_commands)
         status_sections.append(mirror_commands.status)

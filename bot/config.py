@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import DecisionRule
+from bot.services.translation import PROVIDERS, TranslationSettings
 
 SUPPORTED_LANGUAGES = ("en", "es")
-TRANSLATION_PROVIDERS = ("google", "libre", "mymemory", "microsoft", "deepl", "none")
+TRANSLATION_PROVIDERS = tuple(sorted(PROVIDERS))
 ENV_PASSWORD = "ASAMBLEA_PASSWORD"
 ENV_ACCESS_TOKEN = "ASAMBLEA_ACCESS_TOKEN"
 ENV_TRANSLATION_KEY = "ASAMBLEA_TRANSLATION_API_KEY"
@@ -44,16 +45,6 @@ class MatrixSettings:
     password: str | None
     access_token: str | None
     device_name: str = "Asamblea"
-
-
-@dataclass(frozen=True)
-class TranslationConfig:
-    provider: str = "google"
-    url: str | None = None
-    api_key: str | None = None
-    region: str | None = None
-    timeout_seconds: float = 10.0
-    max_workers: int = 4
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ class Config:
     database_path: Path
     command_prefix: str
     ignore_users: tuple[str, ...]
-    translation: TranslationConfig
+    translation: TranslationSettings
     assemblies: tuple[AssemblyConfig, ...]
 
 
@@ -238,7 +229,7 @@ def _read_matrix(
 
 def _read_translation(
     reader: _Reader, data: Mapping[str, Any], environ: Mapping[str, str]
-) -> TranslationConfig:
+) -> TranslationSettings:
     provider = reader.choice(
         data, "provider", "translation.provider", TRANSLATION_PROVIDERS, "google"
     )
@@ -257,11 +248,14 @@ def _read_translation(
         )
     timeout = reader.number(data, "timeout_seconds", "translation.timeout_seconds", 10.0, 0.1)
     workers = reader.number(data, "max_workers", "translation.max_workers", 4, 1)
-    return TranslationConfig(
+    region = reader.string(data, "region", "translation.region")
+    if reader.problems:
+        return TranslationSettings()  # never used: the problems stop the load
+    return TranslationSettings(
         provider=provider,
         url=url,
         api_key=api_key,
-        region=reader.string(data, "region", "translation.region"),
+        region=region,
         timeout_seconds=float(timeout or 10.0),
         max_workers=int(workers or 4),
     )

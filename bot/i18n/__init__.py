@@ -105,6 +105,8 @@ class Catalogs:
     def _plain(self, language: str, value: Any) -> str:
         if isinstance(value, Msg):
             return self.text(language, value)
+        if isinstance(value, UserText) and value.original:
+            return f"{value.text} ({value.original})"
         if isinstance(value, Bold | Code | UserText):
             return value.text
         return str(value)
@@ -117,6 +119,8 @@ class Catalogs:
         if isinstance(value, Code):
             return Markup("<code>{}</code>").format(value.text)
         if isinstance(value, UserText):
+            if value.original:
+                return Markup("{} <i>({})</i>").format(value.text, value.original)
             return value.text
         return str(value)  # Markup.format_map escapes plain strings
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.framework.context import Announce, Outcome, React, Reply
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs, Msg, UserText
 from bot.render.notices import bot_message, reaction
 from bot.storage.runtime_store import RuntimeStore
 
@@ -28,6 +28,12 @@ def txn_id(cause: str, index: int) -> str:
     return f"asamblea-{digest}"
 
 
+class QuickTranslator(Protocol):
+    async def translate_quickly(self, text: str, source: str, target: str) -> str | None:
+        """A translation if one comes fast (cached or prompt), else None."""
+        ...
+
+
 class Delivery:
     def __init__(
         self,
@@ -40,6 +46,8 @@ class Delivery:
         self._catalogs = catalogs
         self._members = members
         self._wake = wake
+        # Set once the translation service exists (wired after delivery itself).
+        self.texts: QuickTranslator | None = None
 
     def wake(self) -> None:
         self._wake()
@@ -107,10 +115,24 @@ class Delivery:
         reply_to: str | None = None,
         mentions: Sequence[tuple[str, str]] = (),
     ) -> None:
+        lines = [await self._localize(line, room.language) for line in lines]
         content = bot_message(
             self._catalogs, room.language, lines, reply_to=reply_to, mentions=mentions
         )
         await self.queue(room.room_id, "m.room.message", content, txn_id(cause, next(counter)))
+
+    async def _localize(self, message: Msg, language: str) -> Msg:
+        """Person-written words (titles, options) shown translated, with the original beside."""
+        values = dict(message.values)
+        for key, value in message.values.items():
+            if isinstance(value, Msg):
+                values[key] = await self._localize(value, language)
+            elif isinstance(value, UserText) and value.language != language and self.texts:
+                texts = self.texts
+                translated = await texts.translate_quickly(value.text, value.language, language)
+                if translated and translated != value.text:
+                    values[key] = UserText(translated, language, original=value.text)
+        return Msg(message.key, values)
 
     def _mentions_in(self, room: AssemblyRoom, users: Sequence[str]) -> list[tuple[str, str]]:
         """Each person is pinged only in the room where they sit."""

@@ -63,6 +63,8 @@ class MirrorTuning:
     cooldown_seconds: float = 30.0
     # How often copies still waiting for a translation are retried.
     retry_seconds: float = 15.0
+    # The most a reply may wait for the translation of a title it quotes.
+    quick_budget_seconds: float = 1.5
 
 
 class TranslationBreaker:
@@ -345,6 +347,20 @@ class MirrorService:
         return outbox_ref(sibling.outbox_id) if sibling else None
 
     # -- translating --------------------------------------------------------------------------
+
+    async def translate_quickly(self, text: str, source: str, target: str) -> str | None:
+        """For the bot's own messages quoting people's words (agenda titles, poll options): a
+        translation within a short budget, or None, so a slow translator never delays a reply."""
+        if source == target or self._breaker.is_open:
+            return None
+        try:
+            return await asyncio.wait_for(
+                self._translator.translate(text, source, target),
+                self._tuning.quick_budget_seconds,
+            )
+        except (TranslationError, TimeoutError):
+            self._breaker.trip()
+            return None
 
     async def _translate_for(
         self,
