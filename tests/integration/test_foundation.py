@@ -97,3 +97,15 @@ async def test_a_command_sent_before_the_bot_joined_is_never_answered(
         assert alice.count(rooms.english, replies_to(early)) == 0
     finally:
         await runner.stop()
+
+
+async def test_a_rejected_access_token_stops_the_bot_with_a_clear_message(bot_config) -> None:
+    import pytest
+
+    from bot.matrix.runtime import FatalMatrixError
+
+    text = bot_config.read_text().replace('password = "', 'access_token = "not-a-token"\n# "')
+    bot_config.write_text(text)
+    runner = BotRunner(bot_config)
+    with pytest.raises(FatalMatrixError, match=r"rejected matrix\.access_token"):
+        await runner.start()
