@@ -1,0 +1,1 @@
+"""Benchmarks: Asamblea against a minimal relay bot, side by side on one homeserver."""
