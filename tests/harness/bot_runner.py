@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,3 +111,38 @@ class BotRunner:
     async def restart(self) -> Asamblea:
         await self.stop()
         return await self.start()
+
+
+class BotProcess:
+    """The bot as its own process (`python -m bot run`), for tests that kill it outright."""
+
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self.log_path = config_path.with_suffix(".log")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run", "--config", str(self.config_path)],
+                stdout=log,
+                stderr=log,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, whatever the bot was doing."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGKILL)
+            self._process.wait(timeout=30)
+            self._process = None
+
+    def stop(self) -> int | None:
+        if self._process is None:
+            return None
+        self._process.send_signal(signal.SIGTERM)
+        code = self._process.wait(timeout=30)
+        self._process = None
+        return code
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
