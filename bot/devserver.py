@@ -396,6 +396,16 @@ class LocalSynapse:
         )
         return str(result["room_id"])
 
+    def lift_rate_limit(self, admin: RegisteredAccount, user_id: str) -> None:
+        """Exempt one user from rate limits (with an admin account), e.g. people in a test
+        whose homeserver keeps them tight for the bot."""
+        self._request(
+            "POST",
+            f"/_synapse/admin/v1/users/{user_id}/override_ratelimit",
+            {"messages_per_second": 0, "burst_count": 0},
+            token=admin.access_token,
+        )
+
     def join_room(self, account: RegisteredAccount, room_id: str) -> None:
         self._request("POST", f"/_matrix/client/v3/join/{room_id}", {}, token=account.access_token)
 

@@ -6,11 +6,16 @@ Nothing may be lost and nothing duplicated.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.devserver import LocalSynapse
-from tests.harness.bot_runner import BotProcess, BotRunner, RoomPair
+from tests.conftest import BOT_PASSWORD
+from tests.harness.bot_runner import BotProcess, BotRunner, RoomPair, write_config
 from tests.harness.person import Person, content_of
 from tests.integration.conftest import joined
 
@@ -82,3 +87,56 @@ async def test_the_homeserver_down_for_ten_seconds_delays_but_loses_nothing(
     await beto.wait_for(copy_of(after), timeout=60)
     await beto.next_sync()
     assert copies_in(beto, rooms.spanish, sent) == [0, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def strict_synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSynapse]:
+    """A second homeserver whose message rate limit is tight, for the bot only."""
+    server = LocalSynapse(tmp_path_factory.mktemp("strict-synapse"), rate_limits="tight")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_rate_limited_copies_are_retried_after_the_wait_and_none_dropped(
+    strict_synapse: LocalSynapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = strict_synapse.register("admin", "admin-password", admin=True)
+    bot_account = strict_synapse.register("asamblea", BOT_PASSWORD)
+    people = {}
+    for name in ("alice", "beto"):
+        account = strict_synapse.register(name, "password", displayname=name.title())
+        strict_synapse.lift_rate_limit(admin, account.user_id)
+        people[name] = Person(strict_synapse.base_url, account)
+        await people[name].start()
+    alice, beto = people["alice"], people["beto"]
+    try:
+        rooms = RoomPair(
+            await alice.create_room("EN", invite=[bot_account.user_id]),
+            await beto.create_room("ES", invite=[bot_account.user_id]),
+        )
+        config = write_config(
+            tmp_path / "config.toml",
+            homeserver=strict_synapse.base_url,
+            bot_user_id=bot_account.user_id,
+            bot_password=BOT_PASSWORD,
+            rooms=rooms,
+            chairs=[],
+        )
+        runner = BotRunner(config)
+        await runner.start()
+        try:
+            await beto.wait_for(lambda r, e: joined(e, bot_account.user_id) and r == rooms.spanish)
+            caplog.set_level(logging.WARNING, logger="nio")
+            sent = [await alice.send_text(rooms.english, f"hello {n}") for n in range(8)]
+            await beto.wait_for(copy_of(sent[-1]), timeout=60)
+            await beto.next_sync()
+            assert copies_in(beto, rooms.spanish, sent) == list(range(8))
+            assert any("ratelimited" in record.getMessage() for record in caplog.records)
+        finally:
+            await runner.stop()
+    finally:
+        for person in people.values():
+            await person.stop()
