@@ -5,7 +5,8 @@ Everything a person wrote is escaped: the original's own HTML is never passed th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -29,7 +30,10 @@ class MirrorText:
 
     @property
     def translated(self) -> bool:
-        return not self.pending and self.source_language != self.target_language
+        """Worth labelling: emoji, links or names alone come back unchanged and say so."""
+        return not self.pending and self.source_language != self.target_language and (
+            self.shown != self.original
+        )
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,50 @@ def _original_block(catalogs: Catalogs, text: MirrorText) -> tuple[str, Markup]:
     return plain, html
 
 
+# Matrix refuses events over 64 KiB; the envelope (ids, signatures, hashes) needs some of it.
+MAX_CONTENT_BYTES = 60_000
+TRUNCATED = " […]"
+
+
+def content_size(content: dict[str, Any]) -> int:
+    return len(json.dumps(content).encode())  # ASCII-escaped, as clients send JSON: the worst case
+
+
 def text_content(
     catalogs: Catalogs, speaker: Speaker, msgtype: str, text: MirrorText
 ) -> dict[str, Any]:
-    """A mirrored text, notice or emote. Emotes become text ("* Name waves"): sent as an emote
-    they would show the bot's name instead of the speaker's."""
+    """A mirrored text, notice or emote that fits in one event.
+
+    A long message and its translation together may not: then the original is left out (it is
+    one click away, in the source room), and if even the translation alone is too long it is cut.
+    """
+    content = _text_content(catalogs, speaker, msgtype, text, with_original=True)
+    if content_size(content) <= MAX_CONTENT_BYTES:
+        return content
+    content = _text_content(catalogs, speaker, msgtype, text, with_original=False)
+    low, high = 0, len(text.shown)
+    while content_size(content) > MAX_CONTENT_BYTES and high - low > 1:
+        middle = (low + high) // 2
+        cut = replace(text, shown=text.shown[:middle] + TRUNCATED)
+        content = _text_content(catalogs, speaker, msgtype, cut, with_original=False)
+        if content_size(content) > MAX_CONTENT_BYTES:
+            high = middle
+        else:
+            low = middle
+    if content_size(content) > MAX_CONTENT_BYTES:
+        cut = replace(text, shown=text.shown[:low] + TRUNCATED)
+        content = _text_content(catalogs, speaker, msgtype, cut, with_original=False)
+    return content
+
+
+def _text_content(
+    catalogs: Catalogs, speaker: Speaker, msgtype: str, text: MirrorText, *, with_original: bool
+) -> dict[str, Any]:
+    """Emotes become text ("* Name waves"): sent as emotes they would show the bot's name."""
     head_plain, head_html = _header(catalogs, speaker, text)
-    original_plain, original_html = _original_block(catalogs, text)
+    original_plain, original_html = (
+        _original_block(catalogs, text) if with_original else ("", Markup(""))
+    )
     if msgtype == "m.emote":
         body = f"* {head_plain} {text.shown}"
         html = Markup("* {} <em>{}</em>").format(head_html, _lines(text.shown))

@@ -1,0 +1,55 @@
+"""What a mirrored copy looks like: attributed, labelled, escaped, and never too large to send."""
+
+from __future__ import annotations
+
+from bot.i18n import Catalogs
+from bot.render.mirror import MAX_CONTENT_BYTES, MirrorText, Speaker, content_size, text_content
+
+CATALOGS = Catalogs.load_default()
+ALICE = Speaker("Alice", "US")
+
+
+def test_a_translated_copy_names_the_speaker_and_keeps_the_original() -> None:
+    words = MirrorText("hola", "hello", "en", "es", pending=False)
+    content = text_content(CATALOGS, ALICE, "m.text", words)
+    assert content["body"].startswith("Alice (US) [traducción automática]: hola")
+    assert "> hello" in content["body"]
+    assert "<summary>Original (inglés)</summary>hello" in content["formatted_body"]
+
+
+def test_a_pending_copy_shows_the_original_once_with_the_label() -> None:
+    words = MirrorText("hello", "hello", "en", "es", pending=True)
+    content = text_content(CATALOGS, ALICE, "m.text", words)
+    assert content["body"] == "Alice (US) [traducción pendiente]: hello"
+    assert "<details>" not in content["formatted_body"]
+
+
+def test_markup_from_people_is_escaped() -> None:
+    speaker = Speaker("<img src=x>", "<b>US</b>")
+    words = MirrorText("<script>x</script>", "<script>y</script>", "en", "es", pending=False)
+    html = text_content(CATALOGS, speaker, "m.emote", words)["formatted_body"]
+    assert "<script>" not in html and "<img" not in html and "<b>US" not in html
+    assert html.startswith("* <b>&lt;img src=x&gt;</b> (&lt;b&gt;US&lt;/b&gt;)")
+
+
+def test_a_huge_message_still_fits_in_one_event() -> None:
+    original = "hello world " * 6000
+    words = MirrorText("hola mundo ñ " * 6000, original, "en", "es", pending=False)
+    content = text_content(CATALOGS, ALICE, "m.text", words)
+    assert content_size(content) <= MAX_CONTENT_BYTES
+    assert "<details>" not in content["formatted_body"]
+    assert content["body"].endswith("[…]")
+    assert content["body"].startswith("Alice (US) [traducción automática]: hola mundo")
+
+
+def test_a_long_message_that_fits_alone_keeps_its_translation_whole() -> None:
+    words = MirrorText("hola " * 5000, "hello " * 5000, "en", "es", pending=False)
+    content = text_content(CATALOGS, ALICE, "m.text", words)
+    assert content_size(content) <= MAX_CONTENT_BYTES
+    assert not content["body"].endswith("[…]")
+
+
+def test_words_that_need_no_translation_are_not_labelled_as_translated() -> None:
+    words = MirrorText("👍🏽🎉", "👍🏽🎉", "en", "es", pending=False)
+    content = text_content(CATALOGS, ALICE, "m.text", words)
+    assert content["body"] == "Alice (US): 👍🏽🎉"
