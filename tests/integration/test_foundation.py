@@ -109,3 +109,17 @@ async def test_a_rejected_access_token_stops_the_bot_with_a_clear_message(bot_co
     runner = BotRunner(bot_config)
     with pytest.raises(FatalMatrixError, match=r"rejected matrix\.access_token"):
         await runner.start()
+
+
+async def test_an_invite_to_a_room_outside_the_assembly_is_not_accepted(
+    bot: BotRunner, rooms: RoomPair, alice: Person, accounts
+) -> None:
+    from tests.conftest import BOT_LOCALPART
+    from tests.integration.conftest import joined
+
+    bot_id = accounts[BOT_LOCALPART].user_id
+    elsewhere = await alice.create_room("Not an assembly room", invite=[bot_id])
+    asked = await alice.send_text(rooms.english, "!help")
+    await alice.wait_for(replies_to(asked))
+    await alice.next_sync()
+    assert alice.count(elsewhere, lambda r, e: joined(e, bot_id)) == 0
