@@ -1,14 +1,15 @@
 """One aiosqlite connection, WAL, foreign keys, and transactions serialized by one lock.
 
 Statements from different tasks would interleave on a shared connection, so every write happens
-inside `transaction()`, which holds an asyncio lock. A task that is already inside a transaction
-joins it instead of deadlocking, which lets services compose without knowing who opened it.
+inside `transaction()`, which holds an asyncio lock. The task that is already inside a transaction
+joins it instead of deadlocking, which lets services compose without knowing who opened it. The
+owner is the task itself, not a context variable: tasks and timers started from inside a
+transaction copy the context, and must wait for the lock like everyone else.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -21,10 +22,6 @@ from bot.storage.migrations import MIGRATIONS, Migration
 
 log = logging.getLogger(__name__)
 
-_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "asamblea_in_transaction", default=False
-)
-
 
 class DatabaseTooNew(Exception):
     """The database was written by a newer Asamblea; refusing protects its data."""
@@ -34,6 +31,7 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._conn = connection
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
         self._savepoints = 0
 
     @classmethod
@@ -73,11 +71,12 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        if _in_transaction.get():
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
             yield
             return
         async with self._lock:
-            token = _in_transaction.set(True)
+            self._owner = task
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -87,7 +86,7 @@ class Database:
             else:
                 await self._conn.execute("COMMIT")
             finally:
-                _in_transaction.reset(token)
+                self._owner = None
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

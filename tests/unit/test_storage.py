@@ -68,3 +68,28 @@ async def test_an_event_is_handled_once_and_a_message_queued_once(tmp_path: Path
     await store.mark_sent(first, "$sent")
     assert await store.pending() == []
     await db.close()
+
+
+async def test_a_task_started_inside_a_transaction_waits_for_it(tmp_path: Path) -> None:
+    """A timer or task created while a transaction is open copies the context; it must still
+    queue behind the transaction instead of slipping into it."""
+    import asyncio
+
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    order: list[str] = []
+
+    async def later() -> None:
+        async with db.transaction():
+            order.append("task")
+            await store.set_value("k", "task")
+
+    async with db.transaction():
+        task = asyncio.create_task(later())
+        await asyncio.sleep(0.01)
+        order.append("owner")
+        await store.set_value("k", "owner")
+    await task
+    assert order == ["owner", "task"]
+    assert await store.get_value("k") == "task"
+    await db.close()
