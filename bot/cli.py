@@ -1,4 +1,4 @@
-"""The `asamblea` command: run, check-config, demo."""
+"""The `asamblea` command: run, check-config, demo, meetings, minutes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.cli_records import add_meetings_command, add_minutes_command
 from bot.config import ConfigError, load_config
 
 EXIT_CONFIG = 2
@@ -50,7 +51,13 @@ def _parser() -> argparse.ArgumentParser:
         help="translation provider for the demo (google needs internet access)",
     )
     demo.set_defaults(action=_demo)
+    _add_records_commands(sub)
     return parser
+
+
+def _add_records_commands(sub: argparse._SubParsersAction) -> None:
+    add_meetings_command(sub)
+    add_minutes_command(sub)
 
 
 def _check_config(args: argparse.Namespace) -> int:

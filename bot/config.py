@@ -10,13 +10,17 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from nio.crypto import ENCRYPTION_ENABLED as ENCRYPTION_AVAILABLE
+
+from bot.domain.schedule import DEFAULT_REMINDER_OFFSETS, parse_offset
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import DecisionRule
+from bot.matrix.crypto import EncryptionSettings, Trust, VerifiedDevice, default_store_path
 from bot.services.translation import PROVIDERS, TranslationSettings
 
 SUPPORTED_LANGUAGES = ("en", "es")
@@ -45,6 +49,7 @@ class MatrixSettings:
     password: str | None
     access_token: str | None
     device_name: str = "Asamblea"
+    encryption: EncryptionSettings = field(default_factory=EncryptionSettings)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ class AssemblyConfig:
     decision_rule: DecisionRule = DecisionRule.MAJORITY
     glossary_keep: tuple[str, ...] = ()
     glossary_fixed: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Seconds before a scheduled meeting at which a reminder is posted in every room.
+    reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
+    # Whether messages of an encrypted room may be mirrored into an unencrypted one.
+    allow_unencrypted_mirror: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,6 +203,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, s
     database_path = Path(database or "./asamblea.db")
     if not database_path.is_absolute():
         database_path = base_dir / database_path
+    matrix = _place_crypto_store(matrix, base_dir, database_path)
     return Config(
         matrix=matrix,
         database_path=database_path,
@@ -224,7 +234,59 @@ def _read_matrix(
             f"/ {ENV_ACCESS_TOKEN})",
         )
     device_name = reader.string(data, "device_name", "matrix.device_name", default="Asamblea")
-    return MatrixSettings(homeserver, user_id, password, token, device_name or "Asamblea")
+    return MatrixSettings(
+        homeserver,
+        user_id,
+        password,
+        token,
+        device_name or "Asamblea",
+        encryption=_read_encryption(reader, data),
+    )
+
+
+def _read_encryption(reader: _Reader, data: Mapping[str, Any]) -> EncryptionSettings:
+    enabled = reader.boolean(data, "encryption", "matrix.encryption", True)
+    if enabled and not ENCRYPTION_AVAILABLE:
+        reader.problem(
+            "matrix.encryption",
+            "needs matrix-nio's e2e extra (pip install 'matrix-nio[e2e]'), or set it to false",
+        )
+    trust = reader.choice(data, "trust", "matrix.trust", tuple(Trust), Trust.TOFU)
+    store_path = reader.string(data, "store_path", "matrix.store_path")
+    devices = []
+    entries = data.get("verified_devices", [])
+    if not isinstance(entries, list):
+        reader.problem("matrix.verified_devices", "expected a list of [[matrix.verified_devices]]")
+        entries = []
+    for index, entry in enumerate(entries):
+        key = f"matrix.verified_devices[{index}]"
+        if not isinstance(entry, Mapping):
+            reader.problem(key, "expected a table with user_id, device_id and ed25519")
+            continue
+        user = reader.string(entry, "user_id", f"{key}.user_id", required=True) or ""
+        if user and not _USER_ID.match(user):
+            reader.problem(f"{key}.user_id", f"expected a user id like @name:server; got {user!r}")
+        device = reader.string(entry, "device_id", f"{key}.device_id", required=True) or ""
+        ed25519 = reader.string(entry, "ed25519", f"{key}.ed25519", required=True) or ""
+        if ed25519 and len("".join(ed25519.split())) != 43:
+            reader.problem(
+                f"{key}.ed25519", "expected the device's 43-character session key (Ed25519)"
+            )
+        devices.append(VerifiedDevice(user, device, ed25519))
+    return EncryptionSettings(
+        enabled=enabled,
+        trust=Trust(trust),
+        store_path=Path(store_path) if store_path else None,
+        verified_devices=tuple(devices),
+    )
+
+
+def _place_crypto_store(matrix: MatrixSettings, base_dir: Path, database: Path) -> MatrixSettings:
+    """The crypto store sits beside the database unless matrix.store_path says otherwise."""
+    path = matrix.encryption.store_path or default_store_path(database)
+    if not path.is_absolute():
+        path = base_dir / path
+    return replace(matrix, encryption=replace(matrix.encryption, store_path=path))
 
 
 def _read_translation(
@@ -311,7 +373,26 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
         decision_rule=DecisionRule(rule),
         glossary_keep=tuple(reader.string_list(glossary, "keep", f"{key}.glossary.keep")),
         glossary_fixed=_read_glossary_fixed(reader, glossary, f"{key}.glossary.fixed"),
+        reminder_offsets=_read_reminder_offsets(reader, data, f"{key}.reminder_offsets"),
+        allow_unencrypted_mirror=reader.boolean(
+            data, "allow_unencrypted_mirror", f"{key}.allow_unencrypted_mirror", False
+        ),
     )
+
+
+def _read_reminder_offsets(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[int, ...]:
+    if "reminder_offsets" not in data:
+        return DEFAULT_REMINDER_OFFSETS
+    offsets = []
+    for index, word in enumerate(reader.string_list(data, "reminder_offsets", key)):
+        seconds = parse_offset(word)
+        if seconds is None:
+            reader.problem(
+                f"{key}[{index}]", f"expected a duration like 24h, 1h, 10m or 30s; got {word!r}"
+            )
+        else:
+            offsets.append(seconds)
+    return tuple(sorted(set(offsets), reverse=True))
 
 
 def _read_rooms(reader: _Reader, data: Any, key: str) -> list[RoomConfig]:

@@ -53,12 +53,17 @@ def to_user_id(word: str) -> str:
 
 @dataclass(frozen=True)
 class Param:
-    """One argument. `rest` takes every remaining word as one text; `optional` may be absent."""
+    """One argument. `rest` takes every remaining word as one text; `optional` may be absent.
+
+    `rest` with `words` keeps the remaining words apart (a tuple), so quoted groups survive:
+    `!poll "Lunch?" "Pizza al taglio" "Tacos"` needs its options one by one.
+    """
 
     name: str
     convert: Converter = str
     optional: bool = False
     rest: bool = False
+    words: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,10 @@ class CommandSpec:
         for param in self.params:
             if param.rest:
                 if remaining:
-                    values[param.name] = param.convert(" ".join(remaining))
+                    if param.words:
+                        values[param.name] = tuple(remaining)
+                    else:
+                        values[param.name] = param.convert(" ".join(remaining))
                     remaining = []
                 elif not param.optional:
                     raise UsageError("error.usage")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.domain.assembly import AssemblyDirectory
+from bot.domain.assembly import Assembly, AssemblyDirectory
 from bot.framework.router import Router
 from bot.matrix.events import MESSAGE, IncomingEvent
 from bot.services.delivery import Delivery, Members
@@ -22,6 +22,8 @@ COMMAND_MSGTYPES = ("m.text", "m.notice")
 
 # A service that wants a kind of event; runs inside the handling transaction.
 EventService = Callable[[IncomingEvent], Awaitable[None]]
+# Told who spoke, where (for attendance).
+SpeechObserver = Callable[[Assembly, str, str], Awaitable[None]]
 
 
 class Dispatcher:
@@ -46,10 +48,15 @@ class Dispatcher:
         self._delivery = delivery
         self._members = members
         self._services: list[tuple[Callable[[IncomingEvent], bool], EventService]] = []
+        self._speech_observers: list[SpeechObserver] = []
 
     def add_service(self, wants: Callable[[IncomingEvent], bool], service: EventService) -> None:
         """Events that are not commands go to the first service that wants them."""
         self._services.append((wants, service))
+
+    def add_speech_observer(self, observer: SpeechObserver) -> None:
+        """Told of every message a person sends in an assembly room, command or not."""
+        self._speech_observers.append(observer)
 
     async def handle(self, event: IncomingEvent) -> None:
         async with self._db.transaction():
@@ -58,12 +65,22 @@ class Dispatcher:
         self._delivery.wake()
 
     async def _route(self, event: IncomingEvent) -> None:
-        if self._ignore(event) or await self._handle_command(event):
+        if self._ignore(event):
+            return
+        await self._tell_observers(event)
+        if await self._handle_command(event):
             return
         for wants, service in self._services:
             if wants(event):
                 await service(event)
                 return
+
+    async def _tell_observers(self, event: IncomingEvent) -> None:
+        assembly = self._directory.for_room(event.room_id)
+        if assembly is None or event.type != MESSAGE or event.is_edit:
+            return
+        for observer in self._speech_observers:
+            await observer(assembly, event.sender, event.room_id)
 
     def _ignore(self, event: IncomingEvent) -> bool:
         return (

@@ -11,11 +11,13 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from aiohttp import ClientError
 from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinResponse,
     LoginResponse,
+    MegolmEvent,
     MessageDirection,
     RoomMessagesResponse,
     RoomResolveAliasResponse,
@@ -25,6 +27,7 @@ from nio import (
 
 from bot.config import MatrixSettings
 from bot.matrix.backoff import Backoff
+from bot.matrix.crypto import Encryption, prepare_store
 from bot.matrix.events import IncomingEvent, normalize
 from bot.storage.runtime_store import RuntimeStore
 
@@ -56,8 +59,18 @@ class FatalMatrixError(Exception):
 def make_client(settings: MatrixSettings) -> AsyncClient:
     # Connection errors surface at once so our own backoff (which logs and honours stop) applies;
     # rate limits are left to nio, which waits for retry_after_ms and tries again.
-    config = AsyncClientConfig(max_timeouts=0, max_limit_exceeded=None, store_sync_tokens=False)
-    return AsyncClient(settings.homeserver, settings.user_id, config=config)
+    config = AsyncClientConfig(
+        max_timeouts=0,
+        max_limit_exceeded=None,
+        store_sync_tokens=False,
+        encryption_enabled=settings.encryption.enabled,
+    )
+    return AsyncClient(
+        settings.homeserver,
+        settings.user_id,
+        store_path=prepare_store(settings.encryption),
+        config=config,
+    )
 
 
 class MatrixRuntime:
@@ -70,8 +83,10 @@ class MatrixRuntime:
         *,
         sync_timeout_ms: int = 30_000,
         backoff: Backoff | None = None,
+        crypto: Encryption | None = None,
     ) -> None:
         self.client = client
+        self._crypto = crypto
         self._settings = settings
         self._store = store
         self._on_event = on_event
@@ -108,12 +123,15 @@ class MatrixRuntime:
         log.info("logged in as %s (device %s)", response.user_id, response.device_id)
 
     async def _restore(self, token: str, device_id: str | None) -> bool:
-        self.client.restore_login(self._settings.user_id, device_id or "", token)
+        # Ask who we are first: restore_login opens the crypto store, which needs the device id.
+        self.client.user_id, self.client.access_token = self._settings.user_id, token
         response = await self.client.whoami()
         if isinstance(response, WhoamiResponse):
             if response.device_id and response.device_id != device_id:
                 await self._store.set_value(DEVICE_ID, response.device_id)
-                self.client.device_id = response.device_id
+            device_id = response.device_id or device_id
+            if device_id:
+                self.client.restore_login(self._settings.user_id, device_id, token)
             return True
         if getattr(response, "status_code", None) in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
             log.warning("stored access token no longer valid; logging in again")
@@ -146,6 +164,11 @@ class MatrixRuntime:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until `stop` is set, retrying homeserver errors with exponential backoff."""
+        if self._crypto is not None and self._crypto.enabled:
+            if problem := self._crypto.problem():
+                raise FatalMatrixError(problem)
+            log.info("end-to-end encryption on: %s", self._crypto.identity())
+            await self._upkeep()  # our keys go up before anyone needs them
         while not stop.is_set():
             token = await self._store.get_value(SYNC_TOKEN)
             try:
@@ -153,6 +176,9 @@ class MatrixRuntime:
                     timeout=self._sync_timeout_ms,
                     sync_filter=sync_filter(self.room_ids),
                     since=token,
+                    # nio keeps no state between runs: without the full state once per run, a
+                    # restarted bot would not know who sits in its rooms (names, centers, pings).
+                    full_state=not self.first_sync_done.is_set(),
                 )
             except (OSError, TimeoutError) as error:
                 log.warning("sync failed (%s); retrying", error)
@@ -165,10 +191,22 @@ class MatrixRuntime:
                 continue
             self._backoff.reset()
             await self._process(response, first=token is None)
+            await self._upkeep()
             await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if token is None:
                 await self.join_missing()
             self.first_sync_done.set()
+
+    async def _upkeep(self) -> None:
+        """Encryption's turn after each sync: keys, and messages whose key has now arrived."""
+        if self._crypto is None:
+            return
+        try:
+            await self._crypto.after_sync(self._handle_room_events)
+        except (OSError, TimeoutError, ClientError) as error:
+            log.warning("encryption upkeep failed (%r); retrying after the next sync", error)
+        except Exception:
+            log.exception("encryption upkeep failed; retrying after the next sync")
 
     def _check_fatal(self, response: Any) -> None:
         if getattr(response, "status_code", None) in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
@@ -182,13 +220,8 @@ class MatrixRuntime:
         for room_id, info in response.rooms.join.items():
             if room_id not in self.room_ids:
                 continue
-            events = [
-                e
-                for e in (
-                    normalize(room_id, getattr(ev, "source", None)) for ev in info.timeline.events
-                )
-                if e
-            ]
+            # nio has already replaced what it could decrypt by the decrypted events.
+            events, locked = self._split(room_id, info.timeline.events)
             if first:
                 # History from before this bot's first start is never acted on.
                 await self._store.record_join(room_id, max((e.ts for e in events), default=0))
@@ -197,8 +230,37 @@ class MatrixRuntime:
             # timeline is always "limited", but what precedes the join is history, never acted on.)
             known = await self._store.joined_ts(room_id) is not None
             if known and info.timeline.limited and info.timeline.prev_batch:
-                events = await self._backfill(room_id, info.timeline.prev_batch) + events
+                skipped, skipped_locked = await self._backfill(room_id, info.timeline.prev_batch)
+                events, locked = skipped + events, skipped_locked + locked
             await self._handle_room_events(room_id, events)
+            await self._remember_locked(room_id, locked)
+
+    def _split(
+        self, room_id: str, raw_events: Iterable[Any]
+    ) -> tuple[list[IncomingEvent], list[MegolmEvent]]:
+        """Events to handle, and encrypted ones nio could not decrypt (no key yet)."""
+        events: list[IncomingEvent] = []
+        locked: list[MegolmEvent] = []
+        for raw in raw_events:
+            if isinstance(raw, MegolmEvent) and self._crypto is not None:
+                locked.append(raw)
+            elif event := normalize(room_id, getattr(raw, "source", None)):
+                events.append(event)
+        return events, locked
+
+    async def _remember_locked(self, room_id: str, locked: list[MegolmEvent]) -> None:
+        """Unreadable events wait for their key, unhandled, unless they are history."""
+        if self._crypto is None or not locked:
+            return
+        joined_ts = await self._store.joined_ts(room_id)
+        fresh = [
+            event
+            for event in locked
+            if joined_ts is not None
+            and event.server_timestamp >= joined_ts
+            and not await self._store.is_handled(event.event_id)
+        ]
+        await self._crypto.remember(room_id, fresh)
 
     async def _handle_room_events(self, room_id: str, events: list[IncomingEvent]) -> None:
         for event in events:
@@ -223,9 +285,12 @@ class MatrixRuntime:
         was_joined = isinstance(previous, dict) and previous.get("membership") == "join"
         return event.membership == "join" and not was_joined
 
-    async def _backfill(self, room_id: str, start: str) -> list[IncomingEvent]:
-        """Events a gappy sync skipped, fetched backwards until one already handled."""
-        found: list[IncomingEvent] = []
+    async def _backfill(
+        self, room_id: str, start: str
+    ) -> tuple[list[IncomingEvent], list[MegolmEvent]]:
+        """Events a gappy sync skipped, fetched backwards until one already handled (and those
+        among them that could not be decrypted)."""
+        found: list[Any] = []
         joined_ts = await self._store.joined_ts(room_id) or 0
         token: str | None = start
         while token and len(found) < BACKFILL_LIMIT:
@@ -235,14 +300,14 @@ class MatrixRuntime:
             if not isinstance(response, RoomMessagesResponse) or not response.chunk:
                 break
             for raw in response.chunk:
-                event = normalize(room_id, getattr(raw, "source", None))
-                if event is None:
+                event_id, ts = getattr(raw, "event_id", None), getattr(raw, "server_timestamp", 0)
+                if not isinstance(event_id, str) or not isinstance(ts, int):
                     continue
-                if event.ts < joined_ts or await self._store.is_handled(event.event_id):
-                    return list(reversed(found))
-                found.append(event)
+                if ts < joined_ts or await self._store.is_handled(event_id):
+                    return self._split(room_id, reversed(found))
+                found.append(raw)
             token = response.end
-        return list(reversed(found))
+        return self._split(room_id, reversed(found))
 
     async def _consider_invite(self, room_id: str, invite_state: list[Any]) -> None:
         addressed = any(

@@ -8,12 +8,15 @@ deduplicated by the homeserver instead of appearing twice.
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import logging
 from typing import Any
 
-from nio import AsyncClient, RoomRedactResponse, RoomSendResponse
+from nio import AsyncClient, RoomRedactResponse, RoomSendResponse, UploadResponse
 
 from bot.matrix.backoff import Backoff
+from bot.matrix.crypto import TrustPolicy, attachment, encrypts, send_event
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 
 log = logging.getLogger(__name__)
@@ -30,11 +33,37 @@ def outbox_ref(message_id: int) -> dict[str, int]:
     return {OUTBOX_REF: message_id}
 
 
+# An outbox message of this type carries a file (base64) under UPLOAD_KEY: the sender uploads it
+# and then sends the rest of the content as an m.file message pointing at the upload.
+UPLOAD = "asamblea.upload"
+UPLOAD_KEY = "org.asamblea.upload"
+
+
+def upload_content(data: bytes, filename: str, mimetype: str) -> dict[str, Any]:
+    """The queued content of a file to upload and post (the minutes, for one)."""
+    return {
+        "msgtype": "m.file",
+        "body": filename,
+        "filename": filename,
+        "info": {"mimetype": mimetype, "size": len(data)},
+        UPLOAD_KEY: {"data": base64.b64encode(data).decode("ascii"), "mimetype": mimetype},
+    }
+
+
 class OutboxSender:
-    def __init__(self, client: AsyncClient, store: RuntimeStore, backoff: Backoff | None = None):
+    def __init__(
+        self,
+        client: AsyncClient,
+        store: RuntimeStore,
+        backoff: Backoff | None = None,
+        *,
+        trust: TrustPolicy | None = None,
+    ):
         self._client = client
         self._store = store
         self._backoff = backoff or Backoff(initial=0.5, maximum=30.0)
+        # In encrypted rooms: whose devices get the keys to read what the bot sends.
+        self._trust = trust or TrustPolicy()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -71,7 +100,9 @@ class OutboxSender:
 
     async def _send(self, message: OutgoingMessage) -> bool:
         content = await self._resolve(message.content)
-        if message.event_type == REDACTION:
+        if message.event_type == UPLOAD:
+            response = await self._send_file(message, content)
+        elif message.event_type == REDACTION:
             response = await self._client.room_redact(
                 message.room_id,
                 content.get("redacts", ""),
@@ -79,17 +110,45 @@ class OutboxSender:
                 tx_id=message.txn_id,
             )
         else:
-            response = await self._client.room_send(
+            response = await send_event(
+                self._client,
+                self._trust,
                 message.room_id,
                 message.event_type,
                 content,
-                tx_id=message.txn_id,
-                ignore_unverified_devices=True,
+                message.txn_id,
             )
+        if response is None:
+            return False  # not sendable yet (encryption); tried again after a pause
         if isinstance(response, RoomSendResponse | RoomRedactResponse):
             await self._store.mark_sent(message.id, response.event_id)
             return True
         return await self._failed(message, response)
+
+    async def _send_file(self, message: OutgoingMessage, content: dict[str, Any]) -> Any:
+        """Upload the file, then post it. A retry uploads again (an orphaned copy at worst);
+        the post itself keeps its transaction id, so it never appears twice."""
+        upload = content.pop(UPLOAD_KEY, None) or {}
+        data = base64.b64decode(upload.get("data", ""))
+        mimetype = upload.get("mimetype", "application/octet-stream")
+        # In an encrypted room the file is uploaded encrypted; its key travels in the message.
+        encrypt = encrypts(self._client, message.room_id)
+        if encrypt is None:
+            return None  # the room's encryption is not known before the first sync
+        sealed = {"encrypt": True} if encrypt else {}  # an unencrypted room: the upload as ever
+        response, keys = await self._client.upload(
+            lambda *_: io.BytesIO(data),
+            content_type=mimetype,
+            filename=content.get("filename"),
+            filesize=len(data),
+            **sealed,
+        )
+        if not isinstance(response, UploadResponse):
+            return response
+        content.update(attachment(response.content_uri, keys, mimetype))
+        return await send_event(
+            self._client, self._trust, message.room_id, "m.room.message", content, message.txn_id
+        )
 
     async def _failed(self, message: OutgoingMessage, response: Any) -> bool:
         code = getattr(response, "status_code", None)

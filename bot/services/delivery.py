@@ -60,12 +60,20 @@ class Delivery:
         assembly: Assembly,
         room: AssemblyRoom | None = None,
         reply_to: str | None = None,
-    ) -> None:
-        """Queue every outcome. Call inside the transaction that records the cause as handled."""
+    ) -> list[tuple[str, int]]:
+        """Queue every outcome. Call inside the transaction that records the cause as handled.
+
+        Returns (room id, outbox row id) of each queued message, for callers that must find the
+        sent event later (a ✋ on the latest stack message raises a hand).
+        """
         counter = itertools.count()
+        queued: list[tuple[str, int]] = []
         for outcome in outcomes:
             if isinstance(outcome, Reply) and room is not None:
-                await self._queue_notice(room, outcome.lines, cause, counter, reply_to=reply_to)
+                row = await self._queue_notice(
+                    room, outcome.lines, cause, counter, reply_to=reply_to
+                )
+                queued.append((room.room_id, row))
             elif isinstance(outcome, React) and room is not None and reply_to:
                 await self.queue(
                     room.room_id,
@@ -75,13 +83,15 @@ class Delivery:
                 )
             elif isinstance(outcome, Announce):
                 for target in assembly.rooms:
-                    await self._queue_notice(
+                    row = await self._queue_notice(
                         target,
                         outcome.lines,
                         cause,
                         counter,
                         mentions=self._mentions_in(target, outcome.mention),
                     )
+                    queued.append((target.room_id, row))
+        return queued
 
     async def announce(self, assembly: Assembly, lines: Sequence[Msg], *, cause: str) -> None:
         await self.deliver([Announce(tuple(lines))], cause=cause, assembly=assembly)
@@ -114,12 +124,14 @@ class Delivery:
         *,
         reply_to: str | None = None,
         mentions: Sequence[tuple[str, str]] = (),
-    ) -> None:
+    ) -> int:
         lines = [await self._localize(line, room.language) for line in lines]
         content = bot_message(
             self._catalogs, room.language, lines, reply_to=reply_to, mentions=mentions
         )
-        await self.queue(room.room_id, "m.room.message", content, txn_id(cause, next(counter)))
+        return await self.queue(
+            room.room_id, "m.room.message", content, txn_id(cause, next(counter))
+        )
 
     async def _localize(self, message: Msg, language: str) -> Msg:
         """Person-written words (titles, options) shown translated, with the original beside."""

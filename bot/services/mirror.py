@@ -99,6 +99,7 @@ class MirrorService:
         glossaries: dict[str, Glossary],
         catalogs: Catalogs,
         tuning: MirrorTuning | None = None,
+        may_mirror: Callable[[str, str], bool] | None = None,
     ) -> None:
         self._db = db
         self._store = store
@@ -111,6 +112,8 @@ class MirrorService:
         self._tuning = tuning or MirrorTuning()
         self._breaker = TranslationBreaker(self._tuning.cooldown_seconds)
         self._wake = asyncio.Event()
+        # (source room, target room) -> may copies go there? (No encrypted → unencrypted.)
+        self._may_mirror = may_mirror or (lambda source, target: True)
 
     # -- accepting events (inside the dispatcher's transaction) ------------------------------
 
@@ -187,7 +190,8 @@ class MirrorService:
         self, job: MirrorJob, event: IncomingEvent, assembly: Assembly, room: AssemblyRoom
     ) -> None:
         text = visible_text(event.content)
-        targets = assembly.other_rooms(room.room_id)
+        others = assembly.other_rooms(room.room_id)
+        targets = [t for t in others if self._may_mirror(room.room_id, t.room_id)]
         translations = await self._translate_for(text, room.language, targets, event, assembly)
         async with self._db.transaction():
             for index, target in enumerate(targets):
@@ -221,7 +225,11 @@ class MirrorService:
         self, job: MirrorJob, event: IncomingEvent, assembly: Assembly, room: AssemblyRoom
     ) -> None:
         new_content = event.new_content or {}
-        copies = [c for c in await self._store.copies_of(event.relates_to or "") if not c.redacted]
+        copies = [
+            c
+            for c in await self._store.copies_of(event.relates_to or "")
+            if not c.redacted and self._may_mirror(room.room_id, c.target_room_id)
+        ]
         text = visible_text(new_content)
         targets = [t for t in assembly.rooms if t.room_id in {c.target_room_id for c in copies}]
         translations = await self._translate_for(text, room.language, targets, event, assembly)

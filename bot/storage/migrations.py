@@ -53,10 +53,159 @@ async def v1_runtime(db: Database) -> None:
 
 async def v2_meetings(db: Database) -> None:
     """Meetings, chairs, attendance, agenda, speaker stack and turns."""
+    # Times are epoch milliseconds. The partial unique indexes hold the rules the code relies on:
+    # one open meeting per assembly, one current item and one current speaker per meeting.
+    await db.executescript(
+        """
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            title TEXT NOT NULL,
+            title_language TEXT NOT NULL,
+            started_by TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER,
+            stack_policy TEXT NOT NULL,
+            turn_limit_seconds INTEGER,
+            next_hand_seq INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE UNIQUE INDEX meetings_one_open ON meetings (assembly) WHERE ended_at IS NULL;
+        CREATE TABLE meeting_chairs (
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            added_at INTEGER NOT NULL,
+            PRIMARY KEY (meeting_id, user_id)
+        );
+        CREATE TABLE attendance (
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            center TEXT NOT NULL,
+            how TEXT NOT NULL,
+            first_seen_at INTEGER NOT NULL,
+            PRIMARY KEY (meeting_id, user_id)
+        );
+        CREATE TABLE agenda_items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            language TEXT NOT NULL,
+            timebox_seconds INTEGER,
+            owner TEXT,
+            added_by TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'current', 'done')),
+            started_at INTEGER,
+            ended_at INTEGER,
+            timebox_notified INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX agenda_items_meeting ON agenda_items (meeting_id, position);
+        CREATE UNIQUE INDEX agenda_items_one_current ON agenda_items (meeting_id)
+            WHERE status = 'current';
+        CREATE TABLE hands (
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            center TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            raised_seq INTEGER NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            raised_at INTEGER NOT NULL,
+            PRIMARY KEY (meeting_id, user_id, kind)
+        );
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            agenda_item_id INTEGER REFERENCES agenda_items (id) ON DELETE SET NULL,
+            user_id TEXT NOT NULL,
+            center TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER,
+            limit_seconds INTEGER,
+            limit_notified INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX turns_meeting ON turns (meeting_id, id);
+        CREATE UNIQUE INDEX turns_one_current ON turns (meeting_id) WHERE ended_at IS NULL;
+        CREATE TABLE stack_messages (
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            room_id TEXT NOT NULL,
+            outbox_id INTEGER NOT NULL,
+            PRIMARY KEY (meeting_id, room_id)
+        );
+        """
+    )
 
 
 async def v3_polls(db: Database) -> None:
     """Polls, their per-room start events, and responses."""
+    # Times are epoch milliseconds. A poll's start event is queued once per room; its event id is
+    # learned from the outbox once sent. `voter` is the Matrix id, or for a secret poll a keyed
+    # hash whose key is erased at close, so afterwards no one can tell who voted for what.
+    # `decisions` is the decision log the minutes read; polls add their outcomes to it.
+    await db.executescript(
+        """
+        CREATE TABLE polls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            meeting_id INTEGER REFERENCES meetings (id) ON DELETE SET NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('yes_no', 'choice', 'consensus')),
+            rule TEXT,
+            question TEXT NOT NULL,
+            language TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '[]',
+            max_selections INTEGER NOT NULL DEFAULT 1,
+            secret INTEGER NOT NULL DEFAULT 0,
+            ballot_key TEXT,
+            quorum_overall INTEGER,
+            quorum_per_center INTEGER,
+            deadline_at INTEGER,
+            created_by TEXT NOT NULL,
+            created_in TEXT NOT NULL,
+            source_event_id TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            closed_by TEXT
+        );
+        CREATE INDEX polls_open ON polls (assembly, id) WHERE closed_at IS NULL;
+        CREATE TABLE poll_rooms (
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            room_id TEXT NOT NULL,
+            language TEXT NOT NULL,
+            outbox_id INTEGER NOT NULL,
+            start_event_id TEXT UNIQUE,
+            PRIMARY KEY (poll_id, room_id)
+        );
+        CREATE TABLE poll_responses (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            event_id TEXT NOT NULL UNIQUE,
+            room_id TEXT NOT NULL,
+            voter TEXT NOT NULL,
+            center TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            reason TEXT,
+            ts INTEGER NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('native', 'text'))
+        );
+        CREATE INDEX poll_responses_poll ON poll_responses (poll_id, ts);
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            meeting_id INTEGER REFERENCES meetings (id) ON DELETE SET NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('poll', 'agreed', 'action', 'info', 'idea')),
+            text TEXT NOT NULL,
+            language TEXT NOT NULL,
+            author TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            poll_id INTEGER UNIQUE REFERENCES polls (id),
+            outcome TEXT,
+            details TEXT
+        );
+        CREATE INDEX decisions_assembly ON decisions (assembly, created_at);
+        CREATE INDEX decisions_meeting ON decisions (meeting_id, created_at)
+        """
+    )
 
 
 async def v4_mirroring(db: Database) -> None:
@@ -112,6 +261,69 @@ async def v4_mirroring(db: Database) -> None:
 
 async def v5_records(db: Database) -> None:
     """Decision log entries, scheduled meetings and reminders."""
+    # Times are epoch milliseconds. v3 made `decisions`; the columns added here let the chairs'
+    # own entries keep their agenda item, author, translations, owner and due date, and be undone.
+    # A schedule keeps the local wall-clock start in its zone, so a recurring meeting stays at
+    # its local time across daylight-saving changes. A reminder is claimed in `sent_reminders`
+    # in the same transaction that queues it (or decides to skip it): never sent twice.
+    # `assembly_rooms` is a copy of the configured rooms (language, center, time zone) so that
+    # `asamblea minutes --database` can show both centers' times without the configuration.
+    await db.executescript(
+        """
+        ALTER TABLE decisions ADD COLUMN agenda_item_id INTEGER
+            REFERENCES agenda_items (id) ON DELETE SET NULL;
+        ALTER TABLE decisions ADD COLUMN author_name TEXT;
+        ALTER TABLE decisions ADD COLUMN author_center TEXT;
+        ALTER TABLE decisions ADD COLUMN room_id TEXT;
+        ALTER TABLE decisions ADD COLUMN source_event_id TEXT;
+        ALTER TABLE decisions ADD COLUMN translations TEXT;
+        ALTER TABLE decisions ADD COLUMN owner TEXT;
+        ALTER TABLE decisions ADD COLUMN owner_name TEXT;
+        ALTER TABLE decisions ADD COLUMN owner_center TEXT;
+        ALTER TABLE decisions ADD COLUMN due_date TEXT;
+        ALTER TABLE decisions ADD COLUMN undone_at INTEGER;
+        ALTER TABLE decisions ADD COLUMN undone_by TEXT;
+        CREATE UNIQUE INDEX decisions_source_event ON decisions (source_event_id)
+            WHERE source_event_id IS NOT NULL;
+        CREATE INDEX decisions_due ON decisions (due_date)
+            WHERE kind = 'action' AND due_date IS NOT NULL AND undone_at IS NULL;
+        CREATE TABLE schedules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            title TEXT NOT NULL,
+            language TEXT NOT NULL,
+            local_start TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            recurrence TEXT NOT NULL
+                CHECK (recurrence IN ('once', 'weekly', 'biweekly', 'monthly')),
+            created_by TEXT NOT NULL,
+            created_in TEXT NOT NULL,
+            source_event_id TEXT UNIQUE,
+            created_at INTEGER NOT NULL,
+            cancelled_at INTEGER,
+            cancelled_by TEXT
+        );
+        CREATE INDEX schedules_active ON schedules (assembly, id) WHERE cancelled_at IS NULL;
+        CREATE TABLE sent_reminders (
+            kind TEXT NOT NULL CHECK (kind IN ('meeting', 'action')),
+            ref_id INTEGER NOT NULL,
+            occurrence TEXT NOT NULL,
+            offset_seconds INTEGER NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'skipped')),
+            handled_at INTEGER NOT NULL,
+            PRIMARY KEY (kind, ref_id, occurrence, offset_seconds)
+        );
+        CREATE TABLE assembly_rooms (
+            assembly TEXT NOT NULL,
+            room_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            language TEXT NOT NULL,
+            center TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            PRIMARY KEY (assembly, room_id)
+        )
+        """
+    )
 
 
 MIGRATIONS: list[Migration] = [v1_runtime, v2_meetings, v3_polls, v4_mirroring, v5_records]

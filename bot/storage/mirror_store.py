@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -197,24 +198,50 @@ class MirrorStore:
 
 
 class SqliteTranslationCache:
-    """Translations kept forever: a phrase is sent to the provider once per language pair."""
+    """Translations kept forever: a phrase is sent to the provider once per language pair.
+
+    A translation may finish while a command handler holds the database (its reply quotes a
+    title being translated). Writing it must not wait for that transaction, which is waiting for
+    the translation: new entries are kept in memory and written by a task of their own.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._unwritten: dict[tuple[str, str, str, str], str] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     async def get(self, provider: str, source: str, target: str, text: str) -> str | None:
+        key = (provider, source, target, text)
+        if key in self._unwritten:
+            return self._unwritten[key]
         row = await self.db.fetch_one(
             "SELECT translated FROM translation_cache "
             "WHERE provider = ? AND source = ? AND target = ? AND text = ?",
-            (provider, source, target, text),
+            key,
         )
         return row["translated"] if row else None
 
     async def put(
         self, provider: str, source: str, target: str, text: str, translated: str
     ) -> None:
-        await self.db.execute(
-            "INSERT OR REPLACE INTO translation_cache "
-            "(provider, source, target, text, translated, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (provider, source, target, text, translated, now_ms()),
-        )
+        self._unwritten[(provider, source, target, text)] = translated
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+
+    async def flush(self) -> None:
+        if self._writer is not None:
+            await self._writer
+
+    async def _write(self) -> None:
+        while self._unwritten:
+            batch = dict(self._unwritten)
+            async with self.db.transaction():
+                await self.db.executemany(
+                    "INSERT OR REPLACE INTO translation_cache "
+                    "(provider, source, target, text, translated, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(*key, value, now_ms()) for key, value in batch.items()],
+                )
+            for key in batch:
+                if self._unwritten.get(key) == batch[key]:
+                    del self._unwritten[key]

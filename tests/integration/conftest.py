@@ -6,6 +6,7 @@ dani sits in the Spanish room. Each test gets fresh rooms and a fresh bot databa
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,13 +25,17 @@ TRANSLATION_TIMEOUT = 2
 @pytest.fixture
 async def rooms(
     accounts: dict[str, RegisteredAccount], alice: Person, beto: Person, carol: Person, dani: Person
-) -> RoomPair:
+) -> AsyncIterator[RoomPair]:
     bot_id = accounts[BOT_LOCALPART].user_id
     english = await alice.create_room("Assembly (EN)", invite=[bot_id, carol.user_id])
     spanish = await beto.create_room("Asamblea (ES)", invite=[bot_id, dani.user_id])
     await carol.join(english)
     await dani.join(spanish)
-    return RoomPair(english=english, spanish=spanish)
+    yield RoomPair(english=english, spanish=spanish)
+    # Leave, so that later tests' first syncs don't carry this test's rooms around.
+    for person, room in ((alice, english), (carol, english), (beto, spanish), (dani, spanish)):
+        with contextlib.suppress(Exception):
+            await person.leave(room)
 
 
 @pytest.fixture(scope="session")

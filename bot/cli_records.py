@@ -1,0 +1,175 @@
+"""`asamblea meetings` and `asamblea minutes`: the record, read straight from the database.
+
+Both read the SQLite file named by `--database`, or by `bot.database` in the `--config` file; the
+bot may keep running meanwhile. Centers and time zones come from the configuration when it is
+given, otherwise from the copy of the rooms the bot keeps in the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+LANGUAGES = {"en": ["en"], "es": ["es"], "both": ["en", "es"]}
+
+
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", "-c", type=Path, help="the bot's configuration file")
+    source.add_argument("--database", "-d", type=Path, help="the bot's SQLite database")
+    parser.add_argument("--assembly", help="only this assembly (by its name)")
+
+
+def add_meetings_command(sub: Any) -> None:
+    meetings = sub.add_parser("meetings", help="list the meetings recorded in the database")
+    _add_source(meetings)
+    meetings.set_defaults(action=_meetings)
+
+
+def add_minutes_command(sub: Any) -> None:
+    minutes = sub.add_parser("minutes", help="write the minutes of one meeting to a file")
+    _add_source(minutes)
+    minutes.add_argument("--meeting", "-m", type=int, required=True, help="the meeting's number")
+    minutes.add_argument("--format", "-f", choices=("md", "html"), default="md")
+    minutes.add_argument(
+        "--lang", "-l", choices=tuple(LANGUAGES), default="both", help="both: side by side"
+    )
+    minutes.add_argument("--output", "-o", type=Path, help="the file to write (default: stdout)")
+    minutes.add_argument(
+        "--transcript", action="store_true", help="add the whole bilingual transcript"
+    )
+    minutes.set_defaults(action=_minutes)
+
+
+class _Problem(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _meetings(args: argparse.Namespace) -> int:
+    return _run(_list_meetings(args))
+
+
+def _minutes(args: argparse.Namespace) -> int:
+    return _run(_write_minutes(args))
+
+
+def _run(work: Any) -> int:
+    try:
+        return asyncio.run(work)
+    except _Problem as problem:
+        print(f"asamblea: {problem}", file=sys.stderr)
+        return problem.code
+
+
+def _database_path(args: argparse.Namespace) -> Path:
+    if args.database is not None:
+        path = args.database
+    else:
+        bot = _config(args).get("bot", {})
+        path = Path(bot.get("database") or "./asamblea.db")
+        if not path.is_absolute():
+            path = args.config.parent / path
+    if not path.exists():
+        raise _Problem(f"{path}: no such database")
+    return path
+
+
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        return tomllib.loads(args.config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _Problem(f"{args.config}: file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise _Problem(f"{args.config}: not valid TOML ({error})") from None
+
+
+def _configured_rooms(args: argparse.Namespace, assembly: str) -> list[Any]:
+    from bot.domain.assembly import AssemblyRoom
+
+    if args.config is None:
+        return []
+    for entry in _config(args).get("assemblies", []):
+        if entry.get("name") == assembly:
+            return [
+                AssemblyRoom(
+                    str(room.get("room", "")),
+                    str(room.get("language", "en")),
+                    str(room.get("center", "")),
+                    str(room.get("timezone", "UTC")),
+                )
+                for room in entry.get("rooms", [])
+            ]
+    return []
+
+
+async def _list_meetings(args: argparse.Namespace) -> int:
+    from bot.storage.database import Database
+    from bot.storage.records_store import RecordsStore
+
+    db = await Database.open(_database_path(args))
+    try:
+        meetings = await RecordsStore(db).meetings(args.assembly)
+    finally:
+        await db.close()
+    if not meetings:
+        print("no meetings recorded", file=sys.stderr)
+        return 0
+    print("id\tassembly\tstarted (UTC)\tended (UTC)\ttitle")
+    for meeting in meetings:
+        ended = _utc(meeting.ended_at) if meeting.ended_at else "in progress"
+        print(
+            f"{meeting.id}\t{meeting.assembly}\t{_utc(meeting.started_at)}\t{ended}\t"
+            f"{meeting.title}"
+        )
+    return 0
+
+
+async def _write_minutes(args: argparse.Namespace) -> int:
+    from bot.i18n import Catalogs
+    from bot.render.minutes import MinutesRenderer
+    from bot.services.minutes import MeetingNotFound, MinutesService
+    from bot.storage.database import Database
+    from bot.storage.meetings_store import MeetingsStore
+    from bot.storage.polls_store import PollsStore
+    from bot.storage.records_store import RecordsStore
+    from bot.storage.runtime_store import now_ms
+
+    db = await Database.open(_database_path(args))
+    try:
+        service = MinutesService(
+            RecordsStore(db),
+            MeetingsStore(db),
+            PollsStore(db),
+            MinutesRenderer(Catalogs.load_default()),
+            now_ms,
+        )
+        try:
+            meeting = await service.meeting(args.assembly, args.meeting)
+        except MeetingNotFound:
+            raise _Problem(f"there is no meeting {args.meeting}", EXIT_NOT_FOUND) from None
+        rooms = _configured_rooms(args, meeting.assembly) or await service.rooms_of(
+            meeting.assembly
+        )
+        data = await service.build(meeting, rooms, transcript=args.transcript)
+        text = service.render(data, args.format, LANGUAGES[args.lang])
+    finally:
+        await db.close()
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,272 @@
+"""What the minutes of a meeting say: a plain tree of values, and the speaking statistics.
+
+Pure domain logic: no I/O, no Matrix, no SQL. The minutes service builds a `MinutesData` from the
+stores' rows; the renderer words it in each language. Everything a person wrote is a `Words`: the
+original, the language it was written in, and any machine translations, so the minutes can always
+say which is which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+AGREED, ACTION, INFO, IDEA, POLL = "agreed", "action", "info", "idea", "poll"
+ENTRY_KINDS = (AGREED, ACTION, INFO, IDEA)
+
+
+@dataclass(frozen=True)
+class Words:
+    """Text a person wrote, in `language`, with machine translations by target language."""
+
+    text: str
+    language: str
+    translations: Mapping[str, str] = field(default_factory=dict)
+
+    def shown_in(self, language: str) -> tuple[str, bool]:
+        """(the text to show a reader of `language`, whether it is a machine translation)."""
+        if language == self.language:
+            return self.text, False
+        translated = self.translations.get(language)
+        if translated and translated != self.text:
+            return translated, True
+        return self.text, False
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    name: str
+    center: str
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    position: int
+    title: Words
+    planned_seconds: int | None
+    actual_seconds: int | None
+    status: str  # pending, current, done
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """An entry of the decision log: an agreement, an action item, information or an idea."""
+
+    id: int
+    kind: str
+    text: Words
+    author: Member
+    at: datetime
+    item: Words | None = None
+    owner: Member | None = None
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class CenterCount:
+    """A poll's count in one center, or in all of them (`center` is None)."""
+
+    center: str | None
+    counts: Mapping[str, int]
+    participants: int
+    votes_cast: int
+
+
+@dataclass(frozen=True)
+class Dissent:
+    """A stand-aside or a block, with its reason; `name` is None in a secret poll."""
+
+    name: str | None
+    center: str
+    reason: str | None
+    blocks: bool
+
+
+@dataclass(frozen=True)
+class PollSummary:
+    id: int
+    question: Words
+    kind: str  # yes_no, choice, consensus
+    rule: str | None
+    denominator: str
+    answers: tuple[tuple[str, Words | None], ...]  # (answer id, option text for choice polls)
+    total: CenterCount
+    by_center: tuple[CenterCount, ...]
+    closed: bool
+    passed: bool | None
+    quorum_met: bool = True
+    failed_centers: tuple[str, ...] = ()
+    winners: tuple[str, ...] = ()
+    dissents: tuple[Dissent, ...] = ()
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class SpokenTurn:
+    """Time on the floor, from the speaker stack."""
+
+    user_id: str
+    center: str
+    kind: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SaidMessage:
+    """A message a person wrote in one of the rooms during the meeting (the transcript)."""
+
+    user_id: str
+    name: str
+    center: str
+    at: datetime
+    text: Words
+
+
+@dataclass(frozen=True)
+class SpeakerStats:
+    user_id: str
+    name: str
+    center: str
+    turns: int
+    seconds: float
+    messages: int
+    words: int
+
+
+@dataclass(frozen=True)
+class CenterStats:
+    center: str
+    speakers: int
+    turns: int
+    seconds: float
+    messages: int
+    words: int
+    share_of_time: float | None  # of all speaking time; None when nobody has had the floor
+    share_of_turns: float | None
+
+
+@dataclass(frozen=True)
+class SpeakingStatistics:
+    people: tuple[SpeakerStats, ...]
+    centers: tuple[CenterStats, ...]
+
+
+def speaking_statistics(
+    turns: Iterable[SpokenTurn],
+    messages: Iterable[SaidMessage],
+    centers: Sequence[str],
+    names: Mapping[str, str],
+) -> SpeakingStatistics:
+    """Turns and speaking time (from the stack) and messages and words (from the rooms), per
+    person and per center: so the assembly can see whether both centers were heard.
+
+    Every center of the assembly appears, also one that never spoke: a zero is the point.
+    """
+    people: dict[str, dict[str, float]] = {}
+    center_of: dict[str, str] = {}
+    for turn in turns:
+        tally = people.setdefault(turn.user_id, _empty())
+        tally["turns"] += 1
+        tally["seconds"] += max(0.0, turn.seconds)
+        center_of.setdefault(turn.user_id, turn.center)
+    for message in messages:
+        tally = people.setdefault(message.user_id, _empty())
+        tally["messages"] += 1
+        tally["words"] += len(message.text.text.split())
+        center_of.setdefault(message.user_id, message.center)
+    speakers = tuple(
+        sorted(
+            (
+                SpeakerStats(
+                    user_id=user,
+                    name=names.get(user, user),
+                    center=center_of[user],
+                    turns=int(t["turns"]),
+                    seconds=t["seconds"],
+                    messages=int(t["messages"]),
+                    words=int(t["words"]),
+                )
+                for user, t in people.items()
+            ),
+            key=lambda s: (-s.seconds, -s.turns, -s.messages, s.name),
+        )
+    )
+    all_centers = list(dict.fromkeys([*centers, *(s.center for s in speakers)]))
+    total_seconds = sum(s.seconds for s in speakers)
+    total_turns = sum(s.turns for s in speakers)
+    by_center = []
+    for center in all_centers:
+        members = [s for s in speakers if s.center == center]
+        seconds = sum(s.seconds for s in members)
+        turn_count = sum(s.turns for s in members)
+        by_center.append(
+            CenterStats(
+                center=center,
+                speakers=sum(1 for s in members if s.turns or s.messages),
+                turns=turn_count,
+                seconds=seconds,
+                messages=sum(s.messages for s in members),
+                words=sum(s.words for s in members),
+                share_of_time=seconds / total_seconds if total_seconds else None,
+                share_of_turns=turn_count / total_turns if total_turns else None,
+            )
+        )
+    return SpeakingStatistics(speakers, tuple(by_center))
+
+
+def _empty() -> dict[str, float]:
+    return {"turns": 0, "seconds": 0.0, "messages": 0, "words": 0}
+
+
+@dataclass(frozen=True)
+class MinutesData:
+    """Everything the minutes of one meeting hold, in no language yet."""
+
+    assembly: str
+    meeting_id: int
+    title: Words
+    started_at: datetime
+    ended_at: datetime | None
+    zones: tuple[tuple[str, str], ...]  # (center, IANA zone), one per center, in room order
+    chairs: tuple[Member, ...] = ()
+    attendance: tuple[Member, ...] = ()
+    agenda: tuple[AgendaEntry, ...] = ()
+    entries: tuple[LogEntry, ...] = ()
+    polls: tuple[PollSummary, ...] = ()
+    turns: tuple[SpokenTurn, ...] = ()
+    messages: tuple[SaidMessage, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)
+    include_transcript: bool = False
+
+    @property
+    def centers(self) -> tuple[str, ...]:
+        return tuple(center for center, _ in self.zones)
+
+    def entries_of(self, kind: str) -> tuple[LogEntry, ...]:
+        return tuple(e for e in self.entries if e.kind == kind)
+
+    def attendance_by_center(self) -> list[tuple[str, tuple[Member, ...]]]:
+        centers = list(dict.fromkeys([*self.centers, *(m.center for m in self.attendance)]))
+        return [
+            (center, tuple(sorted((m for m in self.attendance if m.center == center), key=_name)))
+            for center in centers
+        ]
+
+    def actions_by_owner(self) -> list[tuple[Member | None, tuple[LogEntry, ...]]]:
+        """Action items grouped by the person who took them on, in order of first mention."""
+        groups: dict[str | None, list[LogEntry]] = {}
+        owners: dict[str | None, Member | None] = {}
+        for entry in self.entries_of(ACTION):
+            key = entry.owner.user_id if entry.owner else None
+            groups.setdefault(key, []).append(entry)
+            owners.setdefault(key, entry.owner)
+        return [(owners[key], tuple(entries)) for key, entries in groups.items()]
+
+    def statistics(self) -> SpeakingStatistics:
+        return speaking_statistics(self.turns, self.messages, self.centers, self.names)
+
+
+def _name(member: Member) -> str:
+    return member.name.casefold()

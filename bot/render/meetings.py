@@ -1,0 +1,112 @@
+"""Meetings, agenda items and the speaker stack as catalog messages (worded later, per room).
+
+Names are resolved by the caller (`Names`), so these functions stay pure and easy to test.
+Titles are person-written: they travel as `UserText` so each room can show them translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bot.domain.stack import Hand, StackPolicy, TurnKind
+from bot.i18n import Bold, Msg, UserText
+from bot.storage.meetings_store import CURRENT, DONE, AgendaItem, Turn
+
+Names = Callable[[str], str]
+
+
+def duration(seconds: float) -> Msg:
+    """`45 s`, `10 min`, `2 min 30 s`, `1 h 5 min`."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return Msg.of("meeting.duration_hours", hours=hours, minutes=minutes)
+    if minutes and secs:
+        return Msg.of("meeting.duration_minutes_seconds", minutes=minutes, seconds=secs)
+    if minutes:
+        return Msg.of("meeting.duration_minutes", minutes=minutes)
+    return Msg.of("meeting.duration_seconds", seconds=secs)
+
+
+def elapsed(start_ms: int, end_ms: int) -> Msg:
+    return duration((end_ms - start_ms) / 1000)
+
+
+def person(name: str, center: str) -> Msg:
+    return Msg.of("stack.person", name=Bold(name), center=center)
+
+
+def kind(turn_kind: TurnKind) -> Msg:
+    return Msg.of(f"stack.kind.{turn_kind}")
+
+
+def policy(stack_policy: StackPolicy) -> Msg:
+    return Msg.of(f"stack.policy.{stack_policy}")
+
+
+def title(item: AgendaItem) -> UserText:
+    return UserText(item.title, item.language)
+
+
+def item(entry: AgendaItem, names: Names) -> Msg:
+    """`2. Budget (10 min; owner: Alice)`; the number is the item's place on the agenda."""
+    values: dict[str, object] = {"number": entry.position, "title": title(entry)}
+    key = "agenda.item"
+    if entry.timebox_seconds:
+        values["timebox"] = duration(entry.timebox_seconds)
+        key += "_timebox"
+    if entry.owner:
+        values["owner"] = Bold(names(entry.owner))
+        key += "_owner"
+    return Msg(key, values)
+
+
+def agenda_line(entry: AgendaItem, names: Names) -> Msg:
+    if entry.status == CURRENT:
+        return Msg.of("agenda.line_current", item=item(entry, names))
+    if entry.status == DONE and entry.started_at is not None and entry.ended_at is not None:
+        return Msg.of(
+            "agenda.line_done",
+            item=item(entry, names),
+            took=elapsed(entry.started_at, entry.ended_at),
+        )
+    return item(entry, names)
+
+
+def agenda(meeting_title: UserText, items: Sequence[AgendaItem], names: Names) -> list[Msg]:
+    lines = [Msg.of("agenda.header", title=meeting_title)]
+    return lines + [agenda_line(entry, names) for entry in items]
+
+
+def speaking(turn: Turn, names: Names) -> Msg:
+    who = person(names(turn.user_id), turn.center)
+    if turn.kind is TurnKind.ORDINARY:
+        return Msg.of("stack.speaking", person=who)
+    return Msg.of("stack.speaking_kind", person=who, kind=kind(turn.kind))
+
+
+def waiting(hands: Sequence[Hand], names: Names) -> list[Msg]:
+    if not hands:
+        return [Msg.of("stack.nobody")]
+    return [
+        Msg.of(
+            "stack.waiting_line",
+            position=position,
+            person=person(names(hand.user_id), hand.center),
+            kind=kind(hand.kind),
+        )
+        for position, hand in enumerate(hands, start=1)
+    ]
+
+
+def stack(
+    stack_policy: StackPolicy, hands: Sequence[Hand], speaker: Turn | None, names: Names
+) -> list[Msg]:
+    """The whole stack: its order, who speaks now, who waits; and how to join it."""
+    lines = [Msg.of("stack.header", policy=policy(stack_policy))]
+    if speaker is not None:
+        lines.append(speaking(speaker, names))
+    lines += waiting(hands, names)
+    lines.append(Msg.of("stack.hint"))
+    return lines

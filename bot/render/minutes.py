@@ -1,0 +1,502 @@
+"""Minutes as Markdown and as a self-contained, printable HTML page, in one language or two.
+
+Two steps. First `MinutesWriter` words a `MinutesData` in one language as a small document tree
+(sections of paragraphs, lists and tables, every label from the catalogs). Then Jinja2 templates
+lay the tree out: the HTML environment escapes every value (autoescape), and the Markdown one
+escapes every value it prints (`finalize`), so a hostile title or name stays text in both.
+With two languages the HTML page puts them in two columns, section by section; Markdown, which
+has no columns, puts them side by side in a two-column table, line by line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from babel.numbers import format_percent
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from bot.domain.minutes import (
+    AGREED,
+    IDEA,
+    INFO,
+    LogEntry,
+    Member,
+    MinutesData,
+    PollSummary,
+    Words,
+)
+from bot.domain.schedule import format_day, format_in_zones, local_time
+from bot.i18n import Catalogs, Msg
+
+# -- the document tree ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    style: str = ""  # "", "strong" or "em"
+
+
+Line = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "p", "ul" or "table"
+    lines: tuple[Line, ...] = ()  # a paragraph's one line, or a list's items
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[Line, ...], ...] = ()
+
+    def flat(self) -> list[Line]:
+        """The block as lines, for laying two languages side by side in Markdown."""
+        if self.kind != "table":
+            return list(self.lines)
+        header = (Span(" · ".join(self.header), "strong"),)
+        return [header, *(_join_cells(row) for row in self.rows)]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    heading: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    language: str
+    language_name: str
+    title: Line
+    intro: tuple[Line, ...]
+    sections: tuple[Section, ...]
+    footer: str
+
+
+def _join_cells(row: Sequence[Line]) -> Line:
+    joined: list[Span] = []
+    for index, cell in enumerate(row):
+        if index:
+            joined.append(Span(" · "))
+        joined.extend(cell)
+    return tuple(joined)
+
+
+def plain(text: str) -> Line:
+    return (Span(text),)
+
+
+def paragraph(line: Line) -> Block:
+    return Block("p", lines=(line,))
+
+
+def bullets(lines: Sequence[Line]) -> Block:
+    return Block("ul", lines=tuple(lines))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Line]]) -> Block:
+    return Block("table", header=tuple(header), rows=tuple(tuple(row) for row in rows))
+
+
+# -- wording the minutes in one language ---------------------------------------------------------
+
+
+class MinutesWriter:
+    def __init__(self, catalogs: Catalogs, data: MinutesData, language: str) -> None:
+        self._catalogs = catalogs
+        self.data = data
+        self.language = language
+
+    def t(self, key: str, **values: Any) -> str:
+        return self._catalogs.text(self.language, Msg(key, values))
+
+    def document(self) -> Document:
+        data = self.data
+        sections = [
+            self._attendance(),
+            self._agenda(),
+            self._entries("agreed", AGREED),
+            self._polls(),
+            self._actions(),
+            self._entries("info", INFO),
+            self._entries("ideas", IDEA),
+            self._statistics(),
+        ]
+        if data.include_transcript:
+            sections.append(self._transcript())
+        return Document(
+            language=self.language,
+            language_name=self.t(f"language.{self.language}"),
+            title=self.words(data.title),
+            intro=tuple(self._intro()),
+            sections=tuple(sections),
+            footer=self.t("minutes.footer", assembly=data.assembly, meeting=data.meeting_id),
+        )
+
+    # -- pieces -------------------------------------------------------------------------------
+
+    def words(self, words: Words, style: str = "") -> Line:
+        """Person-written text in this language; a machine translation says so and keeps the
+        original beside it."""
+        shown, translated = words.shown_in(self.language)
+        if not translated:
+            return (Span(shown, style),)
+        note = self.t("minutes.machine_translation", original=words.text)
+        return (Span(shown, style), Span(" "), Span(note, "em"))
+
+    def member(self, member: Member) -> str:
+        if not member.center:
+            return member.name
+        return self.t("minutes.member", name=member.name, center=member.center)
+
+    def when(self, moment: datetime) -> str:
+        zones = [zone for _, zone in self.data.zones] or ["UTC"]
+        return self.t(
+            "minutes.when",
+            day=format_day(moment, zones[0], self.language),
+            times=format_in_zones(moment, zones, self.language),
+        )
+
+    def clock(self, moment: datetime) -> str:
+        zone = self.data.zones[0][1] if self.data.zones else "UTC"
+        return local_time(moment, zone).strftime("%H:%M")
+
+    def duration(self, seconds: float | None) -> str:
+        if seconds is None:
+            return "—"
+        total = round(seconds)
+        hours, rest = divmod(total, 3600)
+        minutes, secs = divmod(rest, 60)
+        if hours:
+            return f"{hours} h {minutes:02d} min"
+        if minutes:
+            return f"{minutes} min {secs:02d} s"
+        return f"{secs} s"
+
+    def percent(self, share: float | None) -> str:
+        return "—" if share is None else format_percent(share, locale=self.language)
+
+    def _intro(self) -> list[Line]:
+        data = self.data
+        lines = [plain(self.t("minutes.assembly", assembly=data.assembly, meeting=data.meeting_id))]
+        lines.append(plain(self.t("minutes.started", when=self.when(data.started_at))))
+        if data.ended_at:
+            lines.append(plain(self.t("minutes.ended", when=self.when(data.ended_at))))
+        else:
+            lines.append(plain(self.t("minutes.in_progress")))
+        chairs = ", ".join(self.member(c) for c in data.chairs) or self.t("minutes.nobody")
+        lines.append(plain(self.t("minutes.chairs", chairs=chairs)))
+        return lines
+
+    def _attendance(self) -> Section:
+        rows = []
+        for center, members in self.data.attendance_by_center():
+            names = ", ".join(m.name for m in members) or self.t("minutes.nobody")
+            rows.append((plain(center), plain(str(len(members))), plain(names)))
+        header = [
+            self.t("minutes.col.center"),
+            self.t("minutes.col.count"),
+            self.t("minutes.col.people"),
+        ]
+        return self._section("attendance", [table(header, rows)])
+
+    def _agenda(self) -> Section:
+        rows = [
+            (
+                plain(str(item.position)),
+                self.words(item.title),
+                plain(self.duration(item.planned_seconds)),
+                plain(self.duration(item.actual_seconds)),
+                plain(self.t(f"minutes.status.{item.status}")),
+            )
+            for item in self.data.agenda
+        ]
+        header = [
+            "#",
+            self.t("minutes.col.item"),
+            self.t("minutes.col.planned"),
+            self.t("minutes.col.actual"),
+            self.t("minutes.col.status"),
+        ]
+        return self._section("agenda", [table(header, rows)] if rows else [])
+
+    def _entry_line(self, entry: LogEntry) -> Line:
+        byline = self.t(
+            "minutes.entry_by", time=self.clock(entry.at), author=self.member(entry.author)
+        )
+        line: list[Span] = [*self.words(entry.text), Span(" "), Span(byline, "em")]
+        if entry.item is not None:
+            shown, _ = entry.item.shown_in(self.language)
+            line.extend((Span(" "), Span(self.t("minutes.entry_item", item=shown), "em")))
+        return tuple(line)
+
+    def _entries(self, key: str, kind: str) -> Section:
+        lines = [self._entry_line(e) for e in self.data.entries_of(kind)]
+        return self._section(key, [bullets(lines)] if lines else [])
+
+    def _actions(self) -> Section:
+        blocks = []
+        for owner, entries in self.data.actions_by_owner():
+            who = self.member(owner) if owner else self.t("minutes.nobody")
+            blocks.append(paragraph((Span(who, "strong"),)))
+            items = []
+            for entry in entries:
+                line = list(self._entry_line(entry))
+                if entry.due:
+                    line.insert(0, Span(self.t("minutes.due", date=entry.due.isoformat()) + " "))
+                items.append(tuple(line))
+            blocks.append(bullets(items))
+        return self._section("actions", blocks)
+
+    def _polls(self) -> Section:
+        blocks: list[Block] = []
+        for poll in self.data.polls:
+            blocks.extend(self._poll(poll))
+        return self._section("polls", blocks)
+
+    def _poll(self, poll: PollSummary) -> list[Block]:
+        title = (Span(f"#{poll.id}", "strong"), Span(" "), *self.words(poll.question, "strong"))
+        rule = self.t(f"minutes.rule.{poll.rule or 'plurality'}")
+        rule_line = self.t(
+            "minutes.rule_line",
+            rule=rule,
+            denominator=self.t(f"minutes.denominator.{poll.denominator}"),
+        )
+        centers = [c.center or "" for c in poll.by_center]
+        header = [self.t("minutes.col.answer"), *centers, self.t("minutes.col.total")]
+        rows = []
+        for answer_id, option in poll.answers:
+            label = self.words(option) if option else plain(self.t(f"minutes.answer.{answer_id}"))
+            counts = [str(c.counts.get(answer_id, 0)) for c in (*poll.by_center, poll.total)]
+            rows.append((label, *(plain(n) for n in counts)))
+        cast = [str(c.votes_cast) for c in (*poll.by_center, poll.total)]
+        rows.append((plain(self.t("minutes.votes_cast")), *(plain(n) for n in cast)))
+        blocks = [paragraph(title), paragraph(plain(rule_line))]
+        if poll.closed:  # a running count could sway the votes still to come
+            blocks.append(table(header, rows))
+        blocks.append(paragraph((Span(self._poll_outcome(poll), "strong"),)))
+        if poll.dissents:
+            blocks.append(bullets([plain(self._dissent(d)) for d in poll.dissents]))
+        return blocks
+
+    def _poll_outcome(self, poll: PollSummary) -> str:
+        if not poll.closed:
+            return self.t("minutes.poll_open")
+        if not poll.quorum_met:
+            return self.t("minutes.poll_no_quorum")
+        if poll.passed is None:
+            labels = dict(poll.answers)
+            names = []
+            for answer in poll.winners:
+                option = labels.get(answer)
+                names.append(
+                    option.shown_in(self.language)[0]
+                    if option
+                    else self.t(f"minutes.answer.{answer}")
+                )
+            return self.t("minutes.poll_winner", winners=", ".join(names) or "—")
+        if poll.passed:
+            return self.t("minutes.poll_passed")
+        if poll.failed_centers:
+            return self.t("minutes.poll_failed_in", centers=", ".join(poll.failed_centers))
+        return self.t("minutes.poll_failed")
+
+    def _dissent(self, dissent: Any) -> str:
+        key = "minutes.block" if dissent.blocks else "minutes.stand_aside"
+        who = dissent.name or self.t("minutes.anonymous")
+        return self.t(
+            key,
+            name=who,
+            center=dissent.center,
+            reason=dissent.reason or self.t("minutes.no_reason"),
+        )
+
+    def _statistics(self) -> Section:
+        stats = self.data.statistics()
+        center_rows = [
+            (
+                plain(c.center),
+                plain(str(c.speakers)),
+                plain(str(c.turns)),
+                plain(self.percent(c.share_of_turns)),
+                plain(self.duration(c.seconds)),
+                plain(self.percent(c.share_of_time)),
+                plain(str(c.messages)),
+                plain(str(c.words)),
+            )
+            for c in stats.centers
+        ]
+        center_header = [
+            self.t("minutes.col.center"),
+            self.t("minutes.col.speakers"),
+            self.t("minutes.col.turns"),
+            self.t("minutes.col.share"),
+            self.t("minutes.col.time"),
+            self.t("minutes.col.share"),
+            self.t("minutes.col.messages"),
+            self.t("minutes.col.words"),
+        ]
+        person_rows = [
+            (
+                plain(p.name),
+                plain(p.center),
+                plain(str(p.turns)),
+                plain(self.duration(p.seconds)),
+                plain(str(p.messages)),
+                plain(str(p.words)),
+            )
+            for p in stats.people
+        ]
+        person_header = [
+            self.t("minutes.col.person"),
+            self.t("minutes.col.center"),
+            self.t("minutes.col.turns"),
+            self.t("minutes.col.time"),
+            self.t("minutes.col.messages"),
+            self.t("minutes.col.words"),
+        ]
+        blocks = [
+            paragraph(plain(self.t("minutes.statistics_note"))),
+            table(center_header, center_rows),
+        ]
+        if person_rows:
+            blocks.append(table(person_header, person_rows))
+        return self._section("statistics", blocks)
+
+    def _transcript(self) -> Section:
+        rows = []
+        for message in self.data.messages:
+            shown, translated = message.text.shown_in(self.language)
+            original = message.text.text if translated else ""
+            rows.append(
+                (
+                    plain(self.clock(message.at)),
+                    plain(f"{message.name} ({message.center})"),
+                    plain(shown),
+                    (Span(original, "em"),) if original else plain(""),
+                )
+            )
+        header = [
+            self.t("minutes.col.time_of_day"),
+            self.t("minutes.col.person"),
+            self.t("minutes.col.said"),
+            self.t("minutes.col.original"),
+        ]
+        blocks = [paragraph(plain(self.t("minutes.transcript_note")))]
+        return self._section("transcript", [*blocks, table(header, rows)] if rows else blocks)
+
+    def _section(self, key: str, blocks: Sequence[Block]) -> Section:
+        if not blocks:
+            blocks = [paragraph(plain(self.t("minutes.none")))]
+        return Section(key, self.t(f"minutes.section.{key}"), tuple(blocks))
+
+
+# -- laying the documents out -------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+
+
+class MarkdownSafe(str):
+    """Markdown already escaped by `md_line`: printed as is."""
+
+
+def md_escape(value: Any) -> str:
+    if isinstance(value, MarkdownSafe):
+        return value
+    text = re.sub(r"\s+", " ", str(value))  # a newline would end a list item or a table row
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def md_line(line: Line) -> MarkdownSafe:
+    parts = []
+    for span in line:
+        text = md_escape(span.text)
+        if text and span.style == "strong":
+            text = f"**{text}**"
+        elif text and span.style == "em":
+            text = f"_{text}_"
+        parts.append(text)
+    return MarkdownSafe("".join(parts))
+
+
+def _environment(autoescape: bool) -> Environment:
+    environment = Environment(
+        loader=PackageLoader("bot.render", "templates"),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=None if autoescape else md_escape,
+    )
+    environment.filters["md"] = md_line
+    environment.filters["html_line"] = html_line
+    return environment
+
+
+class MinutesRenderer:
+    FORMATS = ("md", "html")
+
+    def __init__(self, catalogs: Catalogs) -> None:
+        self._catalogs = catalogs
+        self._html = _environment(autoescape=True)
+        self._markdown = _environment(autoescape=False)
+
+    def documents(self, data: MinutesData, languages: Sequence[str]) -> list[Document]:
+        return [MinutesWriter(self._catalogs, data, language).document() for language in languages]
+
+    def render(self, data: MinutesData, fmt: str, languages: Sequence[str]) -> str:
+        if fmt == "html":
+            return self.html(data, languages)
+        if fmt == "md":
+            return self.markdown(data, languages)
+        raise ValueError(f"unknown minutes format {fmt!r}")
+
+    def html(self, data: MinutesData, languages: Sequence[str]) -> str:
+        docs = self.documents(data, languages)
+        template = self._html.get_template("minutes.html.j2")
+        return template.render(docs=docs, generated=_generated())
+
+    def markdown(self, data: MinutesData, languages: Sequence[str]) -> str:
+        docs = self.documents(data, languages)
+        if len(docs) == 1:
+            template = self._markdown.get_template("minutes.md.j2")
+            return template.render(doc=docs[0], generated=_generated())
+        template = self._markdown.get_template("minutes_side_by_side.md.j2")
+        return template.render(docs=docs, sections=_paired_sections(docs), generated=_generated())
+
+
+@dataclass(frozen=True)
+class PairedSection:
+    headings: tuple[str, ...]
+    rows: tuple[tuple[Line, ...], ...]
+
+
+def _paired_sections(docs: Sequence[Document]) -> list[PairedSection]:
+    """Each section's lines in every language, aligned: the writer builds the same structure in
+    each language, so line n of one is line n of the other."""
+    paired = []
+    for sections in zip(*(doc.sections for doc in docs), strict=True):
+        columns = [[line for block in s.blocks for line in block.flat()] for s in sections]
+        rows = tuple(zip(*columns, strict=True))
+        paired.append(PairedSection(tuple(s.heading for s in sections), rows))
+    return paired
+
+
+def _generated() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def html_line(line: Line) -> Markup:
+    """A line as HTML: its text escaped, its styles as <strong> and <em>."""
+    parts = []
+    for span in line:
+        if span.style in ("strong", "em"):
+            parts.append(Markup("<{0}>{1}</{0}>").format(Markup(span.style), span.text))
+        else:
+            parts.append(Markup("{}").format(span.text))
+    return Markup("").join(parts)

@@ -1,0 +1,322 @@
+"""Polls on the wire and in words: MSC3381 start and end events, and the result message.
+
+The start event is what Element sends itself (unstable names, which Element reads), with a text
+fallback for clients that do not show polls. Results and announcements are lists of catalog
+messages, worded and escaped per room by the delivery like every other bot message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.assembly import Assembly
+from bot.domain.tally import (
+    BLOCK,
+    STAND_ASIDE,
+    TOTAL,
+    Ballot,
+    CenterTally,
+    Dissent,
+    PollKind,
+    TallyResult,
+)
+from bot.i18n import Bold, Catalogs, Msg, UserText
+from bot.matrix.events import MARKER
+from bot.storage.polls_store import Poll
+
+POLL_START = "org.matrix.msc3381.poll.start"
+POLL_END = "org.matrix.msc3381.poll.end"
+TEXT = "org.matrix.msc1767.text"
+DISCLOSED = "org.matrix.msc3381.poll.disclosed"
+UNDISCLOSED = "org.matrix.msc3381.poll.undisclosed"
+# Element refuses longer answers; the question gets the same room.
+MAX_ANSWER_CHARS = 340
+
+Label = Msg | UserText
+
+
+@dataclass(frozen=True)
+class LocalizedPoll:
+    """A poll's question and answers as worded for one room."""
+
+    language: str
+    question: str
+    answers: tuple[tuple[str, str], ...]  # (answer id, text) in the poll's order
+
+
+# -- the native poll events --------------------------------------------------------------------
+
+
+def poll_start_content(poll: Poll, localized: LocalizedPoll, fallback: str) -> dict[str, Any]:
+    """An `org.matrix.msc3381.poll.start` content, as Element sends it."""
+    question = _fit(localized.question)
+    return {
+        POLL_START: {
+            "kind": UNDISCLOSED if poll.secret else DISCLOSED,
+            "max_selections": poll.max_selections,
+            "question": {TEXT: question, "body": question, "msgtype": "m.text"},
+            "answers": [
+                {"id": answer_id, TEXT: _fit(text)} for answer_id, text in localized.answers
+            ],
+        },
+        TEXT: fallback,
+        "body": fallback,
+        MARKER: {"kind": "poll", "poll": poll.id},
+    }
+
+
+def poll_end_content(start_event: Any, fallback: str) -> dict[str, Any]:
+    """An `org.matrix.msc3381.poll.end` referring to the start (an event id or outbox ref)."""
+    return {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": start_event},
+        "org.matrix.msc3381.poll.end": {},
+        TEXT: fallback,
+        "body": fallback,
+        MARKER: {"kind": "poll_end"},
+    }
+
+
+def start_fallback(catalogs: Catalogs, poll: Poll, localized: LocalizedPoll, prefix: str) -> str:
+    """The poll as plain text, with how to vote by command, for clients without polls."""
+    language = localized.language
+    lines = [Msg.of("poll.start.title", number=poll.id, question=localized.question)]
+    for number, (_, text) in enumerate(localized.answers, start=1):
+        lines.append(Msg.of("poll.start.option", number=number, answer=text))
+    lines.append(_how_to_vote(poll, Msg.of("poll.vote_command", prefix=prefix)))
+    return "\n".join(catalogs.text(language, line) for line in lines)
+
+
+def end_fallback(catalogs: Catalogs, language: str, poll: Poll) -> str:
+    return catalogs.text(language, Msg.of("poll.end.text", number=poll.id))
+
+
+def _how_to_vote(poll: Poll, vote: Msg) -> Msg:
+    if poll.kind is PollKind.CONSENSUS:
+        return Msg.of("poll.start.how_to_vote_consensus", vote=vote)
+    if poll.max_selections > 1:
+        return Msg.of("poll.start.how_to_vote_several", vote=vote, max=poll.max_selections)
+    return Msg.of("poll.start.how_to_vote", vote=vote)
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
+
+
+# -- words shared by announcements and results -------------------------------------------------
+
+
+def joined(items: Sequence[Any]) -> Msg | Any:
+    """A list as "a, b, c" in any language, built from the catalogs' own separator."""
+    if not items:
+        return Msg.of("poll.none")
+    if len(items) == 1:
+        return items[0]
+    return Msg.of("poll.join", head=items[0], tail=joined(items[1:]))
+
+
+def answer_label(poll: Poll, answer_id: str) -> Label:
+    """A fixed answer in the room's language, or an option as its author wrote it."""
+    option = poll.option_text(answer_id)
+    if option is not None:
+        return UserText(option, poll.language)
+    return Msg.of(f"poll.answer.{answer_id}")
+
+
+def rule_label(poll: Poll) -> Msg:
+    return Msg.of(f"poll.rule.{poll.rule}" if poll.rule else "poll.rule.choice")
+
+
+def quorum_label(poll: Poll) -> Msg | Any:
+    quorum = poll.quorum
+    parts: list[Msg] = []
+    if quorum and quorum.overall_min:
+        parts.append(Msg.of("poll.quorum.overall", count=quorum.overall_min))
+    if quorum and quorum.per_center_min:
+        parts.append(Msg.of("poll.quorum.per_center", count=quorum.per_center_min))
+    return joined(parts)
+
+
+def deadline_times(assembly: Assembly, deadline_ms: int) -> str:
+    """The deadline on each center's clock, e.g. "15:30 EDT (US), 13:30 CST (MX)"."""
+    moment = datetime.fromtimestamp(deadline_ms / 1000, tz=UTC)
+    seen: dict[str, str] = {}
+    for room in assembly.rooms:
+        local = moment.astimezone(ZoneInfo(room.timezone))
+        seen.setdefault(room.center, f"{local:%H:%M %Z} ({room.center})")
+    return ", ".join(seen.values())
+
+
+# -- the announcement when a poll opens -----------------------------------------------------------
+
+
+def opened_lines(poll: Poll, assembly: Assembly, author_name: str, prefix: str) -> list[Msg]:
+    lines = [
+        Msg.of(
+            "poll.opened",
+            number=poll.id,
+            name=Bold(author_name),
+            question=UserText(poll.question, poll.language),
+        ),
+        Msg.of("poll.opened.rule", rule=rule_label(poll)),
+    ]
+    if poll.quorum:
+        lines.append(Msg.of("poll.opened.quorum", quorum=quorum_label(poll)))
+    if poll.deadline_at:
+        lines.append(
+            Msg.of("poll.opened.deadline", times=deadline_times(assembly, poll.deadline_at))
+        )
+    lines.append(Msg.of("poll.opened.secret" if poll.secret else "poll.opened.open"))
+    vote = Msg.of("poll.vote_command", prefix=prefix)
+    lines.append(_how_to_vote(poll, vote))
+    return lines
+
+
+# -- the result ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """What a result message needs beyond the tally: who closed it and people's names."""
+
+    poll: Poll
+    result: TallyResult
+    ballots: Mapping[str, Ballot]
+    names: Mapping[str, str]
+    closed_by_name: str | None
+
+
+def result_lines(view: ResultView) -> list[Msg]:
+    poll, result = view.poll, view.result
+    question = UserText(poll.question, poll.language)
+    if view.closed_by_name:
+        header = Msg.of(
+            "poll.result.closed_by",
+            number=poll.id,
+            name=Bold(view.closed_by_name),
+            question=question,
+        )
+    else:
+        header = Msg.of("poll.result.closed_at_deadline", number=poll.id, question=question)
+    lines = [header, outcome_line(poll, result), Msg.of("poll.result.rule", rule=rule_label(poll))]
+    if poll.quorum:
+        key = "poll.result.quorum_met" if result.quorum_met else "poll.result.quorum_not_met"
+        lines.append(Msg.of(key, quorum=quorum_label(poll)))
+    lines.append(_count_line(poll, result, result.total))
+    lines.extend(_count_line(poll, result, center) for center in result.by_center.values())
+    lines.extend(_dissent_lines(view))
+    lines.extend(_voter_lines(view))
+    return lines
+
+
+def outcome_line(poll: Poll, result: TallyResult) -> Msg:
+    if poll.kind is not PollKind.CHOICE:
+        return Msg.of("poll.result.passed" if result.passed else "poll.result.failed")
+    if not result.quorum_met:
+        return Msg.of("poll.result.no_quorum")
+    winners = [answer_label(poll, answer) for answer in result.winners]
+    if not winners:
+        return Msg.of("poll.result.nothing_chosen")
+    key = "poll.result.chosen" if len(winners) == 1 else "poll.result.tie"
+    return Msg.of(key, answers=joined(winners))
+
+
+def _count_line(poll: Poll, result: TallyResult, count: CenterTally) -> Msg:
+    counts = [
+        Msg.of("poll.count", answer=answer_label(poll, answer), count=number)
+        for answer, number in count.counts.items()
+    ]
+    summary: list[Msg] = [Msg.of("poll.summary.voted", count=count.participants)]
+    if poll.kind is PollKind.YES_NO:
+        summary.append(Msg.of("poll.summary.cast", count=count.votes_cast))
+    if count.spoiled:
+        summary.append(Msg.of("poll.summary.spoiled", count=count.spoiled))
+    if count.center in result.failed_centers:
+        if not count.quorum_met:
+            summary.append(Msg.of("poll.summary.quorum_not_met"))
+        if count.threshold_met is False:
+            summary.append(Msg.of("poll.summary.threshold_not_met"))
+    where = Msg.of("poll.result.everyone") if count.center == TOTAL else count.center
+    return Msg.of("poll.result.line", where=where, counts=joined(counts), summary=joined(summary))
+
+
+def _dissent_lines(view: ResultView) -> list[Msg]:
+    result = view.result
+    lines = []
+    for key, dissents in (
+        ("poll.result.stood_aside", result.stand_asides),
+        ("poll.result.blocked", result.blocks),
+    ):
+        if dissents:
+            people = [_dissent(d, view.names) for d in dissents]
+            lines.append(Msg.of(key, people=joined(people)))
+    return lines
+
+
+def _dissent(dissent: Dissent, names: Mapping[str, str]) -> Msg:
+    # A reason is shown as written: its language is the voter's, and it is theirs to word.
+    reason = dissent.reason or None
+    if dissent.voter is None:
+        if reason is None:
+            return Msg.of("poll.dissent.anonymous_no_reason", center=dissent.center)
+        return Msg.of("poll.dissent.anonymous", center=dissent.center, reason=reason)
+    name = Bold(names.get(dissent.voter, dissent.voter))
+    if reason is None:
+        return Msg.of("poll.dissent.named_no_reason", name=name, center=dissent.center)
+    return Msg.of("poll.dissent.named", name=name, center=dissent.center, reason=reason)
+
+
+def _voter_lines(view: ResultView) -> list[Msg]:
+    """Open polls say who voted for what; secret polls say that they do not."""
+    poll = view.poll
+    if poll.secret:
+        return [Msg.of("poll.result.secret")]
+    lines = []
+    # Who stood aside or blocked is already named, with the reason, above.
+    named = {STAND_ASIDE, BLOCK} if poll.kind is PollKind.CONSENSUS else set()
+    for answer in (a for a in poll.answer_ids if a not in named):
+        voters = sorted(
+            (
+                view.names.get(b.voter, b.voter)
+                for b in view.ballots.values()
+                if answer in b.answers
+            ),
+            key=str.casefold,
+        )
+        if voters:
+            lines.append(
+                Msg.of(
+                    "poll.result.voters",
+                    answer=answer_label(poll, answer),
+                    names=joined([Bold(name) for name in voters]),
+                )
+            )
+    return lines
+
+
+# -- an open poll's turnout ----------------------------------------------------------------------
+
+
+def progress_lines(
+    poll: Poll, assembly: Assembly, voted: int, by_center: Mapping[str, int]
+) -> list[Msg]:
+    """How many have voted so far; the counts themselves wait for the close."""
+    centers = [Msg.of("poll.center_count", center=c, count=n) for c, n in by_center.items()]
+    lines = [
+        Msg.of(
+            "poll.progress",
+            number=poll.id,
+            question=UserText(poll.question, poll.language),
+            rule=rule_label(poll),
+            voted=voted,
+            centers=joined(centers),
+        )
+    ]
+    if poll.deadline_at:
+        lines.append(
+            Msg.of("poll.opened.deadline", times=deadline_times(assembly, poll.deadline_at))
+        )
+    return lines

@@ -1,0 +1,168 @@
+"""The decision log: agreements, action items, information and ideas, in MeetBot's vocabulary.
+
+An entry belongs to the assembly, and to its open meeting and current agenda item when there is
+one. It keeps the words as written, their language, and a machine translation for each other
+language of the assembly when one comes quickly. No Matrix here: handlers turn the results into
+messages, and `tell_rooms` queues notices worded per room.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Protocol
+
+from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.framework.context import Announce
+from bot.framework.errors import CommandError
+from bot.i18n import Msg
+from bot.services.delivery import Delivery
+from bot.storage.meetings_store import MeetingsStore
+from bot.storage.records_store import LogRecord, NewLogRecord, RecordsStore
+
+MAX_ENTRY = 1000
+# Words that introduce an action item's due date at the end of `!action`: "… due 2025-03-10".
+DUE_WORDS = ("due", "by", "para", "vence", "plazo")
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class PeopleDirectory(Protocol):
+    def center_of(self, assembly: Assembly, user_id: str, spoken_in: str | None = None) -> str: ...
+    def is_member(self, assembly: Assembly, user_id: str) -> bool: ...
+    def display_name(self, assembly: Assembly, user_id: str) -> str: ...
+
+
+class QuickTranslator(Protocol):
+    async def translate_quickly(self, text: str, source: str, target: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a command, and where."""
+
+    user_id: str
+    name: str
+    room: AssemblyRoom
+    event_id: str
+    ts: int
+
+
+def check_text(text: str | None, empty_key: str, prefix: str) -> str:
+    words = " ".join((text or "").split())
+    if not words:
+        raise CommandError(empty_key, prefix=prefix)
+    if len(words) > MAX_ENTRY:
+        raise CommandError("records.too_long", length=len(words), limit=MAX_ENTRY)
+    return words
+
+
+class DecisionLog:
+    def __init__(
+        self,
+        store: RecordsStore,
+        meetings: MeetingsStore,
+        people: PeopleDirectory,
+        prefix: str,
+        translator: Callable[[], QuickTranslator | None] = lambda: None,
+        clock: Callable[[], int] = epoch_ms,
+    ) -> None:
+        self._store = store
+        self._meetings = meetings
+        self._people = people
+        self._translator = translator
+        self.prefix = prefix
+        self.clock = clock
+        # Told about each new action item with a due date (the reminders watch it).
+        self.on_action: list[Callable[[LogRecord], None]] = []
+
+    async def record(
+        self,
+        assembly: Assembly,
+        author: Author,
+        kind: str,
+        text: str,
+        *,
+        owner: str | None = None,
+        due: date | None = None,
+    ) -> LogRecord:
+        meeting = await self._meetings.open_meeting(assembly.name)
+        item = await self._meetings.current_item(meeting.id) if meeting else None
+        owner_center = self._people.center_of(assembly, owner) if owner else None
+        entry_id = await self._store.add_entry(
+            NewLogRecord(
+                assembly=assembly.name,
+                meeting_id=meeting.id if meeting else None,
+                agenda_item_id=item.id if item else None,
+                kind=kind,
+                text=text,
+                language=author.room.language,
+                translations=await self._translations(assembly, text, author.room.language),
+                author=author.user_id,
+                author_name=author.name,
+                author_center=self._people.center_of(assembly, author.user_id, author.room.room_id),
+                room_id=author.room.room_id,
+                source_event_id=author.event_id,
+                created_at=author.ts or self.clock(),
+                owner=owner,
+                owner_name=self._people.display_name(assembly, owner) if owner else None,
+                owner_center=owner_center,
+                due=due,
+            )
+        )
+        entry = await self._store.entry(entry_id)
+        assert entry is not None
+        if entry.due and entry.owner:
+            for watcher in self.on_action:
+                watcher(entry)
+        return entry
+
+    def check_owner(self, assembly: Assembly, owner: str) -> str:
+        if not self._people.is_member(assembly, owner):
+            raise CommandError("records.owner_not_member", user=owner)
+        return owner
+
+    async def undo_last(self, assembly: Assembly, by: str) -> LogRecord:
+        entry = await self._store.last_entry(assembly.name)
+        if entry is None or not await self._store.undo(entry.id, by, self.clock()):
+            raise CommandError("records.nothing_to_undo")
+        return entry
+
+    async def _translations(self, assembly: Assembly, text: str, language: str) -> dict[str, str]:
+        translator = self._translator()
+        found: dict[str, str] = {}
+        if translator is None:
+            return found
+        for target in dict.fromkeys(r.language for r in assembly.rooms):
+            if target == language:
+                continue
+            translated = await translator.translate_quickly(text, language, target)
+            if translated:
+                found[target] = translated
+        return found
+
+
+async def tell_rooms(
+    delivery: Delivery,
+    assembly: Assembly,
+    rooms: Sequence[AssemblyRoom],
+    lines_for: Callable[[AssemblyRoom], Sequence[Msg]],
+    *,
+    cause: str,
+    mention: tuple[str, ...] = (),
+) -> None:
+    """A notice in each of `rooms`, worded for that room (times in its language and zone order).
+
+    Each room's message has its own cause, so its transaction id differs from the other rooms'
+    and stays the same if the same cause is handled again.
+    """
+    for room in rooms:
+        await delivery.deliver(
+            [Announce(tuple(lines_for(room)), mention)],
+            cause=f"{cause}:{room.room_id}",
+            assembly=replace(assembly, rooms=(room,)),
+        )

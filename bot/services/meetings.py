@@ -1,0 +1,215 @@
+"""Meetings: one open meeting per assembly, its chairs, its roll call, its order of turns.
+
+A meeting belongs to the assembly, not to a room: a command in any of its rooms acts on the same
+meeting. No Matrix here; handlers turn the results into messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.assembly import Assembly
+from bot.domain.stack import StackPolicy
+from bot.framework.errors import CommandError
+from bot.i18n import Bold, UserText
+from bot.storage.meetings_store import Attendee, Meeting, MeetingsStore
+
+# Milliseconds since the epoch; injected so tests can move time.
+Clock = Callable[[], int]
+
+MAX_TITLE = 200
+
+# How a person came to be marked present (the first way counts).
+ROLL_CALL, RAISED_HAND, SPOKE = "roll_call", "hand", "spoke"
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class PeopleDirectory(Protocol):
+    def center_of(self, assembly: Assembly, user_id: str, spoken_in: str | None = None) -> str: ...
+    def is_member(self, assembly: Assembly, user_id: str) -> bool: ...
+    def display_name(self, assembly: Assembly, user_id: str) -> str: ...
+
+
+class StandingChairs(Protocol):
+    def is_standing_chair(self, assembly: Assembly, user_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CenterSummary:
+    center: str
+    present: int
+    turns: int
+    speaking_seconds: int
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    """What the closing announcement tells: how long, and how each center took part."""
+
+    meeting: Meeting
+    ended_at: int
+    centers: tuple[CenterSummary, ...]
+
+
+def check_title(text: str, empty_key: str, prefix: str) -> str:
+    title = " ".join(text.split())
+    if not title:
+        raise CommandError(empty_key, prefix=prefix)
+    if len(title) > MAX_TITLE:
+        raise CommandError("meeting.title_too_long", length=len(title), limit=MAX_TITLE)
+    return title
+
+
+class MeetingService:
+    def __init__(
+        self,
+        store: MeetingsStore,
+        people: PeopleDirectory,
+        standing: StandingChairs,
+        prefix: str,
+        clock: Clock = epoch_ms,
+    ) -> None:
+        self._store = store
+        self._people = people
+        self._standing = standing
+        self.prefix = prefix
+        self.clock = clock
+
+    async def current(self, assembly: Assembly) -> Meeting | None:
+        return await self._store.open_meeting(assembly.name)
+
+    async def require(self, assembly: Assembly) -> Meeting:
+        """The open meeting, or a polite explanation that there is none."""
+        meeting = await self.current(assembly)
+        if meeting is None:
+            raise CommandError("meeting.none_open", prefix=self.prefix)
+        return meeting
+
+    async def start(self, assembly: Assembly, title: str, language: str, user_id: str) -> Meeting:
+        """Open a meeting; whoever starts it chairs it (the MeetBot convention)."""
+        open_meeting = await self.current(assembly)
+        if open_meeting is not None:
+            raise CommandError(
+                "meeting.already_open",
+                title=UserText(open_meeting.title, open_meeting.title_language),
+                prefix=self.prefix,
+            )
+        now = self.clock()
+        meeting = await self._store.create_meeting(
+            assembly=assembly.name,
+            title=check_title(title, "meeting.needs_title", self.prefix),
+            title_language=language,
+            started_by=user_id,
+            started_at=now,
+            stack_policy=StackPolicy(assembly.stack_policy),
+            turn_limit_seconds=assembly.turn_limit_seconds,
+        )
+        await self._store.add_chair(meeting.id, user_id, user_id, now)
+        return meeting
+
+    async def end(self, assembly: Assembly) -> MeetingSummary:
+        """Close the meeting: the current turn and item end now, and the record is kept."""
+        meeting = await self.require(assembly)
+        now = self.clock()
+        turn = await self._store.current_turn(meeting.id)
+        if turn is not None:
+            await self._store.end_turn(turn.id, now)
+        item = await self._store.current_item(meeting.id)
+        if item is not None:
+            await self._store.finish_item(item.id, now)
+        await self._store.end_meeting(meeting.id, now)
+        return MeetingSummary(meeting, now, await self._centers(assembly, meeting.id))
+
+    async def _centers(self, assembly: Assembly, meeting_id: int) -> tuple[CenterSummary, ...]:
+        present = Counter(a.center for a in await self._store.attendance(meeting_id))
+        turns = await self._store.turns(meeting_id)
+        counted = Counter(t.center for t in turns)
+        spoken: Counter[str] = Counter()
+        for turn in turns:
+            spoken[turn.center] += ((turn.ended_at or turn.started_at) - turn.started_at) // 1000
+        centers = dict.fromkeys([*assembly.centers, *present, *counted])
+        return tuple(
+            CenterSummary(center, present[center], counted[center], spoken[center])
+            for center in centers
+        )
+
+    # -- chairs -----------------------------------------------------------------------------
+
+    async def is_meeting_chair(self, assembly: Assembly, user_id: str) -> bool:
+        """ChairService asks this: the starter and added chairs chair the open meeting."""
+        return await self._store.chairs_open_meeting(assembly.name, user_id)
+
+    async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> str:
+        meeting = await self.require(assembly)
+        name = Bold(self._people.display_name(assembly, user_id))
+        if not self._people.is_member(assembly, user_id):
+            raise CommandError("chair.not_member", user=user_id)
+        if self._standing.is_standing_chair(assembly, user_id):
+            raise CommandError("chair.already", name=name)
+        if not await self._store.add_chair(meeting.id, user_id, by, self.clock()):
+            raise CommandError("chair.already", name=name)
+        return name.text
+
+    async def remove_chair(self, assembly: Assembly, user_id: str) -> str:
+        meeting = await self.require(assembly)
+        name = Bold(self._people.display_name(assembly, user_id))
+        if self._standing.is_standing_chair(assembly, user_id):
+            raise CommandError("chair.standing", name=name)
+        chairs = await self._store.chairs(meeting.id)
+        if user_id not in chairs:
+            raise CommandError("chair.not_chair", name=name)
+        # Without configured chairs or moderators, the meeting would be left with nobody to run it.
+        if chairs == [user_id] and not (assembly.chairs or assembly.power_level_chairs):
+            raise CommandError("chair.last", name=name)
+        await self._store.remove_chair(meeting.id, user_id)
+        return name.text
+
+    async def chairs(self, assembly: Assembly, meeting: Meeting) -> list[str]:
+        """Configured chairs and this meeting's own chairs (moderators are not listed)."""
+        meeting_chairs = await self._store.chairs(meeting.id)
+        return list(dict.fromkeys([*meeting_chairs, *assembly.chairs]))
+
+    # -- roll call --------------------------------------------------------------------------
+
+    async def mark_present(
+        self, assembly: Assembly, user_id: str, room_id: str, how: str = ROLL_CALL
+    ) -> bool:
+        """Mark a person present with their center; False if they already were."""
+        meeting = await self.require(assembly)
+        return await self.mark_present_in(meeting, assembly, user_id, room_id, how)
+
+    async def mark_present_in(
+        self, meeting: Meeting, assembly: Assembly, user_id: str, room_id: str, how: str
+    ) -> bool:
+        center = self._people.center_of(assembly, user_id, spoken_in=room_id)
+        return await self._store.mark_present(meeting.id, user_id, center, how, self.clock())
+
+    async def note_speaker(self, assembly: Assembly, user_id: str, room_id: str) -> None:
+        """Someone said something during a meeting: that counts as being present."""
+        meeting = await self.current(assembly)
+        if meeting is not None:
+            await self.mark_present_in(meeting, assembly, user_id, room_id, SPOKE)
+
+    async def attendance(self, assembly: Assembly) -> list[Attendee]:
+        meeting = await self.require(assembly)
+        return await self._store.attendance(meeting.id)
+
+    # -- how turns are given ------------------------------------------------------------------
+
+    async def set_policy(self, assembly: Assembly, policy: StackPolicy) -> Meeting:
+        meeting = await self.require(assembly)
+        await self._store.set_policy(meeting.id, policy)
+        return await self.require(assembly)
+
+    async def set_turn_limit(self, assembly: Assembly, seconds: int | None) -> Meeting:
+        """Applies from the next turn on; the person speaking keeps the limit they started with."""
+        meeting = await self.require(assembly)
+        await self._store.set_turn_limit(meeting.id, seconds)
+        return await self.require(assembly)

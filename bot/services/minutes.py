@@ -1,0 +1,297 @@
+"""Minutes: gather one meeting's record from the stores, render it, and post the files.
+
+Used by `!minutes` (which uploads the files to every room, each in its own language) and by the
+`asamblea minutes` command line (which writes one file), so both say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.minutes import (
+    AgendaEntry,
+    CenterCount,
+    Dissent,
+    LogEntry,
+    Member,
+    MinutesData,
+    PollSummary,
+    SaidMessage,
+    SpokenTurn,
+    Words,
+)
+from bot.matrix.events import MARKER
+from bot.matrix.sender import UPLOAD, upload_content
+from bot.render.minutes import MinutesRenderer
+from bot.services.delivery import Delivery, txn_id
+from bot.storage.meetings_store import MeetingsStore
+from bot.storage.polls_store import Poll, PollsStore
+from bot.storage.records_store import LogRecord, MeetingRow, RecordsStore
+
+MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+NameOf = Callable[[str], str | None]
+CenterOf = Callable[[str], str | None]
+
+
+class MeetingNotFound(LookupError):
+    pass
+
+
+def moment(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def file_name(meeting_id: int, language: str, fmt: str) -> str:
+    return f"minutes-{meeting_id}-{language}.{fmt}"
+
+
+class MinutesService:
+    def __init__(
+        self,
+        records: RecordsStore,
+        meetings: MeetingsStore,
+        polls: PollsStore,
+        renderer: MinutesRenderer,
+        clock: Callable[[], int],
+    ) -> None:
+        self._records = records
+        self._meetings = meetings
+        self._polls = polls
+        self.renderer = renderer
+        self._clock = clock
+
+    async def meeting(self, assembly: str | None, meeting_id: int | None) -> MeetingRow:
+        """The meeting asked for, or the assembly's open or latest one."""
+        if meeting_id is not None:
+            found = await self._records.meeting(meeting_id)
+            if found is None or (assembly is not None and found.assembly != assembly):
+                raise MeetingNotFound(meeting_id)
+            return found
+        latest = await self._records.latest_meeting(assembly or "")
+        if latest is None:
+            raise MeetingNotFound(None)
+        return latest
+
+    async def rooms_of(self, assembly: str) -> list[AssemblyRoom]:
+        """The rooms as the bot last saw them configured (for the command line)."""
+        return await self._records.rooms(assembly)
+
+    async def build(
+        self,
+        meeting: MeetingRow,
+        rooms: Sequence[AssemblyRoom],
+        *,
+        name_of: NameOf = lambda user: None,
+        center_of: CenterOf = lambda user: None,
+        transcript: bool = False,
+    ) -> MinutesData:
+        languages = list(dict.fromkeys(r.language for r in rooms)) or ["en"]
+        zones = tuple(dict.fromkeys((r.center, r.timezone) for r in rooms))
+        centers = [center for center, _ in zones]
+        ended = meeting.ended_at or self._clock()
+        entries = await self._records.entries_of_meeting(meeting.id)
+        said = await self._messages(meeting, ended, languages)
+        names = _stored_names(entries, said)
+        for user in {*names, *(a.user_id for a in await self._meetings.attendance(meeting.id))}:
+            live = name_of(user)
+            if live and live != user:
+                names[user] = live
+        attendance = await self._meetings.attendance(meeting.id)
+        centers_known = _stored_centers(entries, said)
+        centers_known.update({a.user_id: a.center for a in attendance})
+
+        def member(user: str, center: str | None = None) -> Member:
+            found = center or centers_known.get(user) or center_of(user) or ""
+            return Member(user, names.get(user, user), found)
+
+        chairs = list(dict.fromkeys([meeting.started_by, *await self._meetings.chairs(meeting.id)]))
+        agenda = await self._meetings.agenda(meeting.id)
+        items = {item.id: item for item in agenda}
+        return MinutesData(
+            assembly=meeting.assembly,
+            meeting_id=meeting.id,
+            title=await self._words(meeting.title, meeting.title_language, languages),
+            started_at=moment(meeting.started_at),
+            ended_at=moment(meeting.ended_at) if meeting.ended_at else None,
+            zones=zones,
+            chairs=tuple(member(c) for c in chairs if c),
+            attendance=tuple(member(a.user_id, a.center) for a in attendance),
+            agenda=tuple(
+                [
+                    AgendaEntry(
+                        position=index,
+                        title=await self._words(item.title, item.language, languages),
+                        planned_seconds=item.timebox_seconds,
+                        actual_seconds=_seconds(item.started_at, item.ended_at, ended),
+                        status=item.status,
+                    )
+                    for index, item in enumerate(agenda, start=1)
+                ]
+            ),
+            entries=tuple([await self._entry(e, member, items, languages) for e in entries]),
+            polls=tuple(await self._poll_summaries(meeting.id, centers, languages, names)),
+            turns=tuple(
+                SpokenTurn(
+                    t.user_id, t.center, str(t.kind), _seconds(t.started_at, t.ended_at, ended) or 0
+                )
+                for t in await self._meetings.turns(meeting.id)
+            ),
+            messages=tuple(said),
+            names=names,
+            include_transcript=transcript,
+        )
+
+    def render(self, data: MinutesData, fmt: str, languages: Sequence[str]) -> str:
+        return self.renderer.render(data, fmt, languages)
+
+    async def queue_uploads(
+        self, delivery: Delivery, assembly: Assembly, data: MinutesData, *, cause: str
+    ) -> list[str]:
+        """Queue the minutes as files in every room, in its language: Markdown and HTML. They
+        leave through the outbox, so a restart delays an upload but never loses it."""
+        names = []
+        for room in assembly.rooms:
+            for fmt in ("md", "html"):
+                name = file_name(data.meeting_id, room.language, fmt)
+                text = self.render(data, fmt, [room.language])
+                content = upload_content(text.encode(), name, MIMETYPES[fmt])
+                content[MARKER] = {"kind": "minutes", "meeting": data.meeting_id}
+                await delivery.queue(
+                    room.room_id,
+                    UPLOAD,
+                    content,
+                    txn_id(f"{cause}:{room.room_id}:{fmt}", 0),
+                    purpose="minutes",
+                )
+                names.append(name)
+        return names
+
+    # -- pieces -------------------------------------------------------------------------------
+
+    async def _words(self, text: str, language: str, languages: Sequence[str]) -> Words:
+        translations = {}
+        for target in languages:
+            found = await self._records.cached_translation(language, target, text)
+            if found:
+                translations[target] = found
+        return Words(text, language, translations)
+
+    async def _entry(
+        self,
+        record: LogRecord,
+        member: Callable[..., Member],
+        items: dict,
+        languages: Sequence[str],
+    ) -> LogEntry:
+        item = items.get(record.agenda_item_id)
+        return LogEntry(
+            id=record.id,
+            kind=record.kind,
+            text=Words(record.text, record.language, record.translations),
+            author=member(record.author, record.author_center),
+            at=moment(record.created_at),
+            item=await self._words(item.title, item.language, languages) if item else None,
+            owner=member(record.owner, record.owner_center) if record.owner else None,
+            due=record.due,
+        )
+
+    async def _messages(
+        self, meeting: MeetingRow, until: int, languages: Sequence[str]
+    ) -> list[SaidMessage]:
+        rows = await self._records.transcript(meeting.assembly, meeting.started_at, until)
+        by_event: dict[str, SaidMessage] = {}
+        for row in rows:
+            said = by_event.get(row.source_event_id)
+            translations = dict(said.text.translations) if said else {}
+            if row.translated:
+                translations[row.target_language] = row.translated
+            by_event[row.source_event_id] = SaidMessage(
+                user_id=row.sender,
+                name=row.speaker or row.sender,
+                center=row.center,
+                at=moment(row.ts),
+                text=Words(row.text, row.source_language, translations),
+            )
+        return list(by_event.values())
+
+    async def _poll_summaries(
+        self,
+        meeting_id: int,
+        centers: Sequence[str],
+        languages: Sequence[str],
+        names: dict[str, str],
+    ) -> list[PollSummary]:
+        summaries = []
+        for row in await self._records.poll_rows_of_meeting(meeting_id):
+            poll = Poll.from_row(row)
+            result = poll.tally(poll.ballots(await self._polls.responses(poll.id)), centers)
+            answers = []
+            for answer in poll.answer_ids:
+                option = poll.option_text(answer)
+                words = await self._words(option, poll.language, languages) if option else None
+                answers.append((answer, words))
+            dissents = [
+                Dissent(names.get(d.voter, d.voter) if d.voter else None, d.center, d.reason, b)
+                for b, group in ((True, result.blocks), (False, result.stand_asides))
+                for d in group
+            ]
+            summaries.append(
+                PollSummary(
+                    id=poll.id,
+                    question=await self._words(poll.question, poll.language, languages),
+                    kind=str(poll.kind),
+                    rule=str(poll.rule) if poll.rule else None,
+                    denominator=str(result.denominator),
+                    answers=tuple(answers),
+                    total=_count(None, result.total),
+                    by_center=tuple(_count(c, t) for c, t in result.by_center.items()),
+                    closed=not poll.is_open,
+                    passed=result.passed,
+                    quorum_met=result.quorum_met,
+                    failed_centers=tuple(result.failed_centers),
+                    winners=tuple(result.winners),
+                    dissents=tuple(dissents),
+                    secret=poll.secret,
+                )
+            )
+        return summaries
+
+
+def _count(center: str | None, tally: object) -> CenterCount:
+    return CenterCount(
+        center,
+        dict(tally.counts),  # type: ignore[attr-defined]
+        tally.participants,  # type: ignore[attr-defined]
+        tally.votes_cast,  # type: ignore[attr-defined]
+    )
+
+
+def _seconds(started: int | None, ended: int | None, fallback_end: int) -> float | None:
+    if started is None:
+        return None
+    return max(0, (ended or fallback_end) - started) / 1000
+
+
+def _stored_centers(entries: Sequence[LogRecord], said: Sequence[SaidMessage]) -> dict[str, str]:
+    centers = {message.user_id: message.center for message in said if message.center}
+    for entry in entries:
+        if entry.author_center:
+            centers[entry.author] = entry.author_center
+        if entry.owner and entry.owner_center:
+            centers[entry.owner] = entry.owner_center
+    return centers
+
+
+def _stored_names(entries: Sequence[LogRecord], said: Sequence[SaidMessage]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for message in said:
+        if message.name:
+            names[message.user_id] = message.name
+    for entry in entries:
+        names[entry.author] = entry.author_name
+        if entry.owner and entry.owner_name:
+            names[entry.owner] = entry.owner_name
+    return names

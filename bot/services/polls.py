@@ -1,0 +1,538 @@
+"""Polls: one poll shown as a native Matrix poll in every room, counted as one, logged when closed.
+
+A poll is created from any room; its start event is queued once per room, worded in that room's
+language, with the same answer ids everywhere. Votes come as native poll responses (from any of
+those start events) or as `!vote` commands, and all of them land in one table; the tally is made
+from that table at close, under the rule chosen when the poll was created, and the outcome goes
+into the decision log that the minutes read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.tally import (
+    BLOCK,
+    STAND_ASIDE,
+    DecisionRule,
+    PollKind,
+    Quorum,
+    TallyResult,
+)
+from bot.framework.context import reply
+from bot.framework.errors import CommandError
+from bot.i18n import Catalogs, Msg
+from bot.matrix.events import POLL_RESPONSE_TYPES, IncomingEvent
+from bot.matrix.sender import outbox_ref
+from bot.render.polls import (
+    POLL_END,
+    POLL_START,
+    LocalizedPoll,
+    ResultView,
+    end_fallback,
+    joined,
+    opened_lines,
+    poll_end_content,
+    poll_start_content,
+    result_lines,
+    start_fallback,
+)
+from bot.services.delivery import Delivery, txn_id
+from bot.services.people import People
+from bot.storage.database import Database
+from bot.storage.polls_store import NewPoll, Poll, PollRoom, PollsStore
+from bot.storage.runtime_store import RuntimeStore, now_ms
+
+log = logging.getLogger(__name__)
+
+# A hostile response must not fill the database: more answers than any poll has (Element allows
+# 20), or ids longer than ours, spoil the response instead of being stored.
+MAX_RESPONSE_ANSWERS = 20
+MAX_ANSWER_ID_CHARS = 64
+SPOILED = ""  # never a valid answer id, so a malformed response counts as spoiled
+
+
+# -- what a poll and a vote are made of ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollRequest:
+    """A poll as asked for by `!poll`, checked and complete."""
+
+    kind: PollKind
+    rule: DecisionRule | None
+    question: str
+    options: tuple[str, ...] = ()
+    max_selections: int = 1
+    secret: bool = False
+    quorum: Quorum | None = None
+    deadline_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class BallotChoice:
+    """What a `!vote` says: answer ids (none = withdraw) and, for consensus, a reason."""
+
+    answers: tuple[str, ...]
+    reason: str | None = None
+
+
+def answers_of(content: dict[str, Any]) -> tuple[str, ...]:
+    """The answer ids of a native response; a malformed one counts as spoiled, never crashes."""
+    unstable = content.get("org.matrix.msc3381.poll.response")
+    raw = unstable.get("answers") if isinstance(unstable, dict) else content.get("m.selections")
+    if not isinstance(raw, list) or len(raw) > MAX_RESPONSE_ANSWERS:
+        return (SPOILED,)
+    if not all(isinstance(a, str) and 0 < len(a) <= MAX_ANSWER_ID_CHARS for a in raw):
+        return (SPOILED,)
+    return tuple(raw)
+
+
+def is_poll_response(event: IncomingEvent) -> bool:
+    return (
+        event.type in POLL_RESPONSE_TYPES
+        and event.rel_type == "m.reference"
+        and event.relates_to is not None
+    )
+
+
+# -- the service ----------------------------------------------------------------------------------
+
+
+class Scheduler(Protocol):
+    def add_job(self, func: Callable[..., Any], trigger: str, **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An open poll and how many have voted so far, overall and per center."""
+
+    poll: Poll
+    voted: int
+    by_center: dict[str, int]
+
+
+class PollService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: PollsStore,
+        runtime: RuntimeStore,
+        delivery: Delivery,
+        people: People,
+        directory: AssemblyDirectory,
+        catalogs: Catalogs,
+        prefix: str,
+        scheduler: Scheduler | None = None,
+        ready: Callable[[], Awaitable[Any]] | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._runtime = runtime
+        self._delivery = delivery
+        self._people = people
+        self._directory = directory
+        self._catalogs = catalogs
+        self._prefix = prefix
+        self._scheduler = scheduler
+        # Deadlines wait for the first sync, so that responses sent while the bot was down are
+        # counted before a poll whose deadline passed meanwhile is closed.
+        self._ready = ready
+        self._clock = clock
+
+    # -- opening -------------------------------------------------------------------------------
+
+    async def create(
+        self,
+        request: PollRequest,
+        *,
+        assembly: Assembly,
+        room: AssemblyRoom,
+        author: str,
+        cause: str,
+        ts: int,
+    ) -> Poll:
+        """Record the poll and queue its start event in every room. Inside the caller's
+        transaction, so a failure leaves neither a poll nor a start event behind."""
+        deadline = ts + request.deadline_seconds * 1000 if request.deadline_seconds else None
+        poll_id = await self._store.create(
+            NewPoll(
+                assembly=assembly.name,
+                meeting_id=await self._store.open_meeting(assembly.name),
+                kind=request.kind,
+                rule=request.rule,
+                question=request.question,
+                language=room.language,
+                options=request.options,
+                max_selections=request.max_selections,
+                secret=request.secret,
+                ballot_key=secrets.token_hex(32) if request.secret else None,
+                quorum=request.quorum,
+                deadline_at=deadline,
+                created_by=author,
+                created_in=room.room_id,
+                source_event_id=cause,
+                created_at=ts,
+            )
+        )
+        poll = await self._existing(poll_id)
+        localized = await self._localize(poll, {r.language for r in assembly.rooms})
+        for index, target in enumerate(assembly.rooms):
+            wording = localized[target.language]
+            fallback = start_fallback(self._catalogs, poll, wording, self._prefix)
+            content = poll_start_content(poll, wording, fallback)
+            outbox_id = await self._delivery.queue(
+                target.room_id, POLL_START, content, txn_id(f"{cause}|poll", index), purpose="poll"
+            )
+            await self._store.add_room(poll.id, target.room_id, target.language, outbox_id)
+        self._arm(poll.id, deadline)
+        return poll
+
+    def opened_lines(self, poll: Poll, assembly: Assembly, author_name: str) -> list[Msg]:
+        return opened_lines(poll, assembly, author_name, self._prefix)
+
+    async def _localize(self, poll: Poll, languages: set[str]) -> dict[str, LocalizedPoll]:
+        """The poll's words for each language; person-written words translated with the original
+        kept. One at a time: this runs inside the handler's transaction, which other tasks (such
+        as a translation writing its cache) would have to wait for."""
+        worded = {}
+        for language in sorted(languages):
+            question = await self._translate(poll.question, poll.language, language)
+            options = [await self._translate(o, poll.language, language) for o in poll.options]
+            answers = self._answers_in(poll, language, options)
+            worded[language] = LocalizedPoll(language, question, answers)
+        return worded
+
+    def _answers_in(
+        self, poll: Poll, language: str, options: Sequence[str]
+    ) -> tuple[tuple[str, str], ...]:
+        if poll.kind is PollKind.CHOICE:
+            return tuple(zip(poll.answer_ids, options, strict=True))
+        return tuple(
+            (answer, self._catalogs.template(language, f"poll.answer.{answer}"))
+            for answer in poll.answer_ids
+        )
+
+    async def _translate(self, text: str, source: str, target: str) -> str:
+        texts = self._delivery.texts  # the mirror's translator, once it is wired
+        if source == target or texts is None:
+            return text
+        translated = await texts.translate_quickly(text, source, target)
+        return f"{translated} ({text})" if translated and translated != text else text
+
+    # -- voting --------------------------------------------------------------------------------
+
+    async def vote(
+        self,
+        poll: Poll,
+        choice: BallotChoice,
+        *,
+        assembly: Assembly,
+        room: AssemblyRoom,
+        voter: str,
+        event_id: str,
+        ts: int,
+    ) -> None:
+        """A `!vote`, already read against the poll it is for."""
+        if not poll.is_open:
+            raise CommandError("poll.error.closed", number=poll.id)
+        if not self._people.is_member(assembly, voter):
+            raise CommandError("poll.error.not_member")
+        await self._record(poll, assembly, room.room_id, voter, choice, event_id, ts, "text")
+
+    async def accept_response(self, event: IncomingEvent) -> None:
+        """A native poll response from any room. Silent: the poll itself shows the vote, except
+        that a stand-aside or block in an open poll gets a reply asking for the reason."""
+        poll_room = await self._poll_room_of(event.relates_to or "")
+        if poll_room is None or poll_room.room_id != event.room_id:
+            return  # not one of our polls (someone's own poll, or a forged relation)
+        poll = await self._store.poll(poll_room.poll_id)
+        assembly = self._directory.by_name(poll.assembly) if poll else None
+        room = assembly.room(event.room_id) if assembly else None
+        if poll is None or not poll.is_open or assembly is None or room is None:
+            return
+        if not self._people.is_member(assembly, event.sender):
+            log.info("poll #%d: response from %s, not a member, ignored", poll.id, event.sender)
+            return
+        choice = BallotChoice(answers_of(event.content))
+        await self._record(
+            poll, assembly, room.room_id, event.sender, choice, event.event_id, event.ts, "native"
+        )
+        if needs_reason(poll, choice) and not poll.secret:
+            # In a secret poll this public reply would tell the room how the person voted.
+            lines = [reason_request(poll, choice, self._prefix)]
+            await self._delivery.deliver(
+                [reply(*lines)],
+                cause=event.event_id,
+                assembly=assembly,
+                room=room,
+                reply_to=event.event_id,
+            )
+
+    async def _record(
+        self,
+        poll: Poll,
+        assembly: Assembly,
+        room_id: str,
+        voter: str,
+        choice: BallotChoice,
+        event_id: str,
+        ts: int,
+        via: str,
+    ) -> None:
+        await self._store.add_response(
+            poll.id,
+            event_id=event_id,
+            room_id=room_id,
+            voter=_voter_key(poll, voter),
+            center=self._people.center_of(assembly, voter, spoken_in=room_id),
+            answers=choice.answers,
+            reason=choice.reason,
+            ts=ts,
+            via=via,
+        )
+
+    async def _poll_room_of(self, start_event_id: str) -> PollRoom | None:
+        """Which poll a response is for. Start events' ids are learned from the outbox when
+        first needed: the poll is recorded before the homeserver has given them ids."""
+        found = await self._store.room_by_start(start_event_id)
+        if found is not None:
+            return found
+        for pending in await self._store.unlearned_rooms():
+            sent = await self._runtime.sent_event_id(pending.outbox_id)
+            if sent:
+                await self._store.learn_start(pending.poll_id, pending.room_id, sent)
+        return await self._store.room_by_start(start_event_id)
+
+    # -- closing -------------------------------------------------------------------------------
+
+    async def close(
+        self, assembly: Assembly, number: int | None, *, closed_by: str, ts: int
+    ) -> TallyResult:
+        """A chair closes a poll now (inside the command's transaction)."""
+        poll = await self.open_poll(assembly, number)
+        return await self._close(poll, assembly, closed_by=closed_by, at=ts)
+
+    async def close_due(self, poll_id: int) -> None:
+        """A deadline has come: close the poll, in a transaction of its own."""
+        if self._ready is not None:
+            await self._ready()
+        try:
+            async with self._db.transaction():
+                poll = await self._store.poll(poll_id)
+                assembly = self._directory.by_name(poll.assembly) if poll else None
+                if poll is None or not poll.is_open or assembly is None:
+                    return
+                # Responses sent until the deadline count, even if they arrive after it.
+                await self._close(poll, assembly, closed_by=None, at=poll.deadline_at or 0)
+        except Exception:
+            log.exception("could not close poll #%d at its deadline", poll_id)
+        self._delivery.wake()
+
+    async def _close(
+        self, poll: Poll, assembly: Assembly, *, closed_by: str | None, at: int
+    ) -> TallyResult:
+        if not await self._store.close(poll.id, at, closed_by):
+            raise CommandError("poll.error.closed", number=poll.id)
+        closed = await self._existing(poll.id)
+        view = await self.result_view(closed, assembly)
+        cause = f"poll:{poll.id}:close"
+        for index, room in enumerate(await self._store.rooms_of(poll.id)):
+            content = poll_end_content(
+                outbox_ref(room.outbox_id), end_fallback(self._catalogs, room.language, closed)
+            )
+            await self._delivery.queue(
+                room.room_id, POLL_END, content, txn_id(cause, index), purpose="poll"
+            )
+        await self._delivery.announce(assembly, result_lines(view), cause=f"{cause}:result")
+        await self._store.record_decision(
+            assembly=assembly.name,
+            meeting_id=closed.meeting_id,
+            kind="poll",
+            text=closed.question,
+            language=closed.language,
+            author=closed.created_by,
+            created_at=at,
+            poll_id=closed.id,
+            outcome=outcome_of(closed, view.result),
+            details=decision_details(view),
+        )
+        return view.result
+
+    # -- deadlines -----------------------------------------------------------------------------
+
+    async def restore(self) -> None:
+        """At start-up: re-arm every open poll's deadline (a past one closes the poll at once,
+        once the first sync has brought in the votes sent while the bot was down)."""
+        for poll_id, deadline in await self._store.deadlines():
+            self._arm(poll_id, deadline)
+
+    def _arm(self, poll_id: int, deadline: int | None) -> None:
+        if self._scheduler is None or deadline is None:
+            return
+        when = datetime.fromtimestamp(max(deadline, self._clock()) / 1000, tz=UTC)
+        self._scheduler.add_job(
+            self.close_due,  # its own task, so it opens its own transaction
+            "date",
+            run_date=when,
+            args=(poll_id,),
+            id=f"poll-deadline-{poll_id}",
+            replace_existing=True,
+            misfire_grace_time=None,  # a deadline missed while down still closes the poll
+        )
+
+    # -- looking at polls ----------------------------------------------------------------------
+
+    async def result_view(self, poll: Poll, assembly: Assembly) -> ResultView:
+        ballots = poll.ballots(await self._store.responses(poll.id))
+        result = poll.tally(ballots, assembly.centers)
+        names = {} if poll.secret else {v: self._people.display_name(assembly, v) for v in ballots}
+        closer = self._people.display_name(assembly, poll.closed_by) if poll.closed_by else None
+        return ResultView(poll, result, ballots, names, closer)
+
+    async def results(self, assembly: Assembly, number: int | None) -> ResultView | Progress:
+        """A closed poll's result, or an open poll's turnout (its counts wait for the close)."""
+        if number is None:
+            poll = await self._store.latest_poll(assembly.name)
+            if poll is None:
+                raise CommandError("poll.error.no_polls_yet")
+        else:
+            poll = await self._poll_numbered(assembly, number)
+        if poll.is_open:
+            return await self._progress(poll, assembly)
+        return await self.result_view(poll, assembly)
+
+    async def open_polls(self, assembly: Assembly) -> list[Progress]:
+        return [
+            await self._progress(p, assembly) for p in await self._store.open_polls(assembly.name)
+        ]
+
+    async def _progress(self, poll: Poll, assembly: Assembly) -> Progress:
+        ballots = poll.ballots(await self._store.responses(poll.id))
+        voted = [b for b in ballots.values() if not b.spoiled]
+        by_center = {c: sum(1 for b in voted if b.center == c) for c in assembly.centers}
+        return Progress(poll, len(voted), by_center)
+
+    async def open_poll(self, assembly: Assembly, number: int | None) -> Poll:
+        """Poll #number if it is open; without a number, the one open poll."""
+        if number is not None:
+            poll = await self._poll_numbered(assembly, number)
+            if not poll.is_open:
+                raise CommandError("poll.error.closed", number=poll.id)
+            return poll
+        open_polls = await self._store.open_polls(assembly.name)
+        if not open_polls:
+            raise CommandError("poll.error.no_open_poll")
+        if len(open_polls) > 1:
+            numbers = joined([f"#{p.id}" for p in open_polls])
+            raise CommandError("poll.error.several_open", polls=numbers, example=open_polls[-1].id)
+        return open_polls[0]
+
+    async def _poll_numbered(self, assembly: Assembly, number: int) -> Poll:
+        poll = await self._store.poll_of(assembly.name, number)
+        if poll is None:
+            raise CommandError("poll.error.unknown_poll", number=number)
+        return poll
+
+    async def _existing(self, poll_id: int) -> Poll:
+        poll = await self._store.poll(poll_id)
+        if poll is None:
+            raise LookupError(f"poll #{poll_id} vanished inside its own transaction")
+        return poll
+
+
+# -- small pure helpers ----------------------------------------------------------------------------
+
+
+def _voter_key(poll: Poll, user_id: str) -> str:
+    """Who a response is from: the Matrix id, or in a secret poll a keyed hash that still keeps
+    one vote per person but links to nobody once the key is erased at the close."""
+    if not poll.secret or not poll.ballot_key:
+        return user_id
+    digest = hmac.new(bytes.fromhex(poll.ballot_key), user_id.encode(), hashlib.sha256)
+    return "secret:" + digest.hexdigest()[:32]
+
+
+def needs_reason(poll: Poll, choice: BallotChoice) -> bool:
+    return (
+        poll.kind is PollKind.CONSENSUS
+        and choice.answers[:1] in ((BLOCK,), (STAND_ASIDE,))
+        and not choice.reason
+    )
+
+
+def reason_request(poll: Poll, choice: BallotChoice, prefix: str) -> Msg:
+    answer = choice.answers[0]
+    return Msg.of(
+        "poll.reason_wanted",
+        example=Msg.of(f"poll.reason_example.{answer}", prefix=prefix, number=poll.id),
+    )
+
+
+def outcome_of(poll: Poll, result: TallyResult) -> str:
+    """The decision log's one-word outcome."""
+    if poll.kind is not PollKind.CHOICE:
+        return "passed" if result.passed else "failed"
+    if not result.quorum_met:
+        return "no_quorum"
+    if not result.winners:
+        return "no_votes"
+    return "chosen" if len(result.winners) == 1 else "tied"
+
+
+def decision_details(view: ResultView) -> dict[str, Any]:
+    """Everything the minutes need to word the result again, in any language. A secret poll's
+    details name nobody: the tally is anonymized and the list of voters is left out."""
+    poll, result = view.poll, view.result
+    quorum = poll.quorum
+    details: dict[str, Any] = {
+        "poll_kind": str(poll.kind),
+        "rule": str(poll.rule) if poll.rule else None,
+        "denominator": str(result.denominator),
+        "secret": poll.secret,
+        "answers": [{"id": answer, "text": poll.option_text(answer)} for answer in poll.answer_ids],
+        "max_selections": poll.max_selections,
+        "quorum": (
+            {"overall": quorum.overall_min, "per_center": quorum.per_center_min} if quorum else None
+        ),
+        "quorum_met": result.quorum_met,
+        "passed": result.passed,
+        "winners": list(result.winners),
+        "failed_centers": list(result.failed_centers),
+        "counts": {
+            count.center: {
+                "answers": dict(count.counts),
+                "voted": count.participants,
+                "votes_cast": count.votes_cast,
+                "spoiled": count.spoiled,
+            }
+            for count in (result.total, *result.by_center.values())
+        },
+        "stand_asides": [_dissent_record(d) for d in result.stand_asides],
+        "blocks": [_dissent_record(d) for d in result.blocks],
+        "created_by": poll.created_by,
+        "created_at": poll.created_at,
+        "deadline_at": poll.deadline_at,
+        "closed_by": poll.closed_by,
+        "closed_at": poll.closed_at,
+    }
+    if not poll.secret:
+        details["voters"] = {
+            answer: sorted(b.voter for b in view.ballots.values() if answer in b.answers)
+            for answer in poll.answer_ids
+        }
+    return details
+
+
+def _dissent_record(dissent: Any) -> dict[str, Any]:
+    return {"voter": dissent.voter, "center": dissent.center, "reason": dissent.reason}

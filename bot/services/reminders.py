@@ -1,0 +1,333 @@
+"""Scheduled meetings and reminders: before each meeting, and on an action item's due date.
+
+The database is the source of truth; the scheduler only says when to look again. Each scheduled
+meeting has one job that wakes at its next reminder time, asks the domain's `plan_reminders` what
+is due, and claims each reminder in `sent_reminders` in the same transaction that queues it (or
+decides to skip it): a reminder is never sent twice, also across restarts, and one that fell due
+while the bot was down is sent once on return if it is still useful, or skipped with a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
+
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.schedule import (
+    DEFAULT_REMINDER_OFFSETS,
+    MeetingRule,
+    Occurrence,
+    Recurrence,
+    Reminder,
+    action_reminder_at,
+    action_reminder_useful,
+    format_day,
+    format_duration,
+    format_in_zones,
+    plan_reminders,
+)
+from bot.framework.errors import CommandError
+from bot.i18n import Bold, Code, Msg, UserText
+from bot.services.decisions import Author, check_text, tell_rooms
+from bot.services.delivery import Delivery
+from bot.storage.records_store import (
+    ACTION,
+    MEETING,
+    SENT,
+    SKIPPED,
+    LogRecord,
+    RecordsStore,
+    Schedule,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE = 200
+RETRY_AFTER = timedelta(seconds=30)
+
+
+class JobScheduler(Protocol):
+    """The part of APScheduler's AsyncIOScheduler used here."""
+
+    def add_job(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+    def remove_job(self, job_id: str, jobstore: str | None = None) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    schedule: Schedule
+    occurrence: Occurrence
+
+
+def when_lines(instant: datetime, room: AssemblyRoom, assembly: Assembly) -> tuple[str, str]:
+    """(the day, the time in every center's zone) as a reader in `room` should see them: their
+    own zone first."""
+    zones = [room.timezone, *(r.timezone for r in assembly.rooms)]
+    return (
+        format_day(instant, room.timezone, room.language),
+        format_in_zones(instant, zones, room.language),
+    )
+
+
+class Reminders:
+    def __init__(
+        self,
+        *,
+        scheduler: JobScheduler,
+        transaction: Callable[[], AbstractAsyncContextManager[None]],
+        store: RecordsStore,
+        delivery: Delivery,
+        directory: AssemblyDirectory,
+        offsets: Mapping[str, Sequence[int]],
+        prefix: str,
+        ready: Callable[[], Awaitable[Any]] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._scheduler = scheduler
+        self._transaction = transaction
+        self._store = store
+        self._delivery = delivery
+        self._directory = directory
+        self._offsets = offsets
+        self._ready = ready
+        self.prefix = prefix
+        self.clock = clock
+
+    def offsets_of(self, assembly: str) -> tuple[int, ...]:
+        return tuple(self._offsets.get(assembly, DEFAULT_REMINDER_OFFSETS))
+
+    # -- start-up -----------------------------------------------------------------------------
+
+    async def restore(self) -> None:
+        """Rebuild every job from the database (and keep a copy of the rooms for the CLI)."""
+        for assembly in self._directory.assemblies:
+            await self._store.save_rooms(assembly.name, assembly.rooms)
+        for schedule in await self._store.active_schedules():
+            self._wake_at(schedule.id, self.clock())
+        for entry in await self._store.actions_due():
+            self.watch_action(entry)
+
+    # -- scheduling meetings ------------------------------------------------------------------
+
+    async def add(
+        self,
+        assembly: Assembly,
+        author: Author,
+        *,
+        day: date,
+        at: time,
+        zone: str,
+        title: str,
+        recurrence: Recurrence,
+    ) -> Upcoming:
+        title = check_text(title, "schedule.needs_title", self.prefix)
+        if len(title) > MAX_TITLE:
+            raise CommandError("records.too_long", length=len(title), limit=MAX_TITLE)
+        rule = MeetingRule(datetime.combine(day, at), zone, recurrence)
+        upcoming = rule.next_after(self.clock())
+        if upcoming is None:
+            raise CommandError("schedule.in_the_past")
+        schedule_id = await self._store.add_schedule(
+            assembly=assembly.name,
+            title=title,
+            language=author.room.language,
+            rule=rule,
+            created_by=author.user_id,
+            created_in=author.room.room_id,
+            source_event_id=author.event_id,
+            created_at=author.ts,
+        )
+        schedule = await self._store.schedule(schedule_id)
+        assert schedule is not None
+        # The job looks at the database once this command's transaction has committed.
+        self._wake_at(schedule_id, self.clock())
+        return Upcoming(schedule, upcoming)
+
+    async def upcoming(self, assembly: Assembly) -> list[Upcoming]:
+        now = self.clock()
+        found = []
+        for schedule in await self._store.active_schedules(assembly.name):
+            occurrence = schedule.rule.next_after(now)
+            if occurrence is not None:
+                found.append(Upcoming(schedule, occurrence))
+        return sorted(found, key=lambda u: u.occurrence.start)
+
+    async def cancel(self, assembly: Assembly, schedule_id: int, by: str) -> Schedule:
+        schedule = await self._store.schedule(schedule_id)
+        if schedule is None or schedule.assembly != assembly.name:
+            raise CommandError("schedule.unknown", id=Code(f"#{schedule_id}"))
+        now_ms = int(self.clock().timestamp() * 1000)
+        if not await self._store.cancel_schedule(schedule_id, by, now_ms):
+            raise CommandError("schedule.already_cancelled", id=Code(f"#{schedule_id}"))
+        # A job that still fires finds the schedule cancelled and stops.
+        return schedule
+
+    # -- meeting reminders --------------------------------------------------------------------
+
+    async def wake(self, schedule_id: int) -> None:
+        """Send what is due for one scheduled meeting, then wait for its next reminder."""
+        if self._ready is not None:
+            await self._ready()
+        now = self.clock()
+        try:
+            async with self._transaction():
+                next_wake = await self._handle_due(schedule_id, now)
+        except Exception:
+            log.exception("reminders of schedule %s failed; retrying", schedule_id)
+            next_wake = now + RETRY_AFTER
+        self._delivery.wake()
+        if next_wake is not None:
+            self._wake_at(schedule_id, next_wake)
+
+    async def _handle_due(self, schedule_id: int, now: datetime) -> datetime | None:
+        schedule = await self._store.schedule(schedule_id)
+        if schedule is None or schedule.cancelled_at is not None:
+            return None
+        assembly = self._directory.by_name(schedule.assembly)
+        if assembly is None:
+            return None
+        handled = await self._store.handled_reminders(MEETING, schedule_id)
+
+        def was_handled(reminder: Reminder) -> bool:
+            return (reminder.occurrence.key, reminder.offset_seconds) in handled
+
+        offsets = self.offsets_of(assembly.name)
+        plan = plan_reminders(schedule.rule, offsets, now, was_handled)
+        for reminder in plan.skip:
+            if await self._claim(schedule_id, reminder, SKIPPED):
+                log.info(
+                    "skipping the %ss reminder of schedule %s for %s: no longer useful at %s",
+                    reminder.offset_seconds,
+                    schedule_id,
+                    reminder.occurrence.key,
+                    now.isoformat(),
+                )
+        for reminder in plan.send:
+            if await self._claim(schedule_id, reminder, SENT):
+                await self._send_reminder(assembly, schedule, reminder, now)
+        return plan.next_wake
+
+    async def _claim(self, schedule_id: int, reminder: Reminder, outcome: str) -> bool:
+        return await self._store.claim_reminder(
+            MEETING, schedule_id, reminder.occurrence.key, reminder.offset_seconds, outcome
+        )
+
+    async def _send_reminder(
+        self, assembly: Assembly, schedule: Schedule, reminder: Reminder, now: datetime
+    ) -> None:
+        start = reminder.occurrence.start
+        remaining = (start - now).total_seconds()
+
+        def lines(room: AssemblyRoom) -> list[Msg]:
+            day, times = when_lines(start, room, assembly)
+            return [
+                Msg.of(
+                    "reminder.meeting",
+                    title=UserText(schedule.title, schedule.language),
+                    remaining=format_duration(remaining, room.language),
+                    day=day,
+                    times=times,
+                    id=Code(f"#{schedule.id}"),
+                )
+            ]
+
+        cause = f"reminder:{schedule.id}:{reminder.occurrence.key}:{reminder.offset_seconds}"
+        await tell_rooms(self._delivery, assembly, assembly.rooms, lines, cause=cause)
+
+    # -- action items -------------------------------------------------------------------------
+
+    def watch_action(self, entry: LogRecord) -> None:
+        if entry.due is None or entry.owner is None:
+            return
+        assembly = self._directory.by_name(entry.assembly)
+        if assembly is None:
+            return
+        zone = self._owner_room(assembly, entry).timezone
+        run_at = max(action_reminder_at(entry.due, zone), self.clock())
+        self._at(f"action:{entry.id}", run_at, self.remind_owner, entry.id)
+
+    async def remind_owner(self, entry_id: int) -> None:
+        if self._ready is not None:
+            await self._ready()
+        now = self.clock()
+        try:
+            async with self._transaction():
+                await self._remind_owner(entry_id, now)
+        except Exception:
+            log.exception("the reminder of action item %s failed", entry_id)
+        self._delivery.wake()
+
+    async def _remind_owner(self, entry_id: int, now: datetime) -> None:
+        entry = await self._store.entry(entry_id)
+        if entry is None or entry.undone_at is not None or not entry.due or not entry.owner:
+            return
+        assembly = self._directory.by_name(entry.assembly)
+        if assembly is None:
+            return
+        room = self._owner_room(assembly, entry)
+        occurrence = entry.due.isoformat()
+        if not action_reminder_useful(entry.due, room.timezone, now):
+            if await self._store.claim_reminder(ACTION, entry_id, occurrence, 0, SKIPPED):
+                log.info("skipping the due-date reminder of action item %s: too late", entry_id)
+            return
+        if not await self._store.claim_reminder(ACTION, entry_id, occurrence, 0, SENT):
+            return
+        line = Msg.of(
+            "reminder.action",
+            owner=Bold(entry.owner_name or entry.owner),
+            text=UserText(entry.text, entry.language),
+            due=entry.due.isoformat(),
+            id=Code(f"#{entry.id}"),
+        )
+        await tell_rooms(
+            self._delivery,
+            assembly,
+            [room],
+            lambda _: [line],
+            cause=f"reminder:action:{entry_id}:{occurrence}",
+            mention=(entry.owner,),
+        )
+
+    @staticmethod
+    def _owner_room(assembly: Assembly, entry: LogRecord) -> AssemblyRoom:
+        """The room of the owner's center (kept with the entry: the member list is not known
+        before the first sync)."""
+        for room in assembly.rooms:
+            if room.center == entry.owner_center:
+                return room
+        return assembly.room(entry.room_id or "") or assembly.rooms[0]
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def _wake_at(self, schedule_id: int, when: datetime) -> None:
+        self._at(f"schedule:{schedule_id}", when, self.wake, schedule_id)
+
+    def _at(
+        self, job_id: str, when: datetime, job: Callable[[int], Awaitable[None]], key: int
+    ) -> None:
+        # Scheduling often happens inside a handler's transaction; the job must not inherit that
+        # context ("already in a transaction"), so it is added and run from an empty one.
+        contextvars.Context().run(
+            self._scheduler.add_job,
+            _in_fresh_context,
+            "date",
+            args=(job, key),
+            id=job_id,
+            replace_existing=True,
+            run_date=max(when, self.clock()),
+            misfire_grace_time=None,  # the plan decides what a late wake-up still sends
+        )
+
+
+async def _in_fresh_context(job: Callable[[int], Awaitable[None]], key: int) -> None:
+    await asyncio.get_running_loop().create_task(job(key), context=contextvars.Context())

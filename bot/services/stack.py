@@ -1,0 +1,198 @@
+"""The speaker stack of the open meeting, kept in the database.
+
+Each operation rebuilds the domain's `SpeakerStack` from the stored hands and turns, lets it
+decide, and stores what changed, so a restart in the middle of a meeting loses nothing. Every
+turn is recorded (who, center, kind, start, end) for the minutes and the equity statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.stack import Hand, SpeakerStack, StackPolicy, TurnKind
+from bot.framework.context import Outcome
+from bot.framework.errors import CommandError
+from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService, PeopleDirectory
+from bot.storage.meetings_store import Meeting, MeetingsStore, Turn, speaking_record
+
+
+class TurnWatch(Protocol):
+    def watch_turn(self, turn: Turn) -> None: ...
+
+
+@dataclass(frozen=True)
+class StackView:
+    """The stack as everyone should see it: the order, who speaks now, who waits (front first)."""
+
+    meeting: Meeting
+    policy: StackPolicy
+    speaker: Turn | None
+    waiting: tuple[Hand, ...]
+
+
+@dataclass(frozen=True)
+class Raised:
+    hand: Hand
+    is_new: bool
+    view: StackView
+
+    @property
+    def position(self) -> int:
+        return self.view.waiting.index(self.hand) + 1
+
+
+@dataclass(frozen=True)
+class Called:
+    """What calling the next speaker did: whose turn ended, whose began."""
+
+    ended: Turn | None
+    started: Turn | None
+    view: StackView
+
+
+class StackService:
+    def __init__(
+        self,
+        store: MeetingsStore,
+        meetings: MeetingService,
+        people: PeopleDirectory,
+        timers: TurnWatch,
+    ) -> None:
+        self._store = store
+        self._meetings = meetings
+        self._people = people
+        self._timers = timers
+
+    async def view(self, assembly: Assembly) -> StackView:
+        return await self._view(await self._meetings.require(assembly))
+
+    async def raise_hand(
+        self, assembly: Assembly, user_id: str, room_id: str, kind: TurnKind = TurnKind.ORDINARY
+    ) -> Raised:
+        """Put a hand up; raising the same kind again keeps the place already held."""
+        meeting = await self._meetings.require(assembly)
+        stack = await self._stack(meeting)
+        center = self._people.center_of(assembly, user_id, spoken_in=room_id)
+        is_new = not stack.is_waiting(user_id, kind)
+        hand = stack.raise_hand(user_id, center, kind)
+        if is_new:
+            await self._store.add_hand(meeting.id, hand, self._meetings.clock())
+            await self._meetings.mark_present_in(meeting, assembly, user_id, room_id, RAISED_HAND)
+        return Raised(hand, is_new, await self._view(meeting))
+
+    async def lower(self, assembly: Assembly, user_id: str) -> tuple[list[Hand], StackView]:
+        """A person lowers every hand they hold."""
+        meeting = await self._meetings.require(assembly)
+        stack = await self._stack(meeting)
+        lowered = stack.lower_hand(user_id)
+        if not lowered:
+            raise CommandError("stack.not_waiting")
+        await self._store.remove_hands(meeting.id, lowered)
+        return lowered, await self._view(meeting)
+
+    async def remove(self, assembly: Assembly, user_id: str) -> tuple[list[Hand], StackView]:
+        """A chair takes someone off the stack."""
+        meeting = await self._meetings.require(assembly)
+        stack = await self._stack(meeting)
+        removed = stack.remove(user_id)
+        if not removed:
+            name = self._people.display_name(assembly, user_id)
+            raise CommandError("stack.person_not_waiting", name=name)
+        await self._store.remove_hands(meeting.id, removed)
+        return removed, await self._view(meeting)
+
+    async def clear(self, assembly: Assembly) -> tuple[list[Hand], StackView]:
+        meeting = await self._meetings.require(assembly)
+        stack = await self._stack(meeting)
+        cleared = stack.clear()
+        await self._store.remove_hands(meeting.id, cleared)
+        return cleared, await self._view(meeting)
+
+    async def call_next(self, assembly: Assembly) -> Called:
+        """End the current turn and give the floor to the front of the stack, if anyone waits."""
+        meeting = await self._meetings.require(assembly)
+        now = self._meetings.clock()
+        ended = await self._store.current_turn(meeting.id)
+        if ended is not None:
+            await self._store.end_turn(ended.id, now)
+            ended = await self._store.turn(ended.id)
+        stack = await self._stack(meeting)
+        hand = stack.call_next()
+        if hand is None:
+            if ended is None:
+                raise CommandError("stack.nobody_to_call")
+            return Called(ended, None, await self._view(meeting))
+        started = await self._start_turn(meeting, assembly, hand, now)
+        return Called(ended, started, await self._view(meeting))
+
+    async def _start_turn(self, meeting: Meeting, assembly: Assembly, hand: Hand, now: int) -> Turn:
+        await self._store.remove_hands(meeting.id, [hand])
+        item = await self._store.current_item(meeting.id)
+        turn = await self._store.start_turn(
+            meeting.id,
+            hand,
+            agenda_item_id=item.id if item else None,
+            at=now,
+            limit_seconds=meeting.turn_limit_seconds,
+        )
+        # Speaking in the meeting counts as being present; the center is the one they hold on
+        # the stack.
+        await self._store.mark_present(meeting.id, hand.user_id, hand.center, SPOKE, now)
+        self._timers.watch_turn(turn)
+        return turn
+
+    async def _stack(self, meeting: Meeting) -> SpeakerStack:
+        return SpeakerStack.from_state(
+            await self._store.hands(meeting.id),
+            speaking_record(await self._store.turns(meeting.id)),
+            meeting.stack_policy,
+            meeting.next_hand_seq,
+        )
+
+    async def _view(self, meeting: Meeting) -> StackView:
+        fresh = await self._store.meeting(meeting.id) or meeting
+        stack = await self._stack(fresh)
+        speaker = await self._store.current_turn(meeting.id)
+        return StackView(fresh, fresh.stack_policy, speaker, tuple(stack.waiting()))
+
+
+Deliver = Callable[..., Awaitable[list[tuple[str, int]]]]
+SentEventId = Callable[[int], Awaitable[str | None]]
+
+
+class StackBoard:
+    """Queues the messages that show the stack, and remembers the latest one in each room.
+
+    A ✋ on the latest stack message raises a hand; its event id is only known once sent, so the
+    outbox row is remembered and its event id looked up when a reaction arrives.
+    """
+
+    def __init__(self, store: MeetingsStore, deliver: Deliver, sent_event_id: SentEventId) -> None:
+        self._store = store
+        self._deliver = deliver
+        self._sent_event_id = sent_event_id
+
+    async def show(
+        self,
+        meeting: Meeting,
+        outcome: Outcome,
+        *,
+        cause: str,
+        assembly: Assembly,
+        room: AssemblyRoom | None = None,
+        reply_to: str | None = None,
+    ) -> None:
+        queued = await self._deliver(
+            [outcome], cause=cause, assembly=assembly, room=room, reply_to=reply_to
+        )
+        for room_id, outbox_id in queued:
+            await self._store.remember_stack_message(meeting.id, room_id, outbox_id)
+
+    async def is_latest(self, meeting: Meeting, room_id: str, event_id: str | None) -> bool:
+        outbox_id = await self._store.stack_message(meeting.id, room_id)
+        if outbox_id is None or event_id is None:
+            return False
+        return await self._sent_event_id(outbox_id) == event_id

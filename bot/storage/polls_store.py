@@ -1,0 +1,383 @@
+"""Polls' SQL: polls, each room's poll start event, every response, and the decision log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.tally import (
+    FIXED_ANSWERS,
+    Ballot,
+    DecisionRule,
+    PollKind,
+    Quorum,
+    Response,
+    TallyResult,
+    effective_ballots,
+    tally,
+)
+from bot.storage.database import Database
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One poll of an assembly, shown in every room but counted as one."""
+
+    id: int
+    assembly: str
+    meeting_id: int | None
+    kind: PollKind
+    rule: DecisionRule | None
+    question: str
+    language: str
+    options: tuple[str, ...]
+    max_selections: int
+    secret: bool
+    ballot_key: str | None
+    quorum: Quorum | None
+    deadline_at: int | None
+    created_by: str
+    created_in: str
+    created_at: int
+    closed_at: int | None
+    closed_by: str | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Poll:
+        overall, per_center = row["quorum_overall"], row["quorum_per_center"]
+        return cls(
+            id=row["id"],
+            assembly=row["assembly"],
+            meeting_id=row["meeting_id"],
+            kind=PollKind(row["kind"]),
+            rule=DecisionRule(row["rule"]) if row["rule"] else None,
+            question=row["question"],
+            language=row["language"],
+            options=tuple(json.loads(row["options"])),
+            max_selections=row["max_selections"],
+            secret=bool(row["secret"]),
+            ballot_key=row["ballot_key"],
+            quorum=Quorum(overall, per_center) if overall or per_center else None,
+            deadline_at=row["deadline_at"],
+            created_by=row["created_by"],
+            created_in=row["created_in"],
+            created_at=row["created_at"],
+            closed_at=row["closed_at"],
+            closed_by=row["closed_by"],
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def answer_ids(self) -> tuple[str, ...]:
+        """The same ids in every room: fixed words, or the option numbers "1", "2", …"""
+        fixed = FIXED_ANSWERS.get(self.kind)
+        return fixed if fixed else tuple(str(n) for n in range(1, len(self.options) + 1))
+
+    def option_text(self, answer_id: str) -> str | None:
+        """What the creator wrote for a multiple-choice option (None for fixed answers)."""
+        if self.kind is not PollKind.CHOICE or not answer_id.isdigit():
+            return None
+        index = int(answer_id) - 1
+        return self.options[index] if 0 <= index < len(self.options) else None
+
+    def ballots(self, responses: Sequence[Response]) -> dict[str, Ballot]:
+        """Each voter's vote as it stands (or stood at the close)."""
+        return effective_ballots(responses, self.answer_ids, self.max_selections, self.closed_at)
+
+    def tally(self, ballots: Mapping[str, Ballot], centers: Sequence[str]) -> TallyResult:
+        result = tally(
+            self.kind, self.rule, ballots, centers, self.quorum, answer_ids=self.answer_ids
+        )
+        return result.anonymized() if self.secret else result
+
+
+@dataclass(frozen=True)
+class NewPoll:
+    """What is known about a poll before it has an id."""
+
+    assembly: str
+    meeting_id: int | None
+    kind: PollKind
+    rule: DecisionRule | None
+    question: str
+    language: str
+    options: tuple[str, ...]
+    max_selections: int
+    secret: bool
+    ballot_key: str | None
+    quorum: Quorum | None
+    deadline_at: int | None
+    created_by: str
+    created_in: str
+    source_event_id: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class PollRoom:
+    """A poll's start event in one room; `start_event_id` is known once it has been sent."""
+
+    poll_id: int
+    room_id: str
+    language: str
+    outbox_id: int
+    start_event_id: str | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> PollRoom:
+        return cls(
+            poll_id=row["poll_id"],
+            room_id=row["room_id"],
+            language=row["language"],
+            outbox_id=row["outbox_id"],
+            start_event_id=row["start_event_id"],
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One entry of the decision log (a poll's outcome, or an agreement noted by the chair)."""
+
+    id: int
+    assembly: str
+    meeting_id: int | None
+    kind: str
+    text: str
+    language: str
+    author: str
+    created_at: int
+    poll_id: int | None
+    outcome: str | None
+    details: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Decision:
+        return cls(
+            id=row["id"],
+            assembly=row["assembly"],
+            meeting_id=row["meeting_id"],
+            kind=row["kind"],
+            text=row["text"],
+            language=row["language"],
+            author=row["author"],
+            created_at=row["created_at"],
+            poll_id=row["poll_id"],
+            outcome=row["outcome"],
+            details=json.loads(row["details"]) if row["details"] else None,
+        )
+
+
+def _response_from_row(row: aiosqlite.Row) -> Response:
+    return Response(
+        voter=row["voter"],
+        center=row["center"],
+        answers=tuple(json.loads(row["answers"])),
+        ts=row["ts"],
+        reason=row["reason"],
+    )
+
+
+class PollsStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- polls ---------------------------------------------------------------------------------
+
+    async def create(self, poll: NewPoll) -> int:
+        quorum = poll.quorum or Quorum()
+        return await self.db.execute(
+            "INSERT INTO polls (assembly, meeting_id, kind, rule, question, language, options, "
+            "max_selections, secret, ballot_key, quorum_overall, quorum_per_center, deadline_at, "
+            "created_by, created_in, source_event_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                poll.assembly,
+                poll.meeting_id,
+                str(poll.kind),
+                str(poll.rule) if poll.rule else None,
+                poll.question,
+                poll.language,
+                json.dumps(list(poll.options), ensure_ascii=False),
+                poll.max_selections,
+                int(poll.secret),
+                poll.ballot_key,
+                quorum.overall_min,
+                quorum.per_center_min,
+                poll.deadline_at,
+                poll.created_by,
+                poll.created_in,
+                poll.source_event_id,
+                poll.created_at,
+            ),
+        )
+
+    async def poll(self, poll_id: int) -> Poll | None:
+        row = await self.db.fetch_one("SELECT * FROM polls WHERE id = ?", (poll_id,))
+        return Poll.from_row(row) if row else None
+
+    async def poll_of(self, assembly: str, poll_id: int) -> Poll | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM polls WHERE id = ? AND assembly = ?", (poll_id, assembly)
+        )
+        return Poll.from_row(row) if row else None
+
+    async def poll_from_command(self, source_event_id: str) -> Poll | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM polls WHERE source_event_id = ?", (source_event_id,)
+        )
+        return Poll.from_row(row) if row else None
+
+    async def open_polls(self, assembly: str) -> list[Poll]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM polls WHERE assembly = ? AND closed_at IS NULL ORDER BY id",
+            (assembly,),
+        )
+        return [Poll.from_row(row) for row in rows]
+
+    async def latest_poll(self, assembly: str) -> Poll | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM polls WHERE assembly = ? ORDER BY id DESC LIMIT 1", (assembly,)
+        )
+        return Poll.from_row(row) if row else None
+
+    async def deadlines(self) -> list[tuple[int, int]]:
+        """(poll id, deadline) of every open poll that has a deadline, in any assembly."""
+        rows = await self.db.fetch_all(
+            "SELECT id, deadline_at FROM polls "
+            "WHERE closed_at IS NULL AND deadline_at IS NOT NULL ORDER BY deadline_at"
+        )
+        return [(row["id"], row["deadline_at"]) for row in rows]
+
+    async def close(self, poll_id: int, closed_at: int, closed_by: str | None) -> bool:
+        """Close an open poll, erasing a secret poll's ballot key; False if it was closed."""
+        changed = await self.db.execute_rowcount(
+            "UPDATE polls SET closed_at = ?, closed_by = ?, ballot_key = NULL "
+            "WHERE id = ? AND closed_at IS NULL",
+            (closed_at, closed_by, poll_id),
+        )
+        return changed == 1
+
+    async def open_meeting(self, assembly: str) -> int | None:
+        """The assembly's meeting in progress, so the minutes find the polls held during it."""
+        row = await self.db.fetch_one(
+            "SELECT id FROM meetings WHERE assembly = ? AND ended_at IS NULL", (assembly,)
+        )
+        return int(row["id"]) if row else None
+
+    # -- each room's poll start event ------------------------------------------------------------
+
+    async def add_room(self, poll_id: int, room_id: str, language: str, outbox_id: int) -> None:
+        await self.db.execute(
+            "INSERT INTO poll_rooms (poll_id, room_id, language, outbox_id) VALUES (?, ?, ?, ?)",
+            (poll_id, room_id, language, outbox_id),
+        )
+
+    async def rooms_of(self, poll_id: int) -> list[PollRoom]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM poll_rooms WHERE poll_id = ? ORDER BY rowid", (poll_id,)
+        )
+        return [PollRoom.from_row(row) for row in rows]
+
+    async def room_by_start(self, start_event_id: str) -> PollRoom | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM poll_rooms WHERE start_event_id = ?", (start_event_id,)
+        )
+        return PollRoom.from_row(row) if row else None
+
+    async def unlearned_rooms(self) -> list[PollRoom]:
+        """Start events of open polls whose event id is not yet known here."""
+        rows = await self.db.fetch_all(
+            "SELECT poll_rooms.* FROM poll_rooms JOIN polls ON polls.id = poll_rooms.poll_id "
+            "WHERE poll_rooms.start_event_id IS NULL AND polls.closed_at IS NULL"
+        )
+        return [PollRoom.from_row(row) for row in rows]
+
+    async def learn_start(self, poll_id: int, room_id: str, start_event_id: str) -> None:
+        await self.db.execute(
+            "UPDATE poll_rooms SET start_event_id = ? WHERE poll_id = ? AND room_id = ?",
+            (start_event_id, poll_id, room_id),
+        )
+
+    # -- responses -------------------------------------------------------------------------------
+
+    async def add_response(
+        self,
+        poll_id: int,
+        *,
+        event_id: str,
+        room_id: str,
+        voter: str,
+        center: str,
+        answers: Sequence[str],
+        reason: str | None,
+        ts: int,
+        via: str,
+    ) -> None:
+        """Keep one response; the same event recorded twice is kept once."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO poll_responses "
+            "(poll_id, event_id, room_id, voter, center, answers, reason, ts, via) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                poll_id,
+                event_id,
+                room_id,
+                voter,
+                center,
+                json.dumps(list(answers), ensure_ascii=False),
+                reason,
+                ts,
+                via,
+            ),
+        )
+
+    async def responses(self, poll_id: int) -> list[Response]:
+        """Every response in the order received (ties on ts go to the later one)."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM poll_responses WHERE poll_id = ? ORDER BY id", (poll_id,)
+        )
+        return [_response_from_row(row) for row in rows]
+
+    # -- the decision log ------------------------------------------------------------------------
+
+    async def record_decision(
+        self,
+        *,
+        assembly: str,
+        meeting_id: int | None,
+        kind: str,
+        text: str,
+        language: str,
+        author: str,
+        created_at: int,
+        poll_id: int | None = None,
+        outcome: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> int:
+        return await self.db.execute(
+            "INSERT INTO decisions (assembly, meeting_id, kind, text, language, author, "
+            "created_at, poll_id, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                assembly,
+                meeting_id,
+                kind,
+                text,
+                language,
+                author,
+                created_at,
+                poll_id,
+                outcome,
+                json.dumps(details, ensure_ascii=False) if details is not None else None,
+            ),
+        )
+
+    async def decision_for_poll(self, poll_id: int) -> Decision | None:
+        row = await self.db.fetch_one("SELECT * FROM decisions WHERE poll_id = ?", (poll_id,))
+        return Decision.from_row(row) if row else None

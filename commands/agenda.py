@@ -1,0 +1,129 @@
+"""The agenda: `!agenda` / `!orden`, `!item` / `!punto`, `!dropitem` / `!quitarpunto`,
+`!moveitem` / `!moverpunto`, `!current` / `!actual` and `!next` / `!siguiente`."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain.assembly import Assembly
+from bot.framework.commands import Param, command, to_duration_seconds, to_int
+from bot.framework.context import Announce, CommandContext, Reply, announce, reply
+from bot.i18n import Msg, UserText
+from bot.render import meetings as words
+from bot.services.agenda import AgendaEntry, AgendaService
+from bot.services.meetings import MeetingService, PeopleDirectory
+from bot.storage.meetings_store import AgendaItem
+
+# Only words with a unit count as a timebox, so "Plans for 2025" keeps its number.
+_TIMEBOX = re.compile(r"^(?:\d+h)?(?:\d+m(?:in)?)?(?:\d+s)?$", re.IGNORECASE)
+_USER_ID = re.compile(r"^@[^:\s]+:\S+$")
+
+
+def to_agenda_entry(text: str) -> AgendaEntry:
+    """`Budget 10m @ana:example.org` (timebox and owner at either end, in any order)."""
+    found: list[str] = text.split()
+    timebox: int | None = None
+    owner: str | None = None
+    peeled = True
+    while peeled and found:
+        peeled = False
+        for index in (-1, 0):
+            if not found:
+                break
+            word = found[index]
+            if timebox is None and word and _TIMEBOX.match(word) and any(c.isdigit() for c in word):
+                timebox = to_duration_seconds(word)
+            elif owner is None and _USER_ID.match(word):
+                owner = word
+            else:
+                continue
+            found.pop(index)
+            peeled = True
+    return AgendaEntry(" ".join(found), timebox, owner)
+
+
+class AgendaCommands:
+    group_name = "agenda"
+
+    def __init__(
+        self, agenda: AgendaService, meetings: MeetingService, people: PeopleDirectory
+    ) -> None:
+        self._agenda = agenda
+        self._meetings = meetings
+        self._people = people
+
+    @command("agenda", "orden", aliases=("ordendeldia",))
+    async def show_agenda(self, ctx: CommandContext) -> Reply:
+        meeting, items = await self._agenda.items(ctx.assembly)
+        if not items:
+            return reply(Msg.of("agenda.empty", prefix=self._meetings.prefix))
+        title = UserText(meeting.title, meeting.title_language)
+        return reply(*words.agenda(title, items, self._names(ctx.assembly)))
+
+    @command("item", "punto", Param("item", to_agenda_entry, rest=True), chair_only=True)
+    async def add_item(self, ctx: CommandContext, item: AgendaEntry) -> Announce:
+        added = await self._agenda.add(ctx.assembly, item, ctx.language, ctx.sender)
+        return announce(Msg.of("agenda.added", item=words.item(added, self._names(ctx.assembly))))
+
+    @command("dropitem", "quitarpunto", Param("number", to_int), chair_only=True)
+    async def drop_item(self, ctx: CommandContext, number: int) -> Announce:
+        dropped = await self._agenda.remove(ctx.assembly, number)
+        return announce(Msg.of("agenda.removed", title=words.title(dropped)))
+
+    @command(
+        "moveitem",
+        "moverpunto",
+        Param("number", to_int),
+        Param("position", to_int),
+        chair_only=True,
+    )
+    async def move_item(self, ctx: CommandContext, number: int, position: int) -> Announce:
+        items = await self._agenda.move(ctx.assembly, number, position)
+        moved = items[position - 1]
+        meeting = await self._meetings.require(ctx.assembly)
+        title = UserText(meeting.title, meeting.title_language)
+        return announce(
+            Msg.of("agenda.moved", title=words.title(moved), position=position),
+            *words.agenda(title, items, self._names(ctx.assembly)),
+        )
+
+    @command("current", "actual")
+    async def current(self, ctx: CommandContext) -> Reply:
+        item = await self._agenda.current(ctx.assembly)
+        if item is None or item.started_at is None:
+            return reply(Msg.of("agenda.no_current", prefix=self._meetings.prefix))
+        return reply(
+            Msg.of(
+                "agenda.current",
+                item=words.item(item, self._names(ctx.assembly)),
+                elapsed=words.elapsed(item.started_at, self._meetings.clock()),
+            )
+        )
+
+    @command("next", "siguiente", chair_only=True)
+    async def next_item(self, ctx: CommandContext) -> Announce:
+        advance = await self._agenda.advance(ctx.assembly)
+        lines = []
+        if advance.closed is not None:
+            lines.append(_closed(advance.closed))
+        if advance.opened is not None:
+            item = words.item(advance.opened, self._names(ctx.assembly))
+            lines.append(Msg.of("agenda.opened", item=item))
+        else:
+            lines.append(Msg.of("agenda.finished"))
+        return announce(*lines)
+
+    def _names(self, assembly: Assembly) -> words.Names:
+        return lambda user_id: self._people.display_name(assembly, user_id)
+
+
+def _closed(item: AgendaItem) -> Msg:
+    took = words.elapsed(item.started_at or 0, item.ended_at or item.started_at or 0)
+    if item.timebox_seconds:
+        return Msg.of(
+            "agenda.closed_timebox",
+            title=words.title(item),
+            took=took,
+            timebox=words.duration(item.timebox_seconds),
+        )
+    return Msg.of("agenda.closed", title=words.title(item), took=took)

@@ -1,0 +1,112 @@
+"""Starting and ending a meeting, its chairs and its roll call.
+
+`!startmeeting` / `!iniciarreunion`, `!endmeeting` / `!terminarreunion`, `!chair` / `!moderar`,
+`!unchair` / `!desmoderar`, `!here` / `!presente`, `!attendance` / `!asistencia`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from bot.domain.assembly import Assembly
+from bot.framework.commands import Param, command, to_user_id
+from bot.framework.context import Announce, CommandContext, React, Reply, announce, reply
+from bot.i18n import Bold, Msg, UserText
+from bot.render import meetings as words
+from bot.services.meetings import MeetingService, MeetingSummary, PeopleDirectory
+from bot.storage.meetings_store import Attendee, Meeting
+
+PRESENT = "✅"
+
+
+class MeetingCommands:
+    group_name = "meetings"
+
+    def __init__(self, meetings: MeetingService, people: PeopleDirectory) -> None:
+        self._meetings = meetings
+        self._people = people
+
+    @command(
+        "startmeeting",
+        "iniciarreunion",
+        Param("title", rest=True),
+        aliases=("meeting", "reunion"),
+    )
+    async def start_meeting(self, ctx: CommandContext, title: str) -> Announce:
+        meeting = await self._meetings.start(ctx.assembly, title, ctx.language, ctx.sender)
+        return announce(*await self._opening(ctx.assembly, meeting))
+
+    @command("endmeeting", "terminarreunion", chair_only=True)
+    async def end_meeting(self, ctx: CommandContext) -> Announce:
+        summary = await self._meetings.end(ctx.assembly)
+        return announce(*_closing(summary))
+
+    @command("chair", "moderar", Param("person", to_user_id), chair_only=True)
+    async def chair(self, ctx: CommandContext, person: str) -> Announce:
+        name = await self._meetings.add_chair(ctx.assembly, person, ctx.sender)
+        return announce(Msg.of("chair.added", name=Bold(name)))
+
+    @command("unchair", "desmoderar", Param("person", to_user_id), chair_only=True)
+    async def unchair(self, ctx: CommandContext, person: str) -> Announce:
+        name = await self._meetings.remove_chair(ctx.assembly, person)
+        return announce(Msg.of("chair.removed", name=Bold(name)))
+
+    @command("here", "presente")
+    async def here(self, ctx: CommandContext) -> React:
+        await self._meetings.mark_present(ctx.assembly, ctx.sender, ctx.room.room_id)
+        return React(PRESENT)
+
+    @command("attendance", "asistencia")
+    async def attendance(self, ctx: CommandContext) -> Reply:
+        present = await self._meetings.attendance(ctx.assembly)
+        if not present:
+            return reply(Msg.of("attendance.nobody", prefix=self._meetings.prefix))
+        return reply(*self._roll(ctx.assembly, present))
+
+    async def _opening(self, assembly: Assembly, meeting: Meeting) -> list[Msg]:
+        chairs = await self._meetings.chairs(assembly, meeting)
+        names = ", ".join(self._people.display_name(assembly, chair) for chair in chairs)
+        lines = [
+            Msg.of("meeting.started", title=UserText(meeting.title, meeting.title_language)),
+            Msg.of("meeting.chairs", names=Bold(names)),
+            Msg.of("meeting.stack_order", policy=words.policy(meeting.stack_policy)),
+        ]
+        if meeting.turn_limit_seconds:
+            lines.append(
+                Msg.of("meeting.turn_limit", limit=words.duration(meeting.turn_limit_seconds))
+            )
+        lines.append(Msg.of("meeting.how", prefix=self._meetings.prefix))
+        return lines
+
+    def _roll(self, assembly: Assembly, present: list[Attendee]) -> list[Msg]:
+        by_center: dict[str, list[str]] = defaultdict(list)
+        for attendee in present:
+            by_center[attendee.center].append(self._people.display_name(assembly, attendee.user_id))
+        lines = [Msg.of("attendance.header", count=len(present))]
+        for center, names in by_center.items():
+            lines.append(
+                Msg.of("attendance.center", center=center, count=len(names), names=", ".join(names))
+            )
+        return lines
+
+
+def _closing(summary: MeetingSummary) -> list[Msg]:
+    meeting = summary.meeting
+    lines = [
+        Msg.of(
+            "meeting.ended",
+            title=UserText(meeting.title, meeting.title_language),
+            duration=words.elapsed(meeting.started_at, summary.ended_at),
+        )
+    ]
+    for center in summary.centers:
+        lines.append(
+            Msg.of(
+                "meeting.center_summary",
+                center=center.center,
+                present=center.present,
+                turns=center.turns,
+                spoken=words.duration(center.speaking_seconds),
+            )
+        )
+    return lines

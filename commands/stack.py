@@ -1,0 +1,231 @@
+"""The speaker stack: raising hands (also with a ✋ reaction), calling speakers, the order.
+
+`!hand` / `!mano`, `!direct` / `!directa`, `!process` / `!proceso`, `!lower` / `!bajar`,
+`!stack` / `!turnos`, `!call` / `!llamar`, `!remove` / `!retirar`, `!clearstack` /
+`!vaciarturnos`, `!policy` / `!politica`, `!timelimit` / `!tiempo`.
+
+Messages that show the stack are queued through the `StackBoard` rather than returned, so that
+the latest one in each room is known: a ✋ on it raises a hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from bot.domain.assembly import Assembly
+from bot.domain.stack import Hand, StackPolicy, TurnKind
+from bot.framework.commands import Param, command, to_duration_seconds, to_user_id
+from bot.framework.context import Announce, CommandContext, Outcome, Reply, announce, reply
+from bot.framework.errors import CommandError, UsageError
+from bot.i18n import Msg
+from bot.matrix.events import REACTION, IncomingEvent
+from bot.render import meetings as words
+from bot.services.meetings import MeetingService, PeopleDirectory
+from bot.services.stack import Called, Raised, StackBoard, StackService, StackView
+
+RAISED_HAND = "✋"
+# Variation selectors and skin tones: ✋️ and ✋🏽 are the same raised hand.
+_HAND_MODIFIERS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
+
+_POLICIES = {
+    "fifo": StackPolicy.FIFO,
+    "progressive": StackPolicy.PROGRESSIVE,
+    "progresiva": StackPolicy.PROGRESSIVE,
+    "progresivo": StackPolicy.PROGRESSIVE,
+    "alternate": StackPolicy.ALTERNATE,
+    "alterna": StackPolicy.ALTERNATE,
+    "alternada": StackPolicy.ALTERNATE,
+    "alternar": StackPolicy.ALTERNATE,
+}
+_NO_LIMIT = {"off", "none", "no", "ninguno", "sin", "0"}
+
+
+def to_policy(word: str) -> StackPolicy:
+    policy = _POLICIES.get(word.strip().lower())
+    if policy is None:
+        raise UsageError("stack.bad_policy", value=word)
+    return policy
+
+
+def to_turn_limit(word: str) -> int | None:
+    """A duration, or `off` / `no` for no limit (None)."""
+    if word.strip().lower() in _NO_LIMIT:
+        return None
+    try:
+        return to_duration_seconds(word)
+    except UsageError:
+        raise UsageError("stack.bad_limit", value=word) from None
+
+
+def is_raised_hand(key: str) -> bool:
+    return key.translate(_HAND_MODIFIERS) == RAISED_HAND
+
+
+def wants_raised_hand(event: IncomingEvent) -> bool:
+    """A ✋ reaction; whether it is on the latest stack message is checked when handling it."""
+    relation = event.content.get("m.relates_to")
+    key = relation.get("key") if isinstance(relation, dict) else None
+    return (
+        event.type == REACTION
+        and event.rel_type == "m.annotation"
+        and isinstance(key, str)
+        and is_raised_hand(key)
+    )
+
+
+class StackCommands:
+    group_name = "stack"
+
+    def __init__(
+        self,
+        stack: StackService,
+        meetings: MeetingService,
+        board: StackBoard,
+        people: PeopleDirectory,
+        assembly_of: Callable[[str], Assembly | None],
+        guard: Callable[[], AbstractAsyncContextManager[None]],
+    ) -> None:
+        self._stack = stack
+        self._meetings = meetings
+        self._board = board
+        self._people = people
+        self._assembly_of = assembly_of
+        self._guard = guard
+
+    @command("hand", "mano", aliases=("q+",))
+    async def hand(self, ctx: CommandContext) -> list[Outcome]:
+        return await self._raise(ctx, TurnKind.ORDINARY)
+
+    @command("direct", "directa")
+    async def direct(self, ctx: CommandContext) -> list[Outcome]:
+        return await self._raise(ctx, TurnKind.DIRECT_RESPONSE)
+
+    @command("process", "proceso")
+    async def process(self, ctx: CommandContext) -> list[Outcome]:
+        return await self._raise(ctx, TurnKind.POINT_OF_PROCESS)
+
+    @command("lower", "bajar", aliases=("q-",))
+    async def lower(self, ctx: CommandContext) -> list[Outcome]:
+        lowered, view = await self._stack.lower(ctx.assembly, ctx.sender)
+        line = Msg.of("stack.lowered", person=self._person(ctx.assembly, lowered[0]))
+        return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
+
+    @command("stack", "turnos", aliases=("q?",))
+    async def show_stack(self, ctx: CommandContext) -> list[Outcome]:
+        view = await self._stack.view(ctx.assembly)
+        return await self._show(ctx, view, reply(*self._lines(ctx.assembly, view)))
+
+    @command("call", "llamar", chair_only=True)
+    async def call(self, ctx: CommandContext) -> list[Outcome]:
+        called = await self._stack.call_next(ctx.assembly)
+        return await self._show(ctx, called.view, self._floor(ctx.assembly, called))
+
+    @command("remove", "retirar", Param("person", to_user_id), chair_only=True)
+    async def remove(self, ctx: CommandContext, person: str) -> list[Outcome]:
+        removed, view = await self._stack.remove(ctx.assembly, person)
+        line = Msg.of("stack.removed", person=self._person(ctx.assembly, removed[0]))
+        return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
+
+    @command("clearstack", "vaciarturnos", chair_only=True)
+    async def clear(self, ctx: CommandContext) -> list[Outcome]:
+        cleared, view = await self._stack.clear(ctx.assembly)
+        line = Msg.of("stack.cleared", count=len(cleared))
+        return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
+
+    @command("policy", "politica", Param("policy", to_policy), chair_only=True)
+    async def policy(self, ctx: CommandContext, policy: StackPolicy) -> list[Outcome]:
+        await self._meetings.set_policy(ctx.assembly, policy)
+        view = await self._stack.view(ctx.assembly)
+        line = Msg.of("stack.policy_changed", policy=words.policy(policy))
+        return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
+
+    @command("timelimit", "tiempo", Param("limit", to_turn_limit), chair_only=True)
+    async def time_limit(self, ctx: CommandContext, limit: int | None) -> Announce:
+        await self._meetings.set_turn_limit(ctx.assembly, limit)
+        if limit is None:
+            return announce(Msg.of("stack.limit_off"))
+        return announce(Msg.of("stack.limit_set", limit=words.duration(limit)))
+
+    async def on_reaction(self, event: IncomingEvent) -> None:
+        """A ✋ on the latest stack message of a room raises an ordinary hand."""
+        assembly = self._assembly_of(event.room_id)
+        meeting = await self._meetings.current(assembly) if assembly else None
+        if assembly is None or meeting is None:
+            return
+        if not await self._board.is_latest(meeting, event.room_id, event.relates_to):
+            return
+        try:
+            async with self._guard():
+                raised = await self._stack.raise_hand(assembly, event.sender, event.room_id)
+                if raised.is_new:
+                    outcome = announce(*self._raised_lines(assembly, raised))
+                    await self._board.show(
+                        meeting, outcome, cause=event.event_id, assembly=assembly
+                    )
+        except CommandError:
+            return  # the meeting closed meanwhile: a stray reaction needs no answer
+
+    async def _raise(self, ctx: CommandContext, kind: TurnKind) -> list[Outcome]:
+        raised = await self._stack.raise_hand(ctx.assembly, ctx.sender, ctx.room.room_id, kind)
+        if not raised.is_new:
+            return [
+                reply(
+                    Msg.of(
+                        "stack.already_waiting",
+                        kind=words.kind(kind),
+                        position=raised.position,
+                    )
+                )
+            ]
+        outcome = announce(*self._raised_lines(ctx.assembly, raised))
+        return await self._show(ctx, raised.view, outcome)
+
+    def _raised_lines(self, assembly: Assembly, raised: Raised) -> list[Msg]:
+        hand = raised.hand
+        line = Msg.of(f"stack.raised.{hand.kind}", person=self._person(assembly, hand))
+        return [line, *self._lines(assembly, raised.view)]
+
+    def _floor(self, assembly: Assembly, called: Called) -> Announce:
+        """Who has the floor now (pinged in their own room), and who waits after them."""
+        names = self._names(assembly)
+        view = called.view
+        after = self._lines(assembly, view, with_speaker=False)
+        turn = called.started
+        if turn is None:
+            ended = called.ended
+            assert ended is not None
+            who = words.person(names(ended.user_id), ended.center)
+            return announce(Msg.of("stack.turn_over_nobody_waiting", person=who), *after)
+        who = words.person(names(turn.user_id), turn.center)
+        if turn.kind is TurnKind.ORDINARY:
+            lines = [Msg.of("stack.floor", person=who)]
+        else:
+            lines = [Msg.of("stack.floor_kind", person=who, kind=words.kind(turn.kind))]
+        if turn.limit_seconds:
+            lines.append(Msg.of("stack.floor_limit", limit=words.duration(turn.limit_seconds)))
+        return announce(*lines, *after, mention=(turn.user_id,))
+
+    def _lines(self, assembly: Assembly, view: StackView, with_speaker: bool = True) -> list[Msg]:
+        speaker = view.speaker if with_speaker else None
+        return words.stack(view.policy, view.waiting, speaker, self._names(assembly))
+
+    async def _show(
+        self, ctx: CommandContext, view: StackView, outcome: Reply | Announce
+    ) -> list[Outcome]:
+        # A cause of its own: the dispatcher queues this event's other outcomes under the event id.
+        await self._board.show(
+            view.meeting,
+            outcome,
+            cause=f"{ctx.event_id}|stack",
+            assembly=ctx.assembly,
+            room=ctx.room,
+            reply_to=ctx.event_id,
+        )
+        return []
+
+    def _person(self, assembly: Assembly, hand: Hand) -> Msg:
+        return words.person(self._people.display_name(assembly, hand.user_id), hand.center)
+
+    def _names(self, assembly: Assembly) -> words.Names:
+        return lambda user_id: self._people.display_name(assembly, user_id)

@@ -1,0 +1,313 @@
+"""The decision log, the minutes and scheduled reminders, on the real homeserver.
+
+carol chairs from the English room, beto speaks from the Spanish room. Reminders use offsets of a
+few seconds (set in this module's configuration) so that a meeting a few seconds ahead gets them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from nio import DownloadResponse
+
+from bot.cli import main
+from bot.devserver import LocalSynapse, RegisteredAccount
+from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
+from tests.harness.bot_runner import BotRunner, RoomPair, write_config
+from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.person import Person, body_of, content_of, type_of
+
+HOSTILE = "<script>alert(1)</script>"
+# The two reminders before a scheduled meeting; the test meeting starts MEETING_AHEAD from now.
+FIRST, SECOND, MEETING_AHEAD = 12, 6, 18
+
+
+@pytest.fixture
+def bot_config(
+    tmp_path: Path,
+    synapse: LocalSynapse,
+    accounts: dict[str, RegisteredAccount],
+    rooms: RoomPair,
+    carol: Person,
+    translator: FakeLibreTranslate,
+) -> Path:
+    return write_config(
+        tmp_path / "config.toml",
+        homeserver=synapse.base_url,
+        bot_user_id=accounts[BOT_LOCALPART].user_id,
+        bot_password=BOT_PASSWORD,
+        rooms=rooms,
+        chairs=[carol.user_id],
+        translation=f'provider = "libre"\nurl = "{translator.url}"\ntimeout_seconds = 2',
+        assembly_extra=f'reminder_offsets = ["{FIRST}s", "{SECOND}s"]',
+    )
+
+
+def bot_id(bot: BotRunner) -> str:
+    assert bot.app is not None
+    return bot.app.config.matrix.user_id
+
+
+def says(bot: BotRunner, room_id: str, contains: str):
+    def match(event_room: str, event: Any) -> bool:
+        return (
+            event_room == room_id
+            and event.source.get("sender") == bot_id(bot)
+            and contains in (body_of(event) or "")
+        )
+
+    return match
+
+
+def reply_to(event_id: str):
+    def match(room_id: str, event: Any) -> bool:
+        relation = content_of(event).get("m.relates_to") or {}
+        return (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
+
+    return match
+
+
+def reaction_to(event_id: str, key: str):
+    def match(room_id: str, event: Any) -> bool:
+        relation = content_of(event).get("m.relates_to") or {}
+        return (
+            type_of(event) == "m.reaction"
+            and relation.get("event_id") == event_id
+            and relation.get("key") == key
+        )
+
+    return match
+
+
+def a_file(room_id: str, name: str):
+    def match(event_room: str, event: Any) -> bool:
+        content = content_of(event)
+        return (
+            event_room == room_id
+            and content.get("msgtype") == "m.file"
+            and content.get("filename") == name
+        )
+
+    return match
+
+
+async def ask(person: Person, room: str, command: str) -> str:
+    """Send a command and return the body of the bot's reply to it."""
+    asked = await person.send_text(room, command)
+    return body_of(await person.wait_for(reply_to(asked))) or ""
+
+
+async def download(person: Person, event: Any) -> str:
+    response = await person.client.download(mxc=content_of(event)["url"])
+    assert isinstance(response, DownloadResponse), response
+    return response.body.decode()
+
+
+# -- the decision log and the minutes ----------------------------------------------------------
+
+
+async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
+    bot: BotRunner,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    carol: Person,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    await carol.send_text(en, f"!startmeeting {HOSTILE}")
+    await alice.wait_for(says(bot, en, "Meeting started"))
+    await carol.send_text(en, "!item Budget 10m")
+    await carol.send_text(en, "!next")
+    await alice.wait_for(says(bot, en, "Next on the agenda: 1. Budget"))
+
+    # Both centers take the floor.
+    await alice.send_text(en, "!hand")
+    await beto.send_text(es, "!mano")
+    await alice.wait_for(says(bot, en, "Beto (MX) raised a hand."))
+    await carol.send_text(en, "!call")
+    await alice.wait_for(says(bot, en, "Alice (US) has the floor."))
+    said = await alice.send_text(en, "hello everyone")
+    await beto.wait_for(says(bot, es, "hola todos"))
+    await carol.send_text(en, "!call")
+    await beto.wait_for(says(bot, es, "Beto (MX) tiene la palabra."))
+    await beto.send_text(es, "buenas tardes")
+    await alice.wait_for(says(bot, en, "Beto (MX)"))
+    assert said
+
+    # The decision log: each entry acknowledged with a reaction and a reply, and told in the
+    # other room in its language.
+    asked = await carol.send_text(en, "!agreed we rent the hall")
+    await carol.wait_for(reaction_to(asked, "✅"))
+    answer = body_of(await carol.wait_for(reply_to(asked)))
+    assert answer.startswith("Agreement #") and answer.endswith("recorded: we rent the hall")
+    told = body_of(await beto.wait_for(says(bot, es, "Carol (US): Acuerdo #")))
+    assert "(we rent the hall)" in told  # the original next to its translation
+
+    answer = await ask(carol, en, f"!action {beto.user_id} call the hall due 2030-01-15")
+    assert "for Beto, due 2030-01-15: call the hall" in answer
+    answer = await ask(beto, es, "!sugerencia una rifa")
+    assert answer.startswith("Idea #") and answer.endswith("anotada: una rifa")
+    await alice.wait_for(says(bot, en, "Beto (MX): Idea #"))
+
+    # A poll, voted from both centers.
+    await carol.send_text(en, '!poll "Do we rent the hall?"')
+    await beto.wait_for(lambda r, e: r == es and type_of(e) == "org.matrix.msc3381.poll.start")
+    for person, room in ((alice, en), (carol, en), (beto, es)):
+        voted = await person.send_text(room, "!vote yes")
+        await person.wait_for(lambda r, e, v=voted: reaction_to_any(e, v))
+    await carol.send_text(en, "!close")
+    await alice.wait_for(says(bot, en, "Outcome:"))
+    await carol.send_text(en, "!endmeeting")
+    await beto.wait_for(says(bot, es, "Terminó la reunión"), timeout=20)
+
+    # The minutes are posted in every room, each in its language, as Markdown and HTML.
+    assert bot.app is not None and bot.app.db is not None
+    row = await bot.app.db.fetch_one("SELECT max(id) AS id FROM meetings")
+    meeting = row["id"]
+    asked = await alice.send_text(en, "!minutes")
+    await alice.wait_for(reaction_to(asked, "📄"))
+    english_md = await alice.wait_for(a_file(en, f"minutes-{meeting}-en.md"))
+    await alice.wait_for(a_file(en, f"minutes-{meeting}-en.html"))
+    spanish_html = await beto.wait_for(a_file(es, f"minutes-{meeting}-es.html"))
+    await beto.wait_for(a_file(es, f"minutes-{meeting}-es.md"))
+    assert content_of(english_md)["info"]["mimetype"].startswith("text/markdown")
+
+    markdown = await download(alice, english_md)
+    assert markdown.startswith("# \\<script\\>alert(1)\\</script\\>")
+    assert "## Agreements" in markdown and "we rent the hall" in markdown
+    assert "**Beto (MX)**" in markdown and "Due 2030-01-15: call the hall" in markdown
+    assert "| Yes | 2 | 1 | 3 |" in markdown and "**Passed.**" in markdown
+    assert "## Speaking statistics" in markdown
+    assert "Chairs: Carol (US)" in markdown
+    assert "| US | 1 | 1 | 50% |" in markdown and "| MX | 1 | 1 | 50% |" in markdown
+    assert "| 1 | Budget | 10 min 00 s |" in markdown
+
+    page = await download(beto, spanish_html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
+    assert "Acuerdos" in page and "Tareas por persona" in page and "Votaciones" in page
+    assert "Estadísticas de participación" in page and "una rifa" in page
+
+    # The same minutes from the command line, side by side, with the transcript.
+    database = str(bot.app.config.database_path)
+    output = tmp_path / "minutes.html"
+    args = ["minutes", "--database", database, "--meeting", str(meeting)]
+    args += ["--format", "html", "--lang", "both", "--transcript", "-o", str(output)]
+    assert await asyncio.to_thread(main, args) == 0
+    both = output.read_text(encoding="utf-8")
+    assert '<div lang="en">' in both and '<div lang="es">' in both
+    assert "hello everyone" in both and "hola todos" in both and "buenas tardes" in both
+    assert "<script" not in both and "Speaking statistics" in both and "Acuerdos" in both
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["meetings", "--database", database]) == 0
+    listed = capsys.readouterr().out
+    assert f"{meeting}\tAsamblea de prueba\t" in listed and HOSTILE in listed
+
+
+def reaction_to_any(event: Any, event_id: str) -> bool:
+    relation = content_of(event).get("m.relates_to") or {}
+    return type_of(event) == "m.reaction" and relation.get("event_id") == event_id
+
+
+async def test_mistakes_get_clear_answers_and_change_nothing(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    assert "only a chair" in await ask(alice, en, "!undo")
+    assert "Write what was agreed" in await ask(carol, en, "!agreed")
+    assert "is not a Matrix user id" in await ask(carol, en, "!action beto call the hall")
+    answer = await ask(carol, en, "!action @nobody:localhost call the hall")
+    assert "is not in any room of this assembly" in answer
+    answer = await ask(carol, en, f"!action {beto.user_id} call the hall due someday")
+    assert "is not a date" in answer and "Usage: !action" in answer
+    assert "is not a date" in await ask(carol, en, "!programar 2025-02-30 18:00 Asamblea")
+    assert "solo quien modera" in await ask(beto, es, "!programar mañana 18:00 Asamblea")
+    assert "already passed" in await ask(carol, en, '!schedule 2020-01-01 18:00 "Old times"')
+    assert "is not a time" in await ask(carol, en, "!schedule tomorrow 25:00 Late")
+    assert "Usage: !schedule" in await ask(carol, en, "!schedule tomorrow 18:00")
+    assert "Give the meeting a title" in await ask(carol, en, "!schedule tomorrow 18:00 MX")
+    assert "no scheduled meeting #42" in await ask(carol, en, "!unschedule 42")
+    assert "No meetings are scheduled" in await ask(alice, en, "!schedules")
+    assert "no ha habido ninguna reunión" in await ask(beto, es, "!acta")
+    assert "nothing in the decision log to undo" in await ask(carol, en, "!deshacer")
+
+    # A real entry can be undone once; the other room is told.
+    await ask(carol, en, "!info the hall seats 80")
+    assert "Undone: information #" in await ask(carol, en, "!undo")
+    await beto.wait_for(says(bot, es, "Carol deshizo información #"))
+    assert "nothing in the decision log to undo" in await ask(carol, en, "!undo")
+    assert bot.app is not None and bot.app.db is not None
+    rows = await bot.app.db.fetch_all("SELECT undone_at FROM decisions")
+    assert len(rows) == 1 and rows[0]["undone_at"] is not None
+    assert await bot.app.db.fetch_all("SELECT * FROM schedules") == []
+
+
+# -- scheduled meetings and reminders ------------------------------------------------------------
+
+
+async def test_reminders_reach_both_rooms_once_each_across_a_restart(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    start = (datetime.now(UTC) + timedelta(seconds=MEETING_AHEAD)).replace(microsecond=0)
+    local = start.astimezone(ZoneInfo("America/New_York"))
+    mexico = start.astimezone(ZoneInfo("America/Mexico_City"))
+    answer = await ask(
+        carol, en, f'!schedule {local:%Y-%m-%d} {local:%H:%M:%S} "Budget assembly" weekly'
+    )
+    assert answer.startswith("Scheduled: #")
+    assert f"{local:%H:%M} New York / {mexico:%H:%M} Mexico City (every week)" in answer
+    assert f"Reminders {FIRST} seconds, {SECOND} seconds before." in answer
+    told = await beto.wait_for(says(bot, es, "Carol: Programada: #"))
+    assert f"{mexico:%H:%M} Ciudad de México / {local:%H:%M} Nueva York" in body_of(told)
+    listed = await ask(beto, es, "!programadas")
+    assert "Reuniones programadas (1):" in listed and "(cada semana)" in listed
+
+    english = "Reminder: Budget assembly starts in"
+    spanish = "Recordatorio: "
+    first = await alice.wait_for(says(bot, en, english), timeout=MEETING_AHEAD)
+    assert f"starts in {FIRST} seconds:" in body_of(first)
+    assert f"{local:%H:%M} New York / {mexico:%H:%M} Mexico City" in body_of(first)
+    first_es = await beto.wait_for(says(bot, es, spanish), timeout=MEETING_AHEAD)
+    assert f"empieza en {FIRST} segundos:" in body_of(first_es)
+    assert f"{mexico:%H:%M} Ciudad de México / {local:%H:%M} Nueva York" in body_of(first_es)
+    assert "(Budget assembly)" in body_of(first_es)  # translated title, original beside
+
+    # The bot is down when the second reminder falls due; back up, it sends it once.
+    await bot.stop()
+    second_due = start - timedelta(seconds=SECOND) + timedelta(seconds=0.5)
+    await asyncio.sleep(max(0.0, (second_due - datetime.now(UTC)).total_seconds()))
+    await bot.start()
+    until_start = (start - datetime.now(UTC)).total_seconds() + 5
+    await alice.wait_for(
+        lambda r, e: says(bot, en, english)(r, e) and e is not first, timeout=until_start
+    )
+    await beto.wait_for(
+        lambda r, e: says(bot, es, spanish)(r, e) and e is not first_es, timeout=until_start
+    )
+
+    # Once the meeting has begun and a restart has rebuilt the jobs, still one of each.
+    await asyncio.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds() + 0.5))
+    await bot.restart()
+    await alice.next_sync()
+    await beto.next_sync()
+    assert alice.count(en, says(bot, en, english)) == 2
+    assert beto.count(es, says(bot, es, spanish)) == 2
+    assert bot.app is not None and bot.app.db is not None
+    rows = await bot.app.db.fetch_all(
+        "SELECT offset_seconds, outcome FROM sent_reminders ORDER BY offset_seconds DESC"
+    )
+    assert [(r["offset_seconds"], r["outcome"]) for r in rows] == [
+        (FIRST, "sent"),
+        (SECOND, "sent"),
+    ]
+    # The next week's meeting is still ahead, at the same local time.
+    assert f"{local:%H:%M} New York" in await ask(alice, en, "!schedules")
+    assert time.time() > start.timestamp()

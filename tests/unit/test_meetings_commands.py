@@ -1,0 +1,642 @@
+"""Meetings told as meetings, without a homeserver: the real dispatcher, router, commands,
+services and outbox on an in-memory database; people and rooms are faked.
+
+alice and carol (a configured chair) sit in the English room (center US); beto and dani in the
+Spanish room (center MX). What the bot would send is read back from its outbox.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.framework.dispatcher import Dispatcher
+from bot.framework.router import Router
+from bot.i18n import Catalogs
+from bot.matrix.events import IncomingEvent
+from bot.services.agenda import AgendaService
+from bot.services.chairs import ChairService
+from bot.services.delivery import Delivery
+from bot.services.meeting_timers import MeetingTimers
+from bot.services.meetings import MeetingService
+from bot.services.people import People
+from bot.services.stack import StackBoard, StackService
+from bot.storage.database import Database
+from bot.storage.meetings_store import MeetingsStore
+from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
+from commands.agenda import AgendaCommands
+from commands.meetings import MeetingCommands
+from commands.stack import StackCommands, wants_raised_hand
+
+EN, ES = "!english:test", "!spanish:test"
+ALICE, BETO, CAROL, DANI = "@alice:test", "@beto:test", "@carol:test", "@dani:test"
+BOT = "@asamblea:test"
+ASSEMBLY = Assembly(
+    name="Asamblea de prueba",
+    rooms=(
+        AssemblyRoom(EN, "en", "US", "America/New_York"),
+        AssemblyRoom(ES, "es", "MX", "America/Mexico_City"),
+    ),
+    chairs=(CAROL,),
+    power_level_chairs=False,
+    stack_policy="alternate",
+)
+SEATS = {EN: {ALICE: "Alice", CAROL: "Carol"}, ES: {BETO: "Beto", DANI: "Dani"}}
+
+
+class Members:
+    def display_name(self, room_id: str, user_id: str) -> str:
+        return SEATS.get(room_id, {}).get(user_id, user_id)
+
+    def is_member(self, room_id: str, user_id: str) -> bool:
+        return user_id in SEATS.get(room_id, {})
+
+    def power_level(self, room_id: str, user_id: str) -> int:
+        return 0
+
+
+@dataclass
+class Clock:
+    now: int = 1_700_000_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += int(seconds * 1000)
+
+
+@dataclass
+class Scheduler:
+    """Keeps jobs instead of running them; a test fires them when it wants."""
+
+    jobs: dict[str, tuple[Callable[..., Any], tuple[Any, ...], Any]] = field(default_factory=dict)
+
+    def add_job(self, func: Callable[..., Any], trigger: str, **kwargs: Any) -> None:
+        self.jobs[kwargs["id"]] = (func, kwargs["args"], kwargs["run_date"])
+
+    async def fire(self, job_id: str) -> None:
+        func, args, _ = self.jobs[job_id]
+        await func(*args)
+
+
+@dataclass
+class World:
+    db: Database
+    dispatcher: Dispatcher
+    runtime: RuntimeStore
+    clock: Clock
+    scheduler: Scheduler
+    catalogs: Catalogs
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    sent: list[OutgoingMessage] = field(default_factory=list)
+
+    async def say(self, user: str, room: str, body: str) -> str:
+        event_id = f"$event{next(self.ids)}"
+        content = {"msgtype": "m.text", "body": body}
+        await self.dispatcher.handle(self._event(event_id, user, room, "m.room.message", content))
+        await self._send_outbox()
+        return event_id
+
+    async def react(self, user: str, room: str, target: str, key: str) -> str:
+        event_id = f"$event{next(self.ids)}"
+        relation = {"rel_type": "m.annotation", "event_id": target, "key": key}
+        event = self._event(event_id, user, room, "m.reaction", {"m.relates_to": relation})
+        await self.dispatcher.handle(event)
+        await self._send_outbox()
+        return event_id
+
+    def _event(
+        self, event_id: str, user: str, room: str, kind: str, content: dict[str, Any]
+    ) -> IncomingEvent:
+        relation = content.get("m.relates_to", {})
+        return IncomingEvent(
+            event_id=event_id,
+            room_id=room,
+            sender=user,
+            ts=self.clock.now,
+            type=kind,
+            content=content,
+            rel_type=relation.get("rel_type"),
+            relates_to=relation.get("event_id"),
+        )
+
+    async def _send_outbox(self) -> None:
+        """Pretend the homeserver took every queued message (event id `$sent<row id>`)."""
+        for message in await self.runtime.pending():
+            await self.runtime.mark_sent(message.id, f"$sent{message.id}")
+            self.sent.append(message)
+
+    def said_in(self, room: str, since: int = 0) -> list[str]:
+        return [m.content.get("body", "") for m in self.sent[since:] if m.room_id == room]
+
+    def last_in(self, room: str) -> OutgoingMessage:
+        return [m for m in self.sent if m.room_id == room and m.event_type == "m.room.message"][-1]
+
+    def reactions(self, since: int = 0) -> list[str]:
+        return [
+            m.content["m.relates_to"]["key"]
+            for m in self.sent[since:]
+            if m.event_type == "m.reaction"
+        ]
+
+    def mark(self) -> int:
+        return len(self.sent)
+
+    async def restart(self) -> World:
+        """A new bot on the same database: every service and timer rebuilt from storage."""
+        restarted = await build_world(self.db, self.clock, Scheduler())
+        restarted.ids = self.ids  # event ids are unique across the restart, as on a homeserver
+        return restarted
+
+
+async def build_world(db: Database, clock: Clock, scheduler: Scheduler) -> World:
+    """The same wiring as bot/app.py, with fakes for Matrix."""
+    members = Members()
+    catalogs = Catalogs.load_default()
+    runtime = RuntimeStore(db)
+    delivery = Delivery(runtime, catalogs, members, lambda: None)
+    directory = AssemblyDirectory((ASSEMBLY,))
+    chairs = ChairService(members)
+    router = Router("!", catalogs, chairs, db.savepoint)
+    people = People(members)
+    store = MeetingsStore(db)
+    meetings = MeetingService(store, people, chairs, "!", clock)
+    chairs.add_source(meetings)
+    timers = MeetingTimers(
+        scheduler, db.transaction, store, delivery, directory.by_name, people.display_name, clock
+    )
+    stack = StackService(store, meetings, people, timers)
+    stack_commands = StackCommands(
+        stack,
+        meetings,
+        StackBoard(store, delivery.deliver, runtime.sent_event_id),
+        people,
+        directory.for_room,
+        db.savepoint,
+    )
+    router.add_group(MeetingCommands(meetings, people))
+    router.add_group(AgendaCommands(AgendaService(store, meetings, timers), meetings, people))
+    router.add_group(stack_commands)
+    dispatcher = Dispatcher(
+        bot_user_id=BOT,
+        ignore_users=(),
+        db=db,
+        store=runtime,
+        directory=directory,
+        router=router,
+        delivery=delivery,
+        members=members,
+    )
+    dispatcher.add_service(wants_raised_hand, stack_commands.on_reaction)
+    dispatcher.add_speech_observer(meetings.note_speaker)
+    await timers.restore()
+    return World(db, dispatcher, runtime, clock, scheduler, catalogs)
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    db = await Database.open(":memory:")
+    try:
+        yield await build_world(db, Clock(), Scheduler())
+    finally:
+        await db.close()
+
+
+async def meeting_with_agenda(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(CAROL, EN, "!item Budget 10m")
+    await world.say(BETO, ES, "!punto Calendario")  # not a chair: refused
+    await world.say(CAROL, EN, "!item Calendar @beto:test")
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+async def test_carol_starts_a_meeting_and_both_rooms_hear_it_in_their_language(
+    world: World,
+) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    assert "Meeting started: Monthly assembly" in world.said_in(EN)[0]
+    assert "Empieza la reunión: Monthly assembly" in world.said_in(ES)[0]
+    assert "alternando entre centros" in world.said_in(ES)[0]
+    assert "!presente" in world.said_in(ES)[0] and "!here" in world.said_in(EN)[0]
+
+
+async def test_only_one_meeting_is_open_per_assembly_whichever_room_asks(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    mark = world.mark()
+    await world.say(BETO, ES, "!iniciarreunion Otra reunión")
+    assert world.said_in(ES, mark) == [
+        "Ya hay una reunión abierta: «Monthly assembly». La moderación puede terminarla con "
+        "!terminarreunion."
+    ]
+    assert world.said_in(EN, mark) == []
+
+
+async def test_whoever_starts_a_meeting_chairs_it_until_it_ends(world: World) -> None:
+    await world.say(DANI, ES, "!iniciarreunion Reunión de barrio")
+    mark = world.mark()
+    await world.say(DANI, ES, "!punto Limpieza")
+    assert "Nuevo punto en el orden del día: 1. Limpieza" in world.said_in(ES, mark)[0]
+    await world.say(DANI, ES, "!terminarreunion")
+    await world.say(DANI, ES, "!iniciarreunion Otra")
+    mark = world.mark()
+    await world.say(BETO, ES, "!terminarreunion")
+    assert "solo quien modera la reunión puede usar" in world.said_in(ES, mark)[0]
+
+
+async def test_a_chair_adds_and_removes_a_chair(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(CAROL, EN, "!chair @beto:test")
+    assert "Beto ahora modera esta reunión." in world.said_in(ES)[-1]
+    mark = world.mark()
+    await world.say(BETO, ES, "!llamar")
+    assert "Nadie está esperando para hablar." in world.said_in(ES, mark)[0]
+    await world.say(CAROL, EN, "!unchair @beto:test")
+    assert "Beto is no longer a chair of this meeting." in world.said_in(EN)[-1]
+    mark = world.mark()
+    await world.say(BETO, ES, "!llamar")
+    assert "solo quien modera" in world.said_in(ES, mark)[0]
+
+
+async def test_a_configured_chair_cannot_be_removed_by_command(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    mark = world.mark()
+    await world.say(CAROL, EN, "!unchair @carol:test")
+    assert "chairs every meeting by the assembly's configuration" in world.said_in(EN, mark)[0]
+    await world.say(CAROL, EN, "!chair @zoe:elsewhere")
+    assert "@zoe:elsewhere is not in any room of this assembly." in world.said_in(EN, mark)[1]
+
+
+async def test_roll_call_is_kept_per_center_and_speaking_counts_too(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    mark = world.mark()
+    await world.say(ALICE, EN, "!here")
+    await world.say(DANI, ES, "!presente")
+    assert world.reactions(mark) == ["✅", "✅"]
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    mark = world.mark()
+    await world.say(ALICE, EN, "!attendance")
+    assert world.said_in(EN, mark) == ["Present: 4.\nUS (2): Alice, Carol\nMX (2): Dani, Beto"]
+
+
+async def test_saying_anything_during_the_meeting_counts_as_present(world: World) -> None:
+    await world.say(DANI, ES, "hola")  # before the meeting: not attendance
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(DANI, ES, "buenas tardes a todos")
+    mark = world.mark()
+    await world.say(BETO, ES, "!asistencia")
+    assert world.said_in(ES, mark)[0].endswith("MX (2): Dani, Beto")
+
+
+async def test_ending_the_meeting_tells_how_each_center_took_part(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(90)
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(30)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1] == (
+        "Meeting ended: Monthly assembly, after 2 min.\n"
+        "US: present 2, turns 1, speaking time 30 s.\n"
+        "MX: present 1, turns 1, speaking time 1 min 30 s."
+    )
+    mark = world.mark()
+    await world.say(ALICE, EN, "!hand")
+    assert world.said_in(EN, mark) == [
+        "No meeting is open. Start one with !startmeeting followed by its title."
+    ]
+
+
+# --- agenda -----------------------------------------------------------------------------------
+
+
+async def test_the_agenda_is_shared_by_both_rooms(world: World) -> None:
+    await meeting_with_agenda(world)
+    assert "Sorry, only a chair" not in " ".join(world.said_in(EN))
+    assert "solo quien modera la reunión puede usar" in world.said_in(ES)[-2]
+    mark = world.mark()
+    await world.say(DANI, ES, "!orden")
+    assert world.said_in(ES, mark) == [
+        "Orden del día de «Monthly assembly»:\n1. Budget (10 min)\n2. Calendar (responsable: Beto)"
+    ]
+
+
+async def test_next_closes_the_item_with_its_duration_and_opens_the_next(world: World) -> None:
+    await meeting_with_agenda(world)
+    await world.say(CAROL, EN, "!next")
+    assert world.said_in(ES)[-1] == "Siguiente punto: 1. Budget (10 min)"
+    world.clock.advance(12 * 60)
+    await world.say(CAROL, EN, "!next")
+    assert world.said_in(EN)[-1] == (
+        "Item closed: Budget, after 12 min (timebox: 10 min).\n"
+        "Next on the agenda: 2. Calendar (owner: Beto)"
+    )
+    mark = world.mark()
+    await world.say(ALICE, EN, "!current")
+    assert world.said_in(EN, mark) == [
+        "Under discussion: 2. Calendar (owner: Beto), for 0 s so far."
+    ]
+    await world.say(CAROL, EN, "!next")
+    assert "That was the last item on the agenda." in world.said_in(EN)[-1]
+    await world.say(CAROL, EN, "!next")
+    assert "There are no more items on the agenda." in world.said_in(EN)[-1]
+    await world.say(ALICE, EN, "!agenda")
+    assert world.said_in(EN)[-1] == (
+        "Agenda of “Monthly assembly”:\n"
+        "✓ 1. Budget (10 min) — done in 12 min\n"
+        "✓ 2. Calendar (owner: Beto) — done in 0 s"
+    )
+
+
+async def test_upcoming_items_move_and_drop_but_discussed_ones_stay(world: World) -> None:
+    await meeting_with_agenda(world)
+    await world.say(CAROL, EN, "!item Treasurer's report 5m")
+    await world.say(CAROL, EN, "!moveitem 3 1")
+    assert world.said_in(EN)[-1].startswith("“Treasurer's report” moved to place 1.")
+    await world.say(CAROL, EN, "!next")
+    mark = world.mark()
+    await world.say(CAROL, EN, "!moveitem 1 3")
+    await world.say(CAROL, EN, "!moveitem 3 1")
+    await world.say(CAROL, EN, "!dropitem 9")
+    await world.say(CAROL, EN, "!dropitem 1")
+    assert world.said_in(EN, mark) == [
+        "Item 1 is under discussion now; close it first with !next.",
+        "An upcoming item can move to a place from 2 to 3.",
+        "There is no agenda item 9; the agenda has 3 items.",
+        "Item 1 is under discussion now; close it first with !next.",
+    ]
+    await world.say(CAROL, EN, "!dropitem 2")
+    assert world.said_in(ES)[-1] == "Se quitó del orden del día: Budget"
+    await world.say(ALICE, EN, "!agenda")
+    assert world.said_in(EN)[-1] == (
+        "Agenda of “Monthly assembly”:\n"
+        "▶ 1. Treasurer's report (5 min) — under discussion\n"
+        "2. Calendar (owner: Beto)"
+    )
+
+
+async def test_bad_agenda_input_gets_a_clear_answer_and_changes_nothing(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    mark = world.mark()
+    await world.say(CAROL, EN, "!item 10m")
+    await world.say(CAROL, EN, "!item Budget 99h")
+    await world.say(CAROL, EN, "!moveitem one 2")
+    await world.say(CAROL, EN, "!item " + "x" * 300)
+    said = world.said_in(EN, mark)
+    assert said[0] == "An agenda item needs a title, for example: !item Budget 10m"
+    assert said[1].startswith("“99h” is not a duration.")
+    assert said[2].startswith("“one” is not a number.")
+    assert said[3] == "That title is too long (300 characters; at most 200)."
+    await world.say(ALICE, EN, "!agenda")
+    assert world.said_in(EN)[-1] == "The agenda is empty. Chairs add items with !item."
+
+
+async def test_a_timebox_passing_is_noticed_once_in_every_room(world: World) -> None:
+    await meeting_with_agenda(world)
+    await world.say(CAROL, EN, "!next")
+    assert world.scheduler.jobs["timebox:1"][2].timestamp() == (world.clock.now + 600_000) / 1000
+    world.clock.advance(600)
+    await world.scheduler.fire("timebox:1")
+    await world._send_outbox()
+    assert world.said_in(EN)[-1] == "A gentle reminder: the 10 min planned for “Budget” are up."
+    assert world.said_in(ES)[-1] == (
+        "Un recordatorio amable: se cumplieron los 10 min previstos para «Budget»."
+    )
+    mark = world.mark()
+    await world.scheduler.fire("timebox:1")
+    restarted = await world.restart()
+    assert "timebox:1" not in restarted.scheduler.jobs
+    await world._send_outbox()
+    assert world.said_in(EN, mark) == []
+
+
+async def test_a_timebox_that_passed_while_the_bot_was_down_is_noticed_after_restart(
+    world: World,
+) -> None:
+    await meeting_with_agenda(world)
+    await world.say(CAROL, EN, "!next")
+    world.clock.advance(3600)
+    restarted = await world.restart()
+    due = restarted.scheduler.jobs["timebox:1"][2]
+    assert due.timestamp() == world.clock.now / 1000  # at once, not skipped
+    await restarted.scheduler.fire("timebox:1")
+    await restarted._send_outbox()
+    assert "10 min planned for “Budget” are up" in restarted.said_in(EN)[-1]
+
+
+# --- the speaker stack ------------------------------------------------------------------------
+
+
+async def test_hands_from_both_rooms_alternate_between_centers(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!hand")
+    await world.say(BETO, ES, "!mano")
+    assert world.said_in(ES)[-1] == (
+        "Beto (MX) pidió la palabra.\n"
+        "Lista de turnos, alternando entre centros:\n"
+        "1. Alice (US) — turno\n"
+        "2. Beto (MX) — turno\n"
+        "3. Carol (US) — turno\n"
+        "Reacciona con ✋ a este mensaje para pedir la palabra."
+    )
+    await world.say(CAROL, EN, "!call")
+    alice_called = world.last_in(EN)
+    assert alice_called.content["body"].startswith("Alice (US) has the floor.\n")
+    assert alice_called.content["msgtype"] == "m.text"
+    assert alice_called.content["m.mentions"] == {"user_ids": [ALICE]}
+    assert world.last_in(ES).content["m.mentions"] == {}
+    assert world.last_in(ES).content["body"].startswith("Alice (US) tiene la palabra.\n")
+    await world.say(CAROL, EN, "!call")
+    assert world.last_in(ES).content["m.mentions"] == {"user_ids": [BETO]}
+    await world.say(CAROL, EN, "!call")
+    assert world.said_in(EN)[-1].startswith("Carol (US) has the floor.")
+    await world.say(CAROL, EN, "!call")
+    assert world.said_in(EN)[-1].startswith(
+        "Carol (US)'s turn is over, and nobody else is waiting."
+    )
+    mark = world.mark()
+    await world.say(CAROL, EN, "!call")
+    assert world.said_in(EN, mark) == ["Nobody is waiting to speak."]
+
+
+async def test_points_of_process_and_direct_responses_jump_the_stack(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(BETO, ES, "!directa")
+    await world.say(DANI, ES, "!proceso")
+    mark = world.mark()
+    await world.say(ALICE, EN, "!stack")
+    assert world.said_in(EN, mark) == [
+        "Speaker stack, alternating between centers:\n"
+        "1. Dani (MX) — point of process\n"
+        "2. Beto (MX) — direct response\n"
+        "3. Alice (US) — turn\n"
+        "React with ✋ to this message to ask to speak."
+    ]
+    await world.say(CAROL, EN, "!call")
+    assert world.said_in(EN)[-1].startswith("Dani (MX) has the floor for a point of process.")
+
+
+async def test_a_non_chair_cannot_call_the_next_speaker(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    mark = world.mark()
+    asked = await world.say(DANI, ES, "!llamar")
+    refusal = world.sent[mark]
+    assert refusal.room_id == ES
+    assert refusal.content["body"] == "Lo siento, solo quien modera la reunión puede usar llamar."
+    assert refusal.content["m.relates_to"] == {"m.in_reply_to": {"event_id": asked}}
+    assert len(world.sent) == mark + 1
+
+
+async def test_raising_twice_keeps_the_place_and_lowering_leaves_the_stack(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(BETO, ES, "!mano")
+    mark = world.mark()
+    await world.say(BETO, ES, "!mano")
+    assert world.said_in(ES, mark) == ["Ya estás en la lista para turno, en el lugar 2."]
+    await world.say(ALICE, EN, "!lower")
+    assert world.said_in(ES)[-1].startswith("Alice (US) retiró su petición de palabra.")
+    mark = world.mark()
+    await world.say(ALICE, EN, "!lower")
+    assert world.said_in(EN, mark) == ["You are not on the stack."]
+
+
+async def test_a_chair_removes_someone_and_clears_the_stack(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(BETO, ES, "!mano")
+    await world.say(DANI, ES, "!mano")
+    await world.say(CAROL, EN, "!remove @beto:test")
+    assert world.said_in(ES)[-1].startswith("La moderación quitó a Beto (MX) de la lista")
+    await world.say(CAROL, EN, "!clearstack")
+    assert world.said_in(EN)[-1].startswith("A chair cleared the stack (2 hands lowered).")
+    mark = world.mark()
+    await world.say(CAROL, EN, "!remove @beto:test")
+    assert world.said_in(EN, mark) == ["Beto is not on the stack."]
+
+
+async def test_the_chair_switches_to_fifo_mid_meeting(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!hand")
+    await world.say(BETO, ES, "!mano")
+    mark = world.mark()
+    await world.say(CAROL, EN, "!policy sideways")
+    await world.say(ALICE, EN, "!policy fifo")
+    await world.say(DANI, ES, "!politica fifo")
+    assert world.said_in(EN, mark)[0].startswith("“sideways” is not a stack order.")
+    assert "Sorry, only a chair of the meeting can use" in world.said_in(EN, mark)[1]
+    await world.say(CAROL, ES, "!politica fifo")
+    assert world.said_in(ES)[-1].startswith(
+        "La moderación cambió el orden de turnos a: por orden de llegada.\n"
+    )
+    assert "2. Carol (US) — turn\n3. Beto (MX) — turn" in world.said_in(EN)[-1]
+
+
+async def test_a_hand_raised_with_a_reaction_on_the_latest_stack_message(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    older = world.last_in(ES)
+    await world.say(ALICE, EN, "!stack")  # a reply in the English room only
+    latest_es = world.last_in(ES)
+    assert latest_es == older
+    await world.react(DANI, ES, "$not-a-stack-message", "✋")
+    await world.react(DANI, ES, f"$sent{latest_es.id}", "👍")
+    assert "Dani" not in world.said_in(ES)[-1]
+    await world.react(DANI, ES, f"$sent{latest_es.id}", "✋🏽")
+    assert world.said_in(ES)[-1].startswith("Dani (MX) pidió la palabra.\n")
+    await world.react(BETO, ES, f"$sent{latest_es.id}", "✋️")  # no longer the latest
+    assert "Beto" not in world.said_in(ES)[-1]
+    await world.react(BETO, ES, f"$sent{world.last_in(ES).id}", "✋️")
+    assert world.said_in(EN)[-1].startswith("Beto (MX) raised a hand.\n")
+
+
+async def test_a_turn_limit_is_noticed_once_at_the_limit(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(CAROL, EN, "!timelimit 2m")
+    assert world.said_in(ES)[-1] == "Desde el próximo turno, cada turno tiene 2 min."
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    assert "Time for this turn: 2 min." in world.said_in(EN)[-1]
+    world.clock.advance(120)
+    await world.scheduler.fire("turn-limit:1")
+    await world.scheduler.fire("turn-limit:1")
+    await world._send_outbox()
+    assert world.said_in(EN)[-1] == "Alice, the 2 min for this turn are up. Please wrap up."
+    assert world.said_in(ES)[-1] == (
+        "Alice, se cumplieron los 2 min de este turno. Por favor, ve concluyendo."
+    )
+    assert sum("are up" in body for body in world.said_in(EN)) == 1
+    await world.say(CAROL, EN, "!timelimit off")
+    assert world.said_in(EN)[-1] == "From the next turn on, turns have no time limit."
+
+
+async def test_a_turn_that_ended_before_its_limit_gets_no_notice(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(CAROL, EN, "!timelimit 2m")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    await world.say(CAROL, EN, "!call")
+    mark = world.mark()
+    await world.scheduler.fire("turn-limit:1")
+    await world._send_outbox()
+    assert world.said_in(EN, mark) == []
+
+
+async def test_after_a_restart_the_stack_agenda_and_speaker_are_exactly_as_before(
+    world: World,
+) -> None:
+    await meeting_with_agenda(world)
+    await world.say(CAROL, EN, "!next")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!hand")
+    await world.say(BETO, ES, "!mano")
+    await world.say(DANI, ES, "!directa")
+    await world.say(CAROL, EN, "!call")
+    await world.say(ALICE, EN, "!stack")
+    await world.say(ALICE, EN, "!agenda")
+    stack_before, agenda_before = world.said_in(EN)[-2:]
+
+    restarted = await world.restart()
+    await restarted.say(ALICE, EN, "!stack")
+    await restarted.say(ALICE, EN, "!agenda")
+    assert restarted.said_in(EN) == [stack_before, agenda_before]
+    assert stack_before.startswith(
+        "Speaker stack, alternating between centers:\nSpeaking now: Dani"
+    )
+    await restarted.say(CAROL, EN, "!call")
+    assert restarted.said_in(EN)[-1].startswith("Alice (US) has the floor.")
+    await restarted.say(CAROL, EN, "!call")
+    assert restarted.said_in(EN)[-1].startswith("Beto (MX) has the floor.")
+
+
+async def test_every_turn_is_recorded_for_the_minutes(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(ALICE, EN, "!direct")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(45)
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(60)
+    await world.say(CAROL, EN, "!call")
+    store = MeetingsStore(world.db)
+    meeting = (await store.open_meeting(ASSEMBLY.name)) or pytest.fail("no meeting")
+    turns = await store.turns(meeting.id)
+    assert [(t.user_id, t.center, str(t.kind)) for t in turns] == [
+        (ALICE, "US", "direct_response"),
+        (BETO, "MX", "ordinary"),
+    ]
+    assert [(t.ended_at or 0) - t.started_at for t in turns] == [45_000, 60_000]

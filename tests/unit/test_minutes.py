@@ -1,0 +1,246 @@
+"""The minutes of a meeting, worded in each language and laid out as Markdown and HTML.
+
+A small assembly met on 10 March 2025 (New York had just moved to summer time, Mexico City did not):
+carol chaired from the US, beto spoke from Mexico, and someone put markup in the title.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from bot.domain.minutes import (
+    AgendaEntry as Item,
+)
+from bot.domain.minutes import (
+    CenterCount,
+    Dissent,
+    LogEntry,
+    Member,
+    MinutesData,
+    PollSummary,
+    SaidMessage,
+    SpokenTurn,
+    Words,
+    speaking_statistics,
+)
+from bot.i18n import Catalogs
+from bot.render.minutes import MinutesRenderer, md_escape
+
+HOSTILE = "<script>alert(1)</script>"
+START = datetime(2025, 3, 10, 22, 0, tzinfo=UTC)  # 18:00 New York (EDT), 16:00 Mexico City
+CAROL = Member("@carol:x", "Carol", "US")
+BETO = Member("@beto:x", "Beto <b>MX</b>", "MX")
+ALICE = Member("@alice:x", "Alice", "US")
+
+
+def minutes(**changes) -> MinutesData:
+    data = MinutesData(
+        assembly="Asamblea General",
+        meeting_id=7,
+        title=Words(HOSTILE, "en", {"es": HOSTILE}),
+        started_at=START,
+        ended_at=START + timedelta(hours=1, minutes=30),
+        zones=(("US", "America/New_York"), ("MX", "America/Mexico_City")),
+        chairs=(CAROL,),
+        attendance=(CAROL, ALICE, BETO),
+        agenda=(
+            Item(1, Words("Budget", "en", {"es": "Presupuesto"}), 900, 1260, "done"),
+            Item(2, Words("Fiesta de mayo", "es", {"en": "May party"}), 600, None, "pending"),
+        ),
+        entries=(
+            LogEntry(
+                1,
+                "agreed",
+                Words("we rent the hall", "en", {"es": "alquilamos el salón"}),
+                CAROL,
+                START + timedelta(minutes=20),
+                item=Words("Budget", "en", {"es": "Presupuesto"}),
+            ),
+            LogEntry(
+                2,
+                "action",
+                Words("llamar al salón | [x](javascript:alert(1))", "es"),
+                CAROL,
+                START + timedelta(minutes=25),
+                owner=BETO,
+                due=date(2025, 3, 17),
+            ),
+            LogEntry(3, "info", Words("the hall seats 80", "en"), ALICE, START),
+            LogEntry(4, "idea", Words("una rifa", "es", {"en": "a raffle"}), BETO, START),
+        ),
+        polls=(
+            PollSummary(
+                id=3,
+                question=Words("Rent the hall?", "en", {"es": "¿Alquilar el salón?"}),
+                kind="yes_no",
+                rule="double_majority",
+                denominator="votes_cast",
+                answers=(("yes", None), ("no", None), ("abstain", None)),
+                total=CenterCount(None, {"yes": 3, "no": 1, "abstain": 1}, 5, 4),
+                by_center=(
+                    CenterCount("US", {"yes": 2, "no": 0, "abstain": 1}, 3, 2),
+                    CenterCount("MX", {"yes": 1, "no": 1}, 2, 2),
+                ),
+                closed=True,
+                passed=False,
+                failed_centers=("MX",),
+                dissents=(Dissent("Beto", "MX", "<i>too expensive</i>", blocks=True),),
+            ),
+        ),
+        turns=(
+            SpokenTurn(CAROL.user_id, "US", "ordinary", 120),
+            SpokenTurn(BETO.user_id, "MX", "ordinary", 60),
+            SpokenTurn(BETO.user_id, "MX", "direct_response", 30),
+        ),
+        messages=(
+            SaidMessage(
+                ALICE.user_id,
+                "Alice",
+                "US",
+                START,
+                Words("hello all", "en", {"es": "hola a todos"}),
+            ),
+            SaidMessage(BETO.user_id, BETO.name, "MX", START, Words("buenas tardes", "es")),
+        ),
+        names={m.user_id: m.name for m in (CAROL, BETO, ALICE)},
+        include_transcript=True,
+    )
+    return data.__class__(**{**data.__dict__, **changes})
+
+
+@pytest.fixture(scope="module")
+def renderer() -> MinutesRenderer:
+    return MinutesRenderer(Catalogs.load_default())
+
+
+def test_speaking_statistics_per_person_and_per_center() -> None:
+    data = minutes()
+    stats = speaking_statistics(data.turns, data.messages, ("US", "MX", "CA"), data.names)
+    by_center = {c.center: c for c in stats.centers}
+    assert by_center["US"].turns == 1 and by_center["US"].seconds == 120
+    assert by_center["MX"].turns == 2 and by_center["MX"].seconds == 90
+    assert by_center["US"].speakers == 2  # carol spoke, alice wrote
+    assert by_center["US"].share_of_time == pytest.approx(120 / 210)
+    assert by_center["MX"].share_of_turns == pytest.approx(2 / 3)
+    # A center that never spoke is still listed: the zero is what the assembly needs to see.
+    assert by_center["CA"].turns == 0 and by_center["CA"].share_of_time == 0
+    assert [p.name for p in stats.people][:2] == ["Carol", "Beto <b>MX</b>"]
+    assert stats.people[-1].messages == 1 and stats.people[-1].words == 2
+
+
+def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRenderer) -> None:
+    text = renderer.markdown(minutes(), ["en"])
+    assert text.startswith("# \\<script\\>alert(1)\\</script\\>")
+    assert "Started: Monday, March 10, 2025, 18:00 New York / 16:00 Mexico City" in text
+    assert "Chairs: Carol (US)" in text
+    assert "| US | 2 | Alice, Carol |" in text
+    assert "| 1 | Budget | 15 min 00 s | 21 min 00 s | done |" in text
+    assert "May party _(machine translation; original: Fiesta de mayo)_" in text
+    assert "we rent the hall _(18:20, Carol (US))_ _\\[item: Budget\\]_" in text
+    # Polls: per-center counts, the rule applied and why it failed.
+    assert "| Answer | US | MX | Total |" in text
+    assert "| Yes | 2 | 1 | 3 |" in text and "| Votes cast | 2 | 2 | 4 |" in text
+    assert "Rule: double majority (a majority in each center)" in text
+    assert "**Not passed: the rule was not met in MX.**" in text
+    assert "Block by Beto (MX): \\<i\\>too expensive\\</i\\>" in text
+    # Actions by person, with due dates.
+    assert "**Beto \\<b\\>MX\\</b\\> (MX)**" in text
+    assert "- Due 2025-03-17: llamar al salón \\| \\[x\\](javascript:alert(1))" in text
+    # Speaking statistics by center and by person.
+    assert "| US | 2 | 1 | 33% | 2 min 00 s | 57% | 1 | 2 |" in text
+    assert "| MX | 1 | 2 | 67% | 1 min 30 s | 43% | 1 | 2 |" in text
+    assert "| Hello all |" not in text and "| hello all |" in text
+    assert "<script>" not in text and "<b>" not in text and "<i>" not in text
+
+
+def test_spanish_html_is_escaped_and_self_contained(renderer: MinutesRenderer) -> None:
+    page = renderer.html(minutes(), ["es"])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page and "<b>MX" not in page and "<i>too" not in page
+    assert "Inicio: lunes, 10 de marzo de 2025, 18:00 Nueva York / 16:00 Ciudad de México" in page
+    assert "alquilamos el salón <em>(traducción automática; original: we rent the hall)</em>" in (
+        page
+    )
+    assert "Doble mayoría" not in page and "doble mayoría (mayoría en cada centro)" in page
+    assert "Asistencia por centro" in page and "Estadísticas de participación" in page
+    assert "<link" not in page and "src=" not in page  # nothing to fetch: prints offline
+    assert_well_formed(page)
+
+
+def test_side_by_side_html_puts_each_section_in_both_languages(
+    renderer: MinutesRenderer,
+) -> None:
+    page = renderer.html(minutes(), ["en", "es"])
+    sections = re.findall(r'<section class="row" id="(\w+)">', page)
+    assert sections == [
+        "attendance",
+        "agenda",
+        "agreed",
+        "polls",
+        "actions",
+        "info",
+        "ideas",
+        "statistics",
+        "transcript",
+    ]
+    agreed = page.split('id="agreed"')[1].split("</section>")[0]
+    assert '<div lang="en">' in agreed and '<div lang="es">' in agreed
+    assert "we rent the hall" in agreed and "alquilamos el salón" in agreed
+    assert_well_formed(page)
+
+
+def test_side_by_side_markdown_is_a_table_per_section(renderer: MinutesRenderer) -> None:
+    text = renderer.markdown(minutes(), ["en", "es"])
+    assert "## Agreements / Acuerdos" in text
+    assert "| English | español |" in text
+    assert (
+        "| we rent the hall _(18:20, Carol (US))_ _\\[item: Budget\\]_ "
+        "| alquilamos el salón _(traducción automática; original: we rent the hall)_ "
+        "_(18:20, Carol (US))_ _\\[punto: Presupuesto\\]_ |"
+    ) in text
+    assert "| **Center · Speakers · Turns" in text and "| **Centro · Participantes" in text
+    assert "<script>" not in text
+
+
+def test_a_meeting_with_nothing_recorded_says_so(renderer: MinutesRenderer) -> None:
+    empty = minutes(
+        agenda=(), entries=(), polls=(), turns=(), messages=(), ended_at=None, chairs=()
+    )
+    text = renderer.markdown(empty, ["es"])
+    assert "La reunión sigue en curso." in text
+    assert text.count("No se registró nada.") == 6
+    assert "Moderación: nadie" in text
+    assert "| US | 0 | 0 | — | 0 s | — | 0 | 0 |" in text
+
+
+def test_markdown_escaping_keeps_text_as_text() -> None:
+    assert md_escape("a*b_c`d") == "a\\*b\\_c\\`d"
+    assert md_escape("line\nbreak | cell") == "line break \\| cell"
+    assert md_escape("<img src=x onerror=alert(1)>") == "\\<img src=x onerror=alert(1)\\>"
+
+
+class _Checker(HTMLParser):
+    VOID = frozenset({"meta", "br", "hr", "img", "link", "input"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        assert tag not in ("script", "iframe", "object", "img")
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open[-1] == tag, (tag, self.open[-5:])
+        self.open.pop()
+
+
+def assert_well_formed(page: str) -> None:
+    checker = _Checker()
+    checker.feed(page)
+    assert checker.open == []

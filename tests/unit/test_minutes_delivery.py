@@ -1,0 +1,219 @@
+"""Reminders and minutes files leave through the outbox: once each, also across restarts.
+
+The services run on a real SQLite database with a fake scheduler, clock and Matrix client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from nio import RoomSendResponse, UploadResponse
+
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.schedule import Recurrence
+from bot.i18n import Catalogs
+from bot.matrix.sender import UPLOAD, UPLOAD_KEY, OutboxSender, upload_content
+from bot.services.decisions import Author
+from bot.services.delivery import Delivery
+from bot.services.reminders import Reminders
+from bot.storage.database import Database
+from bot.storage.records_store import NewLogRecord, RecordsStore
+from bot.storage.runtime_store import RuntimeStore
+
+EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
+ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
+ASSEMBLY = Assembly("General", (EN, ES))
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[Database]:
+    database = await Database.open(":memory:")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+class Members:
+    def display_name(self, room_id: str, user_id: str) -> str:
+        return user_id.split(":")[0].lstrip("@").title()
+
+    def is_member(self, room_id: str, user_id: str) -> bool:
+        return (room_id, user_id) in {("!es:x", "@beto:x"), ("!en:x", "@carol:x")}
+
+
+class Scheduler:
+    def __init__(self) -> None:
+        self.jobs: dict[str, tuple[datetime, Any, tuple[Any, ...]]] = {}
+
+    def add_job(self, func: Any, trigger: str, *, args: tuple[Any, ...], id: str, **kw: Any):
+        self.jobs[id] = (kw["run_date"], func, args)
+
+    def remove_job(self, job_id: str, jobstore: str | None = None) -> None:
+        self.jobs.pop(job_id, None)
+
+    async def run_due(self, now: datetime) -> None:
+        for job_id, (when, _func, args) in list(self.jobs.items()):
+            if when <= now:
+                del self.jobs[job_id]
+                job, key = args
+                await job(key)  # the job itself, without the fresh-context wrapper
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, RecordsStore]:
+    """What the app builds at start-up: a fresh scheduler and services on the same database."""
+    scheduler = Scheduler()
+    store = RecordsStore(db)
+    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), Members(), lambda: None)
+    reminders = Reminders(
+        scheduler=scheduler,
+        transaction=db.transaction,
+        store=store,
+        delivery=delivery,
+        directory=AssemblyDirectory((ASSEMBLY,)),
+        offsets={"General": (3600, 600)},
+        prefix="!",
+        clock=clock,
+    )
+    await reminders.restore()
+    return reminders, scheduler, store
+
+
+async def outbox(db: Database) -> list[tuple[str, str]]:
+    rows = await db.fetch_all("SELECT room_id, content FROM outbox ORDER BY id")
+    return [(row["room_id"], row["content"]) for row in rows]
+
+
+async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged(
+    db: Database,
+) -> None:
+    clock = Clock(datetime(2025, 3, 10, 12, 0, tzinfo=UTC))
+    reminders, scheduler, _ = await bot_parts(db, clock)
+    author = Author("@carol:x", "Carol", EN, "$schedule", 0)
+    await reminders.add(
+        ASSEMBLY,
+        author,
+        day=date(2025, 3, 10),
+        at=datetime(2025, 3, 10, 18, 0).time(),
+        zone="America/New_York",
+        title="Budget assembly",
+        recurrence=Recurrence.WEEKLY,
+    )
+    await scheduler.run_due(clock.now)
+    start = datetime(2025, 3, 10, 22, 0, tzinfo=UTC)  # 18:00 EDT
+    assert scheduler.jobs["schedule:1"][0] == start - timedelta(hours=1)
+
+    clock.now = start - timedelta(hours=1)
+    await scheduler.run_due(clock.now)
+    sent = await outbox(db)
+    assert [room for room, _ in sent] == ["!en:x", "!es:x"]
+    assert "starts in 1 hour" in sent[0][1] and "18:00 New York / 16:00 Mexico City" in sent[0][1]
+    assert "empieza en 1 hora" in sent[1][1]
+    assert "16:00 Ciudad de México / 18:00 Nueva York" in sent[1][1]
+
+    # A restart rebuilds the job; running it again at the same moment sends nothing new.
+    reminders, scheduler, store = await bot_parts(db, clock)
+    await scheduler.run_due(clock.now)
+    assert len(await outbox(db)) == 2
+
+    # The bot is down through the 10-minute reminder and back 4 minutes late: still useful.
+    clock.now = start - timedelta(minutes=6)
+    reminders, scheduler, store = await bot_parts(db, clock)
+    await scheduler.run_due(clock.now)
+    sent = await outbox(db)
+    assert len(sent) == 4 and "starts in 6 minutes" in sent[2][1]
+
+    # Next week's reminders come while the bot is down; it returns after that meeting began.
+    clock.now = start + timedelta(days=7, minutes=5)
+    reminders, scheduler, store = await bot_parts(db, clock)
+    await scheduler.run_due(clock.now)
+    assert len(await outbox(db)) == 4
+    outcomes = await store.reminder_outcomes("meeting", 1)
+    assert [o for *_, o in outcomes] == ["sent", "sent", "skipped", "skipped"]
+    # Still 18:00 in New York the week after (EDT): the job waits for that meeting's reminder.
+    assert scheduler.jobs["schedule:1"][0] == start + timedelta(days=14, hours=-1)
+
+
+async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Database) -> None:
+    clock = Clock(datetime(2025, 3, 9, 12, 0, tzinfo=UTC))
+    reminders, scheduler, store = await bot_parts(db, clock)
+    entry_id = await store.add_entry(
+        NewLogRecord(
+            assembly="General",
+            meeting_id=None,
+            agenda_item_id=None,
+            kind="action",
+            text="llamar al salón",
+            language="es",
+            translations={"en": "call the hall"},
+            author="@carol:x",
+            author_name="Carol",
+            author_center="US",
+            room_id="!en:x",
+            source_event_id="$action",
+            created_at=0,
+            owner="@beto:x",
+            owner_name="Beto",
+            owner_center="MX",
+            due=date(2025, 3, 10),
+        )
+    )
+    entry = await store.entry(entry_id)
+    assert entry is not None
+    reminders.watch_action(entry)
+    # 09:00 in Mexico City, the owner's center.
+    assert scheduler.jobs[f"action:{entry_id}"][0] == datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
+    clock.now = datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
+    await scheduler.run_due(clock.now)
+    [(room, content)] = await outbox(db)
+    assert room == "!es:x" and "Beto, un recordatorio: la tarea #1 vence hoy" in content
+    assert '"user_ids": ["@beto:x"]' in content
+    # Restarted, nothing is left to remind.
+    reminders, scheduler, store = await bot_parts(db, clock)
+    assert scheduler.jobs == {}
+
+
+class FakeClient:
+    def __init__(self) -> None:
+        self.uploaded: list[tuple[bytes, str, str | None, int | None]] = []
+        self.sent: list[tuple[str, str, dict[str, Any], str]] = []
+
+    async def upload(self, provider: Any, content_type: str, filename: str | None, filesize=None):
+        data = provider(0, 0).read()
+        self.uploaded.append((data, content_type, filename, filesize))
+        return UploadResponse("mxc://x/minutes"), None
+
+    async def room_send(self, room_id, event_type, content, tx_id, ignore_unverified_devices):
+        self.sent.append((room_id, event_type, content, tx_id))
+        return RoomSendResponse(f"$event{len(self.sent)}", room_id)
+
+
+async def test_a_file_in_the_outbox_is_uploaded_then_posted_as_m_file(db: Database) -> None:
+    store = RuntimeStore(db)
+    data = "# Acta <b> ñ\n".encode()
+    content = upload_content(data, "minutes-1-es.md", "text/markdown; charset=utf-8")
+    assert base64.b64decode(content[UPLOAD_KEY]["data"]) == data
+    await store.enqueue("!es:x", UPLOAD, content, txn_id="asamblea-minutes-1")
+    client = FakeClient()
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
+    assert await sender.flush(asyncio.Event())
+    assert client.uploaded == [(data, "text/markdown; charset=utf-8", "minutes-1-es.md", len(data))]
+    [(room, event_type, posted, txn)] = client.sent
+    assert (room, event_type, txn) == ("!es:x", "m.room.message", "asamblea-minutes-1")
+    assert posted["msgtype"] == "m.file" and posted["url"] == "mxc://x/minutes"
+    assert posted["info"] == {"mimetype": "text/markdown; charset=utf-8", "size": len(data)}
+    assert UPLOAD_KEY not in posted
+    assert await store.pending() == []
