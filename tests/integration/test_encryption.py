@@ -7,6 +7,7 @@ encrypted from their creation unless a test says otherwise; the bot joins on inv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -70,11 +71,21 @@ async def beto(
 
 
 @pytest.fixture
-async def rooms(accounts: Accounts, alice: EncryptedPerson, beto: EncryptedPerson) -> RoomPair:
+async def rooms(
+    accounts: Accounts, alice: EncryptedPerson, beto: EncryptedPerson
+) -> AsyncIterator[RoomPair]:
     bot_id = accounts[BOT_LOCALPART].user_id
     english = await alice.create_encrypted_room("Assembly (EN, encrypted)", invite=[bot_id])
     spanish = await beto.create_encrypted_room("Asamblea (ES, cifrada)", invite=[bot_id])
-    return RoomPair(english=english, spanish=spanish)
+    yield RoomPair(english=english, spanish=spanish)
+    await leave_all((alice, english), (beto, spanish))
+
+
+async def leave_all(*memberships: tuple[Person, str]) -> None:
+    """Leave, so that later tests' first syncs don't carry this test's rooms around."""
+    for person, room in memberships:
+        with contextlib.suppress(Exception):
+            await person.leave(room)
 
 
 def configure(
@@ -427,6 +438,7 @@ ed25519 = "{key}"
         assert type_of(copy) == "m.room.encrypted" and not decrypted(copy)
     finally:
         await runner.stop()
+        await leave_all((carol, rooms.english))
 
 
 # -- a mixed assembly -----------------------------------------------------------------------------
@@ -444,11 +456,14 @@ async def plain_beto(synapse: LocalSynapse, accounts: Accounts) -> AsyncIterator
 
 
 @pytest.fixture
-async def mixed_rooms(accounts: Accounts, alice: EncryptedPerson, plain_beto: Person) -> RoomPair:
+async def mixed_rooms(
+    accounts: Accounts, alice: EncryptedPerson, plain_beto: Person
+) -> AsyncIterator[RoomPair]:
     bot_id = accounts[BOT_LOCALPART].user_id
     english = await alice.create_encrypted_room("Assembly (EN, encrypted)", invite=[bot_id])
     spanish = await plain_beto.create_room("Asamblea (ES, sin cifrar)", invite=[bot_id])
-    return RoomPair(english=english, spanish=spanish)
+    yield RoomPair(english=english, spanish=spanish)
+    await leave_all((alice, english), (plain_beto, spanish))
 
 
 async def test_a_mixed_assembly_is_not_mirrored_from_the_encrypted_room_by_default(
