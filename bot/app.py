@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -101,12 +102,12 @@ class Asamblea:
         self.crypto = crypto
         sender = OutboxSender(self.client, store, trust=crypto.trust)
         members = RoomMembers(self.client)
-        delivery = Delivery(store, self.catalogs, members, sender.wake)
+        core: Core | None = None
         runtime = MatrixRuntime(
             self.client,
             self.config.matrix,
             store,
-            on_event=lambda event: dispatcher.handle(event),
+            on_event=lambda event: core.dispatcher.handle(event),  # type: ignore[union-attr]
             sync_timeout_ms=self.tuning.sync_timeout_ms,
             backoff=Backoff(self.tuning.backoff_initial, self.tuning.backoff_maximum),
             crypto=crypto,
@@ -116,10 +117,39 @@ class Asamblea:
         resolved = await runtime.resolve_rooms(
             room.room for assembly in self.config.assemblies for room in assembly.rooms
         )
-        directory = AssemblyDirectory(self._assemblies(resolved))
+        directory = AssemblyDirectory(assemblies_of(self.config, resolved))
         runtime.room_ids = directory.room_ids
-        # wiring: encryption (messages the bot cannot read get a reaction in the room's language;
-        # encrypted rooms are mirrored into unencrypted ones only where the config allows it)
+        privacy = self._wire_encryption(crypto, store, sender, directory)
+        platform = Platform(
+            config=self.config,
+            tuning=self.tuning,
+            catalogs=self.catalogs,
+            db=db,
+            runtime_store=store,
+            delivery=Delivery(store, self.catalogs, members, sender.wake),
+            members=members,
+            directory=directory,
+            scheduler=self.scheduler,
+            ready=runtime.first_sync_done.wait,
+            may_mirror=privacy.may_mirror,
+        )
+        core = build_core(platform)
+        for step in core.restore:
+            await step()
+        try:
+            await self._run_tasks(stop, [runtime.run, sender.run, *core.background], runtime)
+        finally:
+            await core.close()
+
+    def _wire_encryption(
+        self,
+        crypto: Encryption,
+        store: RuntimeStore,
+        sender: OutboxSender,
+        directory: AssemblyDirectory,
+    ) -> MirrorPrivacy:
+        """Messages the bot cannot read get a reaction in the room's language; encrypted rooms
+        are mirrored into unencrypted ones only where the configuration allows it."""
         crypto.notices = UndecryptableNotices(
             store, undecryptable_label(self.catalogs, directory), sender.wake
         )
@@ -130,140 +160,7 @@ class Asamblea:
             encryption_enabled=self.config.matrix.encryption.enabled,
         )
         crypto.on_sync.append(privacy.review)
-        chairs = ChairService(members)
-        router = Router(self.config.command_prefix, self.catalogs, chairs, db.savepoint)
-        dispatcher = Dispatcher(
-            bot_user_id=self.config.matrix.user_id,
-            ignore_users=self.config.ignore_users,
-            db=db,
-            store=store,
-            directory=directory,
-            router=router,
-            delivery=delivery,
-            members=members,
-        )
-        people = People(members)
-        # Run after login and before serving: services rebuild timers from the database here.
-        restore: list[Callable[[], Awaitable[None]]] = []
-        # Loops that run beside the sync loop until stop (the mirroring worker, for one).
-        background: list[Callable[[asyncio.Event], Awaitable[None]]] = []
-        status_sections: list[StatusSection] = []
-        router.add_group(
-            GeneralCommands(
-                lambda: router.commands,
-                lambda bound, language: router.usage(bound.spec, language),
-                self.config.command_prefix,
-                status_sections,
-            )
-        )
-        # wiring: meetings
-        meetings_store = MeetingsStore(db)
-        meetings = MeetingService(meetings_store, people, chairs, self.config.command_prefix)
-        chairs.add_source(meetings)
-        dispatcher.add_speech_observer(meetings.note_speaker)
-        meeting_timers = MeetingTimers(
-            self.scheduler,
-            db.transaction,
-            meetings_store,
-            delivery,
-            directory.by_name,
-            people.display_name,
-            meetings.clock,
-        )
-        speaker_stack = StackService(meetings_store, meetings, people, meeting_timers)
-        stack_commands = StackCommands(
-            speaker_stack,
-            meetings,
-            StackBoard(meetings_store, delivery.deliver, store.sent_event_id),
-            people,
-            directory.for_room,
-            db.savepoint,
-        )
-        agenda = AgendaService(meetings_store, meetings, meeting_timers)
-        router.add_group(MeetingCommands(meetings, people))
-        router.add_group(AgendaCommands(agenda, meetings, people))
-        router.add_group(stack_commands)
-        dispatcher.add_service(wants_raised_hand, stack_commands.on_reaction)
-        restore.append(meeting_timers.restore)
-        # wiring: polls
-        polls = PollService(
-            db=db,
-            store=PollsStore(db),
-            runtime=store,
-            delivery=delivery,
-            people=people,
-            directory=directory,
-            catalogs=self.catalogs,
-            prefix=self.config.command_prefix,
-            scheduler=self.scheduler,
-            ready=runtime.first_sync_done.wait,
-        )
-        router.add_group(PollCommands(polls, self.config.command_prefix))
-        dispatcher.add_service(is_poll_response, polls.accept_response)
-        restore.append(polls.restore)
-        # wiring: mirroring
-        translation_cache = SqliteTranslationCache(db)
-        translator, provider = build_translator(self.config.translation, cache=translation_cache)
-        mirror = MirrorService(
-            db=db,
-            store=MirrorStore(db),
-            directory=directory,
-            people=people,
-            delivery=delivery,
-            translator=translator,
-            glossaries={a.name: glossary_of(a) for a in self.config.assemblies},
-            catalogs=self.catalogs,
-            tuning=self.tuning.mirror,
-            may_mirror=privacy.may_mirror,
-        )
-        dispatcher.add_service(mirror.wants, mirror.accept)
-        delivery.texts = mirror
-        mirror_commands = MirrorCommands(mirror, self.config.command_prefix)
-        router.add_group(mirror_commands)
-        status_sections.append(mirror_commands.status)
-        background.append(mirror.run)
-        # wiring: records
-        records_store = RecordsStore(db)
-        decision_log = DecisionLog(
-            records_store,
-            MeetingsStore(db),
-            people,
-            self.config.command_prefix,
-            translator=lambda: delivery.texts,
-        )
-        reminders = Reminders(
-            scheduler=self.scheduler,
-            transaction=db.transaction,
-            store=records_store,
-            delivery=delivery,
-            directory=directory,
-            offsets={a.name: a.reminder_offsets for a in self.config.assemblies},
-            prefix=self.config.command_prefix,
-            ready=runtime.first_sync_done.wait,
-        )
-        decision_log.on_action.append(reminders.watch_action)
-        minutes = MinutesService(
-            records_store, MeetingsStore(db), PollsStore(db), MinutesRenderer(self.catalogs), now_ms
-        )
-        router.add_group(
-            RecordsCommands(
-                decision_log,
-                minutes,
-                delivery,
-                people.display_name,
-                people.center_of,
-                self.config.command_prefix,
-            )
-        )
-        router.add_group(ScheduleCommands(reminders, delivery, self.config.command_prefix))
-        restore.append(reminders.restore)
-        for step in restore:
-            await step()
-        try:
-            await self._run_tasks(stop, [runtime.run, sender.run, *background], runtime)
-        finally:
-            await provider.aclose()
-            await translation_cache.flush()
+        return privacy
 
     async def _run_tasks(
         self,
@@ -293,30 +190,224 @@ class Asamblea:
         log.info("Asamblea is serving %d assemblies", len(self.config.assemblies))
         self.ready.set()
 
-    def _assemblies(self, resolved: dict[str, str]) -> tuple[Assembly, ...]:
-        assemblies = []
-        for settings in self.config.assemblies:
-            rooms = tuple(
-                AssemblyRoom(resolved[room.room], room.language, room.center, room.timezone)
-                for room in settings.rooms
-                if room.room in resolved
-            )
-            assemblies.append(
-                Assembly(
-                    name=settings.name,
-                    rooms=rooms,
-                    chairs=settings.chairs,
-                    power_level_chairs=settings.power_level_chairs,
-                    stack_policy=str(settings.stack_policy),
-                    turn_limit_seconds=settings.turn_limit_seconds,
-                    decision_rule=str(settings.decision_rule),
-                )
-            )
-        return tuple(assemblies)
-
 
 def glossary_of(assembly: AssemblyConfig) -> Glossary:
     fixed = {
         tuple(pair.split("-", 1)): dict(terms) for pair, terms in assembly.glossary_fixed.items()
     }
     return Glossary(keep=assembly.glossary_keep, fixed=fixed)
+
+
+def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, ...]:
+    """The configured assemblies, with room aliases resolved to room ids."""
+    assemblies = []
+    for settings in config.assemblies:
+        rooms = tuple(
+            AssemblyRoom(resolved[room.room], room.language, room.center, room.timezone)
+            for room in settings.rooms
+            if room.room in resolved
+        )
+        assemblies.append(
+            Assembly(
+                name=settings.name,
+                rooms=rooms,
+                chairs=settings.chairs,
+                power_level_chairs=settings.power_level_chairs,
+                stack_policy=str(settings.stack_policy),
+                turn_limit_seconds=settings.turn_limit_seconds,
+                decision_rule=str(settings.decision_rule),
+            )
+        )
+    return tuple(assemblies)
+
+
+# -- the assembly's logic, built on whatever Matrix side it is given -------------------------
+
+
+class Membership(Protocol):
+    def display_name(self, room_id: str, user_id: str) -> str: ...
+    def is_member(self, room_id: str, user_id: str) -> bool: ...
+    def power_level(self, room_id: str, user_id: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What the Matrix side hands to the assembly's logic."""
+
+    config: Config
+    tuning: Tuning
+    catalogs: Catalogs
+    db: Database
+    runtime_store: RuntimeStore
+    delivery: Delivery
+    members: Membership
+    directory: AssemblyDirectory
+    scheduler: Any  # APScheduler's AsyncIOScheduler, or anything with add_job/remove_job
+    ready: Callable[[], Awaitable[Any]]
+    may_mirror: Callable[[str, str], bool] | None = None
+
+    @property
+    def prefix(self) -> str:
+        return self.config.command_prefix
+
+
+@dataclass
+class Core:
+    """The router and dispatcher with every command group and service wired in."""
+
+    router: Router
+    dispatcher: Dispatcher
+    people: People
+    chairs: ChairService
+    # Run after login and before serving: services rebuild timers from the database here.
+    restore: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Loops that run beside the sync loop until stop (the mirroring worker, for one).
+    background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    status_sections: list[StatusSection] = field(default_factory=list)
+    closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for step in self.closing:
+            await step()
+
+
+def build_core(platform: Platform) -> Core:
+    core = _router_and_dispatcher(platform)
+    meetings_store = MeetingsStore(platform.db)
+    meetings = _wire_meetings(core, platform, meetings_store)
+    _wire_polls(core, platform)
+    _wire_mirroring(core, platform)
+    _wire_records(core, platform, meetings_store)
+    core.dispatcher.add_speech_observer(meetings.note_speaker)
+    return core
+
+
+def _router_and_dispatcher(platform: Platform) -> Core:
+    chairs = ChairService(platform.members)
+    router = Router(platform.prefix, platform.catalogs, chairs, platform.db.savepoint)
+    dispatcher = Dispatcher(
+        bot_user_id=platform.config.matrix.user_id,
+        ignore_users=platform.config.ignore_users,
+        db=platform.db,
+        store=platform.runtime_store,
+        directory=platform.directory,
+        router=router,
+        delivery=platform.delivery,
+        members=platform.members,
+    )
+    core = Core(router, dispatcher, People(platform.members), chairs)
+    router.add_group(
+        GeneralCommands(
+            lambda: router.commands,
+            lambda bound, language: router.usage(bound.spec, language),
+            platform.prefix,
+            core.status_sections,
+        )
+    )
+    return core
+
+
+def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> MeetingService:
+    meetings = MeetingService(store, core.people, core.chairs, platform.prefix)
+    core.chairs.add_source(meetings)
+    timers = MeetingTimers(
+        platform.scheduler,
+        platform.db.transaction,
+        store,
+        platform.delivery,
+        platform.directory.by_name,
+        core.people.display_name,
+        meetings.clock,
+    )
+    stack_commands = StackCommands(
+        StackService(store, meetings, core.people, timers),
+        meetings,
+        StackBoard(store, platform.delivery.deliver, platform.runtime_store.sent_event_id),
+        core.people,
+        platform.directory.for_room,
+        platform.db.savepoint,
+    )
+    core.router.add_group(MeetingCommands(meetings, core.people))
+    core.router.add_group(
+        AgendaCommands(AgendaService(store, meetings, timers), meetings, core.people)
+    )
+    core.router.add_group(stack_commands)
+    core.dispatcher.add_service(wants_raised_hand, stack_commands.on_reaction)
+    core.restore.append(timers.restore)
+    return meetings
+
+
+def _wire_polls(core: Core, platform: Platform) -> None:
+    polls = PollService(
+        db=platform.db,
+        store=PollsStore(platform.db),
+        runtime=platform.runtime_store,
+        delivery=platform.delivery,
+        people=core.people,
+        directory=platform.directory,
+        catalogs=platform.catalogs,
+        prefix=platform.prefix,
+        scheduler=platform.scheduler,
+        ready=platform.ready,
+    )
+    core.router.add_group(PollCommands(polls, platform.prefix))
+    core.dispatcher.add_service(is_poll_response, polls.accept_response)
+    core.restore.append(polls.restore)
+
+
+def _wire_mirroring(core: Core, platform: Platform) -> None:
+    cache = SqliteTranslationCache(platform.db)
+    translator, provider = build_translator(platform.config.translation, cache=cache)
+    mirror = MirrorService(
+        db=platform.db,
+        store=MirrorStore(platform.db),
+        directory=platform.directory,
+        people=core.people,
+        delivery=platform.delivery,
+        translator=translator,
+        glossaries={a.name: glossary_of(a) for a in platform.config.assemblies},
+        catalogs=platform.catalogs,
+        tuning=platform.tuning.mirror,
+        may_mirror=platform.may_mirror,
+    )
+    core.dispatcher.add_service(mirror.wants, mirror.accept)
+    platform.delivery.texts = mirror
+    commands = MirrorCommands(mirror, platform.prefix)
+    core.router.add_group(commands)
+    core.status_sections.append(commands.status)
+    core.background.append(mirror.run)
+    core.closing += [provider.aclose, cache.flush]
+
+
+def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
+    store = RecordsStore(platform.db)
+    delivery = platform.delivery
+    decision_log = DecisionLog(
+        store, meetings_store, core.people, platform.prefix, translator=lambda: delivery.texts
+    )
+    reminders = Reminders(
+        scheduler=platform.scheduler,
+        transaction=platform.db.transaction,
+        store=store,
+        delivery=delivery,
+        directory=platform.directory,
+        offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
+        prefix=platform.prefix,
+        ready=platform.ready,
+    )
+    decision_log.on_action.append(reminders.watch_action)
+    minutes = MinutesService(
+        store, meetings_store, PollsStore(platform.db), MinutesRenderer(platform.catalogs), now_ms
+    )
+    core.router.add_group(
+        RecordsCommands(
+            decision_log,
+            minutes,
+            delivery,
+            core.people.display_name,
+            core.people.center_of,
+            platform.prefix,
+        )
+    )
+    core.router.add_group(ScheduleCommands(reminders, delivery, platform.prefix))
+    core.restore.append(reminders.restore)

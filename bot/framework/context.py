@@ -26,9 +26,14 @@ class CommandContext:
 
 @dataclass(frozen=True)
 class Reply:
-    """Answer in the room the command came from, as a reply to it."""
+    """Answer in the room the command came from, as a reply to it.
+
+    `refused` marks the answer to a command that was not carried out (bad input, no right to
+    it, a bug): such a command has changed nothing.
+    """
 
     lines: tuple[Msg, ...]
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ Outcome = Reply | Announce | React
 
 def reply(*lines: Msg) -> Reply:
     return Reply(tuple(lines))
+
+
+def refusal(*lines: Msg) -> Reply:
+    return Reply(tuple(lines), refused=True)
 
 
 def announce(*lines: Msg, mention: tuple[str, ...] = ()) -> Announce:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of
-from bot.framework.context import CommandContext, Outcome, Reply, reply
+from bot.framework.context import CommandContext, Outcome, Reply, refusal
 from bot.framework.errors import CommandError, PermissionDenied, UsageError
 from bot.framework.parsing import Invocation, parse_invocation
 from bot.i18n import Catalogs, Code, Msg
@@ -78,7 +78,7 @@ class Router:
         try:
             invocation = parse_invocation(body, self.prefix)
         except CommandError as error:
-            return [reply(error.message)]
+            return [refusal(error.message)]
         if invocation is None:
             return None
         bound = self._by_name.get(invocation.name)
@@ -108,16 +108,16 @@ class Router:
         except UsageError as error:
             return [self._usage_reply(bound.spec, error, context.language)]
         except CommandError as error:
-            return [reply(error.message)]
+            return [refusal(error.message)]
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("bug in command %s (reference %s)", invocation.name, reference)
-            return [reply(Msg.of("error.bug", reference=Code(reference)))]
+            return [refusal(Msg.of("error.bug", reference=Code(reference)))]
         return _as_outcomes(result)
 
     def _unknown(self, invocation: Invocation, language: str) -> Reply:
         help_name = "ayuda" if language == "es" else "help"
-        return reply(
+        return refusal(
             Msg.of(
                 "error.unknown_command",
                 command=Code(self.prefix + invocation.name),
@@ -128,8 +128,8 @@ class Router:
     def _usage_reply(self, spec: CommandSpec, error: UsageError, language: str) -> Reply:
         usage = Msg.of("error.usage_line", usage=Code(self.usage(spec, language)))
         if error.message.key == "error.usage":
-            return reply(usage)
-        return reply(error.message, usage)
+            return refusal(usage)
+        return refusal(error.message, usage)
 
     def usage(self, spec: CommandSpec, language: str) -> str:
         parts = [self.prefix + spec.name_in(language)]
