@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.minutes_export import export_seconds, record_meeting
 from bot.devserver import LocalSynapse, RegisteredAccount
 from tests.harness.bot_runner import RoomPair, write_config
 from tests.harness.libretranslate import FakeLibreTranslate
@@ -173,15 +174,25 @@ async def wait_joined(person: Person, room_id: str, user_id: str) -> None:
     )
 
 
-async def run(messages: int, per_person: int, out: Path | None) -> dict[str, Any]:
+async def run(
+    messages: int, per_person: int, minutes_messages: int, out: Path | None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="asamblea-bench-") as tmp, FakeLibreTranslate() as mt:
         workdir = Path(tmp)
         synapse = LocalSynapse(workdir / "synapse")
         synapse.start()
         try:
-            return await _measure(synapse, mt, workdir, messages, per_person, out)
+            results = await _measure(synapse, mt, workdir, messages, per_person)
         finally:
             synapse.stop()
+        database = workdir / "recorded-meeting.db"
+        await record_meeting(database, minutes_messages)
+        seconds = await asyncio.to_thread(export_seconds, database, workdir / "minutes.html")
+        results["minutes_export"] = {"messages": minutes_messages, "seconds": seconds}
+        _print_table(results)
+        if out:
+            out.write_text(json.dumps(results, indent=2))
+        return results
 
 
 async def _measure(
@@ -190,7 +201,6 @@ async def _measure(
     workdir: Path,
     messages: int,
     per_person: int,
-    out: Path | None,
 ) -> dict[str, Any]:
     accounts: dict[str, RegisteredAccount] = {
         name: synapse.register(name, f"{name}-bench", displayname=name.title())
@@ -205,7 +215,7 @@ async def _measure(
     try:
         contenders = await _start_bots(synapse, mt, workdir, accounts, people)
         try:
-            return await _compare(contenders, people, messages, per_person, out)
+            return await _compare(contenders, people, messages, per_person)
         finally:
             for contender in contenders:
                 contender.process.terminate()
@@ -268,7 +278,6 @@ async def _compare(
     people: dict[str, Person],
     messages: int,
     per_person: int,
-    out: Path | None,
 ) -> dict[str, Any]:
     alice, beto = people["alice"], people["beto"]
     # Warm up both (first translations, first sends) before measuring.
@@ -286,11 +295,7 @@ async def _compare(
     bursts: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for contender in [*contenders, *reversed(contenders)]:
         bursts[contender.name].append(await burst(contender, people, per_person))
-    results = _summarize(contenders, latency, commands, bursts, messages, per_person)
-    _print_table(results)
-    if out:
-        out.write_text(json.dumps(results, indent=2))
-    return results
+    return _summarize(contenders, latency, commands, bursts, messages, per_person)
 
 
 def _summarize(
@@ -355,15 +360,22 @@ def _print_table(results: dict[str, Any]) -> None:
         f"({results['messages']} mirrored messages each; bursts of "
         f"{results['burst_messages']} from four people)"
     )
+    export = results.get("minutes_export")
+    if export:
+        print(
+            f"minutes export (HTML, both languages, transcript) of a meeting of "
+            f"{export['messages']} messages: {export['seconds']:.2f} s"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--per-person", type=int, default=50)
+    parser.add_argument("--minutes-messages", type=int, default=5000)
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results.json"))
     args = parser.parse_args()
-    asyncio.run(run(args.messages, args.per_person, args.json))
+    asyncio.run(run(args.messages, args.per_person, args.minutes_messages, args.json))
     return 0
 
 

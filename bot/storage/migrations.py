@@ -249,6 +249,7 @@ async def v4_mirroring(db: Database) -> None:
             created_at INTEGER NOT NULL,
             PRIMARY KEY (provider, source, target, text)
         );
+        CREATE INDEX translation_cache_text ON translation_cache (source, target, text);
         CREATE TABLE mirroring_paused (
             assembly TEXT PRIMARY KEY,
             paused_by TEXT NOT NULL,
