@@ -140,3 +140,67 @@ async def test_rate_limited_copies_are_retried_after_the_wait_and_none_dropped(
     finally:
         for person in people.values():
             await person.stop()
+
+
+def bot_answer(bot_id: str, room_id: str, asked: str, announced: bool):
+    """The bot's answer to one command: its reply, its reaction, or (for commands answered
+    to everyone) its next announcement in the room."""
+
+    def match(event_room: str, event: Any) -> bool:
+        if event_room != room_id or event.source.get("sender") != bot_id:
+            return False
+        relation = content_of(event).get("m.relates_to")
+        relation = relation if isinstance(relation, dict) else {}
+        reply = relation.get("m.in_reply_to")
+        if isinstance(reply, dict) and reply.get("event_id") == asked:
+            return True
+        if relation.get("rel_type") == "m.annotation" and relation.get("event_id") == asked:
+            return True
+        return announced and event.source.get("type") == "m.room.message" and not relation
+
+    return match
+
+
+async def command(
+    person: Person, room_id: str, body: str, bot_id: str, announced: bool = False
+) -> str:
+    """Send a command, wait for the bot's answer, return the answer's body."""
+    mark = person.mark()
+    asked = await person.send_text(room_id, body)
+    answer = await person.wait_for(
+        bot_answer(bot_id, room_id, asked, announced), since=mark, timeout=60
+    )
+    return str(content_of(answer).get("body", ""))
+
+
+async def test_votes_and_the_stack_survive_a_kill_in_the_middle_of_a_burst(
+    bot_config: Path, rooms: RoomPair, alice: Person, beto: Person, carol: Person, accounts: dict
+) -> None:
+    process = BotProcess(bot_config)
+    process.start()
+    try:
+        bot_id = accounts["asamblea"].user_id
+        await alice.wait_for(lambda r, e: r == rooms.english and joined(e, bot_id), timeout=60)
+        await beto.wait_for(lambda r, e: r == rooms.spanish and joined(e, bot_id), timeout=60)
+        await command(carol, rooms.english, '!startmeeting "Asamblea"', bot_id, announced=True)
+        await command(beto, rooms.spanish, "!mano", bot_id, announced=True)
+        await command(alice, rooms.english, "!hand", bot_id, announced=True)
+        stack_before = await command(carol, rooms.english, "!stack", bot_id)
+        await command(carol, rooms.english, '!poll "Do we continue?"', bot_id, announced=True)
+        await command(alice, rooms.english, "!vote yes", bot_id)
+        await command(beto, rooms.spanish, "!votar sí", bot_id)
+
+        sent = [await alice.send_text(rooms.english, f"hello {n}") for n in range(10)]
+        await beto.wait_for(copy_of(sent[2]), timeout=60)
+        process.kill()
+        sent += [await alice.send_text(rooms.english, f"hello {n}") for n in range(10, 20)]
+        process.start()
+        await beto.wait_for(copy_of(sent[-1]), timeout=60)
+
+        assert await command(carol, rooms.english, "!stack", bot_id) == stack_before
+        result = await command(carol, rooms.english, "!close", bot_id, announced=True)
+        assert "All centers: Yes 2, No 0, Abstain 0" in result, process.log_tail()
+        await beto.next_sync()
+        assert copies_in(beto, rooms.spanish, sent) == list(range(20)), process.log_tail()
+    finally:
+        process.stop()

@@ -197,3 +197,44 @@ async def test_a_chair_pauses_and_resumes_mirroring(
     public = await alice.send_text(rooms.english, "goodbye")
     await beto.wait_for(copy_of(public, rooms.spanish))
     assert beto.count(rooms.spanish, copy_of(private, rooms.spanish)) == 0
+
+
+async def test_an_image_is_reposted_with_its_caption_translated(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person
+) -> None:
+    image = {
+        "msgtype": "m.image",
+        "body": "look at the new house",
+        "filename": "house.png",
+        "url": "mxc://localhost/abcdefg",
+        "info": {"mimetype": "image/png", "size": 1234, "w": 10, "h": 10},
+    }
+    said = await alice.send_content(rooms.english, "m.room.message", image)
+    copy = content_of(await beto.wait_for(copy_of(said, rooms.spanish)))
+    assert copy["msgtype"] == "m.image"
+    assert copy["url"] == image["url"] and copy["info"] == image["info"]
+    assert copy["filename"] == "house.png"
+    assert copy["body"] == "Alice (US) [traducción automática]: mira en el nuevo casa"
+
+
+async def test_a_thread_continues_in_the_counterpart_thread(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person
+) -> None:
+    root = await alice.send_text(rooms.english, "the proposal")
+    root_copy = await beto.wait_for(copy_of(root, rooms.spanish))
+    answer = await beto.send_text(
+        rooms.spanish,
+        "sí",
+        **{
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": root_copy.event_id,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": root_copy.event_id},
+            }
+        },
+    )
+    mirrored = await alice.wait_for(copy_of(answer, rooms.english))
+    relation = content_of(mirrored)["m.relates_to"]
+    assert relation["rel_type"] == "m.thread"
+    assert relation["event_id"] == root
