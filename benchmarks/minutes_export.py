@@ -11,17 +11,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from bot.app import Platform, Tuning, assemblies_of, build_core
 from bot.cli import main as asamblea
-from bot.config import parse_config
-from bot.domain.assembly import AssemblyDirectory
-from bot.i18n import Catalogs
 from bot.matrix.events import normalize
-from bot.services.delivery import Delivery
 from bot.storage.database import Database
-from bot.storage.runtime_store import RuntimeStore
+from tests.harness.offline import Seats, offline_core
 
 EN, ES = "!english:bench", "!spanish:bench"
 SEATS = {EN: {"@alice:bench": "Alice", "@carol:bench": "Carol"}, ES: {"@beto:bench": "Beto"}}
@@ -41,41 +34,9 @@ CONFIG = {
 }
 
 
-class Seats:
-    def display_name(self, room_id: str, user_id: str) -> str:
-        return SEATS.get(room_id, {}).get(user_id, user_id)
-
-    def is_member(self, room_id: str, user_id: str) -> bool:
-        return user_id in SEATS.get(room_id, {})
-
-    def power_level(self, room_id: str, user_id: str) -> int:
-        return 0
-
-
-async def ready() -> None:
-    return None
-
-
 async def record_meeting(database: Path, messages: int) -> None:
-    config = parse_config(CONFIG, base_dir=database.parent, environ={})
-    catalogs = Catalogs.load_default()
     db = await Database.open(database)
-    store = RuntimeStore(db)
-    seats = Seats()
-    core = build_core(
-        Platform(
-            config=config,
-            tuning=Tuning(),
-            catalogs=catalogs,
-            db=db,
-            runtime_store=store,
-            delivery=Delivery(store, catalogs, seats, lambda: None),
-            members=seats,
-            directory=AssemblyDirectory(assemblies_of(config, {EN: EN, ES: ES})),
-            scheduler=AsyncIOScheduler(),
-            ready=ready,
-        )
-    )
+    core = offline_core(db, CONFIG, Seats(SEATS))
     stop = asyncio.Event()
     workers = [asyncio.create_task(loop(stop)) for loop in core.background]
     clock = 1_700_000_000_000

@@ -54,6 +54,12 @@ def translator(translation_server: FakeLibreTranslate) -> Iterator[FakeLibreTran
 
 
 @pytest.fixture
+def assembly_extra() -> str:
+    """More `[[assemblies]]` settings for the bot's configuration; a test module may override."""
+    return ""
+
+
+@pytest.fixture
 def bot_config(
     tmp_path: Path,
     synapse: LocalSynapse,
@@ -61,6 +67,7 @@ def bot_config(
     rooms: RoomPair,
     carol: Person,
     translator: FakeLibreTranslate,
+    assembly_extra: str,
 ) -> Path:
     return write_config(
         tmp_path / "config.toml",
@@ -73,6 +80,7 @@ def bot_config(
             f'provider = "libre"\nurl = "{translator.url}"\n'
             f"timeout_seconds = {TRANSLATION_TIMEOUT}"
         ),
+        assembly_extra=assembly_extra,
     )
 
 

@@ -17,10 +17,7 @@ import pytest
 from nio import DownloadResponse
 
 from bot.cli import main
-from bot.devserver import LocalSynapse, RegisteredAccount
-from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
-from tests.harness.bot_runner import BotRunner, RoomPair, write_config
-from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.person import Person, body_of, content_of, type_of
 
 HOSTILE = "<script>alert(1)</script>"
@@ -29,24 +26,8 @@ FIRST, SECOND, MEETING_AHEAD = 12, 6, 18
 
 
 @pytest.fixture
-def bot_config(
-    tmp_path: Path,
-    synapse: LocalSynapse,
-    accounts: dict[str, RegisteredAccount],
-    rooms: RoomPair,
-    carol: Person,
-    translator: FakeLibreTranslate,
-) -> Path:
-    return write_config(
-        tmp_path / "config.toml",
-        homeserver=synapse.base_url,
-        bot_user_id=accounts[BOT_LOCALPART].user_id,
-        bot_password=BOT_PASSWORD,
-        rooms=rooms,
-        chairs=[carol.user_id],
-        translation=f'provider = "libre"\nurl = "{translator.url}"\ntimeout_seconds = 2',
-        assembly_extra=f'reminder_offsets = ["{FIRST}s", "{SECOND}s"]',
-    )
+def assembly_extra() -> str:
+    return f'reminder_offsets = ["{FIRST}s", "{SECOND}s"]'
 
 
 def bot_id(bot: BotRunner) -> str:

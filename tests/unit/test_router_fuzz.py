@@ -12,25 +12,20 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Platform, Tuning, assemblies_of, build_core
+from bot.app import assemblies_of
 from bot.config import parse_config
-from bot.domain.assembly import AssemblyDirectory
 from bot.framework.context import Reply
-from bot.i18n import Catalogs
-from bot.services.delivery import Delivery
 from bot.storage.database import Database
-from bot.storage.runtime_store import RuntimeStore
+from tests.harness.offline import CATALOGS, Seats, offline_core
 
 EN, ES = "!english:test", "!spanish:test"
 ALICE, BETO, CAROL = "@alice:test", "@beto:test", "@carol:test"
 SEATS = {EN: {ALICE: "Alice", CAROL: "Carol"}, ES: {BETO: "Beto"}}
 # Runtime bookkeeping that every message touches; the rest is the assembly's state.
 BOOKKEEPING = {"outbox", "handled_events", "kv", "translation_cache", "assembly_rooms"}
-CATALOGS = Catalogs.load_default()
 
 RAW_CONFIG = {
     "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@asamblea:test", "password": "x"},
@@ -49,19 +44,7 @@ RAW_CONFIG = {
 }
 
 
-class Members:
-    def display_name(self, room_id: str, user_id: str) -> str:
-        return SEATS.get(room_id, {}).get(user_id, user_id)
-
-    def is_member(self, room_id: str, user_id: str) -> bool:
-        return user_id in SEATS.get(room_id, {})
-
-    def power_level(self, room_id: str, user_id: str) -> int:
-        return 0
-
-
-async def ready() -> None:
-    return None
+SEATED = Seats(SEATS)
 
 
 async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -75,28 +58,12 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     return state
 
 
-async def run_session(commands: list[tuple[str, str, str]], tmp: Path) -> None:
-    config = parse_config(RAW_CONFIG, base_dir=tmp, environ={})
+async def run_session(commands: list[tuple[str, str, str]]) -> None:
     db = await Database.open(":memory:")
     try:
-        store = RuntimeStore(db)
-        members = Members()
-        directory = AssemblyDirectory(assemblies_of(config, {EN: EN, ES: ES}))
-        core = build_core(
-            Platform(
-                config=config,
-                tuning=Tuning(),
-                catalogs=CATALOGS,
-                db=db,
-                runtime_store=store,
-                delivery=Delivery(store, CATALOGS, members, lambda: None),
-                members=members,
-                directory=directory,
-                scheduler=AsyncIOScheduler(),
-                ready=ready,
-            )
-        )
-        assembly = directory.for_room(EN)
+        core = offline_core(db, RAW_CONFIG, SEATED)
+        config = parse_config(RAW_CONFIG, base_dir=Path("."), environ={})
+        [assembly] = assemblies_of(config, {EN: EN, ES: ES})
         assert assembly is not None
         ids = itertools.count()
         for sender, room_id, body in commands:
@@ -106,7 +73,7 @@ async def run_session(commands: list[tuple[str, str, str]], tmp: Path) -> None:
                     body,
                     event_id=f"$fuzz{next(ids)}",
                     sender=sender,
-                    sender_name=members.display_name(room_id, sender),
+                    sender_name=SEATED.display_name(room_id, sender),
                     ts=1_700_000_000_000,
                     assembly=assembly,
                     room=assembly.room(room_id),
@@ -129,24 +96,8 @@ def command_names() -> list[str]:
     """Every name the router knows, read from a real core (so new commands are fuzzed too)."""
 
     async def names() -> list[str]:
-        config = parse_config(RAW_CONFIG, base_dir=Path("."), environ={})
         db = await Database.open(":memory:")
-        store = RuntimeStore(db)
-        members = Members()
-        core = build_core(
-            Platform(
-                config=config,
-                tuning=Tuning(),
-                catalogs=CATALOGS,
-                db=db,
-                runtime_store=store,
-                delivery=Delivery(store, CATALOGS, members, lambda: None),
-                members=members,
-                directory=AssemblyDirectory(assemblies_of(config, {EN: EN, ES: ES})),
-                scheduler=AsyncIOScheduler(),
-                ready=ready,
-            )
-        )
+        core = offline_core(db, RAW_CONFIG, SEATED)
         await db.close()
         return sorted(name for bound in core.router.commands for name in bound.spec.names())
 
@@ -225,4 +176,4 @@ session = st.lists(turn, min_size=1, max_size=8).map(
 def test_no_command_crashes_and_a_refused_one_changes_nothing(
     commands: list[tuple[str, str, str]],
 ) -> None:
-    asyncio.run(run_session(commands, Path(".")))
+    asyncio.run(run_session(commands))
