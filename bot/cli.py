@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from bot.cli_records import add_meetings_command, add_minutes_command
 from bot.config import ConfigError, load_config
@@ -82,7 +84,17 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_problems(args.config, error)
         return EXIT_CONFIG
-    return asyncio.run(serve(config))
+    return leave(asyncio.run(serve(config)))
+
+
+def leave(code: int) -> NoReturn:
+    """Exit now. Everything is in the database by this point, but a translation provider that
+    never answers holds a worker thread (its client sets no timeout), and the interpreter would
+    wait for that thread before exiting."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 async def serve(config) -> int:
