@@ -1,0 +1,70 @@
+"""Markup typed by people never reaches the rooms as markup: every word a person can put into the
+bot's messages (names, titles, options, reasons, decisions) comes out escaped."""
+
+from __future__ import annotations
+
+from bot.matrix.events import normalize
+from bot.storage.database import Database
+from bot.storage.runtime_store import RuntimeStore
+from tests.harness.offline import Seats, offline_core
+
+EN, ES = "!english:test", "!spanish:test"
+HOSTILE = '<img src=x onerror="alert(1)">'
+SEATS = Seats({EN: {"@carol:test": HOSTILE, "@alice:test": "Alice"}, ES: {"@beto:test": "Beto"}})
+CONFIG = {
+    "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@asamblea:test", "password": "x"},
+    "translation": {"provider": "none"},
+    "assemblies": [
+        {
+            "name": "Escaping",
+            "chairs": ["@carol:test"],
+            "glossary": {"keep": [HOSTILE]},
+            "rooms": [
+                {"room": EN, "language": "en", "center": "US"},
+                {"room": ES, "language": "es", "center": "MX"},
+            ],
+        }
+    ],
+}
+
+
+async def test_hostile_words_are_escaped_in_every_message_the_bot_sends() -> None:
+    db = await Database.open(":memory:")
+    core = offline_core(db, CONFIG, SEATS)
+    script = [
+        ("@carol:test", EN, f'!startmeeting "{HOSTILE}"'),
+        ("@carol:test", EN, f'!item "{HOSTILE}" 10m'),
+        ("@carol:test", EN, "!next"),
+        ("@beto:test", ES, "!mano"),
+        ("@carol:test", EN, "!stack"),
+        ("@carol:test", EN, f'!poll "{HOSTILE}" "{HOSTILE} one" "two"'),
+        ("@beto:test", ES, "!votar 1"),
+        ("@carol:test", EN, "!close"),
+        ("@carol:test", EN, f'!poll consensus "{HOSTILE}"'),
+        ("@beto:test", ES, f'!votar bloquear "{HOSTILE}"'),
+        ("@carol:test", EN, "!close"),
+        ("@carol:test", EN, f"!agreed {HOSTILE}"),
+        ("@carol:test", EN, f"!action @beto:test {HOSTILE}"),
+        ("@carol:test", EN, "!endmeeting"),
+    ]
+    for n, (sender, room, body) in enumerate(script):
+        raw = {
+            "event_id": f"$e{n}",
+            "sender": sender,
+            "type": "m.room.message",
+            "origin_server_ts": 1_700_000_000_000 + n,
+            "content": {"msgtype": "m.text", "body": body},
+        }
+        event = normalize(room, raw)
+        assert event is not None
+        await core.dispatcher.handle(event)
+    sent = await RuntimeStore(db).pending(limit=1000)
+    await db.close()
+    html = [m.content.get("formatted_body", "") for m in sent]
+    bodies = [m.content.get("body", "") for m in sent]
+    assert len(sent) > 20
+    assert sum(HOSTILE in body for body in bodies) >= 10  # the words are there, as text
+    for message in sent:
+        formatted = message.content.get("formatted_body", "")
+        assert "<img" not in formatted, formatted
+    assert any("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in h for h in html)
