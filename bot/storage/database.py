@@ -45,7 +45,11 @@ class Database:
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA synchronous=NORMAL")
         database = cls(conn)
-        await database.migrate(migrations)
+        try:
+            await database.migrate(migrations)
+        except BaseException:
+            await conn.close()  # a refused or failed migration leaves no connection behind
+            raise
         return database
 
     async def close(self) -> None:
