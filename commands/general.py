@@ -39,7 +39,11 @@ class GeneralCommands:
         if command:
             return self._help_for(ctx, command)
         lines = [Msg.of("help.header", prefix=Code(self._prefix))]
+        group = None
         for bound in self._commands():
+            if bound.group != group:
+                group = bound.group
+                lines.append(Msg.of("help.group", group=Msg.of(f"group.{group}")))
             lines.append(self._summary(bound, ctx.language))
         lines.append(Msg.of("help.footer", help=Code(self._prefix + ctx.invoked_as)))
         return reply(*lines)
