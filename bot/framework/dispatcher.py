@@ -67,13 +67,19 @@ class Dispatcher:
     async def _route(self, event: IncomingEvent) -> None:
         if self._ignore(event):
             return
-        await self._tell_observers(event)
-        if await self._handle_command(event):
-            return
-        for wants, service in self._services:
-            if wants(event):
-                await service(event)
-                return
+        try:
+            async with self._db.savepoint():
+                await self._tell_observers(event)
+                if await self._handle_command(event):
+                    return
+                for wants, service in self._services:
+                    if wants(event):
+                        await service(event)
+                        return
+        except Exception:
+            # A bug, or an event nobody foresaw: its half-done writes are undone, it stays
+            # recorded as handled (retrying would fail the same way), and the bot goes on.
+            log.exception("failed to handle %s %s in %s", event.type, event.event_id, event.room_id)
 
     async def _tell_observers(self, event: IncomingEvent) -> None:
         assembly = self._directory.for_room(event.room_id)

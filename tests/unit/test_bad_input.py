@@ -1,5 +1,6 @@
-"""Markup typed by people never reaches the rooms as markup: every word a person can put into the
-bot's messages (names, titles, options, reasons, decisions) comes out escaped."""
+"""Bad input, without a homeserver: markup typed by people never reaches the rooms as markup
+(names, titles, options, reasons, decisions all come out escaped), and an event that makes a
+service fail leaves no half-done change behind."""
 
 from __future__ import annotations
 
@@ -68,3 +69,30 @@ async def test_hostile_words_are_escaped_in_every_message_the_bot_sends() -> Non
         formatted = message.content.get("formatted_body", "")
         assert "<img" not in formatted, formatted
     assert any("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in h for h in html)
+
+
+async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes_on() -> None:
+    db = await Database.open(":memory:")
+    core = offline_core(db, CONFIG, SEATS)
+
+    async def broken(event: object) -> None:
+        await db.execute("INSERT INTO kv (key, value) VALUES ('half', 'done')")
+        raise RuntimeError("a bug")
+
+    core.dispatcher.add_service(lambda event: event.type == "com.example.odd", broken)
+    odd = normalize(
+        EN,
+        {
+            "event_id": "$odd",
+            "sender": "@alice:test",
+            "type": "com.example.odd",
+            "origin_server_ts": 1,
+            "content": {},
+        },
+    )
+    assert odd is not None
+    await core.dispatcher.handle(odd)
+    store = RuntimeStore(db)
+    assert await store.get_value("half") is None
+    assert await store.is_handled("$odd")
+    await db.close()
