@@ -190,7 +190,15 @@ class MatrixRuntime:
                 await self._backoff.wait(stop)
                 continue
             self._backoff.reset()
-            await self._process(response, first=token is None)
+            try:
+                await self._process(response, first=token is None)
+            except Exception:
+                # The dispatcher answers for bugs in handlers; what reaches here is the bot's own
+                # footing failing (the database, say). The sync position stays where it was, so
+                # the batch comes again and the events not yet handled are handled then.
+                log.exception("handling a sync batch failed; it will be fetched again")
+                await self._backoff.wait(stop)
+                continue
             await self._upkeep()
             await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if token is None:
@@ -272,10 +280,7 @@ class MatrixRuntime:
                 continue
             if await self._store.is_handled(event.event_id):
                 continue
-            try:
-                await self._on_event(event)
-            except Exception:
-                log.exception("failed to handle event %s in %s", event.event_id, room_id)
+            await self._on_event(event)
 
     def _is_own_join(self, event: IncomingEvent) -> bool:
         if not (event.is_own_membership and event.sender == self.user_id):
