@@ -42,6 +42,7 @@ from bot.storage.mirror_store import MirroredCopy, MirrorJob, MirrorStore
 log = logging.getLogger(__name__)
 
 STICKER = "m.sticker"
+MAX_JOB_FAILURES = 3
 MIRRORED_MSGTYPES = TEXT_MSGTYPES + MEDIA_MSGTYPES
 
 
@@ -112,6 +113,7 @@ class MirrorService:
         self._tuning = tuning or MirrorTuning()
         self._breaker = TranslationBreaker(self._tuning.cooldown_seconds)
         self._wake = asyncio.Event()
+        self._failures: dict[int, int] = {}
         # (source room, target room) -> may copies go there? (No encrypted → unencrypted.)
         self._may_mirror = may_mirror or (lambda source, target: True)
 
@@ -169,8 +171,22 @@ class MirrorService:
     async def _drain_jobs(self) -> None:
         while jobs := await self._store.waiting_jobs():
             for job in jobs:
-                await self._mirror(job)
+                await self._mirror_or_give_up(job)
                 self._delivery.wake()
+
+    async def _mirror_or_give_up(self, job: MirrorJob) -> None:
+        """A job that keeps failing would hold back every message after it: after a few tries
+        it is logged and set aside, so the meeting goes on."""
+        try:
+            await self._mirror(job)
+        except Exception:
+            failures = self._failures.get(job.id, 0) + 1
+            self._failures[job.id] = failures
+            if failures < MAX_JOB_FAILURES:
+                raise
+            log.exception("giving up on mirroring %s after %d tries", job.source_event_id, failures)
+            await self._store.finish_job(job.id)
+        self._failures.pop(job.id, None)
 
     async def _mirror(self, job: MirrorJob) -> None:
         event = normalize(job.source_room_id, job.payload.get("event"))

@@ -4,7 +4,10 @@ service fail leaves no half-done change behind."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.matrix.events import normalize
+from bot.services.mirror import MAX_JOB_FAILURES
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.offline import Seats, offline_core
@@ -95,4 +98,39 @@ async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes
     store = RuntimeStore(db)
     assert await store.get_value("half") is None
     assert await store.is_handled("$odd")
+    await db.close()
+
+
+async def test_a_message_that_cannot_be_mirrored_is_set_aside_after_a_few_tries() -> None:
+    db = await Database.open(":memory:")
+    core = offline_core(db, CONFIG, SEATS)
+    mirror = next(loop.__self__ for loop in core.background if loop.__name__ == "run")
+    for n, body in enumerate(["poison", "hello"]):
+        event = normalize(
+            EN,
+            {
+                "event_id": f"$m{n}",
+                "sender": "@alice:test",
+                "type": "m.room.message",
+                "origin_server_ts": n,
+                "content": {"msgtype": "m.text", "body": body},
+            },
+        )
+        assert event is not None
+        await core.dispatcher.handle(event)
+    real_mirror = mirror._mirror
+
+    async def choke_on_poison(job: object) -> None:
+        if job.source_event_id == "$m0":  # type: ignore[attr-defined]
+            raise RuntimeError("cannot render this one")
+        await real_mirror(job)
+
+    mirror._mirror = choke_on_poison
+    for _ in range(MAX_JOB_FAILURES - 1):
+        with pytest.raises(RuntimeError):
+            await mirror._drain_jobs()
+    await mirror._drain_jobs()  # the last try gives up on it, and the next message goes out
+    copies = [m.content.get("body", "") for m in await RuntimeStore(db).pending(limit=100)]
+    assert any(body.startswith("Alice (US): hello") for body in copies)
+    assert not any("poison" in body for body in copies)
     await db.close()
