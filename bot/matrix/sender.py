@@ -13,6 +13,7 @@ import io
 import logging
 from typing import Any
 
+import aiohttp
 from nio import AsyncClient, RoomRedactResponse, RoomSendResponse, UploadResponse
 
 from bot.matrix.backoff import Backoff
@@ -94,9 +95,25 @@ class OutboxSender:
             if not batch:
                 return True
             for message in batch:
-                if not await self._send(message):
+                if not await self._send_guarded(message):
                     return False
         return True
+
+    async def _send_guarded(self, message: OutgoingMessage) -> bool:
+        """Network trouble is retried for as long as it lasts; any other exception is a message
+        that cannot be sent, given up after a few tries so that it blocks nobody behind it."""
+        try:
+            return await self._send(message)
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            raise
+        except Exception:
+            log.exception("sending message %s to %s raised", message.id, message.room_id)
+            await self._store.count_attempt(message.id)
+            if message.attempts + 1 >= MAX_PERMANENT_ATTEMPTS:
+                log.error("giving up on message %s to %s", message.id, message.room_id)
+                await self._store.mark_failed(message.id)
+                return True
+            return False
 
     async def _send(self, message: OutgoingMessage) -> bool:
         content = await self._resolve(message.content)
