@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -29,7 +30,7 @@ from bot.config import MatrixSettings
 from bot.matrix.backoff import Backoff
 from bot.matrix.crypto import Encryption, prepare_store
 from bot.matrix.events import IncomingEvent, normalize
-from bot.storage.runtime_store import RuntimeStore
+from bot.storage.runtime_store import RuntimeStore, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
     }
 
 BACKFILL_LIMIT = 1000
+# Handled event ids are kept this long (a sync or back-fill never reaches further back) and
+# pruned this often.
+HANDLED_MEMORY_MS = 30 * 24 * 3600 * 1000
+FORGET_EVERY_SECONDS = 3600.0
 
 EventHandler = Callable[[IncomingEvent], Awaitable[None]]
 
@@ -94,6 +99,7 @@ class MatrixRuntime:
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
         self.room_ids: set[str] = set()
         self.first_sync_done = asyncio.Event()
+        self._next_forget = 0.0
 
     @property
     def user_id(self) -> str:
@@ -168,7 +174,8 @@ class MatrixRuntime:
             if problem := self._crypto.problem():
                 raise FatalMatrixError(problem)
             log.info("end-to-end encryption on: %s", self._crypto.identity())
-            await self._upkeep()  # our keys go up before anyone needs them
+            await self._upkeep()
+            await self._forget_old_events()  # our keys go up before anyone needs them
         while not stop.is_set():
             token = await self._store.get_value(SYNC_TOKEN)
             try:
@@ -204,6 +211,15 @@ class MatrixRuntime:
             if token is None:
                 await self.join_missing()
             self.first_sync_done.set()
+
+    async def _forget_old_events(self) -> None:
+        now = time.monotonic()
+        if now < self._next_forget:
+            return
+        self._next_forget = now + FORGET_EVERY_SECONDS
+        forgotten = await self._store.forget_handled_before(now_ms() - HANDLED_MEMORY_MS)
+        if forgotten:
+            log.info("forgot %d events handled more than 30 days ago", forgotten)
 
     async def _upkeep(self) -> None:
         """Encryption's turn after each sync: keys, and messages whose key has now arrived."""

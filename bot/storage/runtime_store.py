@@ -75,6 +75,13 @@ class RuntimeStore:
         )
         return changed == 1
 
+    async def forget_handled_before(self, cutoff_ms: int) -> int:
+        """Drop records of events handled long ago: the homeserver never hands those out again,
+        and without this the table would grow for as long as the bot runs."""
+        return await self.db.execute_rowcount(
+            "DELETE FROM handled_events WHERE handled_at < ?", (cutoff_ms,)
+        )
+
     async def joined_ts(self, room_id: str) -> int | None:
         row = await self.db.fetch_one(
             "SELECT joined_ts FROM room_joins WHERE room_id = ?", (room_id,)

@@ -93,3 +93,15 @@ async def test_a_task_started_inside_a_transaction_waits_for_it(tmp_path: Path) 
     assert order == ["owner", "task"]
     assert await store.get_value("k") == "task"
     await db.close()
+
+
+async def test_events_handled_long_ago_are_forgotten_and_recent_ones_kept(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    await store.mark_handled("$old", "!r")
+    await db.execute("UPDATE handled_events SET handled_at = 1000 WHERE event_id = '$old'")
+    await store.mark_handled("$new", "!r")
+    assert await store.forget_handled_before(10_000) == 1
+    assert not await store.is_handled("$old")
+    assert await store.is_handled("$new")
+    await db.close()
