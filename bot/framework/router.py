@@ -53,16 +53,6 @@ class Router:
     def commands(self) -> list[BoundCommand]:
         return list(self._commands)
 
-    def find(self, name: str) -> BoundCommand | None:
-        return self._by_name.get(name.lower().lstrip(self.prefix))
-
-    def is_command(self, body: str) -> bool:
-        """Whether a message is meant for the bot (and so is answered, not mirrored)."""
-        try:
-            return parse_invocation(body, self.prefix) is not None
-        except CommandError:
-            return True
-
     async def route(
         self,
         body: str,

@@ -5,8 +5,6 @@ Read from matrix-nio's room state, which the sync loop keeps current.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from nio import AsyncClient
 
 
@@ -26,6 +24,3 @@ class RoomMembers:
     def power_level(self, room_id: str, user_id: str) -> int:
         room = self._client.rooms.get(room_id)
         return room.power_levels.get_user_level(user_id) if room else 0
-
-    def rooms_of(self, user_id: str, room_ids: Iterable[str]) -> list[str]:
-        return [room_id for room_id in room_ids if self.is_member(room_id, user_id)]

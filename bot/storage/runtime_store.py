@@ -148,11 +148,3 @@ class RuntimeStore:
     async def sent_event_id(self, message_id: int) -> str | None:
         row = await self.db.fetch_one("SELECT event_id FROM outbox WHERE id = ?", (message_id,))
         return row["event_id"] if row else None
-
-    async def copies_of(self, source_event_id: str) -> list[tuple[str, str | None]]:
-        """(room_id, event_id) of every message sent on behalf of one source event."""
-        rows = await self.db.fetch_all(
-            "SELECT room_id, event_id FROM outbox WHERE source_event_id = ? ORDER BY id",
-            (source_event_id,),
-        )
-        return [(row["room_id"], row["event_id"]) for row in rows]
