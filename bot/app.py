@@ -30,7 +30,7 @@ from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
 from bot.render.minutes import MinutesRenderer
 from bot.services.agenda import AgendaService
-from bot.services.chairs import ChairService
+from bot.services.authority import AuthorityService
 from bot.services.decisions import DecisionLog
 from bot.services.delivery import Delivery
 from bot.services.meeting_timers import MeetingTimers
@@ -213,6 +213,7 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
                 rooms=rooms,
                 chairs=settings.chairs,
                 power_level_chairs=settings.power_level_chairs,
+                who_may_start=str(settings.who_may_start),
                 stack_policy=str(settings.stack_policy),
                 turn_limit_seconds=settings.turn_limit_seconds,
                 decision_rule=str(settings.decision_rule),
@@ -258,7 +259,7 @@ class Core:
     router: Router
     dispatcher: Dispatcher
     people: People
-    chairs: ChairService
+    authority: AuthorityService
     # Run after login and before serving: services rebuild timers from the database here.
     restore: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Loops that run beside the sync loop until stop (the mirroring worker, for one).
@@ -272,19 +273,19 @@ class Core:
 
 
 def build_core(platform: Platform) -> Core:
-    core = _router_and_dispatcher(platform)
     meetings_store = MeetingsStore(platform.db)
+    core = _router_and_dispatcher(platform, meetings_store)
     meetings = _wire_meetings(core, platform, meetings_store)
     _wire_polls(core, platform)
-    _wire_mirroring(core, platform)
+    _wire_mirroring(core, platform, meetings)
     _wire_records(core, platform, meetings_store)
     core.dispatcher.add_speech_observer(meetings.note_speaker)
     return core
 
 
-def _router_and_dispatcher(platform: Platform) -> Core:
-    chairs = ChairService(platform.members)
-    router = Router(platform.prefix, platform.catalogs, chairs, platform.db.savepoint)
+def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) -> Core:
+    authority = AuthorityService(platform.members, meetings_store)
+    router = Router(platform.prefix, platform.catalogs, authority, platform.db.savepoint)
     dispatcher = Dispatcher(
         bot_user_id=platform.config.matrix.user_id,
         ignore_users=platform.config.ignore_users,
@@ -295,7 +296,7 @@ def _router_and_dispatcher(platform: Platform) -> Core:
         delivery=platform.delivery,
         members=platform.members,
     )
-    core = Core(router, dispatcher, People(platform.members), chairs)
+    core = Core(router, dispatcher, People(platform.members), authority)
     router.add_group(
         GeneralCommands(
             lambda: router.commands,
@@ -308,8 +309,7 @@ def _router_and_dispatcher(platform: Platform) -> Core:
 
 
 def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> MeetingService:
-    meetings = MeetingService(store, core.people, core.chairs, platform.prefix)
-    core.chairs.add_source(meetings)
+    meetings = MeetingService(store, core.people, core.authority, platform.prefix)
     timers = MeetingTimers(
         platform.scheduler,
         platform.db.transaction,
@@ -355,7 +355,7 @@ def _wire_polls(core: Core, platform: Platform) -> None:
     core.restore.append(polls.restore)
 
 
-def _wire_mirroring(core: Core, platform: Platform) -> None:
+def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) -> None:
     cache = SqliteTranslationCache(platform.db)
     translator, provider = build_translator(platform.config.translation, cache=cache)
     mirror = MirrorService(
@@ -375,6 +375,7 @@ def _wire_mirroring(core: Core, platform: Platform) -> None:
     commands = MirrorCommands(mirror, platform.prefix)
     core.router.add_group(commands)
     core.status_sections.append(commands.status)
+    meetings.on_end.append(mirror.resume_after)
     core.background.append(mirror.run)
     core.closing += [provider.aclose, cache.flush]
 

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.storage.private_files import write_private_text
+
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 LANGUAGES = {"en": ["en"], "es": ["es"], "both": ["en", "es"]}
@@ -166,7 +168,7 @@ async def _write_minutes(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        write_private_text(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nio.crypto import ENCRYPTION_ENABLED as ENCRYPTION_AVAILABLE
 
+from bot.domain.authority import WhoMayStart
 from bot.domain.schedule import DEFAULT_REMINDER_OFFSETS, parse_offset
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import DecisionRule
@@ -65,7 +66,9 @@ class AssemblyConfig:
     name: str
     rooms: tuple[RoomConfig, ...]
     chairs: tuple[str, ...] = ()
-    power_level_chairs: bool = True
+    # Opt-in: a moderator in every room of the assembly is a standing chair.
+    power_level_chairs: bool = False
+    who_may_start: WhoMayStart = WhoMayStart.CHAIRS
     stack_policy: StackPolicy = StackPolicy.ALTERNATE
     turn_limit_seconds: int | None = None
     decision_rule: DecisionRule = DecisionRule.MAJORITY
@@ -361,13 +364,25 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
     )
     limit = reader.number(data, "turn_limit_seconds", f"{key}.turn_limit_seconds", None, 10)
     glossary = reader.table(data, "glossary", f"{key}.glossary")
+    chairs = reader.user_ids(data, "chairs", f"{key}.chairs")
+    power_level_chairs = reader.boolean(
+        data, "power_level_chairs", f"{key}.power_level_chairs", False
+    )
+    who_may_start = reader.choice(
+        data, "who_may_start", f"{key}.who_may_start", tuple(WhoMayStart), WhoMayStart.CHAIRS
+    )
+    if who_may_start == WhoMayStart.CHAIRS and not (chairs or power_level_chairs):
+        reader.problem(
+            f"{key}.chairs",
+            'name at least one standing chair, or set who_may_start = "anyone": '
+            "only standing chairs may open a meeting",
+        )
     return AssemblyConfig(
         name=name,
         rooms=tuple(rooms),
-        chairs=reader.user_ids(data, "chairs", f"{key}.chairs"),
-        power_level_chairs=reader.boolean(
-            data, "power_level_chairs", f"{key}.power_level_chairs", True
-        ),
+        chairs=chairs,
+        power_level_chairs=power_level_chairs,
+        who_may_start=WhoMayStart(who_may_start),
         stack_policy=StackPolicy(policy),
         turn_limit_seconds=int(limit) if limit is not None else None,
         decision_rule=DecisionRule(rule),

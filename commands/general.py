@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bot import __version__
 from bot.domain.assembly import Assembly
+from bot.domain.authority import open_to_members
 from bot.framework.commands import BoundCommand, Param, command
 from bot.framework.context import CommandContext, Reply, reply
 from bot.framework.errors import CommandError
@@ -44,7 +45,7 @@ class GeneralCommands:
             if bound.group != group:
                 group = bound.group
                 lines.append(Msg.of("help.group", group=Msg.of(f"group.{group}")))
-            lines.append(self._summary(bound, ctx.language))
+            lines.append(self._summary(bound, ctx))
         lines.append(Msg.of("help.footer", help=Code(self._prefix + ctx.invoked_as)))
         return reply(*lines)
 
@@ -72,14 +73,15 @@ class GeneralCommands:
         if bound is None:
             raise CommandError("error.unknown_command_help", command=Code(self._prefix + wanted))
         return reply(
-            self._summary(bound, ctx.language),
+            self._summary(bound, ctx),
             Msg.of("error.usage_line", usage=Code(self._usage(bound, ctx.language))),
         )
 
-    def _summary(self, bound: BoundCommand, language: str) -> Msg:
-        spec = bound.spec
+    def _summary(self, bound: BoundCommand, ctx: CommandContext) -> Msg:
+        spec, language = bound.spec, ctx.language
         other = spec.name if language == "es" else spec.name_es
-        key = "help.line_chair" if spec.chair_only else "help.line"
+        for_everyone = open_to_members(spec.needs, ctx.authority.who_may_start)
+        key = "help.line" if for_everyone else "help.line_chair"
         return Msg.of(
             key,
             command=Code(self._prefix + spec.name_in(language)),

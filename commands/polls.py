@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.authority import Role
 from bot.domain.tally import (
     ABSTAIN,
     AGREE,
@@ -26,7 +27,7 @@ from bot.domain.tally import (
 )
 from bot.framework.commands import Param, command, to_duration_seconds
 from bot.framework.context import Announce, CommandContext, Outcome, React, Reply, announce, reply
-from bot.framework.errors import CommandError, UsageError
+from bot.framework.errors import CommandError, PermissionDenied, UsageError
 from bot.i18n import Msg
 from bot.render.polls import MAX_ANSWER_CHARS, answer_label, joined, progress_lines, result_lines
 from bot.services.polls import (
@@ -365,6 +366,7 @@ class PollCommands:
         "votacion",
         Param("poll_spec", rest=True, words=True),
         aliases=("votación", "encuesta"),
+        needs=Role.CHAIR,
     )
     async def poll(self, ctx: CommandContext, poll_spec: tuple[str, ...]) -> Announce:
         request = read_poll_request(poll_spec, DecisionRule(ctx.assembly.decision_rule))
@@ -401,11 +403,14 @@ class PollCommands:
         "close",
         "cerrar",
         Param("poll_number", parse_poll_number, optional=True),
-        chair_only=True,
+        needs=Role.CHAIR,
     )
     async def close(self, ctx: CommandContext, poll_number: int | None = None) -> None:
+        poll = await self._polls.open_poll(ctx.assembly, poll_number)
+        if not ctx.authority.reaches_meeting(poll.meeting_id):
+            raise PermissionDenied("poll.error.other_meeting", number=poll.id)
         # The result is announced in every room by the service, after the poll's end events.
-        await self._polls.close(ctx.assembly, poll_number, closed_by=ctx.sender, ts=ctx.ts)
+        await self._polls.close(ctx.assembly, poll.id, closed_by=ctx.sender, ts=ctx.ts)
 
     @command("polls", "votaciones", aliases=("encuestas",))
     async def polls(self, ctx: CommandContext) -> Reply:

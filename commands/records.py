@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.authority import Role
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.schedule import parse_date
 from bot.framework.commands import Param, command, to_user_id
@@ -84,7 +85,7 @@ class RecordsCommands:
         self._center_of = center_of
         self._prefix = prefix
 
-    @command("agreed", "acuerdo", Param("entry_text", rest=True, optional=True), chair_only=True)
+    @command("agreed", "acuerdo", Param("entry_text", rest=True, optional=True), needs=Role.CHAIR)
     async def agreed(self, ctx: CommandContext, entry_text: str | None = None) -> list[Outcome]:
         return await self._record(ctx, AGREED, entry_text)
 
@@ -93,7 +94,7 @@ class RecordsCommands:
         "tarea",
         Param("owner", convert=to_user_id),
         Param("action_text", rest=True, optional=True),
-        chair_only=True,
+        needs=Role.CHAIR,
     )
     async def action(
         self, ctx: CommandContext, owner: str, action_text: str | None = None
@@ -110,7 +111,7 @@ class RecordsCommands:
     async def idea(self, ctx: CommandContext, entry_text: str | None = None) -> list[Outcome]:
         return await self._record(ctx, IDEA, entry_text)
 
-    @command("undo", "deshacer", chair_only=True)
+    @command("undo", "deshacer", needs=Role.CHAIR)
     async def undo(self, ctx: CommandContext) -> list[Outcome]:
         entry = await self._log.undo_last(ctx.assembly, ctx.sender)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.authority import Role
 from bot.domain.schedule import (
     Recurrence,
     format_duration,
@@ -73,7 +74,7 @@ class ScheduleCommands:
         Param("schedule_date"),
         Param("schedule_time"),
         Param("meeting_details", rest=True),
-        chair_only=True,
+        needs=Role.CHAIR,
     )
     async def schedule(
         self,
@@ -118,10 +119,10 @@ class ScheduleCommands:
         return reply(*lines)
 
     @command(
-        "unschedule", "desprogramar", Param("schedule_number", convert=to_number), chair_only=True
+        "unschedule", "desprogramar", Param("schedule_number", convert=to_number), needs=Role.CHAIR
     )
     async def unschedule(self, ctx: CommandContext, schedule_number: int) -> list[Outcome]:
-        schedule = await self._reminders.cancel(ctx.assembly, schedule_number, ctx.sender)
+        schedule = await self._reminders.cancel(ctx.assembly, schedule_number, ctx.authority)
         title = UserText(schedule.title, schedule.language)
         line = Msg.of("schedule.cancelled", id=Code(f"#{schedule.id}"), title=title)
         await tell_rooms(

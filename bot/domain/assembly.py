@@ -18,7 +18,8 @@ class Assembly:
     name: str
     rooms: tuple[AssemblyRoom, ...]
     chairs: tuple[str, ...] = ()
-    power_level_chairs: bool = True
+    power_level_chairs: bool = False
+    who_may_start: str = "chairs"
     stack_policy: str = "alternate"
     turn_limit_seconds: int | None = None
     decision_rule: str = "majority"

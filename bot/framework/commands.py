@@ -1,7 +1,7 @@
 """Commands are declared, not parsed by hand.
 
-A handler method carries a `CommandSpec` (names in both languages, parameters, whether a chair is
-needed). The router reads the specs to dispatch, check permissions and convert arguments, and the
+A handler method carries a `CommandSpec` (names in both languages, parameters, the `Role` it
+needs). The router reads the specs to dispatch, check permissions and convert arguments, and the
 help command reads the same specs, so help can never drift from what the bot accepts.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.authority import Role
 from bot.framework.errors import UsageError
 
 Converter = Callable[[str], Any]
@@ -71,7 +72,7 @@ class CommandSpec:
     name: str
     name_es: str
     params: tuple[Param, ...] = ()
-    chair_only: bool = False
+    needs: Role = Role.ANYONE
     aliases: tuple[str, ...] = ()
     group: str = "general"
 
@@ -118,7 +119,7 @@ def command(
     name: str,
     name_es: str,
     *params: Param,
-    chair_only: bool = False,
+    needs: Role = Role.ANYONE,
     aliases: Sequence[str] = (),
 ) -> Callable[[Handler], Handler]:
     """Declare a handler method of a command group."""
@@ -127,7 +128,7 @@ def command(
         setattr(
             handler,
             _SPEC_ATTRIBUTE,
-            CommandSpec(name, name_es, tuple(params), chair_only, tuple(aliases)),
+            CommandSpec(name, name_es, tuple(params), needs, tuple(aliases)),
         )
         return handler
 

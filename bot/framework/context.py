@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.authority import Authority
 from bot.i18n import Msg
 
 
@@ -17,11 +18,15 @@ class CommandContext:
     room: AssemblyRoom
     assembly: Assembly
     invoked_as: str
-    is_chair: bool
+    authority: Authority
 
     @property
     def language(self) -> str:
         return self.room.language
+
+    @property
+    def is_chair(self) -> bool:
+        return self.authority.is_chair
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.authority import Authority
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of
 from bot.framework.context import CommandContext, Outcome, Reply, refusal
 from bot.framework.errors import CommandError, PermissionDenied, UsageError
@@ -22,8 +23,8 @@ from bot.i18n import Catalogs, Code, Msg
 log = logging.getLogger(__name__)
 
 
-class ChairPolicy(Protocol):
-    async def is_chair(self, assembly: Assembly, user_id: str) -> bool: ...
+class AuthorityPolicy(Protocol):
+    async def authority_of(self, assembly: Assembly, user_id: str) -> Authority: ...
 
 
 class Router:
@@ -31,12 +32,12 @@ class Router:
         self,
         prefix: str,
         catalogs: Catalogs,
-        chairs: ChairPolicy,
+        authority: AuthorityPolicy,
         guard: Callable[[], AbstractAsyncContextManager[None]],
     ) -> None:
         self.prefix = prefix
         self.catalogs = catalogs
-        self._chairs = chairs
+        self._authority = authority
         self._guard = guard
         self._commands: list[BoundCommand] = []
         self._by_name: dict[str, BoundCommand] = {}
@@ -82,7 +83,7 @@ class Router:
             room=room,
             assembly=assembly,
             invoked_as=invocation.name,
-            is_chair=await self._chairs.is_chair(assembly, sender),
+            authority=await self._authority.authority_of(assembly, sender),
         )
         return await self._run(bound, invocation, context)
 
@@ -90,8 +91,10 @@ class Router:
         self, bound: BoundCommand, invocation: Invocation, context: CommandContext
     ) -> list[Outcome]:
         try:
-            if bound.spec.chair_only and not context.is_chair:
-                raise PermissionDenied("error.chair_only", command=Code(invocation.name))
+            if not context.authority.has(bound.spec.needs):
+                raise PermissionDenied(
+                    f"error.needs.{bound.spec.needs}", command=Code(self.prefix + invocation.name)
+                )
             arguments = bound.spec.convert(invocation.words)
             async with self._guard():
                 result = await bound.handler(context, **arguments)

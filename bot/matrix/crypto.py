@@ -36,6 +36,7 @@ from bot.domain.assembly import AssemblyDirectory
 from bot.i18n import Catalogs, Msg
 from bot.matrix.events import IncomingEvent, normalize
 from bot.render.notices import reaction
+from bot.storage.private_files import private_folder
 from bot.storage.runtime_store import RuntimeStore
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,8 @@ def prepare_store(settings: EncryptionSettings) -> str:
     if not settings.enabled:
         return ""
     path = settings.store_path or Path("asamblea-crypto")
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)  # it holds the keys that read every encrypted room the bot is in
-    return str(path)
+    # It holds the keys that read every encrypted room the bot is in.
+    return str(private_folder(path))
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,10 @@ class DecisionLog:
         return owner
 
     async def undo_last(self, assembly: Assembly, by: str) -> LogRecord:
-        entry = await self._store.last_entry(assembly.name)
+        """Takes back the newest entry of the open meeting; never one of an earlier meeting,
+        whose minutes may already have been read and approved."""
+        meeting = await self._meetings.open_meeting(assembly.name)
+        entry = await self._store.last_entry(assembly.name, meeting.id if meeting else None)
         if entry is None or not await self._store.undo(entry.id, by, self.clock()):
             raise CommandError("records.nothing_to_undo")
         return entry

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -81,6 +81,8 @@ class MeetingService:
         self._standing = standing
         self.prefix = prefix
         self.clock = clock
+        # Told when a meeting ends, inside its transaction: what belonged to it ends with it.
+        self.on_end: list[Callable[[Assembly, Meeting], Awaitable[None]]] = []
 
     async def current(self, assembly: Assembly) -> Meeting | None:
         return await self._store.open_meeting(assembly.name)
@@ -125,6 +127,8 @@ class MeetingService:
         if item is not None:
             await self._store.finish_item(item.id, now)
         await self._store.end_meeting(meeting.id, now)
+        for watcher in self.on_end:
+            await watcher(assembly, meeting)
         return MeetingSummary(meeting, now, await self._centers(assembly, meeting.id))
 
     async def _centers(self, assembly: Assembly, meeting_id: int) -> tuple[CenterSummary, ...]:

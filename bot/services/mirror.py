@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.text_protection import Glossary, strip_reply_fallback
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Msg
 from bot.matrix.events import MESSAGE, REDACTION, IncomingEvent, normalize
 from bot.matrix.sender import REDACTION as SEND_REDACTION
 from bot.matrix.sender import outbox_ref
@@ -37,6 +37,7 @@ from bot.services.delivery import Delivery, txn_id
 from bot.services.people import People
 from bot.services.translation import TranslationError
 from bot.storage.database import Database
+from bot.storage.meetings_store import Meeting
 from bot.storage.mirror_store import MirroredCopy, MirrorJob, MirrorStore
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,13 @@ class MirrorService:
     async def is_paused(self, assembly: Assembly) -> bool:
         return await self._store.is_paused(assembly.name)
 
+    async def resume_after(self, assembly: Assembly, meeting: Meeting) -> None:
+        """A pause belongs to the meeting it was made in: it ends when the meeting does."""
+        if await self._store.resume(assembly.name):
+            await self._delivery.announce(
+                assembly, [Msg.of("mirror.resumed_at_end")], cause=f"meeting:{meeting.id}:resume"
+            )
+
     # -- the worker ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -216,8 +224,7 @@ class MirrorService:
                 relation = await self._relation(event, target.room_id)
                 if relation:
                     content["m.relates_to"] = relation
-                if isinstance(event.content.get("m.mentions"), dict):
-                    content["m.mentions"] = event.content["m.mentions"]
+                content["m.mentions"] = self._copy_mentions(event.content, target.room_id)
                 outbox_id = await self._delivery.queue(
                     target.room_id,
                     STICKER if event.type == STICKER else MESSAGE,
@@ -246,16 +253,20 @@ class MirrorService:
             for c in await self._store.copies_of(event.relates_to or "")
             if not c.redacted and self._may_mirror(room.room_id, c.target_room_id)
         ]
+        original_job = await self._store.job(copies[0].job_id) if copies else None
+        if original_job is None or sender_of(original_job) != event.sender:
+            # Matrix lets anyone send an m.replace; only the author's own edits are edits.
+            if original_job is not None:
+                log.warning("ignoring %s's edit of a message they did not write", event.sender)
+            await self._store.finish_job(job.id)
+            return
         text = visible_text(new_content)
         targets = [t for t in assembly.rooms if t.room_id in {c.target_room_id for c in copies}]
         translations = await self._translate_for(text, room.language, targets, event, assembly)
-        original_job = await self._store.job(copies[0].job_id) if copies else None
         async with self._db.transaction():
             for copy in copies:
                 words = translations[copy.target_language]
-                await self._queue_edit(
-                    copy, original_job or job, new_content, words, event.event_id
-                )
+                await self._queue_edit(copy, original_job, new_content, words, event.event_id)
                 await self._store.update_copy(copy.id, text=text, pending=words.pending)
             await self._store.finish_job(job.id)
 
@@ -310,6 +321,7 @@ class MirrorService:
     ) -> None:
         event_type = (job.payload.get("event") or {}).get("type", MESSAGE)
         new_content = self._content(job, event_type, new_source_content, words)
+        new_content["m.mentions"] = self._copy_mentions(new_source_content, copy.target_room_id)
         await self._delivery.queue(
             copy.target_room_id,
             MESSAGE,
@@ -434,11 +446,27 @@ class MirrorService:
         return MirrorText(shown, text, source, target, pending=False)
 
     def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:
-        mentions = event.content.get("m.mentions")
-        users = mentions.get("user_ids") if isinstance(mentions, dict) else None
-        if not isinstance(users, list):
-            return []
-        return [self._people.display_name(assembly, u) for u in users if isinstance(u, str)]
+        return [self._people.display_name(assembly, u) for u in mentioned_users(event.content)]
+
+    def _copy_mentions(self, source: dict[str, Any], target_room: str) -> dict[str, Any]:
+        """Whom the copy may notify: the people the author mentioned who sit in the target room.
+        Never `room`: the bot would be pinging a whole room on a member's behalf. Always
+        present, so that clients do not fall back to matching names in the body."""
+        users = [u for u in mentioned_users(source) if self._people.sits_in(target_room, u)]
+        return {"user_ids": users} if users else {}
+
+
+def sender_of(job: MirrorJob) -> str | None:
+    sender = (job.payload.get("event") or {}).get("sender")
+    return sender if isinstance(sender, str) else None
+
+
+def mentioned_users(content: dict[str, Any]) -> list[str]:
+    mentions = content.get("m.mentions")
+    users = mentions.get("user_ids") if isinstance(mentions, dict) else None
+    if not isinstance(users, list):
+        return []
+    return list(dict.fromkeys(u for u in users if isinstance(u, str)))
 
 
 def visible_text(content: dict[str, Any]) -> str:

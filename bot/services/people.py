@@ -32,6 +32,9 @@ class People:
     def center_of(self, assembly: Assembly, user_id: str, spoken_in: str | None = None) -> str:
         return self.home_room(assembly, user_id, spoken_in).center
 
+    def sits_in(self, room_id: str, user_id: str) -> bool:
+        return self._membership.is_member(room_id, user_id)
+
     def is_member(self, assembly: Assembly, user_id: str) -> bool:
         """Whether the person sits in at least one of the assembly's rooms (and so may vote)."""
         return any(self._membership.is_member(r.room_id, user_id) for r in assembly.rooms)

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.authority import Authority
 from bot.domain.schedule import (
     DEFAULT_REMINDER_OFFSETS,
     MeetingRule,
@@ -32,7 +33,7 @@ from bot.domain.schedule import (
     format_in_zones,
     plan_reminders,
 )
-from bot.framework.errors import CommandError
+from bot.framework.errors import CommandError, PermissionDenied
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import Author, check_text, tell_rooms
 from bot.services.delivery import Delivery
@@ -162,12 +163,14 @@ class Reminders:
                 found.append(Upcoming(schedule, occurrence))
         return sorted(found, key=lambda u: u.occurrence.start)
 
-    async def cancel(self, assembly: Assembly, schedule_id: int, by: str) -> Schedule:
+    async def cancel(self, assembly: Assembly, schedule_id: int, by: Authority) -> Schedule:
         schedule = await self._store.schedule(schedule_id)
         if schedule is None or schedule.assembly != assembly.name:
             raise CommandError("schedule.unknown", id=Code(f"#{schedule_id}"))
+        if not by.reaches_schedule(schedule.created_by):
+            raise PermissionDenied("schedule.not_yours", id=Code(f"#{schedule_id}"))
         now_ms = int(self.clock().timestamp() * 1000)
-        if not await self._store.cancel_schedule(schedule_id, by, now_ms):
+        if not await self._store.cancel_schedule(schedule_id, by.user_id, now_ms):
             raise CommandError("schedule.already_cancelled", id=Code(f"#{schedule_id}"))
         # A job that still fires finds the schedule cancelled and stops.
         return schedule

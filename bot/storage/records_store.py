@@ -190,12 +190,13 @@ class RecordsStore:
         row = await self.db.fetch_one("SELECT * FROM decisions WHERE id = ?", (entry_id,))
         return LogRecord.from_row(row) if row else None
 
-    async def last_entry(self, assembly: str) -> LogRecord | None:
-        """The newest entry a person wrote that is not undone yet."""
+    async def last_entry(self, assembly: str, meeting_id: int | None) -> LogRecord | None:
+        """The newest entry a person wrote in that meeting (None: outside any meeting) that is
+        not undone yet."""
         row = await self.db.fetch_one(
-            f"SELECT * FROM decisions WHERE assembly = ? AND undone_at IS NULL "
-            f"AND kind IN ({_marks(LOG_KINDS)}) ORDER BY id DESC LIMIT 1",
-            (assembly, *LOG_KINDS),
+            f"SELECT * FROM decisions WHERE assembly = ? AND meeting_id IS ? "
+            f"AND undone_at IS NULL AND kind IN ({_marks(LOG_KINDS)}) ORDER BY id DESC LIMIT 1",
+            (assembly, meeting_id, *LOG_KINDS),
         )
         return LogRecord.from_row(row) if row else None
 

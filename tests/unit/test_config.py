@@ -17,6 +17,7 @@ password = "secret"
 
 [[assemblies]]
 name = "General"
+chairs = ["@ana:example.org"]
 [[assemblies.rooms]]
 room = "#en:example.org"
 language = "en"
@@ -37,6 +38,7 @@ password = "secret"
 
 [[assemblies]]
 name = "General"
+chairs = ["@ana:example.org"]
 stack_policy = "loudest-first"
 [[assemblies.rooms]]
 room = "#en:example.org"
@@ -102,3 +104,17 @@ def test_the_example_config_is_valid(tmp_path: Path) -> None:
     example = Path(__file__).parents[2] / "config.example.toml"
     config = load_config(example, environ={"ASAMBLEA_PASSWORD": "x"})
     assert {r.language for r in config.assemblies[0].rooms} == {"en", "es"}
+
+
+def test_an_assembly_nobody_may_open_a_meeting_in_is_refused(tmp_path: Path) -> None:
+    """Only standing chairs open meetings by default, so an assembly without any is a mistake."""
+    without_chairs = GOOD.replace('chairs = ["@ana:example.org"]\n', "")
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, without_chairs), environ={})
+    assert any(p.startswith("assemblies[0].chairs:") for p in refused.value.problems)
+    anyone = without_chairs.replace(
+        'name = "General"', 'name = "General"\nwho_may_start = "anyone"'
+    )
+    config = load_config(write(tmp_path, anyone), environ={})
+    assert config.assemblies[0].who_may_start == "anyone"
+    assert config.assemblies[0].power_level_chairs is False

@@ -23,6 +23,7 @@ database = "data/asamblea.db"
 
 [[assemblies]]
 name = "General"
+chairs = ["@ana:example.org"]
 {assembly}
 [[assemblies.rooms]]
 room = "#en:example.org"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from bot.framework.router import Router
 from bot.i18n import Catalogs
 from bot.matrix.events import IncomingEvent
 from bot.services.agenda import AgendaService
-from bot.services.chairs import ChairService
+from bot.services.authority import AuthorityService
 from bot.services.delivery import Delivery
 from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
@@ -49,7 +49,11 @@ ASSEMBLY = Assembly(
 SEATS = {EN: {ALICE: "Alice", CAROL: "Carol"}, ES: {BETO: "Beto", DANI: "Dani"}}
 
 
+@dataclass
 class Members:
+    # (room, user) → power level; everyone else has 0.
+    power: dict[tuple[str, str], int] = field(default_factory=dict)
+
     def display_name(self, room_id: str, user_id: str) -> str:
         return SEATS.get(room_id, {}).get(user_id, user_id)
 
@@ -57,7 +61,7 @@ class Members:
         return user_id in SEATS.get(room_id, {})
 
     def power_level(self, room_id: str, user_id: str) -> int:
-        return 0
+        return self.power.get((room_id, user_id), 0)
 
 
 @dataclass
@@ -155,19 +159,24 @@ class World:
         return restarted
 
 
-async def build_world(db: Database, clock: Clock, scheduler: Scheduler) -> World:
+async def build_world(
+    db: Database,
+    clock: Clock,
+    scheduler: Scheduler,
+    assembly: Assembly = ASSEMBLY,
+    members: Members | None = None,
+) -> World:
     """The same wiring as bot/app.py, with fakes for Matrix."""
-    members = Members()
+    members = members or Members()
     catalogs = Catalogs.load_default()
     runtime = RuntimeStore(db)
     delivery = Delivery(runtime, catalogs, members, lambda: None)
-    directory = AssemblyDirectory((ASSEMBLY,))
-    chairs = ChairService(members)
-    router = Router("!", catalogs, chairs, db.savepoint)
-    people = People(members)
+    directory = AssemblyDirectory((assembly,))
     store = MeetingsStore(db)
-    meetings = MeetingService(store, people, chairs, "!", clock)
-    chairs.add_source(meetings)
+    authority = AuthorityService(members, store)
+    router = Router("!", catalogs, authority, db.savepoint)
+    people = People(members)
+    meetings = MeetingService(store, people, authority, "!", clock)
     timers = MeetingTimers(
         scheduler, db.transaction, store, delivery, directory.by_name, people.display_name, clock
     )
@@ -231,7 +240,7 @@ async def test_carol_starts_a_meeting_and_both_rooms_hear_it_in_their_language(
 async def test_only_one_meeting_is_open_per_assembly_whichever_room_asks(world: World) -> None:
     await world.say(CAROL, EN, "!startmeeting Monthly assembly")
     mark = world.mark()
-    await world.say(BETO, ES, "!iniciarreunion Otra reunión")
+    await world.say(CAROL, ES, "!iniciarreunion Otra reunión")
     assert world.said_in(ES, mark) == [
         "Ya hay una reunión abierta: «Monthly assembly». La moderación puede terminarla con "
         "!terminarreunion."
@@ -239,7 +248,29 @@ async def test_only_one_meeting_is_open_per_assembly_whichever_room_asks(world: 
     assert world.said_in(EN, mark) == []
 
 
-async def test_whoever_starts_a_meeting_chairs_it_until_it_ends(world: World) -> None:
+async def test_a_member_cannot_open_a_meeting_unless_the_assembly_lets_anyone(
+    world: World,
+) -> None:
+    await world.say(DANI, ES, "!iniciarreunion Reunión de barrio")
+    assert world.said_in(ES) == [
+        "Lo siento, solo quien modera la asamblea de forma permanente puede abrir una reunión "
+        "con !iniciarreunion."
+    ]
+    assert world.said_in(EN) == []
+
+
+@pytest.fixture
+async def open_world() -> AsyncIterator[World]:
+    """An assembly with `who_may_start = "anyone"`."""
+    db = await Database.open(":memory:")
+    try:
+        yield await build_world(db, Clock(), Scheduler(), replace(ASSEMBLY, who_may_start="anyone"))
+    finally:
+        await db.close()
+
+
+async def test_whoever_starts_a_meeting_chairs_it_until_it_ends(open_world: World) -> None:
+    world = open_world
     await world.say(DANI, ES, "!iniciarreunion Reunión de barrio")
     mark = world.mark()
     await world.say(DANI, ES, "!punto Limpieza")
@@ -248,7 +279,7 @@ async def test_whoever_starts_a_meeting_chairs_it_until_it_ends(world: World) ->
     await world.say(DANI, ES, "!iniciarreunion Otra")
     mark = world.mark()
     await world.say(BETO, ES, "!terminarreunion")
-    assert "solo quien modera la reunión puede usar" in world.said_in(ES, mark)[0]
+    assert "solo quien modera esta reunión" in world.said_in(ES, mark)[0]
 
 
 async def test_a_chair_adds_and_removes_a_chair(world: World) -> None:
@@ -323,7 +354,7 @@ async def test_ending_the_meeting_tells_how_each_center_took_part(world: World) 
 async def test_the_agenda_is_shared_by_both_rooms(world: World) -> None:
     await meeting_with_agenda(world)
     assert "Sorry, only a chair" not in " ".join(world.said_in(EN))
-    assert "solo quien modera la reunión puede usar" in world.said_in(ES)[-2]
+    assert "solo quien modera esta reunión" in world.said_in(ES)[-2]
     mark = world.mark()
     await world.say(DANI, ES, "!orden")
     assert world.said_in(ES, mark) == [
@@ -495,7 +526,10 @@ async def test_a_non_chair_cannot_call_the_next_speaker(world: World) -> None:
     asked = await world.say(DANI, ES, "!llamar")
     refusal = world.sent[mark]
     assert refusal.room_id == ES
-    assert refusal.content["body"] == "Lo siento, solo quien modera la reunión puede usar llamar."
+    assert refusal.content["body"] == (
+        "Lo siento, solo quien modera esta reunión o modera la asamblea de forma permanente "
+        "puede usar !llamar."
+    )
     assert refusal.content["m.relates_to"] == {"m.in_reply_to": {"event_id": asked}}
     assert len(world.sent) == mark + 1
 
@@ -538,7 +572,7 @@ async def test_the_chair_switches_to_fifo_mid_meeting(world: World) -> None:
     await world.say(ALICE, EN, "!policy fifo")
     await world.say(DANI, ES, "!politica fifo")
     assert world.said_in(EN, mark)[0].startswith("“sideways” is not a stack order.")
-    assert "Sorry, only a chair of the meeting can use" in world.said_in(EN, mark)[1]
+    assert "Sorry, only a chair of this meeting or a standing chair" in world.said_in(EN, mark)[1]
     await world.say(CAROL, ES, "!politica fifo")
     assert world.said_in(ES)[-1].startswith(
         "La moderación cambió el orden de turnos a: por orden de llegada.\n"
@@ -640,3 +674,58 @@ async def test_every_turn_is_recorded_for_the_minutes(world: World) -> None:
         (BETO, "MX", "ordinary"),
     ]
     assert [(t.ended_at or 0) - t.started_at for t in turns] == [45_000, 60_000]
+
+
+# --- authority --------------------------------------------------------------------------------
+
+
+async def power_world(power: dict[tuple[str, str], int]) -> tuple[World, Database]:
+    db = await Database.open(":memory:")
+    assembly = replace(ASSEMBLY, power_level_chairs=True)
+    return await build_world(db, Clock(), Scheduler(), assembly, Members(power)), db
+
+
+async def test_a_moderator_of_one_room_is_not_a_chair_of_the_assembly() -> None:
+    """The English room's admin made alice a moderator there: that gives her nothing."""
+    world, db = await power_world({(EN, ALICE): 100})
+    try:
+        await world.say(ALICE, EN, "!startmeeting Alice's meeting")
+        assert world.said_in(EN) == [
+            "Sorry, only a standing chair of the assembly can open a meeting with !startmeeting."
+        ]
+    finally:
+        await db.close()
+
+
+async def test_a_moderator_of_every_room_is_a_standing_chair_when_the_assembly_opts_in() -> None:
+    world, db = await power_world({(EN, ALICE): 50, (ES, ALICE): 50})
+    try:
+        await world.say(ALICE, EN, "!startmeeting Alice's meeting")
+        assert "Meeting started: Alice's meeting" in world.said_in(EN)[0]
+    finally:
+        await db.close()
+
+
+async def test_only_the_opener_or_a_standing_chair_names_meeting_chairs(open_world: World) -> None:
+    world = open_world
+    await world.say(DANI, ES, "!iniciarreunion Reunión de barrio")
+    await world.say(DANI, ES, "!moderar @beto:test")
+    mark = world.mark()
+    # beto chairs the meeting, but did not open it: he cannot hand chairs to others.
+    await world.say(BETO, ES, "!moderar @alice:test")
+    assert world.said_in(ES, mark) == [
+        "Lo siento, solo quien abrió esta reunión o modera la asamblea de forma permanente "
+        "puede usar !moderar."
+    ]
+    await world.say(CAROL, EN, "!chair @alice:test")
+    assert "Alice is now a chair of this meeting." in world.said_in(EN)[-1]
+
+
+async def test_meeting_chairs_lose_their_powers_when_the_meeting_ends(open_world: World) -> None:
+    world = open_world
+    await world.say(DANI, ES, "!iniciarreunion Reunión de barrio")
+    await world.say(DANI, ES, "!moderar @beto:test")
+    await world.say(DANI, ES, "!terminarreunion")
+    mark = world.mark()
+    await world.say(BETO, ES, "!punto Limpieza")
+    assert "solo quien modera esta reunión" in world.said_in(ES, mark)[0]

@@ -273,6 +273,7 @@ user_id = "@asamblea:example.org"
 password = "secret"
 [[assemblies]]
 name = "General"
+chairs = ["@ana:example.org"]
 {offsets}
 [[assemblies.rooms]]
 room = "#en:example.org"

@@ -1,0 +1,92 @@
+"""Who may do what in an assembly: the one written-down authority model.
+
+Three roles, kept apart because the two centers do not have to trust each other's admins:
+
+- a **standing chair** is named in the configuration (`chairs`), or, where the assembly opts in
+  (`power_level_chairs`), is a moderator in *every* room of the assembly, so that no single
+  room's admin can make one. Standing chairs act on the whole assembly;
+- a **meeting chair** is the opener of the open meeting or someone the opener or a standing chair
+  named with `!chair`. Meeting chairs act on that meeting only: its agenda, stack, polls and log;
+- a **member** sits in one of the assembly's rooms: speaks, raises a hand, votes, adds notes.
+
+Commands declare the `Role` they need; the router checks it with `Authority.has`. Rules about
+*which* record a chair may touch (an earlier meeting's poll, someone else's schedule) are the
+`reaches_*` methods, asked by the services that own those records. The README's "Who may do
+what" table is checked against this module by a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+# The power level that makes a moderator in Matrix clients.
+MODERATOR_POWER = 50
+
+
+class Role(StrEnum):
+    """What a command needs of the person who sends it."""
+
+    ANYONE = "anyone"
+    # Opens a meeting: standing chairs, or anyone where `who_may_start = "anyone"`.
+    OPENER = "opener"
+    # A chair of the open meeting, or a standing chair.
+    CHAIR = "chair"
+    # Names or removes meeting chairs: the meeting's opener, or a standing chair.
+    CHAIR_NAMER = "chair_namer"
+    STANDING_CHAIR = "standing_chair"
+
+
+class WhoMayStart(StrEnum):
+    CHAIRS = "chairs"
+    ANYONE = "anyone"
+
+
+@dataclass(frozen=True)
+class Authority:
+    """What one person may do in one assembly, right now."""
+
+    user_id: str
+    standing: bool = False
+    # The open meeting, if any, and the person's place in it.
+    meeting_id: int | None = None
+    chairs_meeting: bool = False
+    opened_meeting: bool = False
+    who_may_start: WhoMayStart = WhoMayStart.CHAIRS
+
+    @property
+    def is_chair(self) -> bool:
+        return self.standing or self.chairs_meeting
+
+    def has(self, role: Role) -> bool:
+        if role is Role.ANYONE:
+            return True
+        if role is Role.OPENER:
+            return self.standing or self.who_may_start is WhoMayStart.ANYONE
+        if role is Role.CHAIR:
+            return self.is_chair
+        if role is Role.CHAIR_NAMER:
+            return self.standing or self.opened_meeting
+        return self.standing
+
+    def reaches_meeting(self, meeting_id: int | None) -> bool:
+        """May act on a record (a poll, a log entry) of that meeting: standing chairs on any,
+        meeting chairs on their own meeting's only."""
+        if self.standing:
+            return True
+        return self.chairs_meeting and meeting_id is not None and meeting_id == self.meeting_id
+
+    def reaches_schedule(self, created_by: str) -> bool:
+        """May cancel a schedule: one's own, or any for a standing chair."""
+        return self.standing or created_by == self.user_id
+
+
+def open_to_members(role: Role, who_may_start: WhoMayStart) -> bool:
+    """Whether every member may use a command that needs `role` (as help tells them)."""
+    return role is Role.ANYONE or (role is Role.OPENER and who_may_start is WhoMayStart.ANYONE)
+
+
+def moderator_everywhere(levels: list[int]) -> bool:
+    """Power-level chairs: a moderator in every room of the assembly, not just one, so that no
+    single room's admin can hand out assembly-wide powers."""
+    return bool(levels) and all(level >= MODERATOR_POWER for level in levels)
