@@ -56,7 +56,6 @@ database = "asamblea.db"
 [[assemblies]]
 name = "Asamblea de prueba"
 chairs = [{chair_list}]
-power_level_chairs = false
 {assembly_extra}
 
 [[assemblies.rooms]]
