@@ -297,6 +297,7 @@ def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) ->
         members=platform.members,
     )
     core = Core(router, dispatcher, People(platform.members), authority)
+    core.status_sections.append(platform.delivery.status)
     router.add_group(
         GeneralCommands(
             lambda: router.commands,

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.domain.assembly import Assembly, AssemblyDirectory
+from bot.framework.errors import is_transient
 from bot.framework.router import Router
 from bot.matrix.events import MESSAGE, IncomingEvent
 from bot.services.delivery import Delivery, Members
@@ -76,7 +77,10 @@ class Dispatcher:
                     if wants(event):
                         await service(event)
                         return
-        except Exception:
+        except Exception as error:
+            if is_transient(error):
+                # The bot's footing failed, not the event: it stays unhandled and comes again.
+                raise
             # A bug, or an event nobody foresaw: its half-done writes are undone, it stays
             # recorded as handled (retrying would fail the same way), and the bot goes on.
             log.exception("failed to handle %s %s in %s", event.type, event.event_id, event.room_id)

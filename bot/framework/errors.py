@@ -6,7 +6,10 @@ logged with a reference the people can quote.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
+
+import aiohttp
 
 from bot.i18n import Msg
 
@@ -25,3 +28,10 @@ class UsageError(CommandError):
 
 class PermissionDenied(CommandError):
     """Only chairs (or members) may do this."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure that a later try may not meet: a busy database, the network."""
+    if isinstance(error, sqlite3.OperationalError):
+        return any(word in str(error).lower() for word in ("locked", "busy", "disk i/o"))
+    return isinstance(error, aiohttp.ClientError | OSError | TimeoutError)

@@ -16,7 +16,7 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of
 from bot.framework.context import CommandContext, Outcome, Reply, refusal
-from bot.framework.errors import CommandError, PermissionDenied, UsageError
+from bot.framework.errors import CommandError, PermissionDenied, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
 from bot.i18n import Catalogs, Code, Msg
 
@@ -102,7 +102,9 @@ class Router:
             return [self._usage_reply(bound.spec, error, context.language)]
         except CommandError as error:
             return [refusal(error.message)]
-        except Exception:
+        except Exception as error:
+            if is_transient(error):
+                raise  # not the command's fault: the event is handled again later
             reference = uuid.uuid4().hex[:8]
             log.exception("bug in command %s (reference %s)", invocation.name, reference)
             return [refusal(Msg.of("error.bug", reference=Code(reference)))]

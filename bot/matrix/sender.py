@@ -24,9 +24,34 @@ log = logging.getLogger(__name__)
 
 REDACTION = "m.room.redaction"
 OUTBOX_REF = "$outbox"
-# Errors that retrying cannot fix; anything else (rate limits, outages, 5xx) is retried.
-PERMANENT_ERRORS = {"M_FORBIDDEN", "M_BAD_JSON", "M_NOT_JSON", "M_TOO_LARGE", "M_UNKNOWN"}
-MAX_PERMANENT_ATTEMPTS = 3
+# Refusals that retrying cannot fix. Everything else (rate limits, outages, 5xx, M_UNKNOWN, which
+# Synapse answers for its own internal errors) is retried for as long as it lasts.
+DEFINITIVE_REFUSALS = {
+    "M_FORBIDDEN",
+    "M_BAD_JSON",
+    "M_NOT_JSON",
+    "M_TOO_LARGE",
+    "M_INVALID_PARAM",
+    "M_MISSING_PARAM",
+    "M_GUEST_ACCESS_FORBIDDEN",
+}
+MAX_DEFINITIVE_ATTEMPTS = 3
+
+
+class NotYet(Exception):
+    """A message that cannot go out yet: it points at an earlier message not sent so far."""
+
+
+class SetAside(Exception):
+    """A message that can never go out: it points at an earlier message that was set aside."""
+
+
+def is_definitive(response: Any) -> bool:
+    """A refusal the homeserver will repeat whatever we do: a listed 4xx error code."""
+    status = getattr(getattr(response, "transport_response", None), "status", None)
+    if isinstance(status, int) and (status >= 500 or status == 429):
+        return False
+    return getattr(response, "status_code", None) in DEFINITIVE_REFUSALS
 
 
 def outbox_ref(message_id: int) -> dict[str, int]:
@@ -71,27 +96,46 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self._wake.clear()
-            try:
-                delivered = await self.flush(stop)
-            except Exception:
-                log.exception("sending failed; retrying")
-                delivered = False
-            if not delivered:
-                await self._backoff.wait(stop)
-                continue
-            self._backoff.reset()
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
+        """One lane per room, each sending its own messages in order: a room the homeserver
+        refuses, or cannot take yet, holds back nobody else."""
+        lanes: dict[str, _Lane] = {}
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    rooms = await self._store.rooms_with_pending()
+                except Exception:
+                    log.exception("reading the outbox failed; retrying")
+                    rooms = []
+                for room_id in rooms:
+                    lane = lanes.get(room_id)
+                    if lane is None:
+                        lane = lanes[room_id] = _Lane(self, room_id, self._backoff_of(), stop)
+                    lane.wake()
+                waiter = asyncio.ensure_future(self._wake.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                stopper.cancel()
+        finally:
+            for lane in lanes.values():
+                lane.task.cancel()
+            await asyncio.gather(*(lane.task for lane in lanes.values()), return_exceptions=True)
+
+    def _backoff_of(self) -> Backoff:
+        return Backoff(self._backoff.initial, self._backoff.maximum, self._backoff.factor)
 
     async def flush(self, stop: asyncio.Event) -> bool:
-        """Send everything pending; False if something must be retried later."""
+        """Send everything pending in every room; False if something must be retried later."""
+        results = await asyncio.gather(
+            *(self.flush_room(room_id, stop) for room_id in await self._store.rooms_with_pending())
+        )
+        return all(results)
+
+    async def flush_room(self, room_id: str, stop: asyncio.Event) -> bool:
+        """Send one room's pending messages in order; False if one must be retried later."""
         while not stop.is_set():
-            batch = await self._store.pending()
+            batch = await self._store.pending(room_id=room_id)
             if not batch:
                 return True
             for message in batch:
@@ -106,11 +150,21 @@ class OutboxSender:
             return await self._send(message)
         except (aiohttp.ClientError, OSError, TimeoutError):
             raise
+        except NotYet:
+            return False
+        except SetAside:
+            log.error(
+                "setting aside message %s to %s: it answers a message that was set aside",
+                message.id,
+                message.room_id,
+            )
+            await self._store.mark_failed(message.id)
+            return True
         except Exception:
             log.exception("sending message %s to %s raised", message.id, message.room_id)
             await self._store.count_attempt(message.id)
-            if message.attempts + 1 >= MAX_PERMANENT_ATTEMPTS:
-                log.error("giving up on message %s to %s", message.id, message.room_id)
+            if message.attempts + 1 >= MAX_DEFINITIVE_ATTEMPTS:
+                log.error("setting aside message %s to %s", message.id, message.room_id)
                 await self._store.mark_failed(message.id)
                 return True
             return False
@@ -168,12 +222,17 @@ class OutboxSender:
         )
 
     async def _failed(self, message: OutgoingMessage, response: Any) -> bool:
-        code = getattr(response, "status_code", None)
-        await self._store.count_attempt(message.id)
-        if code in PERMANENT_ERRORS and message.attempts + 1 >= MAX_PERMANENT_ATTEMPTS:
-            log.error("giving up on message %s to %s: %s", message.id, message.room_id, response)
-            await self._store.mark_failed(message.id)
-            return True
+        if is_definitive(response):
+            await self._store.count_attempt(message.id)
+            if message.attempts + 1 >= MAX_DEFINITIVE_ATTEMPTS:
+                log.error(
+                    "setting aside message %s to %s: the homeserver refused it (%s)",
+                    message.id,
+                    message.room_id,
+                    response,
+                )
+                await self._store.mark_failed(message.id)
+                return True
         retry_after = getattr(response, "retry_after_ms", None)
         log.warning("could not send message %s (%s); will retry", message.id, response)
         if retry_after:
@@ -184,8 +243,51 @@ class OutboxSender:
         """Replace outbox placeholders with the event ids the homeserver gave those messages."""
         if isinstance(value, dict):
             if set(value) == {OUTBOX_REF}:
-                return await self._store.sent_event_id(int(value[OUTBOX_REF])) or ""
+                return await self._sent_as(int(value[OUTBOX_REF]))
             return {key: await self._resolve(item) for key, item in value.items()}
         if isinstance(value, list):
             return [await self._resolve(item) for item in value]
         return value
+
+    async def _sent_as(self, message_id: int) -> str:
+        event_id, failed = await self._store.sent_state(message_id)
+        if event_id:
+            return event_id
+        if failed:
+            raise SetAside(message_id)
+        raise NotYet(message_id)
+
+
+class _Lane:
+    """One room's sender: wakes when told, sends in order, backs off on its own."""
+
+    def __init__(
+        self, sender: OutboxSender, room_id: str, backoff: Backoff, stop: asyncio.Event
+    ) -> None:
+        self._sender = sender
+        self._room_id = room_id
+        self._backoff = backoff
+        self._stop = stop
+        self._wake = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                delivered = await self._sender.flush_room(self._room_id, self._stop)
+            except Exception as error:
+                log.warning("sending to %s failed (%s); retrying", self._room_id, error)
+                delivered = False
+            if not delivered:
+                await self._backoff.wait(self._stop)
+                continue
+            self._backoff.reset()
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(self._stop.wait())
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()

@@ -93,6 +93,11 @@ class Delivery:
                     queued.append((target.room_id, row))
         return queued
 
+    async def status(self, assembly: Assembly) -> list[Msg]:
+        """For `!status`: messages the homeserver refused for good (each is in the log too)."""
+        count = await self._store.set_aside_count(assembly.room_ids)
+        return [Msg.of("status.set_aside", count=count)] if count else []
+
     async def announce(self, assembly: Assembly, lines: Sequence[Msg], *, cause: str) -> None:
         await self.deliver([Announce(tuple(lines))], cause=cause, assembly=assembly)
 

@@ -123,12 +123,36 @@ class RuntimeStore:
         row = await self.db.fetch_one("SELECT id FROM outbox WHERE txn_id = ?", (txn_id,))
         return int(row["id"]) if row else 0
 
-    async def pending(self, limit: int = 50) -> list[OutgoingMessage]:
+    async def pending(self, limit: int = 50, room_id: str | None = None) -> list[OutgoingMessage]:
+        """Messages still to send, oldest first: all of them, or one room's."""
         rows = await self.db.fetch_all(
-            "SELECT * FROM outbox WHERE event_id IS NULL AND failed = 0 ORDER BY id LIMIT ?",
-            (limit,),
+            "SELECT * FROM outbox WHERE event_id IS NULL AND failed = 0 "
+            "AND (? IS NULL OR room_id = ?) ORDER BY id LIMIT ?",
+            (room_id, room_id, limit),
         )
         return [OutgoingMessage.from_row(row) for row in rows]
+
+    async def rooms_with_pending(self) -> list[str]:
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT room_id FROM outbox WHERE event_id IS NULL AND failed = 0"
+        )
+        return [row["room_id"] for row in rows]
+
+    async def set_aside_count(self, room_ids: tuple[str, ...]) -> int:
+        """Messages the homeserver refused for good, in these rooms."""
+        marks = ", ".join("?" for _ in room_ids)
+        row = await self.db.fetch_one(
+            f"SELECT COUNT(*) FROM outbox WHERE failed = 1 AND room_id IN ({marks})", room_ids
+        )
+        return int(row[0]) if row else 0
+
+    async def sent_state(self, message_id: int) -> tuple[str | None, bool]:
+        """The event id the message was sent as (None while pending) and whether it was set
+        aside."""
+        row = await self.db.fetch_one(
+            "SELECT event_id, failed FROM outbox WHERE id = ?", (message_id,)
+        )
+        return (row["event_id"], bool(row["failed"])) if row else (None, True)
 
     async def mark_sent(self, message_id: int, event_id: str) -> None:
         await self.db.execute(

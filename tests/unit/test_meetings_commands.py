@@ -8,6 +8,7 @@ Spanish room (center MX). What the bot would send is read back from its outbox.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -729,3 +730,32 @@ async def test_meeting_chairs_lose_their_powers_when_the_meeting_ends(open_world
     mark = world.mark()
     await world.say(BETO, ES, "!punto Limpieza")
     assert "solo quien modera esta reunión" in world.said_in(ES, mark)[0]
+
+
+# --- failures of the bot's footing ------------------------------------------------------------
+
+
+async def test_a_command_met_by_a_busy_database_is_handled_again_not_dropped(
+    world: World,
+) -> None:
+    busy = [True]
+
+    async def database_busy_once(assembly: Assembly, user_id: str, room_id: str) -> None:
+        if busy.pop() if busy else False:
+            raise sqlite3.OperationalError("database is locked")
+
+    world.dispatcher.add_speech_observer(database_busy_once)
+    event = world._event(
+        "$busy",
+        CAROL,
+        EN,
+        "m.room.message",
+        {"msgtype": "m.text", "body": "!startmeeting Monthly assembly"},
+    )
+    with pytest.raises(sqlite3.OperationalError):
+        await world.dispatcher.handle(event)
+    assert not await world.runtime.is_handled("$busy")
+    await world.dispatcher.handle(event)  # the sync batch comes again
+    await world._send_outbox()
+    assert "Meeting started: Monthly assembly" in world.said_in(EN)[0]
+    assert len(world.said_in(EN)) == 1

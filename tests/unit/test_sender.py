@@ -1,16 +1,19 @@
-"""The outbox sender's own rules, against a stand-in homeserver: in order, and never stuck."""
+"""The outbox sender's own rules, against a stand-in homeserver: in order per room, never stuck,
+and one room's trouble never holds another."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
-from nio import RoomSendResponse
+from nio import RoomSendError, RoomSendResponse
 
-from bot.matrix.sender import MAX_PERMANENT_ATTEMPTS, OutboxSender
+from bot.matrix.backoff import Backoff
+from bot.matrix.sender import MAX_DEFINITIVE_ATTEMPTS, OutboxSender, outbox_ref
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
@@ -22,19 +25,28 @@ class Homeserver:
         self.received: list[str] = []
         self.choke_on: set[str] = set()
         self.unreachable = False
+        # room → (HTTP status, Matrix error code) it answers with
+        self.refusing: dict[str, tuple[int, str]] = {}
 
     async def room_send(self, room_id: str, event_type: str, content: dict[str, Any], **_: Any):
         if self.unreachable:
             raise aiohttp.ClientConnectionError("connection refused")
         if content["body"] in self.choke_on:
             raise ValueError("cannot encode this")
+        if room_id in self.refusing:
+            status, code = self.refusing[room_id]
+            error = RoomSendError(f"refused with {code}", code)
+            error.transport_response = SimpleNamespace(status=status)  # type: ignore[assignment]
+            return error
         self.received.append(content["body"])
         return RoomSendResponse(f"$e{len(self.received)}", room_id)
 
 
-async def queue(store: RuntimeStore, *bodies: str) -> None:
-    for body in bodies:
-        await store.enqueue("!r", "m.room.message", {"body": body}, txn_id=f"t-{body}")
+async def queue(store: RuntimeStore, *bodies: str, room: str = "!r") -> list[int]:
+    return [
+        await store.enqueue(room, "m.room.message", {"body": body}, txn_id=f"t-{room}-{body}")
+        for body in bodies
+    ]
 
 
 async def test_a_message_that_cannot_be_sent_is_given_up_and_the_rest_go_out(
@@ -46,7 +58,7 @@ async def test_a_message_that_cannot_be_sent_is_given_up_and_the_rest_go_out(
     server.choke_on = {"broken"}
     await queue(store, "first", "broken", "third")
     sender = OutboxSender(server, store)  # type: ignore[arg-type]
-    for _ in range(MAX_PERMANENT_ATTEMPTS - 1):
+    for _ in range(MAX_DEFINITIVE_ATTEMPTS - 1):
         assert not await sender.flush(asyncio.Event())
     assert await sender.flush(asyncio.Event())
     assert server.received == ["first", "third"]
@@ -63,10 +75,81 @@ async def test_an_unreachable_homeserver_is_waited_for_and_nothing_is_given_up(
     server.unreachable = True
     await queue(store, "first", "second")
     sender = OutboxSender(server, store)  # type: ignore[arg-type]
-    for _ in range(MAX_PERMANENT_ATTEMPTS + 2):
+    for _ in range(MAX_DEFINITIVE_ATTEMPTS + 2):
         with pytest.raises(aiohttp.ClientError):
             await sender.flush(asyncio.Event())
     server.unreachable = False
     assert await sender.flush(asyncio.Event())
     assert server.received == ["first", "second"]
+    await db.close()
+
+
+async def test_internal_server_errors_are_retried_for_as_long_as_they_last(tmp_path: Path) -> None:
+    """Synapse answers its own failures with 500 M_UNKNOWN: that is an outage, not a refusal."""
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    server = Homeserver()
+    server.refusing["!r"] = (500, "M_UNKNOWN")
+    await queue(store, "first")
+    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    for _ in range(MAX_DEFINITIVE_ATTEMPTS + 3):
+        assert not await sender.flush(asyncio.Event())
+    del server.refusing["!r"]
+    assert await sender.flush(asyncio.Event())
+    assert server.received == ["first"]
+    await db.close()
+
+
+async def test_a_refused_message_is_set_aside_and_counted(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    server = Homeserver()
+    server.refusing["!r"] = (403, "M_FORBIDDEN")
+    await queue(store, "first")
+    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    for _ in range(MAX_DEFINITIVE_ATTEMPTS - 1):
+        assert not await sender.flush(asyncio.Event())
+    assert await sender.flush(asyncio.Event())
+    assert await store.set_aside_count(("!r",)) == 1 and await store.pending() == []
+    await db.close()
+
+
+async def test_a_room_that_refuses_the_bot_holds_back_no_other_room(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    server = Homeserver()
+    server.refusing["!kicked"] = (403, "M_FORBIDDEN")
+    await queue(store, "lost", room="!kicked")
+    await queue(store, "one", "two", "three", room="!open")
+    sender = OutboxSender(server, store, Backoff(initial=30, maximum=30))  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        # The refused room waits 30 s between its attempts; the other room does not wait for it.
+        async with asyncio.timeout(5):
+            while len(server.received) < 3:
+                await asyncio.sleep(0.01)
+        assert server.received == ["one", "two", "three"]
+    finally:
+        stop.set()
+        await running
+    await db.close()
+
+
+async def test_a_message_pointing_at_one_not_yet_sent_waits_for_it(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    server = Homeserver()
+    [held] = await queue(store, "held", room="!a")
+    await store.enqueue(
+        "!b", "m.room.message", {"body": "edit", "target": outbox_ref(held)}, txn_id="edit"
+    )
+    server.refusing["!a"] = (500, "M_UNKNOWN")
+    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    assert not await sender.flush(asyncio.Event())
+    assert server.received == []
+    del server.refusing["!a"]
+    await sender.flush(asyncio.Event())
+    assert await sender.flush(asyncio.Event())
+    assert server.received == ["held", "edit"]
     await db.close()
