@@ -67,6 +67,10 @@ class MirrorTuning:
     retry_seconds: float = 15.0
     # The most a reply may wait for the translation of a title it quotes.
     quick_budget_seconds: float = 1.5
+    # Messages translated at once (the translator's own worker count), and how far ahead of
+    # the message being posted an assembly's later messages start translating.
+    parallel_translations: int = 4
+    look_ahead: int = 8
 
 
 class TranslationBreaker:
@@ -115,6 +119,10 @@ class MirrorService:
         self._breaker = TranslationBreaker(self._tuning.cooldown_seconds)
         self._wake = asyncio.Event()
         self._failures: dict[int, int] = {}
+        self._lanes: dict[str, asyncio.Event] = {}
+        # Held while translating a message, before the translator's own deadline starts, so
+        # that messages waiting their turn do not time out in the queue.
+        self._translating = asyncio.Semaphore(self._tuning.parallel_translations)
         # (source room, target room) -> may copies go there? (No encrypted → unencrypted.)
         self._may_mirror = may_mirror or (lambda source, target: True)
 
@@ -160,33 +168,67 @@ class MirrorService:
     # -- the worker ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Mirror queued jobs in order; retry pending translations now and then."""
+        """Each assembly mirrors in its own lane, in the order things were said; pending
+        translations are retried now and then."""
+        lanes: dict[str, asyncio.Task[None]] = {}
         next_retry = 0.0
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                for assembly in self._directory.assemblies:
+                    if assembly.name not in lanes:
+                        self._lanes[assembly.name] = asyncio.Event()
+                        lanes[assembly.name] = asyncio.create_task(self._lane(assembly.name, stop))
+                    self._lanes[assembly.name].set()
+                try:
+                    if time.monotonic() >= next_retry:
+                        await self._retry_pending()
+                        next_retry = time.monotonic() + self._tuning.retry_seconds
+                except Exception:
+                    log.exception("retrying pending translations failed; retrying")
+                timeout = max(0.05, next_retry - time.monotonic())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+        finally:
+            for task in lanes.values():
+                task.cancel()
+            await asyncio.gather(*lanes.values(), return_exceptions=True)
+
+    async def _lane(self, assembly: str, stop: asyncio.Event) -> None:
+        wake = self._lanes[assembly]
         while not stop.is_set():
-            self._wake.clear()
+            wake.clear()
             try:
-                await self._drain_jobs()
-                if time.monotonic() >= next_retry:
-                    await self._retry_pending()
-                    next_retry = time.monotonic() + self._tuning.retry_seconds
+                await self._drain_jobs(assembly)
             except Exception:
-                log.exception("mirroring failed; retrying")
-            self._delivery.wake()
-            timeout = max(0.05, next_retry - time.monotonic())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                log.exception("mirroring in %s failed; retrying", assembly)
+                await asyncio.sleep(self._tuning.retry_seconds)
+                continue
+            await wake.wait()
 
-    async def _drain_jobs(self) -> None:
-        while jobs := await self._store.waiting_jobs():
-            for job in jobs:
-                await self._mirror_or_give_up(job)
-                self._delivery.wake()
+    async def _drain_jobs(self, assembly: str) -> None:
+        """Post the assembly's waiting jobs in order, while the next few messages are already
+        being translated: a burst drains at the translator's pace, not one call at a time."""
+        ahead: dict[int, asyncio.Task[Prepared]] = {}
+        try:
+            while jobs := await self._store.waiting_jobs(assembly=assembly):
+                for index, job in enumerate(jobs):
+                    for later in jobs[index : index + self._tuning.look_ahead]:
+                        if later.kind == "message" and later.id not in ahead:
+                            ahead[later.id] = asyncio.create_task(self._prepare(later))
+                    await self._mirror_or_give_up(job, ahead.pop(job.id, None))
+                    self._delivery.wake()
+        finally:
+            for task in ahead.values():
+                task.cancel()
 
-    async def _mirror_or_give_up(self, job: MirrorJob) -> None:
+    async def _mirror_or_give_up(
+        self, job: MirrorJob, prepared: asyncio.Task[Prepared] | None
+    ) -> None:
         """A job that keeps failing would hold back every message after it: after a few tries
         it is logged and set aside, so the meeting goes on."""
         try:
-            await self._mirror(job)
+            await self._mirror(job, await prepared if prepared else None)
         except Exception:
             failures = self._failures.get(job.id, 0) + 1
             self._failures[job.id] = failures
@@ -196,30 +238,48 @@ class MirrorService:
             await self._store.finish_job(job.id)
         self._failures.pop(job.id, None)
 
-    async def _mirror(self, job: MirrorJob) -> None:
+    async def _prepare(self, job: MirrorJob) -> Prepared:
+        """Everything a message's copies need from the network: their translations."""
+        event = normalize(job.source_room_id, job.payload.get("event"))
+        assembly = self._directory.by_name(job.assembly)
+        room = assembly.room(job.source_room_id) if assembly else None
+        if event is None or assembly is None or room is None:
+            return Prepared(event, assembly, room, [], {})
+        targets = [
+            t
+            for t in assembly.other_rooms(room.room_id)
+            if self._may_mirror(room.room_id, t.room_id)
+        ]
+        translations = await self._translate_for(
+            visible_text(event.content), room.language, targets, event, assembly
+        )
+        return Prepared(event, assembly, room, targets, translations)
+
+    async def _mirror(self, job: MirrorJob, prepared: Prepared | None) -> None:
+        if job.kind == "message":
+            ready = prepared or await self._prepare(job)
+            if ready.event is None or ready.assembly is None or ready.room is None:
+                await self._store.finish_job(job.id)
+                return
+            await self._mirror_message(job, ready)
+            return
         event = normalize(job.source_room_id, job.payload.get("event"))
         assembly = self._directory.by_name(job.assembly)
         room = assembly.room(job.source_room_id) if assembly else None
         if event is None or assembly is None or room is None:
             await self._store.finish_job(job.id)
-            return
-        if job.kind == "redact":
+        elif job.kind == "redact":
             await self._mirror_redaction(job, event)
-        elif job.kind == "edit":
-            await self._mirror_edit(job, event, assembly, room)
         else:
-            await self._mirror_message(job, event, assembly, room)
+            await self._mirror_edit(job, event, assembly, room)
 
-    async def _mirror_message(
-        self, job: MirrorJob, event: IncomingEvent, assembly: Assembly, room: AssemblyRoom
-    ) -> None:
+    async def _mirror_message(self, job: MirrorJob, ready: Prepared) -> None:
+        event, room = ready.event, ready.room
+        assert event is not None and room is not None
         text = visible_text(event.content)
-        others = assembly.other_rooms(room.room_id)
-        targets = [t for t in others if self._may_mirror(room.room_id, t.room_id)]
-        translations = await self._translate_for(text, room.language, targets, event, assembly)
         async with self._db.transaction():
-            for index, target in enumerate(targets):
-                words = translations[target.language]
+            for index, target in enumerate(ready.targets):
+                words = ready.translations[target.language]
                 content = self._content(job, event.type, event.content, words)
                 relation = await self._relation(event, target.room_id)
                 if relation:
@@ -407,12 +467,15 @@ class MirrorService:
         assembly: Assembly,
     ) -> dict[str, MirrorText]:
         names = self._mentioned_names(event, assembly)
-        translations: dict[str, MirrorText] = {}
-        for language in dict.fromkeys(t.language for t in targets):
-            translations[language] = await self._translate(
-                text, source_language, language, assembly, names=names
+        languages = list(dict.fromkeys(t.language for t in targets))
+        async with self._translating:
+            found = await asyncio.gather(
+                *(
+                    self._translate(text, source_language, language, assembly, names=names)
+                    for language in languages
+                )
             )
-        return translations
+        return dict(zip(languages, found, strict=True))
 
     async def _translate(
         self,
@@ -454,6 +517,17 @@ class MirrorService:
         present, so that clients do not fall back to matching names in the body."""
         users = [u for u in mentioned_users(source) if self._people.sits_in(target_room, u)]
         return {"user_ids": users} if users else {}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message job with its translations done, ready to be posted."""
+
+    event: IncomingEvent | None
+    assembly: Assembly | None
+    room: AssemblyRoom | None
+    targets: list[AssemblyRoom]
+    translations: dict[str, MirrorText]
 
 
 def sender_of(job: MirrorJob) -> str | None:

@@ -96,9 +96,10 @@ class MirrorStore:
             ),
         )
 
-    async def waiting_jobs(self, limit: int = 20) -> list[MirrorJob]:
+    async def waiting_jobs(self, assembly: str, limit: int = 20) -> list[MirrorJob]:
         rows = await self.db.fetch_all(
-            "SELECT * FROM mirror_jobs WHERE done_at IS NULL ORDER BY id LIMIT ?", (limit,)
+            "SELECT * FROM mirror_jobs WHERE done_at IS NULL AND assembly = ? ORDER BY id LIMIT ?",
+            (assembly, limit),
         )
         return [MirrorJob.from_row(row) for row in rows]
 

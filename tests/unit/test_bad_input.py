@@ -120,16 +120,17 @@ async def test_a_message_that_cannot_be_mirrored_is_set_aside_after_a_few_tries(
         await core.dispatcher.handle(event)
     real_mirror = mirror._mirror
 
-    async def choke_on_poison(job: object) -> None:
+    async def choke_on_poison(job: object, prepared: object) -> None:
         if job.source_event_id == "$m0":  # type: ignore[attr-defined]
             raise RuntimeError("cannot render this one")
-        await real_mirror(job)
+        await real_mirror(job, prepared)
 
     mirror._mirror = choke_on_poison
     for _ in range(MAX_JOB_FAILURES - 1):
         with pytest.raises(RuntimeError):
-            await mirror._drain_jobs()
-    await mirror._drain_jobs()  # the last try gives up on it, and the next message goes out
+            await mirror._drain_jobs(CONFIG["assemblies"][0]["name"])
+    # The last try gives up on it, and the next message goes out.
+    await mirror._drain_jobs(CONFIG["assemblies"][0]["name"])
     copies = [m.content.get("body", "") for m in await RuntimeStore(db).pending(limit=100)]
     assert any(body.startswith("Alice (US): hello") for body in copies)
     assert not any("poison" in body for body in copies)
