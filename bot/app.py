@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import Any, Protocol
 
@@ -368,7 +368,10 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
         translator=translator,
         glossaries={a.name: glossary_of(a) for a in platform.config.assemblies},
         catalogs=platform.catalogs,
-        tuning=platform.tuning.mirror,
+        tuning=replace(
+            platform.tuning.mirror,
+            parallel_translations=platform.config.translation.max_workers,
+        ),
         may_mirror=platform.may_mirror,
     )
     core.dispatcher.add_service(mirror.wants, mirror.accept)
