@@ -392,6 +392,19 @@ class Encryption:
     async def pending_event_ids(self) -> list[str]:
         return list(await self._load())
 
+    async def seconds_to_next_notice(self) -> float | None:
+        """How long until an unreadable message is due its reaction, so that the sync loop
+        wakes up then instead of at the end of an idle long-poll."""
+        if self.notices is None:
+            return None
+        now = self._clock()
+        due = [
+            item.first_seen + self._timing.react_after_seconds - now
+            for item in (await self._load()).values()
+            if item.reaction is None
+        ]
+        return max(0.0, min(due)) if due else None
+
     async def _handle_decrypted(self, handle: RoomEventsHandler) -> None:
         pending = await self._load()
         for item in list(pending.values()):

@@ -180,7 +180,7 @@ class MatrixRuntime:
             token = await self._store.get_value(SYNC_TOKEN)
             try:
                 response = await self.client.sync(
-                    timeout=self._sync_timeout_ms,
+                    timeout=await self._sync_timeout(),
                     sync_filter=sync_filter(self.room_ids),
                     since=token,
                     # nio keeps no state between runs: without the full state once per run, a
@@ -211,6 +211,13 @@ class MatrixRuntime:
             if token is None:
                 await self.join_missing()
             self.first_sync_done.set()
+
+    async def _sync_timeout(self) -> int:
+        """The long-poll's length, cut short when a timer of ours falls due before it ends."""
+        due = await self._crypto.seconds_to_next_notice() if self._crypto else None
+        if due is None:
+            return self._sync_timeout_ms
+        return max(0, min(self._sync_timeout_ms, int(due * 1000) + 50))
 
     async def _forget_old_events(self) -> None:
         now = time.monotonic()

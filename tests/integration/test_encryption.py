@@ -35,7 +35,11 @@ TEXT = "org.matrix.msc1767.text"
 UNREADABLE_EN = "🔒 can't read this yet"
 
 # Unreadable messages get their reaction after a second instead of ten.
-ENCRYPTION_TUNING: Tuning = replace(TEST_TUNING, crypto=RetryTiming(react_after_seconds=1.0))
+# The bot's idle long-poll is as long as in production: the "can't read this yet" reaction must
+# come at its own delay, not when an idle sync happens to end.
+ENCRYPTION_TUNING: Tuning = replace(
+    TEST_TUNING, sync_timeout_ms=30_000, crypto=RetryTiming(react_after_seconds=1.0)
+)
 
 Accounts = dict[str, RegisteredAccount]
 
@@ -328,8 +332,9 @@ async def test_a_message_whose_key_comes_late_gets_a_reaction_then_is_handled_on
     said, said_key = await alice.send_text_withholding_key(rooms.english, "hello world")
     asked, asked_key = await alice.send_text_withholding_key(rooms.english, "!status")
 
-    flag = await alice.wait_for(reaction_to(said, UNREADABLE_EN))
-    await alice.wait_for(reaction_to(asked, UNREADABLE_EN))
+    # Well within the 30 s long-poll: the reaction keeps its own time.
+    flag = await alice.wait_for(reaction_to(said, UNREADABLE_EN), timeout=8)
+    await alice.wait_for(reaction_to(asked, UNREADABLE_EN), timeout=8)
     assert flag.source["sender"] == bot_id
     assert set(await bot.app.crypto.pending_event_ids()) == {said, asked}
 
