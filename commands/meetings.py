@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bot.domain.assembly import Assembly
+from bot.domain.fair_use import ANNOUNCES
 from bot.framework.commands import Param, command, to_user_id
 from bot.framework.context import Announce, CommandContext, React, Reply, announce, reply
 from bot.i18n import Bold, Msg, UserText
@@ -31,22 +32,23 @@ class MeetingCommands:
         "iniciarreunion",
         Param("title", rest=True),
         aliases=("meeting", "reunion"),
+        cost=ANNOUNCES,
     )
     async def start_meeting(self, ctx: CommandContext, title: str) -> Announce:
         meeting = await self._meetings.start(ctx.assembly, title, ctx.language, ctx.sender)
         return announce(*await self._opening(ctx.assembly, meeting))
 
-    @command("endmeeting", "terminarreunion", chair_only=True)
+    @command("endmeeting", "terminarreunion", chair_only=True, cost=ANNOUNCES)
     async def end_meeting(self, ctx: CommandContext) -> Announce:
         summary = await self._meetings.end(ctx.assembly)
         return announce(*_closing(summary))
 
-    @command("chair", "moderar", Param("person", to_user_id), chair_only=True)
+    @command("chair", "moderar", Param("person", to_user_id), chair_only=True, cost=ANNOUNCES)
     async def chair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.add_chair(ctx.assembly, person, ctx.sender)
         return announce(Msg.of("chair.added", name=Bold(name)))
 
-    @command("unchair", "desmoderar", Param("person", to_user_id), chair_only=True)
+    @command("unchair", "desmoderar", Param("person", to_user_id), chair_only=True, cost=ANNOUNCES)
     async def unchair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.remove_chair(ctx.assembly, person)
         return announce(Msg.of("chair.removed", name=Bold(name)))

@@ -13,6 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.fair_use import ANNOUNCES
+from bot.domain.limits import (
+    MAX_POLL_OPTION,
+    MAX_POLL_OPTIONS,
+    MAX_POLL_QUESTION,
+    MAX_REASON,
+    MIN_POLL_OPTIONS,
+)
 from bot.domain.tally import (
     ABSTAIN,
     AGREE,
@@ -28,7 +36,7 @@ from bot.framework.commands import Param, command, to_duration_seconds
 from bot.framework.context import Announce, CommandContext, Outcome, React, Reply, announce, reply
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Msg
-from bot.render.polls import MAX_ANSWER_CHARS, answer_label, joined, progress_lines, result_lines
+from bot.render.polls import answer_label, joined, progress_lines, result_lines
 from bot.services.polls import (
     BallotChoice,
     PollRequest,
@@ -40,11 +48,7 @@ from bot.services.polls import (
 from bot.storage.polls_store import Poll
 
 VOTED = "✅"
-MAX_QUESTION_CHARS = 500
-MAX_OPTION_CHARS = MAX_ANSWER_CHARS
-MIN_OPTIONS, MAX_OPTIONS = 2, 20  # what Element accepts
 MAX_QUORUM = 100_000
-MAX_REASON_CHARS = 1000
 
 
 # -- reading the words -----------------------------------------------------------------------------
@@ -175,7 +179,7 @@ def _kind_of(
             raise CommandError("poll.error.options_not_allowed", kind=_kind_label(keywords.kind))
         return PollKind.CHOICE
     if keywords.kind is PollKind.CHOICE:
-        raise CommandError("poll.error.too_few_options", min=MIN_OPTIONS)
+        raise CommandError("poll.error.too_few_options", min=MIN_POLL_OPTIONS)
     if keywords.kind is not None:
         return keywords.kind
     explicit_rule = keywords.base_rule is not None or keywords.double
@@ -204,18 +208,18 @@ def _rule_of(
 
 
 def _check_texts(question: str, options: tuple[str, ...]) -> None:
-    if len(question) > MAX_QUESTION_CHARS:
-        raise CommandError("poll.error.question_too_long", max=MAX_QUESTION_CHARS)
-    if options and len(options) < MIN_OPTIONS:
-        raise CommandError("poll.error.too_few_options", min=MIN_OPTIONS)
-    if len(options) > MAX_OPTIONS:
-        raise CommandError("poll.error.too_many_options", max=MAX_OPTIONS)
+    if len(question) > MAX_POLL_QUESTION:
+        raise CommandError("poll.error.question_too_long", max=MAX_POLL_QUESTION)
+    if options and len(options) < MIN_POLL_OPTIONS:
+        raise CommandError("poll.error.too_few_options", min=MIN_POLL_OPTIONS)
+    if len(options) > MAX_POLL_OPTIONS:
+        raise CommandError("poll.error.too_many_options", max=MAX_POLL_OPTIONS)
     seen: set[str] = set()
     for option in options:
         if not option:
             raise CommandError("poll.error.empty_option")
-        if len(option) > MAX_OPTION_CHARS:
-            raise CommandError("poll.error.option_too_long", max=MAX_OPTION_CHARS)
+        if len(option) > MAX_POLL_OPTION:
+            raise CommandError("poll.error.option_too_long", max=MAX_POLL_OPTION)
         if _plain(option) in seen:
             raise CommandError("poll.error.duplicate_option", option=option)
         seen.add(_plain(option))
@@ -294,8 +298,8 @@ def read_ballot(poll: Poll, words: Sequence[str]) -> BallotChoice:
     reason = " ".join(words[1:]).strip() or None
     if reason and poll.kind is not PollKind.CONSENSUS:
         raise CommandError("poll.error.one_answer", number=poll.id)
-    if reason and len(reason) > MAX_REASON_CHARS:
-        raise CommandError("poll.error.reason_too_long", max=MAX_REASON_CHARS)
+    if reason and len(reason) > MAX_REASON:
+        raise CommandError("poll.error.reason_too_long", max=MAX_REASON)
     return BallotChoice((answer,), reason)
 
 
@@ -365,6 +369,7 @@ class PollCommands:
         "votacion",
         Param("poll_spec", rest=True, words=True),
         aliases=("votación", "encuesta"),
+        cost=ANNOUNCES,
     )
     async def poll(self, ctx: CommandContext, poll_spec: tuple[str, ...]) -> Announce:
         request = read_poll_request(poll_spec, DecisionRule(ctx.assembly.decision_rule))
@@ -402,6 +407,7 @@ class PollCommands:
         "cerrar",
         Param("poll_number", parse_poll_number, optional=True),
         chair_only=True,
+        cost=ANNOUNCES,
     )
     async def close(self, ctx: CommandContext, poll_number: int | None = None) -> None:
         # The result is announced in every room by the service, after the poll's end events.

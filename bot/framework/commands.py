@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.fair_use import REPLIES
 from bot.framework.errors import UsageError
 
 Converter = Callable[[str], Any]
@@ -74,6 +75,9 @@ class CommandSpec:
     chair_only: bool = False
     aliases: tuple[str, ...] = ()
     group: str = "general"
+    # What running it costs of the sender's budget (bot.domain.fair_use): ANNOUNCES for a
+    # command that makes the bot speak in every room, REPLIES for an answer in one room.
+    cost: float = REPLIES
 
     @property
     def help_key(self) -> str:
@@ -120,6 +124,7 @@ def command(
     *params: Param,
     chair_only: bool = False,
     aliases: Sequence[str] = (),
+    cost: float = REPLIES,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler method of a command group."""
 
@@ -127,7 +132,7 @@ def command(
         setattr(
             handler,
             _SPEC_ATTRIBUTE,
-            CommandSpec(name, name_es, tuple(params), chair_only, tuple(aliases)),
+            CommandSpec(name, name_es, tuple(params), chair_only, tuple(aliases), cost=cost),
         )
         return handler
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.limits import MAX_TITLE
 from bot.domain.schedule import (
     DEFAULT_REMINDER_OFFSETS,
     MeetingRule,
@@ -48,7 +49,6 @@ from bot.storage.records_store import (
 
 log = logging.getLogger(__name__)
 
-MAX_TITLE = 200
 RETRY_AFTER = timedelta(seconds=30)
 
 
