@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import AssemblyConfig, Config
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.fair_use import Budget, FairUse
 from bot.domain.text_protection import Glossary
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
@@ -58,6 +59,9 @@ from commands.schedule import ScheduleCommands
 from commands.stack import StackCommands, wants_raised_hand
 
 log = logging.getLogger(__name__)
+
+# The translation cache keeps this many of its newest entries (pruned hourly).
+TRANSLATION_CACHE_ENTRIES = 20_000
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class Asamblea:
             may_mirror=privacy.may_mirror,
         )
         core = build_core(platform)
+        runtime.pruning.extend(core.pruning)
         for step in core.restore:
             await step()
         try:
@@ -196,6 +201,12 @@ def glossary_of(assembly: AssemblyConfig) -> Glossary:
         tuple(pair.split("-", 1)): dict(terms) for pair, terms in assembly.glossary_fixed.items()
     }
     return Glossary(keep=assembly.glossary_keep, fixed=fixed)
+
+
+def fair_use_of(config: Config) -> FairUse:
+    return FairUse(
+        {a.name: Budget(a.command_burst, a.command_refill_seconds) for a in config.assemblies}
+    )
 
 
 def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, ...]:
@@ -266,6 +277,8 @@ class Core:
     background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
     status_sections: list[StatusSection] = field(default_factory=list)
     closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Tables pruned hourly beside the handled events (name, step given the 30-day cutoff).
+    pruning: list[tuple[str, Callable[[int], Awaitable[int]]]] = field(default_factory=list)
 
     async def close(self) -> None:
         for step in self.closing:
@@ -285,7 +298,13 @@ def build_core(platform: Platform) -> Core:
 
 def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) -> Core:
     authority = AuthorityService(platform.members, meetings_store)
-    router = Router(platform.prefix, platform.catalogs, authority, platform.db.savepoint)
+    router = Router(
+        platform.prefix,
+        platform.catalogs,
+        authority,
+        platform.db.savepoint,
+        fair_use=fair_use_of(platform.config),
+    )
     dispatcher = Dispatcher(
         bot_user_id=platform.config.matrix.user_id,
         ignore_users=platform.config.ignore_users,
@@ -358,9 +377,10 @@ def _wire_polls(core: Core, platform: Platform) -> None:
 def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) -> None:
     cache = SqliteTranslationCache(platform.db)
     translator, provider = build_translator(platform.config.translation, cache=cache)
+    store = MirrorStore(platform.db)
     mirror = MirrorService(
         db=platform.db,
-        store=MirrorStore(platform.db),
+        store=store,
         directory=platform.directory,
         people=core.people,
         delivery=platform.delivery,
@@ -369,6 +389,7 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
         catalogs=platform.catalogs,
         tuning=platform.tuning.mirror,
         may_mirror=platform.may_mirror,
+        max_chars=platform.config.translation.max_message_chars,
     )
     core.dispatcher.add_service(mirror.wants, mirror.accept)
     platform.delivery.texts = mirror
@@ -378,6 +399,10 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
     meetings.on_end.append(mirror.resume_after)
     core.background.append(mirror.run)
     core.closing += [provider.aclose, cache.flush]
+    core.pruning += [
+        ("finished mirror jobs", store.forget_finished_jobs_before),
+        ("translation cache", lambda _cutoff: cache.keep_newest(TRANSLATION_CACHE_ENTRIES)),
+    ]
 
 
 def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:

@@ -50,11 +50,13 @@ def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
 
 BACKFILL_LIMIT = 1000
 # Handled event ids are kept this long (a sync or back-fill never reaches further back) and
-# pruned this often.
+# pruned this often; sent messages and other leftovers are pruned at the same time.
 HANDLED_MEMORY_MS = 30 * 24 * 3600 * 1000
 FORGET_EVERY_SECONDS = 3600.0
 
 EventHandler = Callable[[IncomingEvent], Awaitable[None]]
+# One pruning step: given the cutoff (epoch ms), forget what is older; returns how many rows.
+PruningStep = Callable[[int], Awaitable[int]]
 
 
 class FatalMatrixError(Exception):
@@ -100,6 +102,10 @@ class MatrixRuntime:
         self.room_ids: set[str] = set()
         self.first_sync_done = asyncio.Event()
         self._next_forget = 0.0
+        # More tables the hourly pruning keeps small (wired in bot/app.py), by name.
+        self.pruning: list[tuple[str, PruningStep]] = [
+            ("sent messages", store.forget_sent_before),
+        ]
 
     @property
     def user_id(self) -> str:
@@ -174,8 +180,7 @@ class MatrixRuntime:
             if problem := self._crypto.problem():
                 raise FatalMatrixError(problem)
             log.info("end-to-end encryption on: %s", self._crypto.identity())
-            await self._upkeep()
-            await self._forget_old_events()  # our keys go up before anyone needs them
+            await self._upkeep()  # our keys go up before anyone needs them
         while not stop.is_set():
             token = await self._store.get_value(SYNC_TOKEN)
             try:
@@ -207,19 +212,29 @@ class MatrixRuntime:
                 await self._backoff.wait(stop)
                 continue
             await self._upkeep()
+            await self._forget_old_events()
             await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if token is None:
                 await self.join_missing()
             self.first_sync_done.set()
 
     async def _forget_old_events(self) -> None:
+        """Hourly, after a sync, encrypted rooms or not: forget events handled more than 30 days
+        ago, and let each pruning step forget what it keeps no longer."""
         now = time.monotonic()
         if now < self._next_forget:
             return
         self._next_forget = now + FORGET_EVERY_SECONDS
-        forgotten = await self._store.forget_handled_before(now_ms() - HANDLED_MEMORY_MS)
-        if forgotten:
-            log.info("forgot %d events handled more than 30 days ago", forgotten)
+        cutoff = now_ms() - HANDLED_MEMORY_MS
+        steps = [("handled events", self._store.forget_handled_before), *self.pruning]
+        for name, step in steps:
+            try:
+                forgotten = await step(cutoff)
+            except Exception:
+                log.exception("pruning %s failed; trying again in an hour", name)
+                continue
+            if forgotten:
+                log.info("pruned %d %s", forgotten, name)
 
     async def _upkeep(self) -> None:
         """Encryption's turn after each sync: keys, and messages whose key has now arrived."""

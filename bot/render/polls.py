@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.assembly import Assembly
+from bot.domain.limits import MAX_POLL_OPTION
 from bot.domain.tally import (
     BLOCK,
     STAND_ASIDE,
@@ -34,7 +35,7 @@ TEXT = "org.matrix.msc1767.text"
 DISCLOSED = "org.matrix.msc3381.poll.disclosed"
 UNDISCLOSED = "org.matrix.msc3381.poll.undisclosed"
 # Element refuses longer answers; the question gets the same room.
-MAX_ANSWER_CHARS = 340
+MAX_ANSWER_CHARS = MAX_POLL_OPTION
 
 Label = Msg | UserText
 

@@ -327,4 +327,35 @@ async def v5_records(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [v1_runtime, v2_meetings, v3_polls, v4_mirroring, v5_records]
+async def v6_fair_use(db: Database) -> None:
+    """Earlier uploads (minutes posted again from them), and indexes for the hourly pruning."""
+    # `uploads` keeps, per file (say "minutes of meeting 3 in this room, as Markdown"), the
+    # fingerprint of the content last uploaded and where it lies (an mxc URL, or for an
+    # encrypted room the encrypted-file object with its key). Sent outbox rows no longer keep
+    # their content; the rows sent before this version drop theirs here.
+    await db.executescript(
+        """
+        CREATE TABLE uploads (
+            reuse_key TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            attachment TEXT NOT NULL,
+            uploaded_at INTEGER NOT NULL
+        );
+        UPDATE outbox SET content = '{}' WHERE event_id IS NOT NULL;
+        CREATE INDEX mirror_jobs_done ON mirror_jobs (done_at) WHERE done_at IS NOT NULL;
+        CREATE INDEX mirrors_job ON mirrors (job_id);
+        CREATE INDEX translation_cache_age ON translation_cache (created_at);
+        CREATE INDEX stack_messages_outbox ON stack_messages (outbox_id);
+        CREATE INDEX poll_rooms_outbox ON poll_rooms (outbox_id)
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    v1_runtime,
+    v2_meetings,
+    v3_polls,
+    v4_mirroring,
+    v5_records,
+    v6_fair_use,
+]
