@@ -74,6 +74,8 @@ class CommandSpec:
     chair_only: bool = False
     aliases: tuple[str, ...] = ()
     group: str = "general"
+    # Also taken in a person's direct chat with the bot (where secret ballots are voted).
+    private: bool = False
 
     @property
     def help_key(self) -> str:
@@ -120,6 +122,7 @@ def command(
     *params: Param,
     chair_only: bool = False,
     aliases: Sequence[str] = (),
+    private: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler method of a command group."""
 
@@ -127,7 +130,7 @@ def command(
         setattr(
             handler,
             _SPEC_ATTRIBUTE,
-            CommandSpec(name, name_es, tuple(params), chair_only, tuple(aliases)),
+            CommandSpec(name, name_es, tuple(params), chair_only, tuple(aliases), private=private),
         )
         return handler
 

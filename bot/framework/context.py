@@ -18,6 +18,9 @@ class CommandContext:
     assembly: Assembly
     invoked_as: str
     is_chair: bool
+    # Sent in the sender's direct chat with the bot; `room` is then that chat, worded and
+    # counted like the sender's own assembly room.
+    private: bool = False
 
     @property
     def language(self) -> str:

@@ -63,8 +63,10 @@ class Router:
         ts: int,
         assembly: Assembly,
         room: AssemblyRoom,
+        private: bool = False,
     ) -> list[Outcome] | None:
-        """Outcomes of a command message; None when the body is not a command."""
+        """Outcomes of a command message; None when the body is not a command. `private`: sent
+        in a direct chat with the bot, where only the commands declared for it are taken."""
         try:
             invocation = parse_invocation(body, self.prefix)
         except CommandError as error:
@@ -74,6 +76,8 @@ class Router:
         bound = self._by_name.get(invocation.name)
         if bound is None:
             return [self._unknown(invocation, room.language)]
+        if private and not bound.spec.private:
+            return [self._not_in_private(invocation, room.language)]
         context = CommandContext(
             event_id=event_id,
             sender=sender,
@@ -83,6 +87,7 @@ class Router:
             assembly=assembly,
             invoked_as=invocation.name,
             is_chair=await self._chairs.is_chair(assembly, sender),
+            private=private,
         )
         return await self._run(bound, invocation, context)
 
@@ -112,6 +117,20 @@ class Router:
                 "error.unknown_command",
                 command=Code(self.prefix + invocation.name),
                 help=Code(self.prefix + help_name),
+            )
+        )
+
+    def _not_in_private(self, invocation: Invocation, language: str) -> Reply:
+        taken = ", ".join(
+            self.prefix + bound.spec.name_in(language)
+            for bound in self._commands
+            if bound.spec.private
+        )
+        return refusal(
+            Msg.of(
+                "error.not_in_private",
+                commands=Code(taken),
+                command=Code(self.prefix + invocation.name),
             )
         )
 
