@@ -375,7 +375,7 @@ def _wire_polls(core: Core, platform: Platform) -> None:
     core.dispatcher.add_private_service(is_poll_response, polls.accept_response)
     core.ballots = ballots
     core.restore += [polls.restore, ballots.restore]
-    core.background.append(ballots.run)
+    core.background.append(ballots.keep_chats)
 
 
 def _wire_mirroring(core: Core, platform: Platform) -> None:

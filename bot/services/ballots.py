@@ -129,7 +129,7 @@ class BallotBox:
         self._wake.set()  # the worker waits for this transaction before it reads the request
         return BallotRequest(wanted, chat_pending=True)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def keep_chats(self, stop: asyncio.Event) -> None:
         """Make the chats people asked for and serve the ones they invited the bot to, one at a
         time, never inside a transaction (each waits for the network)."""
         while not stop.is_set():
