@@ -26,12 +26,14 @@ from bot.matrix.crypto import (
     UndecryptableNotices,
     undecryptable_label,
 )
+from bot.matrix.direct import DirectChats
 from bot.matrix.members import RoomMembers
 from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
 from bot.render.minutes import MinutesRenderer
 from bot.services.agenda import AgendaService
 from bot.services.authority import AuthorityService
+from bot.services.ballots import BallotBox
 from bot.services.decisions import DecisionLog
 from bot.services.delivery import Delivery
 from bot.services.meeting_timers import MeetingTimers
@@ -136,9 +138,13 @@ class Asamblea:
             scheduler=self.scheduler,
             ready=runtime.first_sync_done.wait,
             may_mirror=privacy.may_mirror,
+            chats=DirectChats(
+                self.client, runtime, store, encrypted=self.config.matrix.encryption.enabled
+            ),
         )
         core = build_core(platform)
         runtime.pruning.extend(core.pruning)
+        runtime.direct_invites = core.ballots
         for step in core.restore:
             await step()
         try:
@@ -257,6 +263,7 @@ class Platform:
     scheduler: Any  # APScheduler's AsyncIOScheduler, or anything with add_job/remove_job
     ready: Callable[[], Awaitable[Any]]
     may_mirror: Callable[[str, str], bool] | None = None
+    chats: DirectChats | None = None  # None: no direct chats (offline tests)
 
     @property
     def prefix(self) -> str:
@@ -279,6 +286,7 @@ class Core:
     closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Tables pruned hourly beside the handled events (name, step given the 30-day cutoff).
     pruning: list[tuple[str, Callable[[int], Awaitable[int]]]] = field(default_factory=list)
+    ballots: BallotBox | None = None
 
     async def close(self) -> None:
         for step in self.closing:
@@ -357,9 +365,10 @@ def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> Meet
 
 
 def _wire_polls(core: Core, platform: Platform) -> None:
+    store = PollsStore(platform.db)
     polls = PollService(
         db=platform.db,
-        store=PollsStore(platform.db),
+        store=store,
         runtime=platform.runtime_store,
         delivery=platform.delivery,
         people=core.people,
@@ -369,9 +378,23 @@ def _wire_polls(core: Core, platform: Platform) -> None:
         scheduler=platform.scheduler,
         ready=platform.ready,
     )
-    core.router.add_group(PollCommands(polls, platform.prefix))
+    ballots = BallotBox(
+        db=platform.db,
+        store=store,
+        polls=polls,
+        people=core.people,
+        directory=platform.directory,
+        delivery=platform.delivery,
+        chats=platform.chats,
+    )
+    core.router.add_group(PollCommands(polls, ballots, platform.prefix))
     core.dispatcher.add_service(is_poll_response, polls.accept_response)
-    core.restore.append(polls.restore)
+    # Secret ballots are cast in each person's direct chat with the bot.
+    core.dispatcher.serve_private(ballots.private_room)
+    core.dispatcher.add_private_service(is_poll_response, polls.accept_response)
+    core.ballots = ballots
+    core.restore += [polls.restore, ballots.restore]
+    core.background.append(ballots.keep_chats)
 
 
 def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) -> None:

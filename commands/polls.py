@@ -38,6 +38,7 @@ from bot.framework.context import Announce, CommandContext, Outcome, React, Repl
 from bot.framework.errors import CommandError, PermissionDenied, UsageError
 from bot.i18n import Msg
 from bot.render.polls import answer_label, joined, progress_lines, result_lines
+from bot.services.ballots import BallotBox
 from bot.services.polls import (
     BallotChoice,
     PollRequest,
@@ -361,8 +362,9 @@ def split_poll_number(words: Sequence[str]) -> tuple[int | None, Sequence[str]]:
 class PollCommands:
     group_name = "polls"
 
-    def __init__(self, polls: PollService, prefix: str) -> None:
+    def __init__(self, polls: PollService, ballots: BallotBox, prefix: str) -> None:
         self._polls = polls
+        self._ballots = ballots
         self._prefix = prefix
 
     @command(
@@ -385,10 +387,10 @@ class PollCommands:
         )
         return announce(*self._polls.opened_lines(poll, ctx.assembly, ctx.sender_name))
 
-    @command("vote", "votar", Param("ballot", rest=True, words=True))
+    @command("vote", "votar", Param("ballot", rest=True, words=True), private=True)
     async def vote(self, ctx: CommandContext, ballot: tuple[str, ...]) -> list[Outcome]:
         number, words = split_poll_number(ballot)
-        poll = await self._polls.open_poll(ctx.assembly, number)
+        poll = await self._polls.open_poll(ctx.assembly, number, secret=ctx.private)
         choice = read_ballot(poll, words)
         await self._polls.vote(
             poll,
@@ -398,11 +400,31 @@ class PollCommands:
             voter=ctx.sender,
             event_id=ctx.event_id,
             ts=ctx.ts,
+            private=ctx.private,
         )
         outcomes: list[Outcome] = [React(VOTED)]
-        if needs_reason(poll, choice):
+        if ctx.private:
+            # Worded without the choice: the bot's own messages are kept in its database.
+            outcomes.append(reply(Msg.of("poll.ballot.counted")))
+        elif needs_reason(poll, choice):
             outcomes.append(reply(reason_request(poll, choice, self._prefix)))
         return outcomes
+
+    @command(
+        "ballot",
+        "papeleta",
+        Param("poll_number", parse_poll_number, optional=True),
+        private=True,
+    )
+    async def ballot(self, ctx: CommandContext, poll_number: int | None = None) -> Reply:
+        """A secret poll's ballot, in the sender's direct chat with the bot."""
+        request = await self._ballots.request(ctx.assembly, ctx.sender, poll_number, ts=ctx.ts)
+        if not request.polls:
+            return reply(Msg.of("poll.ballot.none_open"))
+        if request.chat_pending:
+            return reply(Msg.of("poll.ballot.coming"))
+        numbers = joined([f"#{poll.id}" for poll in request.polls])
+        return reply(Msg.of("poll.ballot.sent", polls=numbers))
 
     @command(
         "close",

@@ -79,6 +79,8 @@ class CommandSpec:
     # What running it costs of the sender's budget (bot.domain.fair_use): ANNOUNCES for a
     # command that makes the bot speak in every room, REPLIES for an answer in one room.
     cost: float = REPLIES
+    # Also taken in a person's direct chat with the bot (where secret ballots are voted).
+    private: bool = False
 
     @property
     def help_key(self) -> str:
@@ -126,6 +128,7 @@ def command(
     needs: Role = Role.ANYONE,
     aliases: Sequence[str] = (),
     cost: float = REPLIES,
+    private: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler method of a command group."""
 
@@ -133,7 +136,9 @@ def command(
         setattr(
             handler,
             _SPEC_ATTRIBUTE,
-            CommandSpec(name, name_es, tuple(params), needs, tuple(aliases), cost=cost),
+            CommandSpec(
+                name, name_es, tuple(params), needs, tuple(aliases), cost=cost, private=private
+            ),
         )
         return handler
 

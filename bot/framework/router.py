@@ -70,8 +70,10 @@ class Router:
         ts: int,
         assembly: Assembly,
         room: AssemblyRoom,
+        private: bool = False,
     ) -> list[Outcome] | None:
-        """Outcomes of a command message; None when the body is not a command."""
+        """Outcomes of a command message; None when the body is not a command. `private`: sent
+        in a direct chat with the bot, where only the commands declared for it are taken."""
         try:
             invocation = parse_invocation(body, self.prefix)
         except CommandError as error:
@@ -85,6 +87,9 @@ class Router:
         if bound is None:
             unknown = [self._unknown(invocation, room.language)]
             return await self._within_budget(assembly, sender, cost, unknown)
+        if private and not bound.spec.private:
+            refused = [self._not_in_private(invocation, room.language)]
+            return await self._within_budget(assembly, sender, REPLIES, refused)
         context = CommandContext(
             event_id=event_id,
             sender=sender,
@@ -94,6 +99,7 @@ class Router:
             assembly=assembly,
             invoked_as=invocation.name,
             authority=authority,
+            private=private,
         )
         return await self._within_budget(
             assembly, sender, cost, lambda: self._run(bound, invocation, context)
@@ -144,6 +150,20 @@ class Router:
                 "error.unknown_command",
                 command=Code(self.prefix + invocation.name),
                 help=Code(self.prefix + help_name),
+            )
+        )
+
+    def _not_in_private(self, invocation: Invocation, language: str) -> Reply:
+        taken = ", ".join(
+            self.prefix + bound.spec.name_in(language)
+            for bound in self._commands
+            if bound.spec.private
+        )
+        return refusal(
+            Msg.of(
+                "error.not_in_private",
+                commands=Code(taken),
+                command=Code(self.prefix + invocation.name),
             )
         )
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import ClientError
 from nio import (
@@ -59,6 +59,13 @@ EventHandler = Callable[[IncomingEvent], Awaitable[None]]
 PruningStep = Callable[[int], Awaitable[int]]
 
 
+class DirectInvites(Protocol):
+    """Who may invite the bot to a direct chat, and what follows when it has joined."""
+
+    def may_join(self, room_id: str, inviter: str) -> bool: ...
+    async def joined(self, room_id: str, inviter: str) -> None: ...
+
+
 class FatalMatrixError(Exception):
     """The bot cannot go on (for instance its access token was rejected)."""
 
@@ -100,7 +107,9 @@ class MatrixRuntime:
         self._sync_timeout_ms = sync_timeout_ms
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
         self.room_ids: set[str] = set()
+        self.direct_invites: DirectInvites | None = None
         self.first_sync_done = asyncio.Event()
+        self._synced = asyncio.Event()  # set, and replaced, after every sync handled
         self._next_forget = 0.0
         # More tables the hourly pruning keeps small (wired in bot/app.py), by name.
         self.pruning: list[tuple[str, PruningStep]] = [
@@ -217,6 +226,22 @@ class MatrixRuntime:
             if token is None:
                 await self.join_missing()
             self.first_sync_done.set()
+            self._synced.set()
+            self._synced = asyncio.Event()
+
+    async def until_synced(self, room_id: str, timeout: float) -> bool:
+        """Wait until a sync has brought in `room_id` (a room just created or joined, which nio
+        cannot encrypt for before); False if that took longer than `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while room_id not in self.client.rooms:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._synced.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
 
     async def _forget_old_events(self) -> None:
         """Hourly, after a sync, encrypted rooms or not: forget events handled more than 30 days
@@ -346,16 +371,29 @@ class MatrixRuntime:
         return self._split(room_id, reversed(found))
 
     async def _consider_invite(self, room_id: str, invite_state: list[Any]) -> None:
-        addressed = any(
-            getattr(ev, "state_key", None) == self.user_id
-            and getattr(ev, "membership", None) == "invite"
-            for ev in invite_state
+        invite = next(
+            (
+                ev
+                for ev in invite_state
+                if getattr(ev, "state_key", None) == self.user_id
+                and getattr(ev, "membership", None) == "invite"
+            ),
+            None,
         )
-        if not addressed:
+        if invite is None:
             return
-        if room_id not in self.room_ids:
+        inviter = getattr(invite, "sender", "")
+        content = getattr(invite, "content", None)
+        is_direct = isinstance(content, dict) and content.get("is_direct") is True
+        direct = self.direct_invites if room_id not in self.room_ids and is_direct else None
+        if room_id not in self.room_ids and direct is None:
             log.info("ignoring invite to %s: not one of the configured rooms", room_id)
+            return
+        if direct is not None and not direct.may_join(room_id, inviter):
+            log.info("ignoring direct chat invite from %s: not a member of an assembly", inviter)
             return
         response = await self.client.join(room_id)
         if not isinstance(response, JoinResponse):
             log.warning("could not accept invite to %s: %s", room_id, response)
+        elif direct is not None:
+            await direct.joined(room_id, inviter)

@@ -145,10 +145,6 @@ class MeetingService:
 
     # -- chairs -----------------------------------------------------------------------------
 
-    async def is_meeting_chair(self, assembly: Assembly, user_id: str) -> bool:
-        """ChairService asks this: the starter and added chairs chair the open meeting."""
-        return await self._store.chairs_open_meeting(assembly.name, user_id)
-
     async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> str:
         meeting = await self.require(assembly)
         name = Bold(self._people.display_name(assembly, user_id))

@@ -351,6 +351,33 @@ async def v6_fair_use(db: Database) -> None:
     )
 
 
+async def v7_secret_ballots(db: Database) -> None:
+    """Secret polls are voted in a direct chat with the bot, and sealed into counts at the close."""
+    # `ballot_rooms`: each person's direct chat with the bot (room_id NULL while the bot is still
+    # to create it). A poll_rooms row with `private` = 1 is a ballot posted in such a chat.
+    # `secret_counts` is all that is kept of a closed secret poll's ballots: how many ballots of
+    # each center said the same thing. The responses themselves are deleted at the close.
+    await db.executescript(
+        """
+        ALTER TABLE poll_rooms ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE ballot_rooms (
+            user_id TEXT PRIMARY KEY,
+            room_id TEXT UNIQUE,
+            requested_at INTEGER NOT NULL
+        );
+        CREATE TABLE secret_counts (
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            center TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            spoiled INTEGER NOT NULL,
+            reason TEXT,
+            ballots INTEGER NOT NULL
+        );
+        CREATE INDEX secret_counts_poll ON secret_counts (poll_id)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -358,4 +385,5 @@ MIGRATIONS: list[Migration] = [
     v4_mirroring,
     v5_records,
     v6_fair_use,
+    v7_secret_ballots,
 ]
