@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import AssemblyConfig, Config
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.fair_use import Budget, FairUse
 from bot.domain.text_protection import Glossary
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
@@ -25,12 +26,14 @@ from bot.matrix.crypto import (
     UndecryptableNotices,
     undecryptable_label,
 )
+from bot.matrix.direct import DirectChats
 from bot.matrix.members import RoomMembers
 from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
 from bot.render.minutes import MinutesRenderer
 from bot.services.agenda import AgendaService
 from bot.services.authority import AuthorityService
+from bot.services.ballots import BallotBox
 from bot.services.decisions import DecisionLog
 from bot.services.delivery import Delivery
 from bot.services.meeting_timers import MeetingTimers
@@ -58,6 +61,9 @@ from commands.schedule import ScheduleCommands
 from commands.stack import StackCommands, wants_raised_hand
 
 log = logging.getLogger(__name__)
+
+# The translation cache keeps this many of its newest entries (pruned hourly).
+TRANSLATION_CACHE_ENTRIES = 20_000
 
 
 @dataclass(frozen=True)
@@ -132,8 +138,13 @@ class Asamblea:
             scheduler=self.scheduler,
             ready=runtime.first_sync_done.wait,
             may_mirror=privacy.may_mirror,
+            chats=DirectChats(
+                self.client, runtime, store, encrypted=self.config.matrix.encryption.enabled
+            ),
         )
         core = build_core(platform)
+        runtime.pruning.extend(core.pruning)
+        runtime.direct_invites = core.ballots
         for step in core.restore:
             await step()
         try:
@@ -198,6 +209,12 @@ def glossary_of(assembly: AssemblyConfig) -> Glossary:
     return Glossary(keep=assembly.glossary_keep, fixed=fixed)
 
 
+def fair_use_of(config: Config) -> FairUse:
+    return FairUse(
+        {a.name: Budget(a.command_burst, a.command_refill_seconds) for a in config.assemblies}
+    )
+
+
 def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, ...]:
     """The configured assemblies, with room aliases resolved to room ids."""
     assemblies = []
@@ -246,6 +263,7 @@ class Platform:
     scheduler: Any  # APScheduler's AsyncIOScheduler, or anything with add_job/remove_job
     ready: Callable[[], Awaitable[Any]]
     may_mirror: Callable[[str, str], bool] | None = None
+    chats: DirectChats | None = None  # None: no direct chats (offline tests)
 
     @property
     def prefix(self) -> str:
@@ -266,6 +284,9 @@ class Core:
     background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
     status_sections: list[StatusSection] = field(default_factory=list)
     closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Tables pruned hourly beside the handled events (name, step given the 30-day cutoff).
+    pruning: list[tuple[str, Callable[[int], Awaitable[int]]]] = field(default_factory=list)
+    ballots: BallotBox | None = None
 
     async def close(self) -> None:
         for step in self.closing:
@@ -285,7 +306,13 @@ def build_core(platform: Platform) -> Core:
 
 def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) -> Core:
     authority = AuthorityService(platform.members, meetings_store)
-    router = Router(platform.prefix, platform.catalogs, authority, platform.db.savepoint)
+    router = Router(
+        platform.prefix,
+        platform.catalogs,
+        authority,
+        platform.db.savepoint,
+        fair_use=fair_use_of(platform.config),
+    )
     dispatcher = Dispatcher(
         bot_user_id=platform.config.matrix.user_id,
         ignore_users=platform.config.ignore_users,
@@ -339,9 +366,10 @@ def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> Meet
 
 
 def _wire_polls(core: Core, platform: Platform) -> None:
+    store = PollsStore(platform.db)
     polls = PollService(
         db=platform.db,
-        store=PollsStore(platform.db),
+        store=store,
         runtime=platform.runtime_store,
         delivery=platform.delivery,
         people=core.people,
@@ -351,17 +379,32 @@ def _wire_polls(core: Core, platform: Platform) -> None:
         scheduler=platform.scheduler,
         ready=platform.ready,
     )
-    core.router.add_group(PollCommands(polls, platform.prefix))
+    ballots = BallotBox(
+        db=platform.db,
+        store=store,
+        polls=polls,
+        people=core.people,
+        directory=platform.directory,
+        delivery=platform.delivery,
+        chats=platform.chats,
+    )
+    core.router.add_group(PollCommands(polls, ballots, platform.prefix))
     core.dispatcher.add_service(is_poll_response, polls.accept_response)
-    core.restore.append(polls.restore)
+    # Secret ballots are cast in each person's direct chat with the bot.
+    core.dispatcher.serve_private(ballots.private_room)
+    core.dispatcher.add_private_service(is_poll_response, polls.accept_response)
+    core.ballots = ballots
+    core.restore += [polls.restore, ballots.restore]
+    core.background.append(ballots.keep_chats)
 
 
 def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) -> None:
     cache = SqliteTranslationCache(platform.db)
     translator, provider = build_translator(platform.config.translation, cache=cache)
+    store = MirrorStore(platform.db)
     mirror = MirrorService(
         db=platform.db,
-        store=MirrorStore(platform.db),
+        store=store,
         directory=platform.directory,
         people=core.people,
         delivery=platform.delivery,
@@ -373,6 +416,7 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
             parallel_translations=platform.config.translation.max_workers,
         ),
         may_mirror=platform.may_mirror,
+        max_chars=platform.config.translation.max_message_chars,
     )
     core.dispatcher.add_service(mirror.wants, mirror.accept)
     platform.delivery.texts = mirror
@@ -382,6 +426,10 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
     meetings.on_end.append(mirror.resume_after)
     core.background.append(mirror.run)
     core.closing += [provider.aclose, cache.flush]
+    core.pruning += [
+        ("finished mirror jobs", store.forget_finished_jobs_before),
+        ("translation cache", lambda _cutoff: cache.keep_newest(TRANSLATION_CACHE_ENTRIES)),
+    ]
 
 
 def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:

@@ -78,6 +78,10 @@ class AssemblyConfig:
     reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
     # Whether messages of an encrypted room may be mirrored into an unencrypted one.
     allow_unencrypted_mirror: bool = False
+    # Fair use: each member may make the bot speak in every room `command_burst` times in a
+    # row, then once every `command_refill_seconds` (bot.domain.fair_use).
+    command_burst: int = 5
+    command_refill_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,7 @@ def _read_translation(
     timeout = reader.number(data, "timeout_seconds", "translation.timeout_seconds", 10.0, 0.1)
     workers = reader.number(data, "max_workers", "translation.max_workers", 4, 1)
     region = reader.string(data, "region", "translation.region")
+    max_chars = reader.number(data, "max_chars", "translation.max_chars", 2000, 100)
     if reader.problems:
         return TranslationSettings()  # never used: the problems stop the load
     return TranslationSettings(
@@ -323,6 +328,7 @@ def _read_translation(
         region=region,
         timeout_seconds=float(timeout or 10.0),
         max_workers=int(workers or 4),
+        max_message_chars=int(max_chars or 2000),
     )
 
 
@@ -363,6 +369,10 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
         data, "decision_rule", f"{key}.decision_rule", tuple(DecisionRule), DecisionRule.MAJORITY
     )
     limit = reader.number(data, "turn_limit_seconds", f"{key}.turn_limit_seconds", None, 10)
+    burst = reader.number(data, "command_burst", f"{key}.command_burst", 5, 1)
+    refill = reader.number(
+        data, "command_refill_seconds", f"{key}.command_refill_seconds", 10.0, 0.1
+    )
     glossary = reader.table(data, "glossary", f"{key}.glossary")
     chairs = reader.user_ids(data, "chairs", f"{key}.chairs")
     power_level_chairs = reader.boolean(
@@ -392,6 +402,8 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
         allow_unencrypted_mirror=reader.boolean(
             data, "allow_unencrypted_mirror", f"{key}.allow_unencrypted_mirror", False
         ),
+        command_burst=int(burst or 5),
+        command_refill_seconds=float(refill or 10.0),
     )
 
 

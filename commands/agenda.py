@@ -7,6 +7,7 @@ import re
 
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
+from bot.domain.fair_use import ANNOUNCES
 from bot.framework.commands import Param, command, to_duration_seconds, to_int
 from bot.framework.context import Announce, CommandContext, Reply, announce, reply
 from bot.i18n import Msg, UserText
@@ -61,12 +62,14 @@ class AgendaCommands:
         title = UserText(meeting.title, meeting.title_language)
         return reply(*words.agenda(title, items, self._names(ctx.assembly)))
 
-    @command("item", "punto", Param("item", to_agenda_entry, rest=True), needs=Role.CHAIR)
+    @command(
+        "item", "punto", Param("item", to_agenda_entry, rest=True), needs=Role.CHAIR, cost=ANNOUNCES
+    )
     async def add_item(self, ctx: CommandContext, item: AgendaEntry) -> Announce:
         added = await self._agenda.add(ctx.assembly, item, ctx.language, ctx.sender)
         return announce(Msg.of("agenda.added", item=words.item(added, self._names(ctx.assembly))))
 
-    @command("dropitem", "quitarpunto", Param("number", to_int), needs=Role.CHAIR)
+    @command("dropitem", "quitarpunto", Param("number", to_int), needs=Role.CHAIR, cost=ANNOUNCES)
     async def drop_item(self, ctx: CommandContext, number: int) -> Announce:
         dropped = await self._agenda.remove(ctx.assembly, number)
         return announce(Msg.of("agenda.removed", title=words.title(dropped)))
@@ -77,6 +80,7 @@ class AgendaCommands:
         Param("number", to_int),
         Param("position", to_int),
         needs=Role.CHAIR,
+        cost=ANNOUNCES,
     )
     async def move_item(self, ctx: CommandContext, number: int, position: int) -> Announce:
         items = await self._agenda.move(ctx.assembly, number, position)
@@ -101,7 +105,7 @@ class AgendaCommands:
             )
         )
 
-    @command("next", "siguiente", needs=Role.CHAIR)
+    @command("next", "siguiente", needs=Role.CHAIR, cost=ANNOUNCES)
     async def next_item(self, ctx: CommandContext) -> Announce:
         advance = await self._agenda.advance(ctx.assembly)
         lines = []

@@ -35,7 +35,7 @@ class GeneralCommands:
         self._clock = clock
         self._started = clock()
 
-    @command("help", "ayuda", Param("command", optional=True), aliases=("?",))
+    @command("help", "ayuda", Param("command", optional=True), aliases=("?",), private=True)
     async def help(self, ctx: CommandContext, command: str | None = None) -> Reply:
         if command:
             return self._help_for(ctx, command)

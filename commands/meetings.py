@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
+from bot.domain.fair_use import ANNOUNCES
 from bot.framework.commands import Param, command, to_user_id
 from bot.framework.context import Announce, CommandContext, React, Reply, announce, reply
 from bot.i18n import Bold, Msg, UserText
@@ -33,22 +34,27 @@ class MeetingCommands:
         Param("title", rest=True),
         aliases=("meeting", "reunion"),
         needs=Role.OPENER,
+        cost=ANNOUNCES,
     )
     async def start_meeting(self, ctx: CommandContext, title: str) -> Announce:
         meeting = await self._meetings.start(ctx.assembly, title, ctx.language, ctx.sender)
         return announce(*await self._opening(ctx.assembly, meeting))
 
-    @command("endmeeting", "terminarreunion", needs=Role.CHAIR)
+    @command("endmeeting", "terminarreunion", needs=Role.CHAIR, cost=ANNOUNCES)
     async def end_meeting(self, ctx: CommandContext) -> Announce:
         summary = await self._meetings.end(ctx.assembly)
         return announce(*_closing(summary))
 
-    @command("chair", "moderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER)
+    @command(
+        "chair", "moderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
+    )
     async def chair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.add_chair(ctx.assembly, person, ctx.sender)
         return announce(Msg.of("chair.added", name=Bold(name)))
 
-    @command("unchair", "desmoderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER)
+    @command(
+        "unchair", "desmoderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
+    )
     async def unchair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.remove_chair(ctx.assembly, person)
         return announce(Msg.of("chair.removed", name=Bold(name)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
+from bot.domain.fair_use import ANNOUNCES
 from bot.framework.commands import command
 from bot.framework.context import Announce, CommandContext, announce
 from bot.framework.errors import CommandError
@@ -18,7 +19,7 @@ class MirrorCommands:
         self._mirror = mirror
         self._prefix = prefix
 
-    @command("pause", "pausar", needs=Role.CHAIR)
+    @command("pause", "pausar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def pause(self, ctx: CommandContext) -> Announce:
         if not await self._mirror.pause(ctx.assembly, ctx.sender):
             raise CommandError("mirror.already_paused")
@@ -28,7 +29,7 @@ class MirrorCommands:
             )
         )
 
-    @command("resume", "reanudar", needs=Role.CHAIR)
+    @command("resume", "reanudar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def resume(self, ctx: CommandContext) -> Announce:
         if not await self._mirror.resume(ctx.assembly):
             raise CommandError("mirror.not_paused")

@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.authority import Role
+from bot.domain.fair_use import ANNOUNCES
+from bot.domain.limits import (
+    MAX_POLL_OPTION,
+    MAX_POLL_OPTIONS,
+    MAX_POLL_QUESTION,
+    MAX_REASON,
+    MIN_POLL_OPTIONS,
+)
 from bot.domain.tally import (
     ABSTAIN,
     AGREE,
@@ -29,7 +37,8 @@ from bot.framework.commands import Param, command, to_duration_seconds
 from bot.framework.context import Announce, CommandContext, Outcome, React, Reply, announce, reply
 from bot.framework.errors import CommandError, PermissionDenied, UsageError
 from bot.i18n import Msg
-from bot.render.polls import MAX_ANSWER_CHARS, answer_label, joined, progress_lines, result_lines
+from bot.render.polls import answer_label, joined, progress_lines, result_lines
+from bot.services.ballots import BallotBox
 from bot.services.polls import (
     BallotChoice,
     PollRequest,
@@ -41,11 +50,7 @@ from bot.services.polls import (
 from bot.storage.polls_store import Poll
 
 VOTED = "✅"
-MAX_QUESTION_CHARS = 500
-MAX_OPTION_CHARS = MAX_ANSWER_CHARS
-MIN_OPTIONS, MAX_OPTIONS = 2, 20  # what Element accepts
 MAX_QUORUM = 100_000
-MAX_REASON_CHARS = 1000
 
 
 # -- reading the words -----------------------------------------------------------------------------
@@ -176,7 +181,7 @@ def _kind_of(
             raise CommandError("poll.error.options_not_allowed", kind=_kind_label(keywords.kind))
         return PollKind.CHOICE
     if keywords.kind is PollKind.CHOICE:
-        raise CommandError("poll.error.too_few_options", min=MIN_OPTIONS)
+        raise CommandError("poll.error.too_few_options", min=MIN_POLL_OPTIONS)
     if keywords.kind is not None:
         return keywords.kind
     explicit_rule = keywords.base_rule is not None or keywords.double
@@ -205,18 +210,18 @@ def _rule_of(
 
 
 def _check_texts(question: str, options: tuple[str, ...]) -> None:
-    if len(question) > MAX_QUESTION_CHARS:
-        raise CommandError("poll.error.question_too_long", max=MAX_QUESTION_CHARS)
-    if options and len(options) < MIN_OPTIONS:
-        raise CommandError("poll.error.too_few_options", min=MIN_OPTIONS)
-    if len(options) > MAX_OPTIONS:
-        raise CommandError("poll.error.too_many_options", max=MAX_OPTIONS)
+    if len(question) > MAX_POLL_QUESTION:
+        raise CommandError("poll.error.question_too_long", max=MAX_POLL_QUESTION)
+    if options and len(options) < MIN_POLL_OPTIONS:
+        raise CommandError("poll.error.too_few_options", min=MIN_POLL_OPTIONS)
+    if len(options) > MAX_POLL_OPTIONS:
+        raise CommandError("poll.error.too_many_options", max=MAX_POLL_OPTIONS)
     seen: set[str] = set()
     for option in options:
         if not option:
             raise CommandError("poll.error.empty_option")
-        if len(option) > MAX_OPTION_CHARS:
-            raise CommandError("poll.error.option_too_long", max=MAX_OPTION_CHARS)
+        if len(option) > MAX_POLL_OPTION:
+            raise CommandError("poll.error.option_too_long", max=MAX_POLL_OPTION)
         if _plain(option) in seen:
             raise CommandError("poll.error.duplicate_option", option=option)
         seen.add(_plain(option))
@@ -295,8 +300,8 @@ def read_ballot(poll: Poll, words: Sequence[str]) -> BallotChoice:
     reason = " ".join(words[1:]).strip() or None
     if reason and poll.kind is not PollKind.CONSENSUS:
         raise CommandError("poll.error.one_answer", number=poll.id)
-    if reason and len(reason) > MAX_REASON_CHARS:
-        raise CommandError("poll.error.reason_too_long", max=MAX_REASON_CHARS)
+    if reason and len(reason) > MAX_REASON:
+        raise CommandError("poll.error.reason_too_long", max=MAX_REASON)
     return BallotChoice((answer,), reason)
 
 
@@ -357,8 +362,9 @@ def split_poll_number(words: Sequence[str]) -> tuple[int | None, Sequence[str]]:
 class PollCommands:
     group_name = "polls"
 
-    def __init__(self, polls: PollService, prefix: str) -> None:
+    def __init__(self, polls: PollService, ballots: BallotBox, prefix: str) -> None:
         self._polls = polls
+        self._ballots = ballots
         self._prefix = prefix
 
     @command(
@@ -367,6 +373,7 @@ class PollCommands:
         Param("poll_spec", rest=True, words=True),
         aliases=("votación", "encuesta"),
         needs=Role.CHAIR,
+        cost=ANNOUNCES,
     )
     async def poll(self, ctx: CommandContext, poll_spec: tuple[str, ...]) -> Announce:
         request = read_poll_request(poll_spec, DecisionRule(ctx.assembly.decision_rule))
@@ -380,10 +387,10 @@ class PollCommands:
         )
         return announce(*self._polls.opened_lines(poll, ctx.assembly, ctx.sender_name))
 
-    @command("vote", "votar", Param("ballot", rest=True, words=True))
+    @command("vote", "votar", Param("ballot", rest=True, words=True), private=True)
     async def vote(self, ctx: CommandContext, ballot: tuple[str, ...]) -> list[Outcome]:
         number, words = split_poll_number(ballot)
-        poll = await self._polls.open_poll(ctx.assembly, number)
+        poll = await self._polls.open_poll(ctx.assembly, number, secret=ctx.private)
         choice = read_ballot(poll, words)
         await self._polls.vote(
             poll,
@@ -393,17 +400,38 @@ class PollCommands:
             voter=ctx.sender,
             event_id=ctx.event_id,
             ts=ctx.ts,
+            private=ctx.private,
         )
         outcomes: list[Outcome] = [React(VOTED)]
-        if needs_reason(poll, choice):
+        if ctx.private:
+            # Worded without the choice: the bot's own messages are kept in its database.
+            outcomes.append(reply(Msg.of("poll.ballot.counted")))
+        elif needs_reason(poll, choice):
             outcomes.append(reply(reason_request(poll, choice, self._prefix)))
         return outcomes
+
+    @command(
+        "ballot",
+        "papeleta",
+        Param("poll_number", parse_poll_number, optional=True),
+        private=True,
+    )
+    async def ballot(self, ctx: CommandContext, poll_number: int | None = None) -> Reply:
+        """A secret poll's ballot, in the sender's direct chat with the bot."""
+        request = await self._ballots.request(ctx.assembly, ctx.sender, poll_number, ts=ctx.ts)
+        if not request.polls:
+            return reply(Msg.of("poll.ballot.none_open"))
+        if request.chat_pending:
+            return reply(Msg.of("poll.ballot.coming"))
+        numbers = joined([f"#{poll.id}" for poll in request.polls])
+        return reply(Msg.of("poll.ballot.sent", polls=numbers))
 
     @command(
         "close",
         "cerrar",
         Param("poll_number", parse_poll_number, optional=True),
         needs=Role.CHAIR,
+        cost=ANNOUNCES,
     )
     async def close(self, ctx: CommandContext, poll_number: int | None = None) -> None:
         poll = await self._polls.open_poll(ctx.assembly, poll_number)

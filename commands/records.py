@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
+from bot.domain.fair_use import ANNOUNCES
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.schedule import parse_date
 from bot.framework.commands import Param, command, to_user_id
@@ -85,7 +86,13 @@ class RecordsCommands:
         self._center_of = center_of
         self._prefix = prefix
 
-    @command("agreed", "acuerdo", Param("entry_text", rest=True, optional=True), needs=Role.CHAIR)
+    @command(
+        "agreed",
+        "acuerdo",
+        Param("entry_text", rest=True, optional=True),
+        needs=Role.CHAIR,
+        cost=ANNOUNCES,
+    )
     async def agreed(self, ctx: CommandContext, entry_text: str | None = None) -> list[Outcome]:
         return await self._record(ctx, AGREED, entry_text)
 
@@ -95,6 +102,7 @@ class RecordsCommands:
         Param("owner", convert=to_user_id),
         Param("action_text", rest=True, optional=True),
         needs=Role.CHAIR,
+        cost=ANNOUNCES,
     )
     async def action(
         self, ctx: CommandContext, owner: str, action_text: str | None = None
@@ -103,15 +111,15 @@ class RecordsCommands:
         self._log.check_owner(ctx.assembly, owner)
         return await self._record(ctx, ACTION, text, owner=owner, due=due)
 
-    @command("info", "nota", Param("entry_text", rest=True, optional=True))
+    @command("info", "nota", Param("entry_text", rest=True, optional=True), cost=ANNOUNCES)
     async def info(self, ctx: CommandContext, entry_text: str | None = None) -> list[Outcome]:
         return await self._record(ctx, INFO, entry_text)
 
-    @command("idea", "sugerencia", Param("entry_text", rest=True, optional=True))
+    @command("idea", "sugerencia", Param("entry_text", rest=True, optional=True), cost=ANNOUNCES)
     async def idea(self, ctx: CommandContext, entry_text: str | None = None) -> list[Outcome]:
         return await self._record(ctx, IDEA, entry_text)
 
-    @command("undo", "deshacer", needs=Role.CHAIR)
+    @command("undo", "deshacer", needs=Role.CHAIR, cost=ANNOUNCES)
     async def undo(self, ctx: CommandContext) -> list[Outcome]:
         entry = await self._log.undo_last(ctx.assembly, ctx.sender)
 
@@ -141,7 +149,9 @@ class RecordsCommands:
         )
         return [React(UNDONE), reply(line)]
 
-    @command("minutes", "acta", Param("meeting_number", convert=to_number, optional=True))
+    @command(
+        "minutes", "acta", Param("meeting_number", convert=to_number, optional=True), cost=ANNOUNCES
+    )
     async def minutes(
         self, ctx: CommandContext, meeting_number: int | None = None
     ) -> list[Outcome]:

@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
+from bot.domain.fair_use import ANNOUNCES
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.commands import Param, command, to_duration_seconds, to_user_id
 from bot.framework.context import Announce, CommandContext, Outcome, Reply, announce, reply
@@ -94,19 +95,19 @@ class StackCommands:
         self._assembly_of = assembly_of
         self._guard = guard
 
-    @command("hand", "mano", aliases=("q+",))
+    @command("hand", "mano", aliases=("q+",), cost=ANNOUNCES)
     async def hand(self, ctx: CommandContext) -> list[Outcome]:
         return await self._raise(ctx, TurnKind.ORDINARY)
 
-    @command("direct", "directa")
+    @command("direct", "directa", cost=ANNOUNCES)
     async def direct(self, ctx: CommandContext) -> list[Outcome]:
         return await self._raise(ctx, TurnKind.DIRECT_RESPONSE)
 
-    @command("process", "proceso")
+    @command("process", "proceso", cost=ANNOUNCES)
     async def process(self, ctx: CommandContext) -> list[Outcome]:
         return await self._raise(ctx, TurnKind.POINT_OF_PROCESS)
 
-    @command("lower", "bajar", aliases=("q-",))
+    @command("lower", "bajar", aliases=("q-",), cost=ANNOUNCES)
     async def lower(self, ctx: CommandContext) -> list[Outcome]:
         lowered, view = await self._stack.lower(ctx.assembly, ctx.sender)
         line = Msg.of("stack.lowered", person=self._person(ctx.assembly, lowered[0]))
@@ -117,31 +118,31 @@ class StackCommands:
         view = await self._stack.view(ctx.assembly)
         return await self._show(ctx, view, reply(*self._lines(ctx.assembly, view)))
 
-    @command("call", "llamar", needs=Role.CHAIR)
+    @command("call", "llamar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def call(self, ctx: CommandContext) -> list[Outcome]:
         called = await self._stack.call_next(ctx.assembly)
         return await self._show(ctx, called.view, self._floor(ctx.assembly, called))
 
-    @command("remove", "retirar", Param("person", to_user_id), needs=Role.CHAIR)
+    @command("remove", "retirar", Param("person", to_user_id), needs=Role.CHAIR, cost=ANNOUNCES)
     async def remove(self, ctx: CommandContext, person: str) -> list[Outcome]:
         removed, view = await self._stack.remove(ctx.assembly, person)
         line = Msg.of("stack.removed", person=self._person(ctx.assembly, removed[0]))
         return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
 
-    @command("clearstack", "vaciarturnos", needs=Role.CHAIR)
+    @command("clearstack", "vaciarturnos", needs=Role.CHAIR, cost=ANNOUNCES)
     async def clear(self, ctx: CommandContext) -> list[Outcome]:
         cleared, view = await self._stack.clear(ctx.assembly)
         line = Msg.of("stack.cleared", count=len(cleared))
         return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
 
-    @command("policy", "politica", Param("policy", to_policy), needs=Role.CHAIR)
+    @command("policy", "politica", Param("policy", to_policy), needs=Role.CHAIR, cost=ANNOUNCES)
     async def policy(self, ctx: CommandContext, policy: StackPolicy) -> list[Outcome]:
         await self._meetings.set_policy(ctx.assembly, policy)
         view = await self._stack.view(ctx.assembly)
         line = Msg.of("stack.policy_changed", policy=words.policy(policy))
         return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
 
-    @command("timelimit", "tiempo", Param("limit", to_turn_limit), needs=Role.CHAIR)
+    @command("timelimit", "tiempo", Param("limit", to_turn_limit), needs=Role.CHAIR, cost=ANNOUNCES)
     async def time_limit(self, ctx: CommandContext, limit: int | None) -> Announce:
         await self._meetings.set_turn_limit(ctx.assembly, limit)
         if limit is None:

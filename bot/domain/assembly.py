@@ -55,3 +55,13 @@ class AssemblyDirectory:
     @property
     def room_ids(self) -> set[str]:
         return set(self._by_room)
+
+
+@dataclass(frozen=True)
+class PrivateRoom:
+    """A person's direct chat with the bot, where they vote in secret polls. `room` is the chat
+    worded in the language of the person's own assembly room and counted in its center."""
+
+    owner: str
+    assembly: Assembly
+    room: AssemblyRoom

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.authority import Role
+from bot.domain.fair_use import REPLIES
 from bot.framework.errors import UsageError
 
 Converter = Callable[[str], Any]
@@ -75,6 +76,11 @@ class CommandSpec:
     needs: Role = Role.ANYONE
     aliases: tuple[str, ...] = ()
     group: str = "general"
+    # What running it costs of the sender's budget (bot.domain.fair_use): ANNOUNCES for a
+    # command that makes the bot speak in every room, REPLIES for an answer in one room.
+    cost: float = REPLIES
+    # Also taken in a person's direct chat with the bot (where secret ballots are voted).
+    private: bool = False
 
     @property
     def help_key(self) -> str:
@@ -121,6 +127,8 @@ def command(
     *params: Param,
     needs: Role = Role.ANYONE,
     aliases: Sequence[str] = (),
+    cost: float = REPLIES,
+    private: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler method of a command group."""
 
@@ -128,7 +136,9 @@ def command(
         setattr(
             handler,
             _SPEC_ATTRIBUTE,
-            CommandSpec(name, name_es, tuple(params), needs, tuple(aliases)),
+            CommandSpec(
+                name, name_es, tuple(params), needs, tuple(aliases), cost=cost, private=private
+            ),
         )
         return handler
 

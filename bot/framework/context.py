@@ -19,6 +19,9 @@ class CommandContext:
     assembly: Assembly
     invoked_as: str
     authority: Authority
+    # Sent in the sender's direct chat with the bot; `room` is then that chat, worded and
+    # counted like the sender's own assembly room.
+    private: bool = False
 
     @property
     def language(self) -> str:

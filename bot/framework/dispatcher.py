@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.domain.assembly import Assembly, AssemblyDirectory
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
 from bot.framework.errors import is_transient
 from bot.framework.router import Router
 from bot.matrix.events import MESSAGE, IncomingEvent
@@ -49,11 +49,23 @@ class Dispatcher:
         self._delivery = delivery
         self._members = members
         self._services: list[tuple[Callable[[IncomingEvent], bool], EventService]] = []
+        self._private_services: list[tuple[Callable[[IncomingEvent], bool], EventService]] = []
+        self._private_room: Callable[[str], PrivateRoom | None] = lambda room_id: None
         self._speech_observers: list[SpeechObserver] = []
 
     def add_service(self, wants: Callable[[IncomingEvent], bool], service: EventService) -> None:
         """Events that are not commands go to the first service that wants them."""
         self._services.append((wants, service))
+
+    def serve_private(self, private_room: Callable[[str], PrivateRoom | None]) -> None:
+        """How to tell a person's direct chat with the bot (None for any other room)."""
+        self._private_room = private_room
+
+    def add_private_service(
+        self, wants: Callable[[IncomingEvent], bool], service: EventService
+    ) -> None:
+        """Events in a direct chat go only to these services (never to the mirror)."""
+        self._private_services.append((wants, service))
 
     def add_speech_observer(self, observer: SpeechObserver) -> None:
         """Told of every message a person sends in an assembly room, command or not."""
@@ -70,6 +82,9 @@ class Dispatcher:
             return
         try:
             async with self._db.savepoint():
+                if self._directory.for_room(event.room_id) is None:
+                    await self._route_private(event)
+                    return
                 await self._tell_observers(event)
                 if await self._handle_command(event):
                     return
@@ -97,14 +112,38 @@ class Dispatcher:
             event.sender == self._bot_user_id
             or event.sender in self._ignored
             or event.from_a_bot
-            or self._directory.for_room(event.room_id) is None
+            or (
+                self._directory.for_room(event.room_id) is None
+                and self._private_room(event.room_id) is None
+            )
         )
 
-    async def _handle_command(self, event: IncomingEvent) -> bool:
+    async def _route_private(self, event: IncomingEvent) -> None:
+        """A direct chat: only its person is heard, and only by the commands and services
+        meant for it."""
+        private = self._private_room(event.room_id)
+        if private is None or event.sender != private.owner:
+            return
+        if await self._handle_command(event, private.assembly, private.room, private=True):
+            return
+        for wants, service in self._private_services:
+            if wants(event):
+                await service(event)
+                return
+
+    async def _handle_command(
+        self,
+        event: IncomingEvent,
+        assembly: Assembly | None = None,
+        room: AssemblyRoom | None = None,
+        *,
+        private: bool = False,
+    ) -> bool:
         if event.type != MESSAGE or event.is_edit or event.msgtype not in COMMAND_MSGTYPES:
             return False
-        assembly = self._directory.for_room(event.room_id)
-        room = assembly.room(event.room_id) if assembly else None
+        if assembly is None:
+            assembly = self._directory.for_room(event.room_id)
+            room = assembly.room(event.room_id) if assembly else None
         if assembly is None or room is None:
             return False
         outcomes = await self._router.route(
@@ -115,6 +154,7 @@ class Dispatcher:
             ts=event.ts,
             assembly=assembly,
             room=room,
+            private=private,
         )
         if outcomes is None:
             return False

@@ -1,19 +1,23 @@
 """The router: parse → look up → check permission → convert arguments → handler → outcomes.
 
-Every error reply is made here, so handlers stay a dozen lines. A handler's database writes run
-inside a savepoint: a person's mistake or a bug leaves no half-done change behind.
+Every error reply is made here, so handlers stay a dozen lines. Fair use is enforced here too,
+before anything runs: each command costs what its declaration says, and a person over budget is
+told once and then not answered at all until the budget has refilled (chairs are exempt).
+A handler's database writes run inside a savepoint: a person's mistake or a bug leaves no
+half-done change behind.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
+from bot.domain.fair_use import REPLIES, FairUse
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of
 from bot.framework.context import CommandContext, Outcome, Reply, refusal
 from bot.framework.errors import CommandError, PermissionDenied, UsageError, is_transient
@@ -34,11 +38,13 @@ class Router:
         catalogs: Catalogs,
         authority: AuthorityPolicy,
         guard: Callable[[], AbstractAsyncContextManager[None]],
+        fair_use: FairUse | None = None,
     ) -> None:
         self.prefix = prefix
         self.catalogs = catalogs
         self._authority = authority
         self._guard = guard
+        self._fair_use = fair_use
         self._commands: list[BoundCommand] = []
         self._by_name: dict[str, BoundCommand] = {}
 
@@ -64,17 +70,26 @@ class Router:
         ts: int,
         assembly: Assembly,
         room: AssemblyRoom,
+        private: bool = False,
     ) -> list[Outcome] | None:
-        """Outcomes of a command message; None when the body is not a command."""
+        """Outcomes of a command message; None when the body is not a command. `private`: sent
+        in a direct chat with the bot, where only the commands declared for it are taken."""
         try:
             invocation = parse_invocation(body, self.prefix)
         except CommandError as error:
-            return [refusal(error.message)]
+            return await self._within_budget(assembly, sender, REPLIES, [refusal(error.message)])
         if invocation is None:
             return None
         bound = self._by_name.get(invocation.name)
+        authority = await self._authority.authority_of(assembly, sender)
+        # Chairs are not rationed while they chair: running the meeting is their job.
+        cost = 0.0 if authority.is_chair else bound.spec.cost if bound else REPLIES
         if bound is None:
-            return [self._unknown(invocation, room.language)]
+            unknown = [self._unknown(invocation, room.language)]
+            return await self._within_budget(assembly, sender, cost, unknown)
+        if private and not bound.spec.private:
+            refused = [self._not_in_private(invocation, room.language)]
+            return await self._within_budget(assembly, sender, REPLIES, refused)
         context = CommandContext(
             event_id=event_id,
             sender=sender,
@@ -83,9 +98,29 @@ class Router:
             room=room,
             assembly=assembly,
             invoked_as=invocation.name,
-            authority=await self._authority.authority_of(assembly, sender),
+            authority=authority,
+            private=private,
         )
-        return await self._run(bound, invocation, context)
+        return await self._within_budget(
+            assembly, sender, cost, lambda: self._run(bound, invocation, context)
+        )
+
+    async def _within_budget(
+        self,
+        assembly: Assembly,
+        sender: str,
+        cost: float,
+        outcomes: list[Outcome] | Callable[[], Awaitable[list[Outcome]]],
+    ) -> list[Outcome]:
+        """The outcomes if the sender can afford them; else one notice, then nothing at all.
+        A refused command never runs, so it changes nothing."""
+        if self._fair_use is not None:
+            verdict = self._fair_use.spend(assembly.name, sender, cost)
+            if not verdict.allowed:
+                if not verdict.notify:
+                    return []
+                return [refusal(Msg.of("error.too_fast", seconds=verdict.retry_after_seconds))]
+        return outcomes if isinstance(outcomes, list) else await outcomes()
 
     async def _run(
         self, bound: BoundCommand, invocation: Invocation, context: CommandContext
@@ -117,6 +152,20 @@ class Router:
                 "error.unknown_command",
                 command=Code(self.prefix + invocation.name),
                 help=Code(self.prefix + help_name),
+            )
+        )
+
+    def _not_in_private(self, invocation: Invocation, language: str) -> Reply:
+        taken = ", ".join(
+            self.prefix + bound.spec.name_in(language)
+            for bound in self._commands
+            if bound.spec.private
+        )
+        return refusal(
+            Msg.of(
+                "error.not_in_private",
+                commands=Code(taken),
+                command=Code(self.prefix + invocation.name),
             )
         )
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import ClientError
 from nio import (
@@ -50,11 +50,20 @@ def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
 
 BACKFILL_LIMIT = 1000
 # Handled event ids are kept this long (a sync or back-fill never reaches further back) and
-# pruned this often.
+# pruned this often; sent messages and other leftovers are pruned at the same time.
 HANDLED_MEMORY_MS = 30 * 24 * 3600 * 1000
 FORGET_EVERY_SECONDS = 3600.0
 
 EventHandler = Callable[[IncomingEvent], Awaitable[None]]
+# One pruning step: given the cutoff (epoch ms), forget what is older; returns how many rows.
+PruningStep = Callable[[int], Awaitable[int]]
+
+
+class DirectInvites(Protocol):
+    """Who may invite the bot to a direct chat, and what follows when it has joined."""
+
+    def may_join(self, room_id: str, inviter: str) -> bool: ...
+    async def joined(self, room_id: str, inviter: str) -> None: ...
 
 
 class FatalMatrixError(Exception):
@@ -98,8 +107,14 @@ class MatrixRuntime:
         self._sync_timeout_ms = sync_timeout_ms
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
         self.room_ids: set[str] = set()
+        self.direct_invites: DirectInvites | None = None
         self.first_sync_done = asyncio.Event()
+        self._synced = asyncio.Event()  # set, and replaced, after every sync handled
         self._next_forget = 0.0
+        # More tables the hourly pruning keeps small (wired in bot/app.py), by name.
+        self.pruning: list[tuple[str, PruningStep]] = [
+            ("sent messages", store.forget_sent_before),
+        ]
 
     @property
     def user_id(self) -> str:
@@ -174,8 +189,7 @@ class MatrixRuntime:
             if problem := self._crypto.problem():
                 raise FatalMatrixError(problem)
             log.info("end-to-end encryption on: %s", self._crypto.identity())
-            await self._upkeep()
-            await self._forget_old_events()  # our keys go up before anyone needs them
+            await self._upkeep()  # our keys go up before anyone needs them
         while not stop.is_set():
             token = await self._store.get_value(SYNC_TOKEN)
             try:
@@ -207,10 +221,27 @@ class MatrixRuntime:
                 await self._backoff.wait(stop)
                 continue
             await self._upkeep()
+            await self._forget_old_events()
             await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if token is None:
                 await self.join_missing()
             self.first_sync_done.set()
+            self._synced.set()
+            self._synced = asyncio.Event()
+
+    async def until_synced(self, room_id: str, timeout: float) -> bool:
+        """Wait until a sync has brought in `room_id` (a room just created or joined, which nio
+        cannot encrypt for before); False if that took longer than `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while room_id not in self.client.rooms:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._synced.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
 
     async def _sync_timeout(self) -> int:
         """The long-poll's length, cut short when a timer of ours falls due before it ends."""
@@ -220,13 +251,22 @@ class MatrixRuntime:
         return max(0, min(self._sync_timeout_ms, int(due * 1000) + 50))
 
     async def _forget_old_events(self) -> None:
+        """Hourly, after a sync, encrypted rooms or not: forget events handled more than 30 days
+        ago, and let each pruning step forget what it keeps no longer."""
         now = time.monotonic()
         if now < self._next_forget:
             return
         self._next_forget = now + FORGET_EVERY_SECONDS
-        forgotten = await self._store.forget_handled_before(now_ms() - HANDLED_MEMORY_MS)
-        if forgotten:
-            log.info("forgot %d events handled more than 30 days ago", forgotten)
+        cutoff = now_ms() - HANDLED_MEMORY_MS
+        steps = [("handled events", self._store.forget_handled_before), *self.pruning]
+        for name, step in steps:
+            try:
+                forgotten = await step(cutoff)
+            except Exception:
+                log.exception("pruning %s failed; trying again in an hour", name)
+                continue
+            if forgotten:
+                log.info("pruned %d %s", forgotten, name)
 
     async def _upkeep(self) -> None:
         """Encryption's turn after each sync: keys, and messages whose key has now arrived."""
@@ -338,16 +378,29 @@ class MatrixRuntime:
         return self._split(room_id, reversed(found))
 
     async def _consider_invite(self, room_id: str, invite_state: list[Any]) -> None:
-        addressed = any(
-            getattr(ev, "state_key", None) == self.user_id
-            and getattr(ev, "membership", None) == "invite"
-            for ev in invite_state
+        invite = next(
+            (
+                ev
+                for ev in invite_state
+                if getattr(ev, "state_key", None) == self.user_id
+                and getattr(ev, "membership", None) == "invite"
+            ),
+            None,
         )
-        if not addressed:
+        if invite is None:
             return
-        if room_id not in self.room_ids:
+        inviter = getattr(invite, "sender", "")
+        content = getattr(invite, "content", None)
+        is_direct = isinstance(content, dict) and content.get("is_direct") is True
+        direct = self.direct_invites if room_id not in self.room_ids and is_direct else None
+        if room_id not in self.room_ids and direct is None:
             log.info("ignoring invite to %s: not one of the configured rooms", room_id)
+            return
+        if direct is not None and not direct.may_join(room_id, inviter):
+            log.info("ignoring direct chat invite from %s: not a member of an assembly", inviter)
             return
         response = await self.client.join(room_id)
         if not isinstance(response, JoinResponse):
             log.warning("could not accept invite to %s: %s", room_id, response)
+        elif direct is not None:
+            await direct.joined(room_id, inviter)

@@ -65,15 +65,40 @@ UPLOAD = "asamblea.upload"
 UPLOAD_KEY = "org.asamblea.upload"
 
 
-def upload_content(data: bytes, filename: str, mimetype: str) -> dict[str, Any]:
-    """The queued content of a file to upload and post (the minutes, for one)."""
+def upload_content(
+    data: bytes,
+    filename: str,
+    mimetype: str,
+    *,
+    reuse_key: str | None = None,
+    fingerprint: str | None = None,
+) -> dict[str, Any]:
+    """The queued content of a file to upload and post (the minutes, for one).
+
+    With a `reuse_key` (what the file is: "minutes of meeting 3, this room, Markdown") and a
+    `fingerprint` of its content, a file already uploaded under that key with the same
+    fingerprint is posted again from the earlier upload instead of being uploaded anew.
+    """
+    upload: dict[str, Any] = {"data": base64.b64encode(data).decode("ascii"), "mimetype": mimetype}
+    if reuse_key and fingerprint:
+        upload["reuse"] = {"key": reuse_key, "fingerprint": fingerprint}
     return {
         "msgtype": "m.file",
         "body": filename,
         "filename": filename,
         "info": {"mimetype": mimetype, "size": len(data)},
-        UPLOAD_KEY: {"data": base64.b64encode(data).decode("ascii"), "mimetype": mimetype},
+        UPLOAD_KEY: upload,
     }
+
+
+def _reuse_of(upload: dict[str, Any], encrypt: bool) -> tuple[str, str] | None:
+    """(key, fingerprint) under which the upload is remembered. Whether it was encrypted is part
+    of the fingerprint: a room that turned encryption on never gets a file uploaded in the clear."""
+    reuse = upload.get("reuse")
+    if not isinstance(reuse, dict) or not reuse.get("key") or not reuse.get("fingerprint"):
+        return None
+    sealed = "encrypted" if encrypt else "plain"
+    return str(reuse["key"]), f"{reuse['fingerprint']}:{sealed}"
 
 
 class OutboxSender:
@@ -206,17 +231,25 @@ class OutboxSender:
         encrypt = encrypts(self._client, message.room_id)
         if encrypt is None:
             return None  # the room's encryption is not known before the first sync
-        sealed = {"encrypt": True} if encrypt else {}  # an unencrypted room: the upload as ever
-        response, keys = await self._client.upload(
-            lambda *_: io.BytesIO(data),
-            content_type=mimetype,
-            filename=content.get("filename"),
-            filesize=len(data),
-            **sealed,
-        )
-        if not isinstance(response, UploadResponse):
-            return response
-        content.update(attachment(response.content_uri, keys, mimetype))
+        reuse = _reuse_of(upload, encrypt)
+        earlier = await self._store.earlier_upload(*reuse) if reuse else None
+        if earlier is not None:
+            content.update(earlier)
+        else:
+            sealed = {"encrypt": True} if encrypt else {}  # unencrypted room: the upload as ever
+            response, keys = await self._client.upload(
+                lambda *_: io.BytesIO(data),
+                content_type=mimetype,
+                filename=content.get("filename"),
+                filesize=len(data),
+                **sealed,
+            )
+            if not isinstance(response, UploadResponse):
+                return response
+            uploaded = attachment(response.content_uri, keys, mimetype)
+            if reuse:
+                await self._store.remember_upload(*reuse, uploaded)
+            content.update(uploaded)
         return await send_event(
             self._client, self._trust, message.room_id, "m.room.message", content, message.txn_id
         )

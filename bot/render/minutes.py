@@ -449,25 +449,33 @@ class MinutesRenderer:
     def documents(self, data: MinutesData, languages: Sequence[str]) -> list[Document]:
         return [MinutesWriter(self._catalogs, data, language).document() for language in languages]
 
-    def render(self, data: MinutesData, fmt: str, languages: Sequence[str]) -> str:
+    def render(
+        self, data: MinutesData, fmt: str, languages: Sequence[str], generated: str | None = None
+    ) -> str:
+        """`generated` is the "made at" stamp in the footer; now, unless given."""
         if fmt == "html":
-            return self.html(data, languages)
+            return self.html(data, languages, generated)
         if fmt == "md":
-            return self.markdown(data, languages)
+            return self.markdown(data, languages, generated)
         raise ValueError(f"unknown minutes format {fmt!r}")
 
-    def html(self, data: MinutesData, languages: Sequence[str]) -> str:
+    def html(
+        self, data: MinutesData, languages: Sequence[str], generated: str | None = None
+    ) -> str:
         docs = self.documents(data, languages)
         template = self._html.get_template("minutes.html.j2")
-        return template.render(docs=docs, generated=_generated())
+        return template.render(docs=docs, generated=generated or generated_stamp())
 
-    def markdown(self, data: MinutesData, languages: Sequence[str]) -> str:
+    def markdown(
+        self, data: MinutesData, languages: Sequence[str], generated: str | None = None
+    ) -> str:
         docs = self.documents(data, languages)
+        stamp = generated or generated_stamp()
         if len(docs) == 1:
             template = self._markdown.get_template("minutes.md.j2")
-            return template.render(doc=docs[0], generated=_generated())
+            return template.render(doc=docs[0], generated=stamp)
         template = self._markdown.get_template("minutes_side_by_side.md.j2")
-        return template.render(docs=docs, sections=_paired_sections(docs), generated=_generated())
+        return template.render(docs=docs, sections=_paired_sections(docs), generated=stamp)
 
 
 @dataclass(frozen=True)
@@ -487,7 +495,7 @@ def _paired_sections(docs: Sequence[Document]) -> list[PairedSection]:
     return paired
 
 
-def _generated() -> str:
+def generated_stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.assembly import Assembly
+from bot.domain.limits import MAX_POLL_OPTION
 from bot.domain.tally import (
     BLOCK,
     STAND_ASIDE,
@@ -34,7 +35,7 @@ TEXT = "org.matrix.msc1767.text"
 DISCLOSED = "org.matrix.msc3381.poll.disclosed"
 UNDISCLOSED = "org.matrix.msc3381.poll.undisclosed"
 # Element refuses longer answers; the question gets the same room.
-MAX_ANSWER_CHARS = 340
+MAX_ANSWER_CHARS = MAX_POLL_OPTION
 
 Label = Msg | UserText
 
@@ -169,10 +170,37 @@ def opened_lines(poll: Poll, assembly: Assembly, author_name: str, prefix: str) 
         lines.append(
             Msg.of("poll.opened.deadline", times=deadline_times(assembly, poll.deadline_at))
         )
-    lines.append(Msg.of("poll.opened.secret" if poll.secret else "poll.opened.open"))
+    if poll.secret:
+        # No poll the room could answer: the options, and where the ballot is.
+        lines.extend(_options(poll))
+        lines.append(Msg.of("poll.opened.secret"))
+        lines.append(
+            Msg.of("poll.opened.get_ballot", ballot=Msg.of("poll.ballot_command", prefix=prefix))
+        )
+        return lines
+    lines.append(Msg.of("poll.opened.open"))
     vote = Msg.of("poll.vote_command", prefix=prefix)
     lines.append(_how_to_vote(poll, vote))
     return lines
+
+
+def _options(poll: Poll) -> list[Msg]:
+    return [
+        Msg.of("poll.start.option", number=number, answer=answer_label(poll, answer))
+        for number, answer in enumerate(poll.answer_ids, start=1)
+    ]
+
+
+def ballot_lines(poll: Poll, prefix: str) -> list[Msg]:
+    """What comes with a secret poll's ballot in a person's direct chat with the bot."""
+    vote = Msg.of("poll.vote_command_numbered", prefix=prefix, number=poll.id)
+    return [
+        Msg.of(
+            "poll.ballot.intro", number=poll.id, question=UserText(poll.question, poll.language)
+        ),
+        Msg.of("poll.ballot.privacy"),
+        _how_to_vote(poll, vote),
+    ]
 
 
 # -- the result ----------------------------------------------------------------------------------

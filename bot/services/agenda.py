@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly
+from bot.domain.limits import MAX_AGENDA_ITEMS
 from bot.framework.errors import CommandError
 from bot.services.meetings import MeetingService, check_title
 from bot.storage.meetings_store import CURRENT, DONE, PENDING, AgendaItem, Meeting, MeetingsStore
@@ -52,9 +53,12 @@ class AgendaService:
         self, assembly: Assembly, entry: AgendaEntry, language: str, added_by: str
     ) -> AgendaItem:
         meeting = await self._meetings.require(assembly)
+        title = check_title(entry.title, "agenda.needs_title", self._meetings.prefix)
+        if len(await self._store.agenda(meeting.id)) >= MAX_AGENDA_ITEMS:
+            raise CommandError("agenda.too_many_items", limit=MAX_AGENDA_ITEMS)
         return await self._store.add_item(
             meeting.id,
-            title=check_title(entry.title, "agenda.needs_title", self._meetings.prefix),
+            title=title,
             language=language,
             timebox_seconds=entry.timebox_seconds,
             owner=entry.owner,

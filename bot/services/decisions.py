@@ -15,6 +15,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.limits import MAX_ENTRY
 from bot.framework.context import Announce
 from bot.framework.errors import CommandError
 from bot.i18n import Msg
@@ -22,7 +23,6 @@ from bot.services.delivery import Delivery
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.records_store import LogRecord, NewLogRecord, RecordsStore
 
-MAX_ENTRY = 1000
 # Words that introduce an action item's due date at the end of `!action`: "… due 2025-03-10".
 DUE_WORDS = ("due", "by", "para", "vence", "plazo")
 

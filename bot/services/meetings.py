@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly
+from bot.domain.limits import MAX_TITLE
 from bot.domain.stack import StackPolicy
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, UserText
@@ -20,8 +21,6 @@ from bot.storage.meetings_store import Attendee, Meeting, MeetingsStore
 
 # Milliseconds since the epoch; injected so tests can move time.
 Clock = Callable[[], int]
-
-MAX_TITLE = 200
 
 # How a person came to be marked present (the first way counts).
 ROLL_CALL, RAISED_HAND, SPOKE = "roll_call", "hand", "spoke"
@@ -145,10 +144,6 @@ class MeetingService:
         )
 
     # -- chairs -----------------------------------------------------------------------------
-
-    async def is_meeting_chair(self, assembly: Assembly, user_id: str) -> bool:
-        """ChairService asks this: the starter and added chairs chair the open meeting."""
-        return await self._store.chairs_open_meeting(assembly.name, user_id)
 
     async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> str:
         meeting = await self.require(assembly)

@@ -6,6 +6,7 @@ Used by `!minutes` (which uploads the files to every room, each in its own langu
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -24,7 +25,7 @@ from bot.domain.minutes import (
 )
 from bot.matrix.events import MARKER
 from bot.matrix.sender import UPLOAD, upload_content
-from bot.render.minutes import MinutesRenderer
+from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.services.delivery import Delivery, txn_id
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.polls_store import Poll, PollsStore
@@ -46,6 +47,10 @@ def moment(ms: int) -> datetime:
 
 def file_name(meeting_id: int, language: str, fmt: str) -> str:
     return f"minutes-{meeting_id}-{language}.{fmt}"
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class MinutesService:
@@ -151,13 +156,24 @@ class MinutesService:
         self, delivery: Delivery, assembly: Assembly, data: MinutesData, *, cause: str
     ) -> list[str]:
         """Queue the minutes as files in every room, in its language: Markdown and HTML. They
-        leave through the outbox, so a restart delays an upload but never loses it."""
+        leave through the outbox, so a restart delays an upload but never loses it.
+
+        Each file carries a fingerprint of what it says (all but its "made at" stamp): minutes of
+        a meeting that has not changed since are posted again from the earlier upload instead of
+        being uploaded anew (the sender keeps the map, see bot.matrix.sender)."""
         names = []
+        stamp = generated_stamp()
         for room in assembly.rooms:
             for fmt in ("md", "html"):
                 name = file_name(data.meeting_id, room.language, fmt)
-                text = self.render(data, fmt, [room.language])
-                content = upload_content(text.encode(), name, MIMETYPES[fmt])
+                text = self.renderer.render(data, fmt, [room.language], generated=stamp)
+                content = upload_content(
+                    text.encode(),
+                    name,
+                    MIMETYPES[fmt],
+                    reuse_key=f"minutes:{data.meeting_id}:{room.room_id}:{fmt}",
+                    fingerprint=fingerprint(text.replace(stamp, "")),
+                )
                 content[MARKER] = {"kind": "minutes", "meeting": data.meeting_id}
                 await delivery.queue(
                     room.room_id,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.limits import split_for_translation
 from bot.domain.text_protection import Glossary, strip_reply_fallback
 from bot.i18n import Catalogs, Msg
 from bot.matrix.events import MESSAGE, REDACTION, IncomingEvent, normalize
@@ -106,6 +107,7 @@ class MirrorService:
         catalogs: Catalogs,
         tuning: MirrorTuning | None = None,
         may_mirror: Callable[[str, str], bool] | None = None,
+        max_chars: int = 2000,
     ) -> None:
         self._db = db
         self._store = store
@@ -125,6 +127,8 @@ class MirrorService:
         self._translating = asyncio.Semaphore(self._tuning.parallel_translations)
         # (source room, target room) -> may copies go there? (No encrypted → unencrypted.)
         self._may_mirror = may_mirror or (lambda source, target: True)
+        # The most of one message sent to the (paid) translator; the rest goes as written.
+        self._max_chars = max_chars
 
     # -- accepting events (inside the dispatcher's transaction) ------------------------------
 
@@ -491,9 +495,10 @@ class MirrorService:
             return MirrorText(text, text, source, target, pending=False)
         if self._breaker.is_open and not probe:
             return MirrorText(text, text, source, target, pending=True)
+        head, rest = split_for_translation(text, self._max_chars)
         try:
             shown = await self._translator.translate(
-                text,
+                head,
                 source,
                 target,
                 glossary=self._glossaries.get(assembly.name),
@@ -506,6 +511,9 @@ class MirrorService:
             self._breaker.trip()
             return MirrorText(text, text, source, target, pending=True)
         self._breaker.reset()
+        if rest:
+            note = self._catalogs.text(target, Msg.of("mirror.rest_untranslated"))
+            shown = f"{shown.rstrip()}\n[{note}]\n{rest.lstrip()}"
         return MirrorText(shown, text, source, target, pending=False)
 
     def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:

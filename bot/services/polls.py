@@ -22,12 +22,13 @@ from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.tally import (
     BLOCK,
     STAND_ASIDE,
+    Ballot,
     DecisionRule,
     PollKind,
     Quorum,
     TallyResult,
 )
-from bot.framework.context import reply
+from bot.framework.context import refusal, reply
 from bot.framework.errors import CommandError
 from bot.i18n import Catalogs, Msg
 from bot.matrix.events import POLL_RESPONSE_TYPES, IncomingEvent
@@ -37,6 +38,7 @@ from bot.render.polls import (
     POLL_START,
     LocalizedPoll,
     ResultView,
+    ballot_lines,
     end_fallback,
     joined,
     opened_lines,
@@ -186,6 +188,15 @@ class PollService:
             )
         )
         poll = await self._existing(poll_id)
+        if poll.secret:
+            # Nothing the rooms could answer in public: each member votes in a direct chat.
+            await self._post_to_known_chats(poll, assembly)
+        else:
+            await self._post_in_rooms(poll, assembly, cause)
+        self._arm(poll.id, deadline)
+        return poll
+
+    async def _post_in_rooms(self, poll: Poll, assembly: Assembly, cause: str) -> None:
         localized = await self._localize(poll, {r.language for r in assembly.rooms})
         for index, target in enumerate(assembly.rooms):
             wording = localized[target.language]
@@ -195,8 +206,47 @@ class PollService:
                 target.room_id, POLL_START, content, txn_id(f"{cause}|poll", index), purpose="poll"
             )
             await self._store.add_room(poll.id, target.room_id, target.language, outbox_id)
-        self._arm(poll.id, deadline)
-        return poll
+
+    async def _post_to_known_chats(self, poll: Poll, assembly: Assembly) -> None:
+        """Members who already have a direct chat with the bot find the new ballot there."""
+        for chat, person in (await self._store.ballot_rooms()).items():
+            if self._people.is_member(assembly, person):
+                await self.post_ballots(assembly, person, chat, poll.id)
+
+    async def post_ballots(
+        self, assembly: Assembly, person: str, chat: str, number: int | None = None
+    ) -> list[Poll]:
+        """Queue in the person's direct chat a native poll for each open secret poll (or only
+        poll #number) not posted there yet, in the language of their center's room. Returns the
+        secret polls whose ballot is now in the chat."""
+        home = self._people.home_room(assembly, person)
+        here = AssemblyRoom(chat, home.language, home.center, home.timezone)
+        polls = [
+            poll
+            for poll in await self._store.open_polls(assembly.name)
+            if poll.secret and number in (None, poll.id)
+        ]
+        for poll in polls:
+            if await self._store.has_room(poll.id, chat):
+                continue
+            cause = f"ballot:{poll.id}:{chat}"
+            await self._delivery.deliver(
+                [reply(*ballot_lines(poll, self._prefix))],
+                cause=cause,
+                assembly=assembly,
+                room=here,
+            )
+            wording = (await self._localize(poll, {here.language}))[here.language]
+            fallback = start_fallback(self._catalogs, poll, wording, self._prefix)
+            outbox_id = await self._delivery.queue(
+                chat,
+                POLL_START,
+                poll_start_content(poll, wording, fallback),
+                txn_id(f"{cause}|poll", 0),
+                purpose="poll",
+            )
+            await self._store.add_room(poll.id, chat, here.language, outbox_id, private=True)
+        return polls
 
     def opened_lines(self, poll: Poll, assembly: Assembly, author_name: str) -> list[Msg]:
         return opened_lines(poll, assembly, author_name, self._prefix)
@@ -242,10 +292,13 @@ class PollService:
         voter: str,
         event_id: str,
         ts: int,
+        private: bool = False,
     ) -> None:
-        """A `!vote`, already read against the poll it is for."""
+        """A `!vote`, already read against the poll it is for; `private` when it was sent in the
+        voter's direct chat with the bot."""
         if not poll.is_open:
             raise CommandError("poll.error.closed", number=poll.id)
+        _check_where(poll, private, self._prefix)
         if not self._people.is_member(assembly, voter):
             raise CommandError("poll.error.not_member")
         await self._record(poll, assembly, room.room_id, voter, choice, event_id, ts, "text")
@@ -259,15 +312,34 @@ class PollService:
         poll = await self._store.poll(poll_room.poll_id)
         assembly = self._directory.by_name(poll.assembly) if poll else None
         room = assembly.room(event.room_id) if assembly else None
-        if poll is None or not poll.is_open or assembly is None or room is None:
+        if poll is None or not poll.is_open or assembly is None:
+            return
+        if poll_room.private:
+            # A ballot counts only from the person whose direct chat it is in.
+            if await self._store.ballot_room_of(event.sender) != event.room_id:
+                return
+        elif room is None:
+            return
+        elif poll.secret:
+            # A secret poll opened before ballots moved to direct chats: a vote in the room is
+            # seen by everyone, so it is not counted, and the person is shown where to vote.
+            await self._delivery.deliver(
+                [refusal(vote_privately(poll, self._prefix))],
+                cause=event.event_id,
+                assembly=assembly,
+                room=room,
+                reply_to=event.event_id,
+            )
             return
         if not self._people.is_member(assembly, event.sender):
             log.info("poll #%d: response from %s, not a member, ignored", poll.id, event.sender)
             return
         choice = BallotChoice(answers_of(event.content))
         await self._record(
-            poll, assembly, room.room_id, event.sender, choice, event.event_id, event.ts, "native"
+            poll, assembly, event.room_id, event.sender, choice, event.event_id, event.ts, "native"
         )
+        if room is None:
+            return  # in a direct chat the poll itself shows the vote
         if needs_reason(poll, choice) and not poll.secret:
             # In a secret poll this public reply would tell the room how the person voted.
             lines = [reason_request(poll, choice, self._prefix)]
@@ -345,7 +417,12 @@ class PollService:
         if not await self._store.close(poll.id, at, closed_by):
             raise CommandError("poll.error.closed", number=poll.id)
         closed = await self._existing(poll.id)
-        view = await self.result_view(closed, assembly)
+        view = self._view(closed, assembly, closed.ballots(await self._store.responses(poll.id)))
+        if closed.secret:
+            # Only the counts survive the close; the file and its log are scrubbed of the rest
+            # as soon as this transaction has committed.
+            await self._store.seal(poll.id, list(view.ballots.values()))
+            self._db.after_commit(self._db.checkpoint)
         cause = f"poll:{poll.id}:close"
         for index, room in enumerate(await self._store.rooms_of(poll.id)):
             content = poll_end_content(
@@ -394,7 +471,14 @@ class PollService:
     # -- looking at polls ----------------------------------------------------------------------
 
     async def result_view(self, poll: Poll, assembly: Assembly) -> ResultView:
-        ballots = poll.ballots(await self._store.responses(poll.id))
+        sealed = await self._store.sealed_ballots(poll.id) if poll.secret else []
+        if sealed:
+            ballots = {ballot.voter: ballot for ballot in sealed}
+        else:  # an open poll, or one closed before secret ballots were sealed
+            ballots = poll.ballots(await self._store.responses(poll.id))
+        return self._view(poll, assembly, ballots)
+
+    def _view(self, poll: Poll, assembly: Assembly, ballots: dict[str, Ballot]) -> ResultView:
         result = poll.tally(ballots, assembly.centers)
         names = {} if poll.secret else {v: self._people.display_name(assembly, v) for v in ballots}
         closer = self._people.display_name(assembly, poll.closed_by) if poll.closed_by else None
@@ -423,20 +507,36 @@ class PollService:
         by_center = {c: sum(1 for b in voted if b.center == c) for c in assembly.centers}
         return Progress(poll, len(voted), by_center)
 
-    async def open_poll(self, assembly: Assembly, number: int | None) -> Poll:
-        """Poll #number if it is open; without a number, the one open poll."""
+    async def open_poll(
+        self, assembly: Assembly, number: int | None, *, secret: bool | None = None
+    ) -> Poll:
+        """Poll #number if it is open; without a number, the one open poll (only secret ones,
+        or only open ones, when `secret` says so)."""
         if number is not None:
             poll = await self._poll_numbered(assembly, number)
             if not poll.is_open:
                 raise CommandError("poll.error.closed", number=poll.id)
             return poll
-        open_polls = await self._store.open_polls(assembly.name)
+        every = await self._store.open_polls(assembly.name)
+        open_polls = [p for p in every if secret in (None, p.secret)]
+        if not open_polls and every and secret is False:
+            return every[-1]  # a secret poll: the vote is refused with where to vote instead
         if not open_polls:
-            raise CommandError("poll.error.no_open_poll")
+            key = "poll.error.no_open_secret_poll" if secret else "poll.error.no_open_poll"
+            raise CommandError(key)
         if len(open_polls) > 1:
             numbers = joined([f"#{p.id}" for p in open_polls])
             raise CommandError("poll.error.several_open", polls=numbers, example=open_polls[-1].id)
         return open_polls[0]
+
+    async def open_secret_polls(self, assembly: Assembly, number: int | None) -> list[Poll]:
+        """The open secret polls, or only poll #number (which must be open and secret)."""
+        if number is None:
+            return [p for p in await self._store.open_polls(assembly.name) if p.secret]
+        poll = await self.open_poll(assembly, number)
+        if not poll.secret:
+            raise CommandError("poll.error.vote_in_rooms", number=poll.id)
+        return [poll]
 
     async def _poll_numbered(self, assembly: Assembly, number: int) -> Poll:
         poll = await self._store.poll_of(assembly.name, number)
@@ -461,6 +561,22 @@ def _voter_key(poll: Poll, user_id: str) -> str:
         return user_id
     digest = hmac.new(bytes.fromhex(poll.ballot_key), user_id.encode(), hashlib.sha256)
     return "secret:" + digest.hexdigest()[:32]
+
+
+def vote_privately(poll: Poll, prefix: str) -> Msg:
+    return Msg.of("poll.error.vote_privately", **_privately(poll, prefix))
+
+
+def _privately(poll: Poll, prefix: str) -> dict[str, Any]:
+    return {"number": poll.id, "ballot": Msg.of("poll.ballot_command", prefix=prefix)}
+
+
+def _check_where(poll: Poll, private: bool, prefix: str) -> None:
+    """A secret poll is voted only in a direct chat with the bot; an open one only in a room."""
+    if poll.secret and not private:
+        raise CommandError("poll.error.vote_privately", **_privately(poll, prefix))
+    if private and not poll.secret:
+        raise CommandError("poll.error.vote_in_rooms", number=poll.id)
 
 
 def needs_reason(poll: Poll, choice: BallotChoice) -> bool:

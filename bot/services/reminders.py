@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.authority import Authority
+from bot.domain.limits import MAX_TITLE
 from bot.domain.schedule import (
     DEFAULT_REMINDER_OFFSETS,
     MeetingRule,
@@ -49,7 +50,6 @@ from bot.storage.records_store import (
 
 log = logging.getLogger(__name__)
 
-MAX_TITLE = 200
 RETRY_AFTER = timedelta(seconds=30)
 
 

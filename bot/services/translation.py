@@ -76,7 +76,11 @@ class TranslationSettings:
     region: str | None = None
     timeout_seconds: float = 10.0
     max_workers: int = 4
+    # The longest piece sent to the provider in one request (longer texts go in chunks).
     max_chars: int = 4500
+    # The most of one message sent for translation at all (config: translation.max_chars);
+    # the rest is mirrored as written, with a note, so one message cannot run up the bill.
+    max_message_chars: int = 2000
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
@@ -95,6 +99,8 @@ class TranslationSettings:
         if self.max_workers < 1:
             raise ValueError("translation.max_workers must be at least 1")
         if self.max_chars < 100:
+            raise ValueError("translation.max_chars must be at least 100")
+        if self.max_message_chars < 100:
             raise ValueError("translation.max_chars must be at least 100")
 
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
         self._savepoints = 0
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
@@ -46,6 +47,9 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA synchronous=NORMAL")
+        # What is deleted is overwritten with zeros, not merely unlinked: a secret poll's erased
+        # ballots must not be readable from free pages of the file later.
+        await conn.execute("PRAGMA secure_delete=ON")
         database = cls(conn)
         try:
             await database.migrate(migrations)
@@ -91,8 +95,27 @@ class Database:
                 raise
             else:
                 await self._conn.execute("COMMIT")
+                await self._run_after_commit()
             finally:
                 self._owner = None
+                self._after_commit.clear()
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the current transaction has committed (dropped if it rolls back)."""
+        self._after_commit.append(action)
+
+    async def _run_after_commit(self) -> None:
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                await action()
+            except Exception:
+                log.exception("an action after a commit failed")
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, so that the old versions
+        of pages it held (erased ballots among them) are gone from the disk too."""
+        await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -327,4 +327,63 @@ async def v5_records(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [v1_runtime, v2_meetings, v3_polls, v4_mirroring, v5_records]
+async def v6_fair_use(db: Database) -> None:
+    """Earlier uploads (minutes posted again from them), and indexes for the hourly pruning."""
+    # `uploads` keeps, per file (say "minutes of meeting 3 in this room, as Markdown"), the
+    # fingerprint of the content last uploaded and where it lies (an mxc URL, or for an
+    # encrypted room the encrypted-file object with its key). Sent outbox rows no longer keep
+    # their content; the rows sent before this version drop theirs here.
+    await db.executescript(
+        """
+        CREATE TABLE uploads (
+            reuse_key TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            attachment TEXT NOT NULL,
+            uploaded_at INTEGER NOT NULL
+        );
+        UPDATE outbox SET content = '{}' WHERE event_id IS NOT NULL;
+        CREATE INDEX mirror_jobs_done ON mirror_jobs (done_at) WHERE done_at IS NOT NULL;
+        CREATE INDEX mirrors_job ON mirrors (job_id);
+        CREATE INDEX translation_cache_age ON translation_cache (created_at);
+        CREATE INDEX stack_messages_outbox ON stack_messages (outbox_id);
+        CREATE INDEX poll_rooms_outbox ON poll_rooms (outbox_id)
+        """
+    )
+
+
+async def v7_secret_ballots(db: Database) -> None:
+    """Secret polls are voted in a direct chat with the bot, and sealed into counts at the close."""
+    # `ballot_rooms`: each person's direct chat with the bot (room_id NULL while the bot is still
+    # to create it). A poll_rooms row with `private` = 1 is a ballot posted in such a chat.
+    # `secret_counts` is all that is kept of a closed secret poll's ballots: how many ballots of
+    # each center said the same thing. The responses themselves are deleted at the close.
+    await db.executescript(
+        """
+        ALTER TABLE poll_rooms ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE ballot_rooms (
+            user_id TEXT PRIMARY KEY,
+            room_id TEXT UNIQUE,
+            requested_at INTEGER NOT NULL
+        );
+        CREATE TABLE secret_counts (
+            poll_id INTEGER NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+            center TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            spoiled INTEGER NOT NULL,
+            reason TEXT,
+            ballots INTEGER NOT NULL
+        );
+        CREATE INDEX secret_counts_poll ON secret_counts (poll_id)
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    v1_runtime,
+    v2_meetings,
+    v3_polls,
+    v4_mirroring,
+    v5_records,
+    v6_fair_use,
+    v7_secret_ballots,
+]

@@ -177,6 +177,16 @@ class MirrorStore:
     async def mark_redacted(self, copy_id: int) -> None:
         await self.db.execute("UPDATE mirrors SET redacted = 1 WHERE id = ?", (copy_id,))
 
+    async def forget_finished_jobs_before(self, cutoff_ms: int) -> int:
+        """Drop finished jobs no copy points at: edits, redactions, messages that went nowhere
+        or were given up. A job with copies stays: its event is what edits of the copies, the
+        retries of their translation and the minutes' transcript are made from."""
+        return await self.db.execute_rowcount(
+            "DELETE FROM mirror_jobs WHERE done_at IS NOT NULL AND done_at < ? "
+            "AND NOT EXISTS (SELECT 1 FROM mirrors WHERE mirrors.job_id = mirror_jobs.id)",
+            (cutoff_ms,),
+        )
+
     async def is_paused(self, assembly: str) -> bool:
         row = await self.db.fetch_one(
             "SELECT 1 FROM mirroring_paused WHERE assembly = ?", (assembly,)
@@ -199,7 +209,8 @@ class MirrorStore:
 
 
 class SqliteTranslationCache:
-    """Translations kept forever: a phrase is sent to the provider once per language pair.
+    """Translations kept for as long as they are among the newest `keep_newest` entries (the
+    hourly pruning): a phrase is sent to the provider once per language pair.
 
     A translation may finish while a command handler holds the database (its reply quotes a
     title being translated). Writing it must not wait for that transaction, which is waiting for
@@ -232,6 +243,15 @@ class SqliteTranslationCache:
     async def flush(self) -> None:
         if self._writer is not None:
             await self._writer
+
+    async def keep_newest(self, entries: int) -> int:
+        """Forget all but the `entries` most recently stored translations. The minutes of an
+        old meeting then show an evicted line in its original words only."""
+        return await self.db.execute_rowcount(
+            "DELETE FROM translation_cache WHERE rowid NOT IN "
+            "(SELECT rowid FROM translation_cache ORDER BY created_at DESC LIMIT ?)",
+            (entries,),
+        )
 
     async def _write(self) -> None:
         while self._unwritten:

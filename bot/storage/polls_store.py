@@ -129,6 +129,7 @@ class PollRoom:
     language: str
     outbox_id: int
     start_event_id: str | None
+    private: bool = False  # a ballot in one person's direct chat, not an assembly room
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> PollRoom:
@@ -138,6 +139,7 @@ class PollRoom:
             language=row["language"],
             outbox_id=row["outbox_id"],
             start_event_id=row["start_event_id"],
+            private=bool(row["private"]),
         )
 
 
@@ -273,11 +275,20 @@ class PollsStore:
 
     # -- each room's poll start event ------------------------------------------------------------
 
-    async def add_room(self, poll_id: int, room_id: str, language: str, outbox_id: int) -> None:
+    async def add_room(
+        self, poll_id: int, room_id: str, language: str, outbox_id: int, *, private: bool = False
+    ) -> None:
         await self.db.execute(
-            "INSERT INTO poll_rooms (poll_id, room_id, language, outbox_id) VALUES (?, ?, ?, ?)",
-            (poll_id, room_id, language, outbox_id),
+            "INSERT INTO poll_rooms (poll_id, room_id, language, outbox_id, private) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (poll_id, room_id, language, outbox_id, int(private)),
         )
+
+    async def has_room(self, poll_id: int, room_id: str) -> bool:
+        row = await self.db.fetch_one(
+            "SELECT 1 FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)
+        )
+        return row is not None
 
     async def rooms_of(self, poll_id: int) -> list[PollRoom]:
         rows = await self.db.fetch_all(
@@ -344,6 +355,83 @@ class PollsStore:
             "SELECT * FROM poll_responses WHERE poll_id = ? ORDER BY id", (poll_id,)
         )
         return [_response_from_row(row) for row in rows]
+
+    async def seal(self, poll_id: int, ballots: Sequence[Ballot]) -> None:
+        """Keep of a secret poll's ballots only how many of each center said the same thing, and
+        delete the responses (their events, rooms, times and voters' keys) for good."""
+        sealed: dict[tuple[str, str, bool, str | None], int] = {}
+        for ballot in ballots:
+            answers = json.dumps(sorted(ballot.answers), ensure_ascii=False)
+            key = (ballot.center, answers, ballot.spoiled, ballot.reason)
+            sealed[key] = sealed.get(key, 0) + 1
+        await self.db.executemany(
+            "INSERT INTO secret_counts (poll_id, center, answers, spoiled, reason, ballots) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (poll_id, center, answers, int(spoiled), reason, count)
+                for (center, answers, spoiled, reason), count in sorted(
+                    sealed.items(), key=lambda item: (item[0][0], item[0][1], item[0][3] or "")
+                )
+            ],
+        )
+        await self.db.execute("DELETE FROM poll_responses WHERE poll_id = ?", (poll_id,))
+
+    async def sealed_ballots(self, poll_id: int) -> list[Ballot]:
+        """A closed secret poll's ballots, rebuilt from its counts and belonging to no one."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM secret_counts WHERE poll_id = ? ORDER BY rowid", (poll_id,)
+        )
+        ballots = []
+        for row in rows:
+            for _ in range(row["ballots"]):
+                ballots.append(
+                    Ballot(
+                        voter=f"sealed:{len(ballots)}",
+                        center=row["center"],
+                        answers=tuple(json.loads(row["answers"])),
+                        ts=0,
+                        reason=row["reason"],
+                        spoiled=bool(row["spoiled"]),
+                    )
+                )
+        return ballots
+
+    # -- each person's direct chat with the bot -------------------------------------------------
+
+    async def ballot_rooms(self) -> dict[str, str]:
+        """Direct chat → the person it is with."""
+        rows = await self.db.fetch_all(
+            "SELECT user_id, room_id FROM ballot_rooms WHERE room_id IS NOT NULL"
+        )
+        return {row["room_id"]: row["user_id"] for row in rows}
+
+    async def ballot_room_of(self, user_id: str) -> str | None:
+        row = await self.db.fetch_one(
+            "SELECT room_id FROM ballot_rooms WHERE user_id = ?", (user_id,)
+        )
+        return row["room_id"] if row else None
+
+    async def want_ballot_room(self, user_id: str, requested_at: int) -> None:
+        """Ask for a new direct chat with the person (the bot creates it outside transactions)."""
+        await self.db.execute(
+            "INSERT INTO ballot_rooms (user_id, room_id, requested_at) VALUES (?, NULL, ?) "
+            "ON CONFLICT (user_id) DO UPDATE "
+            "SET room_id = NULL, requested_at = excluded.requested_at",
+            (user_id, requested_at),
+        )
+
+    async def wanted_ballot_rooms(self) -> list[str]:
+        rows = await self.db.fetch_all(
+            "SELECT user_id FROM ballot_rooms WHERE room_id IS NULL ORDER BY requested_at"
+        )
+        return [row["user_id"] for row in rows]
+
+    async def set_ballot_room(self, user_id: str, room_id: str, at: int) -> None:
+        await self.db.execute(
+            "INSERT INTO ballot_rooms (user_id, room_id, requested_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",
+            (user_id, room_id, at),
+        )
 
     # -- the decision log ------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Runtime state: credentials, the sync position, handled events, join times and the outbox."""
+"""Runtime state: credentials, the sync position, handled events, join times, the outbox and
+earlier uploads."""
 
 from __future__ import annotations
 
@@ -155,8 +156,11 @@ class RuntimeStore:
         return (row["event_id"], bool(row["failed"])) if row else (None, True)
 
     async def mark_sent(self, message_id: int, event_id: str) -> None:
+        """Once sent, a message keeps only its event id: nothing reads a sent message's content
+        (edits and redactions of copies find the copy through its event id, and the mirroring
+        keeps its own text), and an uploaded file's payload would otherwise stay for good."""
         await self.db.execute(
-            "UPDATE outbox SET event_id = ?, sent_at = ? WHERE id = ?",
+            "UPDATE outbox SET event_id = ?, sent_at = ?, content = '{}' WHERE id = ?",
             (event_id, now_ms(), message_id),
         )
 
@@ -172,3 +176,33 @@ class RuntimeStore:
     async def sent_event_id(self, message_id: int) -> str | None:
         row = await self.db.fetch_one("SELECT event_id FROM outbox WHERE id = ?", (message_id,))
         return row["event_id"] if row else None
+
+    async def forget_sent_before(self, cutoff_ms: int) -> int:
+        """Drop messages sent (or given up) long ago. Rows that another table points at stay:
+        a mirrored copy, a stack message or a poll start is still found through its row, to be
+        edited, redacted, replied to or ended."""
+        return await self.db.execute_rowcount(
+            "DELETE FROM outbox WHERE COALESCE(sent_at, created_at) < ? "
+            "AND (event_id IS NOT NULL OR failed = 1) "
+            "AND id NOT IN (SELECT outbox_id FROM mirrors) "
+            "AND id NOT IN (SELECT outbox_id FROM stack_messages) "
+            "AND id NOT IN (SELECT outbox_id FROM poll_rooms)",
+            (cutoff_ms,),
+        )
+
+    async def earlier_upload(self, key: str, fingerprint: str) -> dict[str, Any] | None:
+        """Where the file last uploaded under `key` lies, if it had this very content."""
+        row = await self.db.fetch_one(
+            "SELECT attachment FROM uploads WHERE reuse_key = ? AND fingerprint = ?",
+            (key, fingerprint),
+        )
+        return json.loads(row["attachment"]) if row else None
+
+    async def remember_upload(self, key: str, fingerprint: str, attachment: dict[str, Any]) -> None:
+        await self.db.execute(
+            "INSERT INTO uploads (reuse_key, fingerprint, attachment, uploaded_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (reuse_key) DO UPDATE SET "
+            "fingerprint = excluded.fingerprint, attachment = excluded.attachment, "
+            "uploaded_at = excluded.uploaded_at",
+            (key, fingerprint, json.dumps(attachment), now_ms()),
+        )

@@ -123,7 +123,7 @@ async def test_rate_limited_copies_are_retried_after_the_wait_and_none_dropped(
             bot_user_id=bot_account.user_id,
             bot_password=BOT_PASSWORD,
             rooms=rooms,
-            chairs=[],
+            chairs=[alice.user_id],
         )
         runner = BotRunner(config)
         await runner.start()

@@ -211,29 +211,6 @@ async def test_an_open_consensus_with_a_block_fails_and_names_the_blocker_and_re
     assert "Blocked: Beto (MX): “no hay presupuesto”." in result
 
 
-async def test_a_secret_consensus_with_a_block_gives_the_reason_but_not_the_blocker(
-    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
-) -> None:
-    english, _ = await open_poll(
-        carol, rooms, '!poll secret consensus "We adopt the charter"', beto
-    )
-    [start] = [e for r, e in carol.events if e.source.get("event_id") == english]
-    assert content_of(start)[START]["kind"] == "org.matrix.msc3381.poll.undisclosed"
-    await vote_by_text(beto, rooms.spanish, '!votar bloquear "no hay presupuesto"')
-    await respond(alice, rooms.english, english, ["agree"])
-    assert "2 have voted" in await turnout(alice, rooms.english, "!results")
-
-    [result, spanish_result] = await close(
-        carol, rooms, (alice, rooms.english), (beto, rooms.spanish)
-    )
-    assert "Outcome: NOT PASSED." in result
-    assert "Blocked: someone from MX: “no hay presupuesto”." in result
-    for text in (result, spanish_result):
-        assert "Beto" not in text and "Alice" not in text
-    [decision] = await decisions(bot)
-    assert beto.user_id not in decision["details"] and alice.user_id not in decision["details"]
-
-
 async def test_a_vote_from_someone_no_longer_in_the_rooms_is_not_counted(
     bot: BotRunner,
     rooms: RoomPair,

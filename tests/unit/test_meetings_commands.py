@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.limits import MAX_AGENDA_ITEMS
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
 from bot.i18n import Catalogs
@@ -431,6 +432,19 @@ async def test_bad_agenda_input_gets_a_clear_answer_and_changes_nothing(world: W
     assert said[3] == "That title is too long (300 characters; at most 200)."
     await world.say(ALICE, EN, "!agenda")
     assert world.said_in(EN)[-1] == "The agenda is empty. Chairs add items with !item."
+
+
+async def test_a_full_agenda_takes_no_more_items(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    for n in range(1, MAX_AGENDA_ITEMS + 1):
+        await world.say(CAROL, EN, f"!item Point {n}")
+    mark = world.mark()
+    await world.say(CAROL, ES, "!punto Uno más")
+    assert world.said_in(ES, mark) == [
+        f"El orden del día está lleno: una reunión puede tener como mucho {MAX_AGENDA_ITEMS} "
+        "puntos."
+    ]
+    assert world.said_in(EN, mark) == []
 
 
 async def test_a_timebox_passing_is_noticed_once_in_every_room(world: World) -> None:

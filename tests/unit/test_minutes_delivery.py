@@ -217,3 +217,29 @@ async def test_a_file_in_the_outbox_is_uploaded_then_posted_as_m_file(db: Databa
     assert posted["info"] == {"mimetype": "text/markdown; charset=utf-8", "size": len(data)}
     assert UPLOAD_KEY not in posted
     assert await store.pending() == []
+
+
+async def test_unchanged_minutes_are_posted_again_from_the_earlier_upload(db: Database) -> None:
+    store = RuntimeStore(db)
+    client = FakeClient()
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
+
+    async def post(text: str, cause: str) -> None:
+        content = upload_content(
+            text.encode(),
+            "minutes-1-en.md",
+            "text/markdown",
+            reuse_key="minutes:1:!en:x:md",
+            fingerprint=str(hash(text)),
+        )
+        await store.enqueue("!en:x", UPLOAD, content, txn_id=cause)
+        assert await sender.flush(asyncio.Event())
+
+    await post("# Minutes", "first")
+    await post("# Minutes", "second")
+    assert len(client.uploaded) == 1
+    assert [sent[2]["url"] for sent in client.sent] == ["mxc://x/minutes"] * 2
+    await post("# Minutes, amended", "third")
+    assert len(client.uploaded) == 2
+    rows = await db.fetch_all("SELECT content FROM outbox")
+    assert {row["content"] for row in rows} == {"{}"}  # no file kept once posted

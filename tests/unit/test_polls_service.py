@@ -64,6 +64,8 @@ class World:
     ready: asyncio.Event
     clock: list[int]
     events: int = 0
+    # outbox row id → (room, event type, content) as the homeserver received it
+    sent: dict[int, tuple[str, str, dict]] = field(default_factory=dict)
 
     async def open(self, text: str, room: AssemblyRoom = EN, ts: int = 1_000) -> Poll:
         async with self.db.transaction():
@@ -77,8 +79,10 @@ class World:
             )
 
     async def send_everything(self) -> None:
-        """What the sender does: every queued message gets its event id."""
-        for message in await self.runtime.pending():
+        """What the sender does: every queued message gets its event id (and the homeserver
+        keeps what it was sent, since the outbox does not)."""
+        for message in await self.runtime.pending(limit=1000):
+            self.sent[message.id] = (message.room_id, message.event_type, message.content)
             await self.runtime.mark_sent(message.id, f"$sent{message.id}")
 
     async def start_event(self, poll: Poll, room: AssemblyRoom) -> str:
@@ -114,11 +118,13 @@ class World:
         async with self.db.transaction():
             await self.polls.accept_response(event)
 
-    async def vote(self, voter: str, room: AssemblyRoom, text: str, ts: int) -> None:
+    async def vote(
+        self, voter: str, room: AssemblyRoom, text: str, ts: int, private: bool = False
+    ) -> None:
         self.events += 1
         number, words = split_poll_number(split_words(text))
         async with self.db.transaction():
-            poll = await self.polls.open_poll(ASSEMBLY, number)
+            poll = await self.polls.open_poll(ASSEMBLY, number, secret=private)
             await self.polls.vote(
                 poll,
                 read_ballot(poll, words),
@@ -127,19 +133,32 @@ class World:
                 voter=voter,
                 event_id=f"$vote{self.events}",
                 ts=ts,
+                private=private,
             )
+
+    async def ballot_chat(self, voter: str, home: AssemblyRoom) -> AssemblyRoom:
+        """The voter's direct chat with the bot, with the open secret polls' ballots in it."""
+        chat = AssemblyRoom(f"!dm-{voter[1:]}", home.language, home.center, home.timezone)
+        async with self.db.transaction():
+            await self.store.set_ballot_room(voter, chat.room_id, 0)
+            await self.polls.post_ballots(ASSEMBLY, voter, chat.room_id)
+        await self.send_everything()
+        return chat
 
     async def close(self, ts: int, number: int | None = None) -> Any:
         async with self.db.transaction():
             return await self.polls.close(ASSEMBLY, number, closed_by=CAROL, ts=ts)
 
     async def queued(self, event_type: str | None = None) -> list[tuple[str, str, dict]]:
+        """Every message queued so far, sent or not, in order."""
         rows = await self.db.fetch_all("SELECT * FROM outbox ORDER BY id")
-        return [
-            (row["room_id"], row["event_type"], json.loads(row["content"]))
+        found = [
+            self.sent.get(
+                row["id"], (row["room_id"], row["event_type"], json.loads(row["content"]))
+            )
             for row in rows
-            if event_type is None or row["event_type"] == event_type
         ]
+        return [m for m in found if event_type is None or m[1] == event_type]
 
     async def notices_in(self, room: AssemblyRoom) -> list[str]:
         return [
@@ -284,23 +303,49 @@ async def test_a_secret_consensus_poll_names_the_block_reason_but_not_the_blocke
 ) -> None:
     poll = await world.open('secret consensus "We adopt the charter"')
     await world.send_everything()
-    await world.vote(ALICE, EN, "agree", ts=2_000)
-    await world.vote(BETO, ES, 'bloquear "no hay presupuesto"', ts=2_000)
-    await world.respond(poll, DANI, ES, ["stand_aside"], ts=2_000)
+    alice, beto, dani = [
+        await world.ballot_chat(voter, home)
+        for voter, home in ((ALICE, EN), (BETO, ES), (DANI, ES))
+    ]
+    await world.vote(ALICE, alice, "agree", ts=2_000, private=True)
+    await world.vote(BETO, beto, 'bloquear "no hay presupuesto"', ts=2_000, private=True)
+    await world.respond(poll, DANI, dani, ["stand_aside"], ts=2_000)
     result = await world.close(ts=3_000)
     assert not result.passed
     assert [b.voter for b in result.blocks] == [None]
     notices = "\n".join(await world.notices_in(EN) + await world.notices_in(ES))
     assert "no hay presupuesto" in notices
     assert "Beto" not in notices and "Dani" not in notices
-    # No reply asked dani for a reason in the room: it would have shown how she voted.
-    assert not [n for n in await world.notices_in(ES) if "tu razón" in n]
+    # No reply asked dani for a reason: even in her chat it would be kept in the outbox.
+    assert not [n for n in await world.notices_in(dani) if "añade tu razón para el acta" in n]
     decision = await world.decision(poll)
     assert "voters" not in decision.details
     assert BETO not in json.dumps(decision.details)
-    rows = await world.db.fetch_all("SELECT voter FROM poll_responses")
-    assert all(row["voter"].startswith("secret:") for row in rows)
+    assert await world.db.fetch_all("SELECT * FROM poll_responses") == []
     assert (await world.store.poll(poll.id)).ballot_key is None
+    # The result can still be shown after the close, from the counts alone.
+    again = await world.polls.results(ASSEMBLY, poll.id)
+    assert again.result.total == result.total and again.result.blocks == result.blocks
+
+
+async def test_a_secret_poll_is_not_posted_in_the_rooms_and_not_voted_there(
+    world: World,
+) -> None:
+    poll = await world.open('secret "Do we approve the budget?"')
+    assert await world.queued(START) == []
+    with pytest.raises(CommandError) as refused:
+        await world.vote(BETO, ES, "si", ts=2_000)
+    assert refused.value.message.key == "poll.error.vote_privately"
+    beto = await world.ballot_chat(BETO, ES)
+    [(room, _, ballot)] = await world.queued(START)
+    assert room == beto.room_id
+    assert ballot[START]["answers"][0]["org.matrix.msc1767.text"] == "Sí"
+    # Someone else answering in beto's chat is not beto.
+    await world.respond(poll, DANI, beto, ["no"], ts=2_100)
+    await world.respond(poll, BETO, beto, ["yes"], ts=2_200)
+    result = await world.close(ts=3_000)
+    assert dict(result.total.counts) == {"yes": 1, "no": 0, "abstain": 0}
+    assert [c.participants for c in result.by_center.values()] == [0, 1]
 
 
 async def test_an_open_consensus_poll_names_the_blocker_and_asks_for_a_missing_reason(

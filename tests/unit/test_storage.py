@@ -8,6 +8,7 @@ import pytest
 
 from bot.storage.database import Database, DatabaseTooNew
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.runtime_store import RuntimeStore
 
 
@@ -104,4 +105,67 @@ async def test_events_handled_long_ago_are_forgotten_and_recent_ones_kept(tmp_pa
     assert await store.forget_handled_before(10_000) == 1
     assert not await store.is_handled("$old")
     assert await store.is_handled("$new")
+    await db.close()
+
+
+async def test_a_sent_message_keeps_its_event_id_but_not_its_content(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    row = await store.enqueue("!r", "m.room.message", {"body": "x" * 1000}, txn_id="t1")
+    await store.mark_sent(row, "$sent")
+    assert await store.sent_event_id(row) == "$sent"
+    found = await db.fetch_one("SELECT content FROM outbox WHERE id = ?", (row,))
+    assert found["content"] == "{}"
+    await db.close()
+
+
+async def test_old_sent_messages_are_pruned_unless_something_still_points_at_them(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    mirrors = MirrorStore(db)
+    rows = {}
+    for name in ("plain", "copy", "unsent", "recent"):
+        rows[name] = await store.enqueue("!r", "m.room.message", {"body": name}, txn_id=name)
+    for name in ("plain", "copy", "recent"):
+        await store.mark_sent(rows[name], f"${name}")
+    await db.execute("UPDATE outbox SET sent_at = 1000, created_at = 1000 WHERE txn_id != 'recent'")
+    await mirrors.add_job("General", "$source", "!s", "message", {})
+    [job] = await mirrors.waiting_jobs()
+    await mirrors.add_copy(job, "!r", rows["copy"], "es", "en", "hola", pending=False)
+    assert await store.forget_sent_before(10_000) == 1
+    left = {row["txn_id"] for row in await db.fetch_all("SELECT txn_id FROM outbox")}
+    assert left == {"copy", "unsent", "recent"}
+    await db.close()
+
+
+async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_are_pruned(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    mirrors = MirrorStore(db)
+    for source in ("$with-copy", "$edit", "$waiting"):
+        await mirrors.add_job("General", source, "!s", "message", {})
+    jobs = {job.source_event_id: job for job in await mirrors.waiting_jobs()}
+    row = await store.enqueue("!r", "m.room.message", {"body": "copy"}, txn_id="copy")
+    await mirrors.add_copy(jobs["$with-copy"], "!r", row, "es", "en", "hola", pending=False)
+    for source in ("$with-copy", "$edit"):
+        await mirrors.finish_job(jobs[source].id)
+    await db.execute("UPDATE mirror_jobs SET done_at = 1000 WHERE done_at IS NOT NULL")
+    assert await mirrors.forget_finished_jobs_before(10_000) == 1
+    left = {row["source_event_id"] for row in await db.fetch_all("SELECT * FROM mirror_jobs")}
+    assert left == {"$with-copy", "$waiting"}
+
+    cache = SqliteTranslationCache(db)
+    for n in range(5):
+        await db.execute(
+            "INSERT INTO translation_cache (provider, source, target, text, translated, "
+            "created_at) VALUES ('libre', 'es', 'en', ?, ?, ?)",
+            (f"texto {n}", f"text {n}", n),
+        )
+    assert await cache.keep_newest(2) == 3
+    assert await cache.get("libre", "es", "en", "texto 4") == "text 4"
+    assert await cache.get("libre", "es", "en", "texto 0") is None
     await db.close()

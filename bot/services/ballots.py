@@ -1,0 +1,198 @@
+"""Secret ballots: each member votes in a direct chat with the bot, which the rooms cannot see.
+
+A person gets their chat by `!ballot` in an assembly room (the bot creates the chat and invites
+them) or by inviting the bot to a direct chat themselves; either way the chat is remembered, and
+the ballot of every open secret poll is posted there as a native poll, in the language of the
+person's own assembly room. Only members of an assembly's rooms get a chat. A chat is never an
+assembly room: nothing in it is mirrored, and only the commands declared for it are taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
+from bot.framework.context import reply
+from bot.i18n import Msg
+from bot.services.delivery import Delivery
+from bot.services.people import People
+from bot.services.polls import PollService
+from bot.storage.database import Database
+from bot.storage.polls_store import Poll, PollsStore
+from bot.storage.runtime_store import now_ms
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 30.0
+
+
+class DirectChats(Protocol):
+    """The Matrix side of direct chats."""
+
+    async def open_with(self, user_id: str) -> str | None:
+        """Create a direct chat with the person and invite them; None if that failed."""
+        ...
+
+    async def watch(self, room_id: str) -> None:
+        """From now on, sync this chat and hand its events on."""
+        ...
+
+    async def ready(self, room_id: str) -> None:
+        """Wait until messages can be sent to the chat (never inside a transaction)."""
+        ...
+
+    def is_open(self, room_id: str, user_id: str) -> bool:
+        """False once the person is known to have left the chat."""
+        ...
+
+
+@dataclass(frozen=True)
+class BallotRequest:
+    """What `!ballot` did: the secret polls concerned, and whether the chat is still to come."""
+
+    polls: list[Poll]
+    chat_pending: bool
+
+
+class BallotBox:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: PollsStore,
+        polls: PollService,
+        people: People,
+        directory: AssemblyDirectory,
+        delivery: Delivery,
+        chats: DirectChats | None,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._polls = polls
+        self._people = people
+        self._directory = directory
+        self._delivery = delivery
+        self._chats = chats
+        self._clock = clock
+        self._owners: dict[str, str] = {}  # direct chat → the person it is with
+        self._arrived: dict[str, str] = {}  # chats people invited the bot to, not yet served
+        self._wake = asyncio.Event()
+
+    async def restore(self) -> None:
+        """At start-up: serve the chats already made, and make those still asked for."""
+        self._owners = await self._store.ballot_rooms()
+        if self._chats is not None:
+            for chat in self._owners:
+                await self._chats.watch(chat)
+        self._wake.set()
+
+    # -- which room is whose -----------------------------------------------------------------
+
+    def private_room(self, room_id: str) -> PrivateRoom | None:
+        """A person's direct chat, as the router sees it: worded in the language of their own
+        assembly room and counted in its center. None for any other room, or when the person
+        no longer sits in any assembly room."""
+        owner = self._owners.get(room_id)
+        assembly = self._assembly_of(owner) if owner else None
+        if owner is None or assembly is None:
+            return None
+        home = self._people.home_room(assembly, owner)
+        here = AssemblyRoom(room_id, home.language, home.center, home.timezone)
+        return PrivateRoom(owner=owner, assembly=assembly, room=here)
+
+    def _assembly_of(self, user_id: str) -> Assembly | None:
+        # A person in several assemblies votes in the first one's secret polls from the chat.
+        return next(
+            (a for a in self._directory.assemblies if self._people.is_member(a, user_id)), None
+        )
+
+    # -- asking for a ballot -------------------------------------------------------------------
+
+    async def request(
+        self, assembly: Assembly, user_id: str, number: int | None, *, ts: int
+    ) -> BallotRequest:
+        """`!ballot`, inside the command's transaction: the ballots go to the person's chat at
+        once, or, if there is no chat yet, the chat is made outside the transaction first."""
+        wanted = await self._polls.open_secret_polls(assembly, number)
+        if not wanted:
+            return BallotRequest([], chat_pending=False)
+        chat = await self._store.ballot_room_of(user_id)
+        if chat is not None and (self._chats is None or self._chats.is_open(chat, user_id)):
+            await self._polls.post_ballots(assembly, user_id, chat, number)
+            return BallotRequest(wanted, chat_pending=False)
+        await self._store.want_ballot_room(user_id, ts)
+        self._wake.set()  # the worker waits for this transaction before it reads the request
+        return BallotRequest(wanted, chat_pending=True)
+
+    async def keep_chats(self, stop: asyncio.Event) -> None:
+        """Make the chats people asked for and serve the ones they invited the bot to, one at a
+        time, never inside a transaction (each waits for the network)."""
+        while not stop.is_set():
+            self._wake.clear()
+            retry = False
+            for user_id in await self._store.wanted_ballot_rooms():
+                retry |= not await self._open_for(user_id)
+            while self._arrived:
+                chat, user_id = self._arrived.popitem()
+                assembly = self._assembly_of(user_id)
+                if assembly is not None:
+                    await self._serve(assembly, user_id, chat)
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper},
+                timeout=RETRY_SECONDS if retry else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            waiter.cancel()
+            stopper.cancel()
+
+    async def _open_for(self, user_id: str) -> bool:
+        """False when the chat could not be made now (tried again later)."""
+        assembly = self._assembly_of(user_id)
+        if assembly is None or self._chats is None:
+            return True  # no longer a member: nothing to make
+        chat = await self._chats.open_with(user_id)
+        if chat is None:
+            return False
+        await self._serve(assembly, user_id, chat)
+        return True
+
+    # -- a person invites the bot to a direct chat -------------------------------------------
+
+    def may_join(self, room_id: str, inviter: str) -> bool:
+        """Only members of an assembly's rooms get a direct chat with the bot."""
+        return self._assembly_of(inviter) is not None
+
+    async def joined(self, room_id: str, inviter: str) -> None:
+        """Called from the sync loop, which must not wait for its own next sync: the worker
+        serves the chat."""
+        self._arrived[room_id] = inviter
+        self._wake.set()
+
+    async def _serve(self, assembly: Assembly, user_id: str, chat: str) -> None:
+        """The chat becomes the person's ballot chat; open secret polls' ballots go there."""
+        if self._chats is not None:
+            await self._chats.watch(chat)
+            await self._chats.ready(chat)
+        async with self._db.transaction():
+            await self._store.set_ballot_room(user_id, chat, self._clock())
+            for known, owner in list(self._owners.items()):
+                if owner == user_id:
+                    del self._owners[known]
+            self._owners[chat] = user_id
+            posted = await self._polls.post_ballots(assembly, user_id, chat)
+            room = self.private_room(chat)
+            if not posted and room is not None:
+                await self._delivery.deliver(
+                    [reply(Msg.of("poll.ballot.welcome"))],
+                    cause=f"ballot-chat:{chat}",
+                    assembly=assembly,
+                    room=room.room,
+                )
+        self._delivery.wake()
