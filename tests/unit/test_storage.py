@@ -132,7 +132,7 @@ async def test_old_sent_messages_are_pruned_unless_something_still_points_at_the
         await store.mark_sent(rows[name], f"${name}")
     await db.execute("UPDATE outbox SET sent_at = 1000, created_at = 1000 WHERE txn_id != 'recent'")
     await mirrors.add_job("General", "$source", "!s", "message", {})
-    [job] = await mirrors.waiting_jobs()
+    [job] = await mirrors.waiting_jobs("General")
     await mirrors.add_copy(job, "!r", rows["copy"], "es", "en", "hola", pending=False)
     assert await store.forget_sent_before(10_000) == 1
     left = {row["txn_id"] for row in await db.fetch_all("SELECT txn_id FROM outbox")}
@@ -148,7 +148,7 @@ async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_a
     mirrors = MirrorStore(db)
     for source in ("$with-copy", "$edit", "$waiting"):
         await mirrors.add_job("General", source, "!s", "message", {})
-    jobs = {job.source_event_id: job for job in await mirrors.waiting_jobs()}
+    jobs = {job.source_event_id: job for job in await mirrors.waiting_jobs("General")}
     row = await store.enqueue("!r", "m.room.message", {"body": "copy"}, txn_id="copy")
     await mirrors.add_copy(jobs["$with-copy"], "!r", row, "es", "en", "hola", pending=False)
     for source in ("$with-copy", "$edit"):
