@@ -143,6 +143,7 @@ class Asamblea:
             ),
         )
         core = build_core(platform)
+        sender.finish = core.delivery.finish
         runtime.pruning.extend(core.pruning)
         runtime.direct_invites = core.ballots
         for step in core.restore:
@@ -278,6 +279,7 @@ class Core:
     dispatcher: Dispatcher
     people: People
     authority: AuthorityService
+    delivery: Delivery
     # Run after login and before serving: services rebuild timers from the database here.
     restore: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Loops that run beside the sync loop until stop (the mirroring worker, for one).
@@ -323,7 +325,7 @@ def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) ->
         delivery=platform.delivery,
         members=platform.members,
     )
-    core = Core(router, dispatcher, People(platform.members), authority)
+    core = Core(router, dispatcher, People(platform.members), authority, platform.delivery)
     core.status_sections.append(platform.delivery.status)
     router.add_group(
         GeneralCommands(
@@ -435,9 +437,7 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
 def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
     store = RecordsStore(platform.db)
     delivery = platform.delivery
-    decision_log = DecisionLog(
-        store, meetings_store, core.people, platform.prefix, translator=lambda: delivery.texts
-    )
+    decision_log = DecisionLog(store, meetings_store, core.people, platform.prefix)
     reminders = Reminders(
         scheduler=platform.scheduler,
         transaction=platform.db.transaction,

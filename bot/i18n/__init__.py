@@ -125,5 +125,44 @@ class Catalogs:
         return str(value)  # Markup.format_map escapes plain strings
 
 
+def to_data(value: Any) -> Any:
+    """A message (or one of its values) as plain JSON data, to be worded later, elsewhere."""
+    if isinstance(value, Msg):
+        return {"msg": value.key, "values": {k: to_data(v) for k, v in value.values.items()}}
+    if isinstance(value, Bold):
+        return {"bold": value.text}
+    if isinstance(value, Code):
+        return {"code": value.text}
+    if isinstance(value, UserText):
+        return {"user": value.text, "language": value.language, "original": value.original}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # worded with str() anyway
+
+
+def from_data(data: Any) -> Any:
+    """The inverse of `to_data`."""
+    if not isinstance(data, dict):
+        return data
+    if "msg" in data:
+        return Msg(str(data["msg"]), {k: from_data(v) for k, v in data["values"].items()})
+    if "bold" in data:
+        return Bold(str(data["bold"]))
+    if "code" in data:
+        return Code(str(data["code"]))
+    return UserText(str(data["user"]), str(data["language"]), data.get("original"))
+
+
+def user_texts(message: Msg) -> list[UserText]:
+    """Every person-written text in a message, nested messages included."""
+    found = []
+    for value in message.values.values():
+        if isinstance(value, Msg):
+            found.extend(user_texts(value))
+        elif isinstance(value, UserText):
+            found.append(value)
+    return found
+
+
 def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}

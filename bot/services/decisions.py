@@ -37,10 +37,6 @@ class PeopleDirectory(Protocol):
     def display_name(self, assembly: Assembly, user_id: str) -> str: ...
 
 
-class QuickTranslator(Protocol):
-    async def translate_quickly(self, text: str, source: str, target: str) -> str | None: ...
-
-
 @dataclass(frozen=True)
 class Author:
     """Who wrote a command, and where."""
@@ -68,13 +64,11 @@ class DecisionLog:
         meetings: MeetingsStore,
         people: PeopleDirectory,
         prefix: str,
-        translator: Callable[[], QuickTranslator | None] = lambda: None,
         clock: Callable[[], int] = epoch_ms,
     ) -> None:
         self._store = store
         self._meetings = meetings
         self._people = people
-        self._translator = translator
         self.prefix = prefix
         self.clock = clock
         # Told about each new action item with a due date (the reminders watch it).
@@ -101,7 +95,9 @@ class DecisionLog:
                 kind=kind,
                 text=text,
                 language=author.room.language,
-                translations=await self._translations(assembly, text, author.room.language),
+                # Translated when told to the other rooms (outside the transaction); the minutes
+                # find those translations in the translation cache.
+                translations={},
                 author=author.user_id,
                 author_name=author.name,
                 author_center=self._people.center_of(assembly, author.user_id, author.room.room_id),
@@ -134,19 +130,6 @@ class DecisionLog:
         if entry is None or not await self._store.undo(entry.id, by, self.clock()):
             raise CommandError("records.nothing_to_undo")
         return entry
-
-    async def _translations(self, assembly: Assembly, text: str, language: str) -> dict[str, str]:
-        translator = self._translator()
-        found: dict[str, str] = {}
-        if translator is None:
-            return found
-        for target in dict.fromkeys(r.language for r in assembly.rooms):
-            if target == language:
-                continue
-            translated = await translator.translate_quickly(text, language, target)
-            if translated:
-                found[target] = translated
-        return found
 
 
 async def tell_rooms(

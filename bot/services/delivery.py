@@ -6,14 +6,15 @@ cause handled twice queues the same message once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.framework.context import Announce, Outcome, React, Reply
-from bot.i18n import Catalogs, Msg, UserText
+from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.notices import bot_message, reaction
 from bot.storage.runtime_store import RuntimeStore
 
@@ -23,14 +24,44 @@ class Members(Protocol):
     def is_member(self, room_id: str, user_id: str) -> bool: ...
 
 
+def deferred(kind: str, **data: Any) -> dict[str, Any]:
+    """Content to be finished by the `kind` finisher when it is sent."""
+    return {DEFERRED: {"kind": kind, **data}}
+
+
+def localized(message: Msg, language: str, translated: dict[UserText, str]) -> Msg:
+    """The message with person-written words shown translated, the original kept beside."""
+    values = dict(message.values)
+    for key, value in message.values.items():
+        if isinstance(value, Msg):
+            values[key] = localized(value, language, translated)
+        elif isinstance(value, UserText) and value in translated:
+            values[key] = UserText(translated[value], language, original=value.text)
+    return Msg(message.key, values)
+
+
 def txn_id(cause: str, index: int) -> str:
     digest = hashlib.sha256(f"{cause}|{index}".encode()).hexdigest()[:32]
     return f"asamblea-{digest}"
 
 
+# Content queued with this key is finished (worded, translated) by the sender, outside any
+# transaction, right before it goes out: see `Delivery.finish`.
+DEFERRED = "org.asamblea.deferred"
+
+# Turns a deferred content's data into the content to send.
+Finisher = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
 class QuickTranslator(Protocol):
     async def translate_quickly(self, text: str, source: str, target: str) -> str | None:
         """A translation if one comes fast (cached or prompt), else None."""
+        ...
+
+    async def translate_lines_quickly(
+        self, lines: Sequence[str], source: str, target: str
+    ) -> list[str | None]:
+        """Several short texts at once, within one quick budget."""
         ...
 
 
@@ -48,6 +79,23 @@ class Delivery:
         self._wake = wake
         # Set once the translation service exists (wired after delivery itself).
         self.texts: QuickTranslator | None = None
+        self._finishers: dict[str, Finisher] = {"notice": self._finish_notice}
+
+    def add_finisher(self, kind: str, finisher: Finisher) -> None:
+        """Content queued as `deferred(kind, data)` is finished by `finisher` when sent."""
+        self._finishers[kind] = finisher
+
+    async def finish(self, content: dict[str, Any]) -> dict[str, Any]:
+        """The content to send for a queued one. The sender calls this outside any transaction:
+        translating the words people wrote (titles, options) happens here, never while the
+        database is held."""
+        data = content.get(DEFERRED)
+        if not isinstance(data, dict):
+            return content
+        finisher = self._finishers.get(str(data.get("kind")))
+        if finisher is None:
+            raise ValueError(f"no finisher for deferred content {data.get('kind')!r}")
+        return await finisher(data)
 
     def wake(self) -> None:
         self._wake()
@@ -130,26 +178,49 @@ class Delivery:
         reply_to: str | None = None,
         mentions: Sequence[tuple[str, str]] = (),
     ) -> int:
-        lines = [await self._localize(line, room.language) for line in lines]
-        content = bot_message(
-            self._catalogs, room.language, lines, reply_to=reply_to, mentions=mentions
-        )
+        if any(t.language != room.language for line in lines for t in user_texts(line)):
+            # Words a person wrote in another language: translated when sent, not now.
+            content = deferred(
+                "notice",
+                language=room.language,
+                lines=[to_data(line) for line in lines],
+                reply_to=reply_to,
+                mentions=[list(m) for m in mentions],
+            )
+        else:
+            content = bot_message(
+                self._catalogs, room.language, lines, reply_to=reply_to, mentions=mentions
+            )
         return await self.queue(
             room.room_id, "m.room.message", content, txn_id(cause, next(counter))
         )
 
-    async def _localize(self, message: Msg, language: str) -> Msg:
-        """Person-written words (titles, options) shown translated, with the original beside."""
-        values = dict(message.values)
-        for key, value in message.values.items():
-            if isinstance(value, Msg):
-                values[key] = await self._localize(value, language)
-            elif isinstance(value, UserText) and value.language != language and self.texts:
-                texts = self.texts
-                translated = await texts.translate_quickly(value.text, value.language, language)
-                if translated and translated != value.text:
-                    values[key] = UserText(translated, language, original=value.text)
-        return Msg(message.key, values)
+    async def _finish_notice(self, data: dict[str, Any]) -> dict[str, Any]:
+        language = str(data["language"])
+        lines = [from_data(line) for line in data["lines"]]
+        translated = await self._translations(lines, language)
+        return bot_message(
+            self._catalogs,
+            language,
+            [localized(line, language, translated) for line in lines],
+            reply_to=data.get("reply_to"),
+            mentions=[(str(user), str(name)) for user, name in data.get("mentions") or []],
+        )
+
+    async def _translations(self, lines: Sequence[Msg], language: str) -> dict[UserText, str]:
+        """Every person-written text of the lines in `language`, all asked for at once."""
+        wanted = list(
+            dict.fromkeys(
+                t for line in lines for t in user_texts(line) if t.language != language
+            )
+        )
+        if not wanted or self.texts is None:
+            return {}
+        texts = self.texts
+        found = await asyncio.gather(
+            *(texts.translate_quickly(t.text, t.language, language) for t in wanted)
+        )
+        return {t: f for t, f in zip(wanted, found, strict=True) if f and f != t.text}
 
     def _mentions_in(self, room: AssemblyRoom, users: Sequence[str]) -> list[tuple[str, str]]:
         """Each person is pinged only in the room where they sit."""

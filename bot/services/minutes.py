@@ -7,7 +7,7 @@ Used by `!minutes` (which uploads the files to every room, each in its own langu
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.domain.assembly import Assembly, AssemblyRoom
@@ -187,9 +187,16 @@ class MinutesService:
 
     # -- pieces -------------------------------------------------------------------------------
 
-    async def _words(self, text: str, language: str, languages: Sequence[str]) -> Words:
-        translations = {}
-        for target in languages:
+    async def _words(
+        self,
+        text: str,
+        language: str,
+        languages: Sequence[str],
+        stored: Mapping[str, str] | None = None,
+    ) -> Words:
+        """The words with their translations: as stored with them, else from the cache."""
+        translations = dict(stored or {})
+        for target in (t for t in languages if t != language and t not in translations):
             found = await self._records.cached_translation(language, target, text)
             if found:
                 translations[target] = found
@@ -206,7 +213,7 @@ class MinutesService:
         return LogEntry(
             id=record.id,
             kind=record.kind,
-            text=Words(record.text, record.language, record.translations),
+            text=await self._words(record.text, record.language, languages, record.translations),
             author=member(record.author, record.author_center),
             at=moment(record.created_at),
             item=await self._words(item.title, item.language, languages) if item else None,

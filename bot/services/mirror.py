@@ -462,6 +462,31 @@ class MirrorService:
             self._breaker.trip()
             return None
 
+    async def translate_lines_quickly(
+        self, lines: Sequence[str], source: str, target: str
+    ) -> list[str | None]:
+        """Several short texts (a poll's question and options) in one provider call, within the
+        quick budget: a twenty-option poll waits for one translation, not twenty."""
+        nothing: list[str | None] = [None] * len(lines)
+        if source == target or self._breaker.is_open or not lines:
+            return nothing
+        flat = [" ".join(line.split()) for line in lines]  # one line each, whatever was typed
+        try:
+            joined = await asyncio.wait_for(
+                self._translator.translate("\n".join(flat), source, target),
+                self._tuning.quick_budget_seconds,
+            )
+        except (TranslationError, TimeoutError):
+            self._breaker.trip()
+            return nothing
+        parts = joined.split("\n")
+        if len(parts) == len(flat):
+            return [part.strip() or None for part in parts]
+        # The provider did not keep the lines apart: each on its own, all at once.
+        return list(
+            await asyncio.gather(*(self.translate_quickly(line, source, target) for line in flat))
+        )
+
     async def _translate_for(
         self,
         text: str,

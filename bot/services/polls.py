@@ -47,7 +47,7 @@ from bot.render.polls import (
     result_lines,
     start_fallback,
 )
-from bot.services.delivery import Delivery, txn_id
+from bot.services.delivery import Delivery, deferred, txn_id
 from bot.services.people import People
 from bot.storage.database import Database
 from bot.storage.polls_store import NewPoll, Poll, PollRoom, PollsStore
@@ -151,6 +151,7 @@ class PollService:
         # counted before a poll whose deadline passed meanwhile is closed.
         self._ready = ready
         self._clock = clock
+        delivery.add_finisher("poll_start", self._finish_start)
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -197,15 +198,39 @@ class PollService:
         return poll
 
     async def _post_in_rooms(self, poll: Poll, assembly: Assembly, cause: str) -> None:
-        localized = await self._localize(poll, {r.language for r in assembly.rooms})
         for index, target in enumerate(assembly.rooms):
-            wording = localized[target.language]
-            fallback = start_fallback(self._catalogs, poll, wording, self._prefix)
-            content = poll_start_content(poll, wording, fallback)
             outbox_id = await self._delivery.queue(
-                target.room_id, POLL_START, content, txn_id(f"{cause}|poll", index), purpose="poll"
+                target.room_id,
+                POLL_START,
+                self._start_content(poll, target.language),
+                txn_id(f"{cause}|poll", index),
+                purpose="poll",
             )
             await self._store.add_room(poll.id, target.room_id, target.language, outbox_id)
+
+    def _start_content(self, poll: Poll, language: str) -> dict[str, Any]:
+        """The poll's start event in `language`; worded when sent, since its question and
+        options may need translating, which never happens inside a transaction."""
+        if language == poll.language:
+            return self._worded_start(poll, self._localized(poll, language, [None]))
+        return deferred("poll_start", poll=poll.id, language=language)
+
+    async def _finish_start(self, data: dict[str, Any]) -> dict[str, Any]:
+        poll = await self._existing(int(data["poll"]))
+        language = str(data["language"])
+        texts = self._delivery.texts  # the mirror's translator, once it is wired
+        lines = [poll.question, *poll.options]
+        found = (
+            await texts.translate_lines_quickly(lines, poll.language, language)
+            if texts is not None
+            else [None]
+        )
+        return self._worded_start(poll, self._localized(poll, language, found))
+
+    def _worded_start(self, poll: Poll, wording: LocalizedPoll) -> dict[str, Any]:
+        return poll_start_content(
+            poll, wording, start_fallback(self._catalogs, poll, wording, self._prefix)
+        )
 
     async def _post_to_known_chats(self, poll: Poll, assembly: Assembly) -> None:
         """Members who already have a direct chat with the bot find the new ballot there."""
@@ -236,12 +261,10 @@ class PollService:
                 assembly=assembly,
                 room=here,
             )
-            wording = (await self._localize(poll, {here.language}))[here.language]
-            fallback = start_fallback(self._catalogs, poll, wording, self._prefix)
             outbox_id = await self._delivery.queue(
                 chat,
                 POLL_START,
-                poll_start_content(poll, wording, fallback),
+                self._start_content(poll, here.language),
                 txn_id(f"{cause}|poll", 0),
                 purpose="poll",
             )
@@ -251,17 +274,19 @@ class PollService:
     def opened_lines(self, poll: Poll, assembly: Assembly, author_name: str) -> list[Msg]:
         return opened_lines(poll, assembly, author_name, self._prefix)
 
-    async def _localize(self, poll: Poll, languages: set[str]) -> dict[str, LocalizedPoll]:
-        """The poll's words for each language; person-written words translated with the original
-        kept. One at a time: this runs inside the handler's transaction, which other tasks (such
-        as a translation writing its cache) would have to wait for."""
-        worded = {}
-        for language in sorted(languages):
-            question = await self._translate(poll.question, poll.language, language)
-            options = [await self._translate(o, poll.language, language) for o in poll.options]
-            answers = self._answers_in(poll, language, options)
-            worded[language] = LocalizedPoll(language, question, answers)
-        return worded
+    def _localized(
+        self, poll: Poll, language: str, translated: Sequence[str | None]
+    ) -> LocalizedPoll:
+        """The poll's words in `language`: `translated` holds the question's and each option's
+        translation (None: not translated), shown with the original beside."""
+
+        def shown(text: str, index: int) -> str:
+            found = translated[index] if index < len(translated) else None
+            return f"{found} ({text})" if found and found != text else text
+
+        options = [shown(option, index) for index, option in enumerate(poll.options, start=1)]
+        answers = self._answers_in(poll, language, options)
+        return LocalizedPoll(language, shown(poll.question, 0), answers)
 
     def _answers_in(
         self, poll: Poll, language: str, options: Sequence[str]
@@ -272,13 +297,6 @@ class PollService:
             (answer, self._catalogs.template(language, f"poll.answer.{answer}"))
             for answer in poll.answer_ids
         )
-
-    async def _translate(self, text: str, source: str, target: str) -> str:
-        texts = self._delivery.texts  # the mirror's translator, once it is wired
-        if source == target or texts is None:
-            return text
-        translated = await texts.translate_quickly(text, source, target)
-        return f"{translated} ({text})" if translated and translated != text else text
 
     # -- voting --------------------------------------------------------------------------------
 

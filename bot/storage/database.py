@@ -79,6 +79,11 @@ class Database:
                 await self._conn.execute(f"PRAGMA user_version={version}")
             log.info("database migrated to version %d", version)
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether some task holds a transaction open right now."""
+        return self._owner is not None
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         task = asyncio.current_task()

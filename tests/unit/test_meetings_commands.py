@@ -99,6 +99,7 @@ class World:
     clock: Clock
     scheduler: Scheduler
     catalogs: Catalogs
+    delivery: Delivery
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     sent: list[OutgoingMessage] = field(default_factory=list)
 
@@ -133,10 +134,12 @@ class World:
         )
 
     async def _send_outbox(self) -> None:
-        """Pretend the homeserver took every queued message (event id `$sent<row id>`)."""
+        """Pretend the homeserver took every queued message (event id `$sent<row id>`),
+        finished as the sender finishes it."""
         for message in await self.runtime.pending():
+            content = await self.delivery.finish(message.content)
             await self.runtime.mark_sent(message.id, f"$sent{message.id}")
-            self.sent.append(message)
+            self.sent.append(replace(message, content=content))
 
     def said_in(self, room: str, since: int = 0) -> list[str]:
         return [m.content.get("body", "") for m in self.sent[since:] if m.room_id == room]
@@ -207,7 +210,7 @@ async def build_world(
     dispatcher.add_service(wants_raised_hand, stack_commands.on_reaction)
     dispatcher.add_speech_observer(meetings.note_speaker)
     await timers.restore()
-    return World(db, dispatcher, runtime, clock, scheduler, catalogs)
+    return World(db, dispatcher, runtime, clock, scheduler, catalogs, delivery)
 
 
 @pytest.fixture

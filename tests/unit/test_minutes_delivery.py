@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -93,8 +94,16 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, R
 
 
 async def outbox(db: Database) -> list[tuple[str, str]]:
+    """What the outbox holds, each message finished as the sender finishes it."""
+    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), Members(), lambda: None)
     rows = await db.fetch_all("SELECT room_id, content FROM outbox ORDER BY id")
-    return [(row["room_id"], row["content"]) for row in rows]
+    return [
+        (
+            row["room_id"],
+            json.dumps(await delivery.finish(json.loads(row["content"])), ensure_ascii=False),
+        )
+        for row in rows
+    ]
 
 
 async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged(

@@ -63,6 +63,7 @@ class World:
     scheduler: Scheduler
     ready: asyncio.Event
     clock: list[int]
+    delivery: Delivery
     events: int = 0
     # outbox row id → (room, event type, content) as the homeserver received it
     sent: dict[int, tuple[str, str, dict]] = field(default_factory=dict)
@@ -82,7 +83,8 @@ class World:
         """What the sender does: every queued message gets its event id (and the homeserver
         keeps what it was sent, since the outbox does not)."""
         for message in await self.runtime.pending(limit=1000):
-            self.sent[message.id] = (message.room_id, message.event_type, message.content)
+            content = await self.delivery.finish(message.content)
+            self.sent[message.id] = (message.room_id, message.event_type, content)
             await self.runtime.mark_sent(message.id, f"$sent{message.id}")
 
     async def start_event(self, poll: Poll, room: AssemblyRoom) -> str:
@@ -152,12 +154,11 @@ class World:
     async def queued(self, event_type: str | None = None) -> list[tuple[str, str, dict]]:
         """Every message queued so far, sent or not, in order."""
         rows = await self.db.fetch_all("SELECT * FROM outbox ORDER BY id")
-        found = [
-            self.sent.get(
-                row["id"], (row["room_id"], row["event_type"], json.loads(row["content"]))
-            )
-            for row in rows
-        ]
+        finished = {
+            m.id: (m.room_id, m.event_type, await self.delivery.finish(m.content))
+            for m in await self.runtime.pending(limit=1000)
+        }
+        found = [finished.get(row["id"]) or self.sent[row["id"]] for row in rows]
         return [m for m in found if event_type is None or m[1] == event_type]
 
     async def notices_in(self, room: AssemblyRoom) -> list[str]:
@@ -196,7 +197,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         ready=ready.wait,
         clock=lambda: clock[0],
     )
-    yield World(db, runtime, store, polls, scheduler, ready, clock)
+    yield World(db, runtime, store, polls, scheduler, ready, clock, delivery)
     await db.close()
 
 
