@@ -121,6 +121,9 @@ class OutboxSender:
         # In encrypted rooms: whose devices get the keys to read what the bot sends.
         self._trust = trust or TrustPolicy()
         self._wake = asyncio.Event()
+        # Messages done with (sent or set aside) per room: a lane that got some done since its
+        # last failure starts its backoff afresh.
+        self.settled: dict[str, int] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -188,16 +191,24 @@ class OutboxSender:
                 message.id,
                 message.room_id,
             )
-            await self._store.mark_failed(message.id)
+            await self._settle(message, None)
             return True
         except Exception:
             log.exception("sending message %s to %s raised", message.id, message.room_id)
             await self._store.count_attempt(message.id)
             if message.attempts + 1 >= MAX_DEFINITIVE_ATTEMPTS:
                 log.error("setting aside message %s to %s", message.id, message.room_id)
-                await self._store.mark_failed(message.id)
+                await self._settle(message, None)
                 return True
             return False
+
+    async def _settle(self, message: OutgoingMessage, event_id: str | None) -> None:
+        """The message is done with: sent as `event_id`, or (None) set aside for good."""
+        if event_id is None:
+            await self._store.mark_failed(message.id)
+        else:
+            await self._store.mark_sent(message.id, event_id)
+        self.settled[message.room_id] = self.settled.get(message.room_id, 0) + 1
 
     async def _send(self, message: OutgoingMessage) -> bool:
         content = message.content
@@ -225,7 +236,7 @@ class OutboxSender:
         if response is None:
             return False  # not sendable yet (encryption); tried again after a pause
         if isinstance(response, RoomSendResponse | RoomRedactResponse):
-            await self._store.mark_sent(message.id, response.event_id)
+            await self._settle(message, response.event_id)
             return True
         return await self._failed(message, response)
 
@@ -272,7 +283,7 @@ class OutboxSender:
                     message.room_id,
                     response,
                 )
-                await self._store.mark_failed(message.id)
+                await self._settle(message, None)
                 return True
         retry_after = getattr(response, "retry_after_ms", None)
         log.warning("could not send message %s (%s); will retry", message.id, response)
@@ -318,12 +329,15 @@ class _Lane:
     async def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            settled = self._sender.settled.get(self._room_id, 0)
             try:
                 delivered = await self._sender.flush_room(self._room_id, self._stop)
             except Exception as error:
                 log.warning("sending to %s failed (%s); retrying", self._room_id, error)
                 delivered = False
             if not delivered:
+                if self._sender.settled.get(self._room_id, 0) > settled:
+                    self._backoff.reset()  # it got somewhere: this is a new trouble
                 await self._backoff.wait(self._stop)
                 continue
             self._backoff.reset()
