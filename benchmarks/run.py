@@ -1,10 +1,28 @@
-"""Asamblea against a baseline relay, side by side in one run, on a local Synapse.
+"""Does Asamblea keep pace with a live meeting? Measured beside the floor, in one run.
 
-    python -m benchmarks.run [--messages 200] [--json benchmarks/results.json]
+    python -m benchmarks.run [--only pace,burst] [--provider-latency 0.4] [--keep]
 
-Both bots run as their own processes on the same homeserver, each in its own pair of rooms, and
-the measurements alternate between them so that both see the same machine. Asamblea translates
-through the LibreTranslate look-alike on loopback (unique texts, so every message reaches it).
+Everything runs on one local Synapse, on loopback. The floor is a raw HTTP relay
+(`benchmarks.raw_relay`: /sync and /send, nothing else); the nio relay (`baseline_relay`) is
+measured too, for reference. The bots run as their own processes; measurements alternate between
+them so that each sees the same machine. Asamblea translates through the LibreTranslate
+look-alike on loopback, with unique texts, so every message reaches it.
+
+Parts (`--only`, comma-separated; all by default):
+  onebyone    one message at a time: send, wait for the copy, send the next
+  pace        a meeting's pace: four people, overlapping, one message every 50 ms in total
+  burst       a slow provider (--provider-latency): a burst of 24 from four people, 100 ms
+              apart, drained against the parallel floor; `!status` asked in the middle of it
+  assemblies  one bot serving 20 assemblies: a quiet one while 19 are busy; peak RSS
+  minutes     exporting the minutes of a recorded 5,000-message meeting
+
+Rate limits: the homeserver is LocalSynapse in its "relaxed" mode, whose homeserver.yaml lifts
+every rc_* limit (10,000/s, bursts of 100,000) for every account, the bots and the people alike;
+the run refuses to start otherwise. Asamblea's own fair-use budget for commands is lifted in
+its configuration (`command_burst`), for the same reason.
+
+Bot processes: `--keep` keeps their logs and databases (and Synapse's); `--profile` runs Asamblea
+under cProfile (`benchmarks.profiled_bot`), to see where its time goes.
 """
 
 from __future__ import annotations
@@ -13,369 +31,637 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.meeting import (
+    TURNS,
+    Contender,
+    Line,
+    Said,
+    Seating,
+    Talk,
+    TimedPerson,
+    await_copies,
+    copied_once_in_order,
+    every,
+    percentile,
+    say,
+    summary_ms,
+    talk,
+    turns,
+    unique_text,
+)
 from benchmarks.minutes_export import export_seconds, record_meeting
+from benchmarks.stage import bot_joined, seat_pairs, start_asamblea, start_relay
 from bot.devserver import LocalSynapse, RegisteredAccount
-from tests.harness.bot_runner import RoomPair, write_config
+from tests.harness.bot_runner import RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
-from tests.harness.person import Person, content_of
 
-Predicate = Callable[[str, Any], bool]
+PARTS = ("onebyone", "pace", "burst", "assemblies", "minutes")
+PEOPLE = ("alice", "beto", "carol", "dani")
+BOTS = ("asamblea", "raw", "nio")
+MANY = ("asamblea20", "raw20")
+
+
+@dataclass(frozen=True)
+class Settings:
+    only: tuple[str, ...] = PARTS
+    messages: int = 100  # one at a time
+    pace_messages: int = 80
+    pace_interval: float = 0.05
+    # Traffic in the busy assemblies, in total. Slower than the meeting pace: at one message
+    # each 50 ms this machine's Synapse is itself the queue, whoever relays.
+    busy_interval: float = 0.1
+    pace_trials: int = 2
+    burst_messages: int = 24
+    burst_interval: float = 0.1
+    bursts: int = 4
+    provider_latency: float = 0.4
+    idle_commands: int = 12
+    assemblies: int = 20
+    probes: int = 20
+    minutes_messages: int = 5000
+    profile: bool = False
 
 
 @dataclass
-class Contender:
-    """One bot under test: its process, its rooms, and how to recognise its copies."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    rooms: RoomPair
-    copy_key: str  # content key whose "source" names the copied event
-    command: str  # a command and the text of its answer
-    answer: str
-
-    def copy_of(self, source_event_id: str) -> Predicate:
-        def match(room_id: str, event: Any) -> bool:
-            marker = content_of(event).get(self.copy_key) or {}
-            relation = content_of(event).get("m.relates_to") or {}
-            return marker.get("source") == source_event_id and "rel_type" not in relation
-
-        return match
-
-    def answer_to(self, event_id: str) -> Predicate:
-        def match(room_id: str, event: Any) -> bool:
-            relation = content_of(event).get("m.relates_to") or {}
-            return (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
-
-        return match
-
-    def peak_rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
-        return int(line.split()[1]) / 1024
+class Row:
+    measure: str
+    asamblea: float | bool
+    floor: float | bool | None
+    floor_name: str
+    ratio: float | None = None
+    target: str = ""
+    met: bool | None = None
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def ratio_row(measure: str, ours: float, floor: float, floor_name: str, limit: float | None) -> Row:
+    ratio = ours / floor if floor else None
+    met = None if limit is None or ratio is None else ratio <= limit
+    return Row(measure, ours, floor, floor_name, ratio, f"≤ {limit}×" if limit else "", met)
 
 
-async def mirror_latency(
-    contender: Contender, sender: Person, observer: Person, index: int
-) -> float:
-    mark = observer.mark()
-    started = time.perf_counter()
-    event_id = await sender.send_text(
-        contender.rooms.english, f"hello world {index} {contender.name}"
-    )
-    await observer.wait_for(contender.copy_of(event_id), since=mark, timeout=60)
-    return time.perf_counter() - started
+# -- the parts --------------------------------------------------------------------------------
 
 
-async def command_round_trip(contender: Contender, person: Person) -> float:
-    mark = person.mark()
-    started = time.perf_counter()
-    event_id = await person.send_text(contender.rooms.english, contender.command)
-    await person.wait_for(contender.answer_to(event_id), since=mark, timeout=60)
-    return time.perf_counter() - started
+async def one_at_a_time(
+    contenders: list[Contender], people: dict[str, TimedPerson], count: int
+) -> dict[str, list[float]]:
+    latency: dict[str, list[float]] = {c.name: [] for c in contenders}
+    for n in range(count):
+        for contender in contenders if n % 2 == 0 else reversed(contenders):
+            pair = contender.pairs[0]
+            line = Line("alice", pair.english, unique_text("alice", "one"))
+            done = await talk(contender, people, Seating(contender.pairs), [(0.0, line)])
+            latency[contender.name].extend(done.latencies())
+    return latency
 
 
-async def burst(contender: Contender, people: dict[str, Person], per_person: int) -> dict[str, Any]:
-    """Four people send at once across both rooms; every copy must arrive once, in order."""
-    rooms = contender.rooms
-    seats = {
-        "alice": rooms.english,
-        "carol": rooms.english,
-        "beto": rooms.spanish,
-        "dani": rooms.spanish,
-    }
-    marks = {name: person.mark() for name, person in people.items()}
-    sent: dict[str, list[str]] = {}
-
-    async def speak(name: str) -> None:
-        sent[name] = [
-            await people[name].send_text(seats[name], f"{name} says hello {n} {contender.name}")
-            for n in range(per_person)
-        ]
-
-    started = time.perf_counter()
-    await asyncio.gather(*(speak(name) for name in seats))
-    send_seconds = time.perf_counter() - started
-    for name, events in sent.items():
-        watcher = _observer_of(seats[name], rooms)
-        for event_id in events:
-            await people[watcher].wait_for(
-                contender.copy_of(event_id), since=marks[watcher], timeout=120
-            )
-    drain = time.perf_counter() - started
+async def meeting_pace(
+    contenders: list[Contender], people: dict[str, TimedPerson], settings: Settings
+) -> dict[str, dict[str, Any]]:
+    latency: dict[str, list[float]] = {c.name: [] for c in contenders}
+    sends: dict[str, list[float]] = {c.name: [] for c in contenders}
+    cpu: dict[str, float] = {c.name: 0.0 for c in contenders}
+    intact: dict[str, bool] = {c.name: True for c in contenders}
+    order = [*contenders, *reversed(contenders)] * settings.pace_trials
+    for contender in order[: len(contenders) * settings.pace_trials]:
+        lines = turns(contender.pairs, settings.pace_messages, "pace")
+        before = contender.cpu_seconds()
+        done = await talk(
+            contender, people, Seating(contender.pairs), every(settings.pace_interval, lines)
+        )
+        cpu[contender.name] += contender.cpu_seconds() - before
+        latency[contender.name].extend(done.latencies())
+        sends[contender.name].extend(s.answered - s.started for s in done.said)
+        ok = await copied_once_in_order(contender, people, Seating(contender.pairs), done)
+        intact[contender.name] &= ok
     return {
-        "drain_seconds": drain,
-        "send_seconds": send_seconds,
-        "intact": _arrived_once_in_order(contender, people, sent, seats, marks),
+        c.name: {
+            **summary_ms(latency[c.name]),
+            "intact": intact[c.name],
+            "send": summary_ms(sends[c.name]),
+            "cpu_ms_per_message": cpu[c.name] * 1000 / len(latency[c.name]),
+        }
+        for c in contenders
     }
 
 
-def _arrived_once_in_order(
-    contender: Contender,
-    people: dict[str, Person],
-    sent: dict[str, list[str]],
-    seats: dict[str, str],
-    marks: dict[str, int],
-) -> bool:
-    for name, events in sent.items():
-        watcher = _observer_of(seats[name], contender.rooms)
-        position = {event_id: n for n, event_id in enumerate(events)}
-        seen = [
-            position[source]
-            for _, event in people[watcher].events[marks[watcher] :]
-            if (source := (content_of(event).get(contender.copy_key) or {}).get("source"))
-            in position
-            and "rel_type" not in (content_of(event).get("m.relates_to") or {})
-        ]
-        if seen != list(range(len(events))):
-            return False
-    return True
+def burst_schedule(pair: RoomPair, settings: Settings) -> list[tuple[float, Line]]:
+    """The burst, with `!status` asked in each room a third and two thirds of the way in."""
+    schedule = every(settings.burst_interval, turns([pair], settings.burst_messages, "burst"))
+    third = settings.burst_messages / 3
+    for speaker, room, at in (
+        ("carol", pair.english, third + 0.5),
+        ("dani", pair.spanish, 2 * third + 0.5),
+    ):
+        schedule.append((at * settings.burst_interval, Line(speaker, room, "", is_command=True)))
+    return schedule
 
 
-def _observer_of(room_id: str, rooms: RoomPair) -> str:
-    """Who reads the copies of messages sent in `room_id`: someone in the other room."""
-    return "beto" if room_id == rooms.english else "alice"
+async def idle_commands(
+    contenders: Sequence[Contender], people: dict[str, TimedPerson], count: int
+) -> dict[str, list[float]]:
+    """Each contender's command asked `count` times, in turn, with nothing else going on."""
+    trips: dict[str, list[float]] = {c.name: [] for c in contenders}
+    for n in range(count):
+        speaker = ("carol", "dani")[n % 2]
+        for contender in contenders if n % 2 == 0 else reversed(contenders):
+            seating = Seating(contender.pairs)
+            line = Line(speaker, seating.room_of(speaker, contender.pairs[0]), "", True)
+            done = await talk(contender, people, seating, [(0.0, line)])
+            trips[contender.name].extend(done.round_trips())
+    return trips
 
 
-async def setup_rooms(people: dict[str, Person], bot_user: str) -> RoomPair:
-    english = await people["alice"].create_room(
-        "Bench EN", invite=[bot_user, people["carol"].user_id]
-    )
-    spanish = await people["beto"].create_room(
-        "Bench ES", invite=[bot_user, people["dani"].user_id]
-    )
-    await people["carol"].join(english)
-    await people["dani"].join(spanish)
-    return RoomPair(english, spanish)
-
-
-async def wait_joined(person: Person, room_id: str, user_id: str) -> None:
-    await person.wait_for(
-        lambda r, e: (
-            r == room_id
-            and e.source.get("type") == "m.room.member"
-            and e.source.get("state_key") == user_id
-            and content_of(e).get("membership") == "join"
-        ),
-        timeout=60,
-    )
-
-
-async def run(
-    messages: int, per_person: int, minutes_messages: int, out: Path | None
-) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="asamblea-bench-") as tmp, FakeLibreTranslate() as mt:
-        workdir = Path(tmp)
-        synapse = LocalSynapse(workdir / "synapse")
-        synapse.start()
-        try:
-            results = await _measure(synapse, mt, workdir, messages, per_person)
-        finally:
-            synapse.stop()
-        database = workdir / "recorded-meeting.db"
-        await record_meeting(database, minutes_messages)
-        seconds = await asyncio.to_thread(export_seconds, database, workdir / "minutes.html")
-        results["minutes_export"] = {"messages": minutes_messages, "seconds": seconds}
-        _print_table(results)
-        if out:
-            out.write_text(json.dumps(results, indent=2))
-        return results
-
-
-async def _measure(
-    synapse: LocalSynapse,
+async def slow_provider_bursts(
+    asamblea: Contender,
+    floor: Contender,
+    people: dict[str, TimedPerson],
     mt: FakeLibreTranslate,
-    workdir: Path,
-    messages: int,
-    per_person: int,
+    settings: Settings,
 ) -> dict[str, Any]:
-    accounts: dict[str, RegisteredAccount] = {
-        name: synapse.register(name, f"{name}-bench", displayname=name.title())
-        for name in ("asamblea", "baseline", "alice", "beto", "carol", "dani")
-    }
-    people = {
-        name: Person(synapse.base_url, accounts[name])
-        for name in ("alice", "beto", "carol", "dani")
-    }
-    for person in people.values():
-        await person.start()
+    mt.delay_seconds = settings.provider_latency
     try:
-        contenders = await _start_bots(synapse, mt, workdir, accounts, people)
-        try:
-            return await _compare(contenders, people, messages, per_person)
-        finally:
-            for contender in contenders:
-                contender.process.terminate()
-                contender.process.wait(timeout=30)
+        idle = await idle_commands([asamblea, floor], people, settings.idle_commands)
+        bursts: dict[str, list[Talk]] = {asamblea.name: [], floor.name: []}
+        intact = {asamblea.name: True, floor.name: True}
+        provider_calls: list[int] = []
+        for n in range(settings.bursts):
+            for contender in (asamblea, floor) if n % 2 == 0 else (floor, asamblea):
+                seating = Seating(contender.pairs)
+                before = len(mt.requests)
+                done = await talk(
+                    contender, people, seating, burst_schedule(contender.pairs[0], settings)
+                )
+                if contender is asamblea:
+                    provider_calls.append(len(mt.requests) - before)
+                bursts[contender.name].append(done)
+                intact[contender.name] &= await copied_once_in_order(
+                    contender, people, seating, done
+                )
     finally:
-        for person in people.values():
-            await person.stop()
+        mt.delay_seconds = 0.0
+    ours, relay = bursts[asamblea.name], bursts[floor.name]
+    relay_p95 = percentile([x for t in relay for x in t.latencies()], 0.95)
+    floors = [t.send_seconds() + settings.provider_latency + relay_p95 for t in ours]
+    return {
+        "provider_latency_s": settings.provider_latency,
+        "drain_s": [t.drain_seconds() for t in ours],
+        "send_s": [t.send_seconds() for t in ours],
+        "parallel_floor_s": floors,
+        "relay_p95_ms": relay_p95 * 1000,
+        "relay_drain_s": [t.drain_seconds() for t in relay],
+        "relay_mirror": summary_ms([x for t in relay for x in t.latencies()]),
+        "mirror": summary_ms([x for t in ours for x in t.latencies()]),
+        "command_during_burst": summary_ms([x for t in ours for x in t.round_trips()]),
+        "command_idle": summary_ms(idle[asamblea.name]),
+        "relay_command_idle": summary_ms(idle[floor.name]),
+        "relay_command_during_burst": summary_ms([x for t in relay for x in t.round_trips()]),
+        "provider_calls_per_burst": provider_calls,
+        "intact": intact[asamblea.name],
+        "relay_intact": intact[floor.name],
+    }
 
 
-async def _start_bots(
+async def many_assemblies(
     synapse: LocalSynapse,
     mt: FakeLibreTranslate,
     workdir: Path,
     accounts: dict[str, RegisteredAccount],
-    people: dict[str, Person],
-) -> list[Contender]:
-    asamblea_rooms = await setup_rooms(people, accounts["asamblea"].user_id)
-    baseline_rooms = await setup_rooms(people, accounts["baseline"].user_id)
-    config = write_config(
-        workdir / "asamblea.toml",
-        homeserver=synapse.base_url,
-        bot_user_id=accounts["asamblea"].user_id,
-        bot_password="asamblea-bench",
-        rooms=asamblea_rooms,
-        chairs=[people["carol"].user_id],
-        translation=f'provider = "libre"\nurl = "{mt.url}"',
-    )
-    logs = (workdir / "asamblea.log").open("wb")
-    asamblea = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)], stdout=logs, stderr=logs
-    )
-    baseline = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.baseline_relay",
-            synapse.base_url,
-            accounts["baseline"].user_id,
-            accounts["baseline"].access_token,
-            baseline_rooms.english,
-            baseline_rooms.spanish,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=logs,
-    )
-    for bot, rooms in (
-        (accounts["asamblea"], asamblea_rooms),
-        (accounts["baseline"], baseline_rooms),
-    ):
-        await wait_joined(people["alice"], rooms.english, bot.user_id)
-        await wait_joined(people["beto"], rooms.spanish, bot.user_id)
-    return [
-        Contender("asamblea", asamblea, asamblea_rooms, "org.asamblea.bot", "!help", ""),
-        Contender("baseline", baseline, baseline_rooms, "org.asamblea.baseline", "!ping", "pong"),
-    ]
-
-
-async def _compare(
-    contenders: list[Contender],
-    people: dict[str, Person],
-    messages: int,
-    per_person: int,
+    people: dict[str, TimedPerson],
+    settings: Settings,
 ) -> dict[str, Any]:
-    alice, beto = people["alice"], people["beto"]
-    # Warm up both (first translations, first sends) before measuring.
-    for contender in contenders:
-        await command_round_trip(contender, alice)
-        await mirror_latency(contender, alice, beto, -1)
-    latency: dict[str, list[float]] = {c.name: [] for c in contenders}
-    commands: dict[str, list[float]] = {c.name: [] for c in contenders}
-    for index in range(messages):
-        for contender in contenders if index % 2 == 0 else reversed(contenders):
-            latency[contender.name].append(await mirror_latency(contender, alice, beto, index))
-    for index in range(max(20, messages // 2)):
-        for contender in contenders if index % 2 == 0 else reversed(contenders):
-            commands[contender.name].append(await command_round_trip(contender, alice))
-    bursts: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
-    for contender in [*contenders, *reversed(contenders)]:
-        bursts[contender.name].append(await burst(contender, people, per_person))
-    return _summarize(contenders, latency, commands, bursts, messages, per_person)
+    """One Asamblea process serving many assemblies, one quiet while the others are busy; the
+    raw relay serving as many pairs is measured the same way, to tell the bot from the
+    homeserver."""
+    results: dict[str, Any] = {}
+    for name in ("asamblea20", "raw20"):
+        account = accounts[name]
+        pairs = await seat_pairs(people, account.user_id, settings.assemblies, name)
+        if name == "asamblea20":
+            bot = start_asamblea(
+                "asamblea-many",
+                workdir,
+                account,
+                pairs,
+                homeserver=synapse.base_url,
+                chair=people["carol"].user_id,
+                translator_url=mt.url,
+                profile=settings.profile,
+            )
+        else:
+            bot = start_relay("raw", workdir, synapse.base_url, account, pairs)
+        try:
+            await bot_joined(people, pairs, account.user_id)
+            side = "asamblea" if name == "asamblea20" else bot.name
+            results[side] = await quiet_while_busy(bot, people, pairs, settings)
+        finally:
+            bot.stop()
+    return results
 
 
-def _summarize(
-    contenders: list[Contender],
-    latency: dict[str, list[float]],
-    commands: dict[str, list[float]],
-    bursts: dict[str, list[dict[str, Any]]],
-    messages: int,
-    per_person: int,
+async def quiet_while_busy(
+    bot: Contender, people: dict[str, TimedPerson], pairs: list[RoomPair], settings: Settings
 ) -> dict[str, Any]:
-    rows: dict[str, dict[str, float]] = {}
-    for contender in contenders:
-        name = contender.name
-        rows[name] = {
-            "mirror_p50_ms": statistics.median(latency[name]) * 1000,
-            "mirror_p95_ms": percentile(latency[name], 0.95) * 1000,
-            "command_p50_ms": statistics.median(commands[name]) * 1000,
-            "command_p95_ms": percentile(commands[name], 0.95) * 1000,
-            "burst_drain_s": statistics.mean(b["drain_seconds"] for b in bursts[name]),
-            "burst_intact": all(b["intact"] for b in bursts[name]),
-            "peak_rss_mb": contender.peak_rss_mb(),
-        }
-    ratios = {
-        key: rows["asamblea"][key] / rows["baseline"][key]
-        for key in (
-            "mirror_p50_ms",
-            "mirror_p95_ms",
-            "command_p50_ms",
-            "command_p95_ms",
-            "burst_drain_s",
-            "peak_rss_mb",
-        )
-        if rows["baseline"][key]
-    }
+    quiet, busy = pairs[0], pairs[1:]
+    warm_up = every(settings.busy_interval, turns(pairs, 2 * len(pairs), "warm-up"))
+    await talk(bot, people, Seating(pairs), warm_up)
+    idle = await _probes(bot, people, quiet, settings.probes)
+    chatter = Chatter(bot, people, busy, settings.busy_interval)
+    traffic = asyncio.create_task(chatter.run())
+    await chatter.flowing.wait()
+    busy_latency = await _probes(bot, people, quiet, settings.probes)
+    chatter.stop()
+    done = await traffic
     return {
-        "messages": messages,
-        "burst_messages": per_person * 4,
-        "bots": rows,
-        "ratio_asamblea_to_baseline": ratios,
+        "assemblies": len(pairs),
+        "busy_interval_s": settings.busy_interval,
+        "quiet_idle": summary_ms(idle),
+        "quiet_busy": summary_ms(busy_latency),
+        "busy_messages": len(done.messages),
+        "busy_mirror": summary_ms(done.latencies()),
+        "busy_intact": await copied_once_in_order(bot, people, Seating(busy), done),
+        "peak_rss_mb": bot.peak_rss_mb(),
     }
 
 
-def _print_table(results: dict[str, Any]) -> None:
-    rows = results["bots"]
-    ratios = results["ratio_asamblea_to_baseline"]
-    print(f"\n{'measure':<18}{'asamblea':>12}{'baseline':>12}{'ratio':>8}")
-    for key in (
-        "mirror_p50_ms",
-        "mirror_p95_ms",
-        "command_p50_ms",
-        "command_p95_ms",
-        "burst_drain_s",
-        "peak_rss_mb",
-    ):
-        a, b = rows["asamblea"][key], rows["baseline"][key]
-        print(f"{key:<18}{a:>12.1f}{b:>12.1f}{ratios.get(key, float('nan')):>8.2f}")
-    print(
-        f"{'burst_intact':<18}{rows['asamblea']['burst_intact']!s:>12}"
-        f"{rows['baseline']['burst_intact']!s:>12}"
-    )
-    print(
-        f"({results['messages']} mirrored messages each; bursts of "
-        f"{results['burst_messages']} from four people)"
-    )
-    export = results.get("minutes_export")
-    if export:
-        print(
-            f"minutes export (HTML, both languages, transcript) of a meeting of "
-            f"{export['messages']} messages: {export['seconds']:.2f} s"
+class Chatter:
+    """The busy assemblies talking at a meeting's pace, speakers and assemblies taking turns,
+    until stopped."""
+
+    # Messages sent before the others' measurements begin, so the queues are in steady state.
+    WARM = 20
+
+    def __init__(
+        self,
+        bot: Contender,
+        people: dict[str, TimedPerson],
+        pairs: Sequence[RoomPair],
+        interval: float,
+    ) -> None:
+        self._bot = bot
+        self._people = people
+        self._pairs = pairs
+        self._interval = interval
+        self._stop = asyncio.Event()
+        self.flowing = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> Talk:
+        marks = {name: person.mark() for name, person in self._people.items()}
+        sending: list[asyncio.Task[Said]] = []
+        begin = time.perf_counter()
+        # A round in which every speaker has spoken in every busy assembly.
+        round_length = len(self._pairs) * len(TURNS)
+        while not self._stop.is_set():
+            for line in turns(self._pairs, round_length, "busy"):
+                moment = begin + len(sending) * self._interval
+                await asyncio.sleep(max(0.0, moment - time.perf_counter()))
+                if self._stop.is_set():
+                    break
+                sending.append(asyncio.create_task(say(self._people[line.speaker], line, "")))
+                if len(sending) == self.WARM:
+                    self.flowing.set()
+        result = Talk(list(await asyncio.gather(*sending)), marks)
+        seating = Seating(self._pairs)
+        result.copy_seen = await await_copies(
+            self._bot, self._people, seating, result.messages, marks
         )
+        return result
+
+
+async def _probes(
+    bot: Contender, people: dict[str, TimedPerson], quiet: RoomPair, count: int
+) -> list[float]:
+    """Messages in the quiet assembly, one at a time."""
+    latency = []
+    for _ in range(count):
+        line = Line("alice", quiet.english, unique_text("alice", "quiet"))
+        latency.extend((await talk(bot, people, Seating([quiet]), [(0.0, line)])).latencies())
+    return latency
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+async def run(settings: Settings, out: Path | None, keep: bool) -> dict[str, Any]:
+    with FakeLibreTranslate() as mt:
+        tmp = tempfile.mkdtemp(prefix="asamblea-bench-") if keep else None
+        with tempfile.TemporaryDirectory(prefix="asamblea-bench-") as scratch:
+            workdir = Path(tmp or scratch)
+            details = await _measure(settings, mt, workdir)
+            if "minutes" in settings.only:
+                database = workdir / "recorded-meeting.db"
+                await record_meeting(database, settings.minutes_messages)
+                seconds = await asyncio.to_thread(
+                    export_seconds, database, workdir / "minutes.html"
+                )
+                details["minutes_export"] = {
+                    "messages": settings.minutes_messages,
+                    "seconds": seconds,
+                }
+        if tmp:
+            print(f"kept the logs and databases in {tmp}")
+    results = {"settings": asdict(settings), "rows": [asdict(r) for r in rows(details)]}
+    results["details"] = details
+    print_table(results)
+    if out:
+        out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+async def _measure(settings: Settings, mt: FakeLibreTranslate, workdir: Path) -> dict[str, Any]:
+    parts = set(settings.only) - {"minutes"}
+    if not parts:
+        return {}
+    synapse = LocalSynapse(workdir / "synapse")
+    if synapse.rate_limits != "relaxed":
+        raise SystemExit("the benchmark needs the homeserver's rate limits lifted")
+    synapse.start()
+    try:
+        accounts = {
+            name: synapse.register(name, f"{name}-bench", displayname=name.title())
+            for name in (*BOTS, *MANY, *PEOPLE)
+        }
+        people = {name: TimedPerson(synapse.base_url, accounts[name]) for name in PEOPLE}
+        for person in people.values():
+            await person.start()
+        try:
+            details: dict[str, Any] = {
+                "rate_limits": "lifted for every account by homeserver.yaml (LocalSynapse "
+                "relaxed mode: every rc_* limit at 10,000/s with bursts of 100,000)"
+            }
+            if parts & {"onebyone", "pace", "burst"}:
+                details |= await _one_assembly(settings, mt, workdir, synapse, accounts, people)
+            if "assemblies" in parts:
+                details["many_assemblies"] = await many_assemblies(
+                    synapse, mt, workdir, accounts, people, settings
+                )
+            return details
+        finally:
+            for person in people.values():
+                await person.stop()
+    finally:
+        synapse.stop()
+
+
+async def _one_assembly(
+    settings: Settings,
+    mt: FakeLibreTranslate,
+    workdir: Path,
+    synapse: LocalSynapse,
+    accounts: dict[str, RegisteredAccount],
+    people: dict[str, TimedPerson],
+) -> dict[str, Any]:
+    """Asamblea serving one assembly, beside the raw relay and the nio relay."""
+    pairs = {name: await seat_pairs(people, accounts[name].user_id, 1, name) for name in BOTS}
+    asamblea = start_asamblea(
+        "asamblea",
+        workdir,
+        accounts["asamblea"],
+        pairs["asamblea"],
+        homeserver=synapse.base_url,
+        chair=people["carol"].user_id,
+        translator_url=mt.url,
+        profile=settings.profile,
+    )
+    contenders = [asamblea]
+    for kind in ("raw", "nio"):
+        contenders.append(start_relay(kind, workdir, synapse.base_url, accounts[kind], pairs[kind]))
+    try:
+        for name, contender in zip(BOTS, contenders, strict=False):
+            await bot_joined(people, contender.pairs, accounts[name].user_id)
+        for contender in contenders:  # first translations, first sends, before measuring
+            await one_at_a_time([contender], people, 2)
+            await idle_commands([contender], people, 2)
+        details: dict[str, Any] = {}
+        if "onebyone" in settings.only:
+            latency = await one_at_a_time(contenders, people, settings.messages)
+            details["one_at_a_time"] = {name: summary_ms(v) for name, v in latency.items()}
+        if "pace" in settings.only:
+            details["meeting_pace"] = await meeting_pace(contenders, people, settings)
+        if "burst" in settings.only:
+            details["slow_provider_burst"] = await slow_provider_bursts(
+                asamblea, contenders[1], people, mt, settings
+            )
+        details["peak_rss_mb"] = {c.name: c.peak_rss_mb() for c in contenders}
+        return details
+    finally:
+        for contender in contenders:
+            contender.stop()
+
+
+# -- the table -----------------------------------------------------------------------------------
+
+
+def rows(details: dict[str, Any]) -> list[Row]:
+    table: list[Row] = []
+    raw = "raw relay"
+    for key, label in (("one_at_a_time", "one at a time"), ("meeting_pace", "meeting pace")):
+        if key in details:
+            ours, floor = details[key]["asamblea"], details[key][raw]
+            table.append(
+                ratio_row(f"mirror p50 ms, {label}", ours["p50_ms"], floor["p50_ms"], raw, 1.2)
+            )
+            table.append(
+                ratio_row(f"mirror p95 ms, {label}", ours["p95_ms"], floor["p95_ms"], raw, 1.5)
+            )
+            if "cpu_ms_per_message" in ours:
+                table.append(
+                    ratio_row(
+                        f"bot CPU ms per message, {label}",
+                        ours["cpu_ms_per_message"],
+                        floor["cpu_ms_per_message"],
+                        raw,
+                        None,
+                    )
+                )
+            if "intact" in ours:
+                table.append(
+                    Row(f"copied once, in order, {label}", ours["intact"], floor["intact"], raw)
+                )
+    if burst := details.get("slow_provider_burst"):
+        table.append(
+            ratio_row(
+                f"burst drain s, provider {burst['provider_latency_s']} s",
+                statistics.mean(burst["drain_s"]),
+                statistics.mean(burst["parallel_floor_s"]),
+                "parallel floor",
+                1.5,
+            )
+        )
+        table.append(
+            ratio_row(
+                "burst mirror p50 ms",
+                burst["mirror"]["p50_ms"],
+                burst["provider_latency_s"] * 1000 + burst["relay_mirror"]["p50_ms"],
+                "provider + raw",
+                None,
+            )
+        )
+        table.append(
+            Row("copied once, in order, burst", burst["intact"], burst["relay_intact"], raw)
+        )
+        table.append(
+            ratio_row(
+                "!status p50 ms during burst",
+                burst["command_during_burst"]["p50_ms"],
+                burst["command_idle"]["p50_ms"],
+                "idle !status",
+                1.2,
+            )
+        )
+        table.append(
+            ratio_row(
+                "raw !ping p50 ms during burst",
+                burst["relay_command_during_burst"]["p50_ms"],
+                burst["relay_command_idle"]["p50_ms"],
+                "idle !ping",
+                None,
+            )
+        )
+        table.append(
+            ratio_row(
+                "!status p50 ms idle",
+                burst["command_idle"]["p50_ms"],
+                burst["relay_command_idle"]["p50_ms"],
+                "raw !ping",
+                None,
+            )
+        )
+    if many := details.get("many_assemblies", {}).get("asamblea"):
+        busy = f"{many['assemblies'] - 1} busy"
+        for stat, limit in (("p50_ms", 1.3), ("p95_ms", None)):
+            table.append(
+                ratio_row(
+                    f"quiet assembly {stat.replace('_', ' ')}, {busy}",
+                    many["quiet_busy"][stat],
+                    many["quiet_idle"][stat],
+                    "quiet, all idle",
+                    limit,
+                )
+            )
+        if relay := details["many_assemblies"].get(raw):
+            table.append(
+                ratio_row(
+                    f"raw relay quiet p50 ms, {busy}",
+                    relay["quiet_busy"]["p50_ms"],
+                    relay["quiet_idle"]["p50_ms"],
+                    "quiet, all idle",
+                    None,
+                )
+            )
+            table.append(
+                ratio_row(
+                    f"busy mirror p50 ms, {busy}",
+                    many["busy_mirror"]["p50_ms"],
+                    relay["busy_mirror"]["p50_ms"],
+                    raw,
+                    None,
+                )
+            )
+        table.append(Row("busy assemblies copied intact", many["busy_intact"], None, ""))
+        rss = (details["many_assemblies"].get(raw) or {}).get("peak_rss_mb")
+        table.append(
+            Row(
+                f"peak RSS MB, {many['assemblies']} assemblies",
+                many["peak_rss_mb"],
+                rss,
+                f"raw, {many['assemblies']} pairs" if rss else "",
+                many["peak_rss_mb"] / rss if rss else None,
+                "< 150 MB",
+                many["peak_rss_mb"] < 150,
+            )
+        )
+    if export := details.get("minutes_export"):
+        table.append(
+            Row(f"minutes export s, {export['messages']} msgs", export["seconds"], None, "")
+        )
+    return table
+
+
+def print_table(results: dict[str, Any]) -> None:
+    def cell(value: Any, width: int) -> str:
+        if value is None:
+            return f"{'':>{width}}"
+        if isinstance(value, bool):
+            return f"{'yes' if value else 'NO':>{width}}"
+        return f"{value:>{width}.{1 if abs(value) >= 10 else 2}f}"
+
+    print(
+        f"\n{'measure':<40}{'asamblea':>10}{'floor':>10}  {'floor is':<16}"
+        f"{'ratio':>7}  {'target':<9}{'met':>4}"
+    )
+    for row in results["rows"]:
+        met = "" if row["met"] is None else ("yes" if row["met"] else "NO")
+        print(
+            f"{row['measure']:<40}{cell(row['asamblea'], 10)}{cell(row['floor'], 10)}  "
+            f"{row['floor_name']:<16}{cell(row['ratio'], 7)}  {row['target']:<9}{met:>4}"
+        )
+    details = results["details"]
+    for key in ("one_at_a_time", "meeting_pace"):
+        if nio := details.get(key, {}).get("nio relay"):
+            raw = details[key]["raw relay"]
+            print(
+                f"nio relay, {key.replace('_', ' ')}: p50 {nio['p50_ms']:.1f} ms, "
+                f"p95 {nio['p95_ms']:.1f} ms (raw relay {raw['p50_ms']:.1f} / "
+                f"{raw['p95_ms']:.1f} ms)"
+            )
+    if pace := details.get("meeting_pace"):
+        sends = ", ".join(f"{name} {v['send']['p50_ms']:.0f} ms" for name, v in pace.items())
+        print(f"homeserver's answer to a send at the meeting pace, p50: {sends}")
+    print(f"rate limits: {details.get('rate_limits', 'n/a')}")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--per-person", type=int, default=50)
-    parser.add_argument("--minutes-messages", type=int, default=5000)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    defaults = Settings()
+    parser.add_argument("--only", default=",".join(PARTS), help="parts to run, comma-separated")
+    parser.add_argument("--messages", type=int, default=defaults.messages)
+    parser.add_argument("--pace-messages", type=int, default=defaults.pace_messages)
+    parser.add_argument("--pace-interval", type=float, default=defaults.pace_interval)
+    parser.add_argument("--busy-interval", type=float, default=defaults.busy_interval)
+    parser.add_argument("--burst-messages", type=int, default=defaults.burst_messages)
+    parser.add_argument("--bursts", type=int, default=defaults.bursts)
+    parser.add_argument("--provider-latency", type=float, default=defaults.provider_latency)
+    parser.add_argument("--assemblies", type=int, default=defaults.assemblies)
+    parser.add_argument("--probes", type=int, default=defaults.probes)
+    parser.add_argument("--minutes-messages", type=int, default=defaults.minutes_messages)
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results.json"))
+    parser.add_argument("--keep", action="store_true", help="keep the logs and databases")
+    parser.add_argument(
+        "--profile", action="store_true", help="run Asamblea under cProfile (implies --keep)"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.messages, args.per_person, args.minutes_messages, args.json))
+    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
+    if unknown := set(only) - set(PARTS):
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+    settings = Settings(
+        only=only,
+        messages=args.messages,
+        pace_messages=args.pace_messages,
+        pace_interval=args.pace_interval,
+        busy_interval=args.busy_interval,
+        burst_messages=args.burst_messages,
+        bursts=args.bursts,
+        provider_latency=args.provider_latency,
+        assemblies=args.assemblies,
+        probes=args.probes,
+        minutes_messages=args.minutes_messages,
+        profile=args.profile,
+    )
+    asyncio.run(run(settings, args.json, args.keep or args.profile))
     return 0
 
 
