@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -119,9 +119,9 @@ class MirrorService:
         self._catalogs = catalogs
         self._tuning = tuning or MirrorTuning()
         self._breaker = TranslationBreaker(self._tuning.cooldown_seconds)
-        self._wake = asyncio.Event()
         self._failures: dict[int, int] = {}
-        self._lanes: dict[str, asyncio.Event] = {}
+        # One wake-up per assembly's lane: a message wakes only its own assembly.
+        self._lanes = {assembly.name: asyncio.Event() for assembly in directory.assemblies}
         # Held while translating a message, before the translator's own deadline starts, so
         # that messages waiting their turn do not time out in the queue.
         self._translating = asyncio.Semaphore(self._tuning.parallel_translations)
@@ -151,7 +151,11 @@ class MirrorService:
             "center": self._people.center_of(assembly, event.sender, event.room_id),
         }
         await self._store.add_job(assembly.name, event.event_id, event.room_id, kind, payload)
-        self._wake.set()
+        lane = self._lanes[assembly.name]
+        if self._db.in_transaction:
+            self._db.after_commit(_setter(lane))  # the lane must find the job once it wakes
+        else:
+            lane.set()
 
     async def pause(self, assembly: Assembly, user_id: str) -> bool:
         return await self._store.pause(assembly.name, user_id)
@@ -174,54 +178,47 @@ class MirrorService:
     async def run(self, stop: asyncio.Event) -> None:
         """Each assembly mirrors in its own lane, in the order things were said; pending
         translations are retried now and then."""
-        lanes: dict[str, asyncio.Task[None]] = {}
-        next_retry = 0.0
+        lanes = [asyncio.create_task(self._lane(name, stop)) for name in self._lanes]
         try:
             while not stop.is_set():
-                self._wake.clear()
-                for assembly in self._directory.assemblies:
-                    if assembly.name not in lanes:
-                        self._lanes[assembly.name] = asyncio.Event()
-                        lanes[assembly.name] = asyncio.create_task(self._lane(assembly.name, stop))
-                    self._lanes[assembly.name].set()
                 try:
-                    if time.monotonic() >= next_retry:
-                        await self._retry_pending()
-                        next_retry = time.monotonic() + self._tuning.retry_seconds
+                    await self._retry_pending()
                 except Exception:
                     log.exception("retrying pending translations failed; retrying")
-                timeout = max(0.05, next_retry - time.monotonic())
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    await asyncio.wait_for(stop.wait(), self._tuning.retry_seconds)
         finally:
-            for task in lanes.values():
+            for task in lanes:
                 task.cancel()
-            await asyncio.gather(*lanes.values(), return_exceptions=True)
+            await asyncio.gather(*lanes, return_exceptions=True)
 
     async def _lane(self, assembly: str, stop: asyncio.Event) -> None:
         wake = self._lanes[assembly]
+        wake.set()  # whatever waited across a restart goes first
         while not stop.is_set():
+            await wake.wait()
             wake.clear()
             try:
                 await self._drain_jobs(assembly)
             except Exception:
                 log.exception("mirroring in %s failed; retrying", assembly)
                 await asyncio.sleep(self._tuning.retry_seconds)
-                continue
-            await wake.wait()
+                wake.set()
 
     async def _drain_jobs(self, assembly: str) -> None:
         """Post the assembly's waiting jobs in order, while the next few messages are already
-        being translated: a burst drains at the translator's pace, not one call at a time."""
+        being translated: a burst drains at the translator's pace, not one call at a time.
+        The waiting list is read again after each job, so that messages said meanwhile start
+        translating at once."""
         ahead: dict[int, asyncio.Task[Prepared]] = {}
         try:
-            while jobs := await self._store.waiting_jobs(assembly=assembly):
-                for index, job in enumerate(jobs):
-                    for later in jobs[index : index + self._tuning.look_ahead]:
-                        if later.kind == "message" and later.id not in ahead:
-                            ahead[later.id] = asyncio.create_task(self._prepare(later))
-                    await self._mirror_or_give_up(job, ahead.pop(job.id, None))
-                    self._delivery.wake()
+            while jobs := await self._store.waiting_jobs(assembly, self._tuning.look_ahead):
+                for later in jobs:
+                    if later.kind == "message" and later.id not in ahead:
+                        ahead[later.id] = asyncio.create_task(self._prepare(later))
+                head = jobs[0]
+                await self._mirror_or_give_up(head, ahead.pop(head.id, None))
+                self._delivery.wake()
         finally:
             for task in ahead.values():
                 task.cancel()
@@ -550,6 +547,13 @@ class MirrorService:
         present, so that clients do not fall back to matching names in the body."""
         users = [u for u in mentioned_users(source) if self._people.sits_in(target_room, u)]
         return {"user_ids": users} if users else {}
+
+
+def _setter(event: asyncio.Event) -> Callable[[], Awaitable[None]]:
+    async def set_it() -> None:
+        event.set()
+
+    return set_it
 
 
 @dataclass(frozen=True)

@@ -92,18 +92,36 @@ class Database:
             return
         async with self._lock:
             self._owner = task
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+                await self._begin()
+                try:
+                    yield
+                except BaseException:
+                    await self._run_through("ROLLBACK")
+                    raise
+                await self._run_through("COMMIT")
                 await self._run_after_commit()
             finally:
                 self._owner = None
                 self._after_commit.clear()
+
+    async def _begin(self) -> None:
+        try:
+            await self._run_through("BEGIN IMMEDIATE")
+        except asyncio.CancelledError:
+            await self._run_through("ROLLBACK")  # it began all the same: end it
+            raise
+
+    async def _run_through(self, sql: str) -> None:
+        """Run BEGIN, COMMIT or ROLLBACK to its end even if the task is cancelled meanwhile (a
+        shutdown cancels every task): cut off, the statement still runs on the connection's
+        thread and would leave a transaction open that nobody owns."""
+        step = asyncio.ensure_future(self._conn.execute(sql))
+        try:
+            await asyncio.shield(step)
+        except asyncio.CancelledError:
+            await step
+            raise
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run `action` once the current transaction has committed (dropped if it rolls back)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -168,4 +170,28 @@ async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_a
     assert await cache.keep_newest(2) == 3
     assert await cache.get("libre", "es", "en", "texto 4") == "text 4"
     assert await cache.get("libre", "es", "en", "texto 0") is None
+    await db.close()
+
+
+async def test_tasks_cancelled_in_the_middle_of_a_transaction_leave_none_open(
+    tmp_path: Path,
+) -> None:
+    """A shutdown cancels every task, whatever it is doing: a transaction cut off while it
+    begins, commits or rolls back must not leave the connection inside a transaction."""
+    db = await Database.open(tmp_path / "a.db")
+
+    async def writer(n: int) -> None:
+        async with db.transaction():
+            await db.execute("INSERT INTO kv (key, value) VALUES (?, 'v')", (f"k{n}",))
+
+    for n in range(30):
+        task = asyncio.create_task(writer(n))
+        for _ in range(n % 4):
+            await asyncio.sleep(0)  # cut it off at a different step each time
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    async with db.transaction():
+        await db.execute("INSERT INTO kv (key, value) VALUES ('after', 'v')")
+    assert await db.fetch_one("SELECT value FROM kv WHERE key = 'after'") is not None
     await db.close()
