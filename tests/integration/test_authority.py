@@ -134,3 +134,19 @@ async def test_a_moderators_deletion_removes_the_copy(
 def redacts(event: Any) -> Any:
     """The event a redaction removes (top level before room version 11, in content after)."""
     return event.source.get("redacts") or (event.source.get("content") or {}).get("redacts")
+
+
+@pytest.mark.parametrize("assembly_extra", [""])
+async def test_a_member_without_a_role_cannot_open_a_meeting(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    """By default only standing chairs open meetings: beto is refused in Spanish, and no
+    meeting (with beto as its chair) exists afterwards."""
+    refused = await ask(beto, rooms.spanish, "!iniciarreunion Reunión de Beto")
+    assert refused == (
+        "Lo siento, solo quien modera la asamblea de forma permanente puede abrir una reunión "
+        "con !iniciarreunion."
+    )
+    assert await _db(bot).fetch_all("SELECT id FROM meetings") == []
+    await carol.send_text(rooms.english, "!startmeeting Carol's meeting")
+    await alice.wait_for(says(bot, rooms.english, "Meeting started"))
