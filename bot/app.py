@@ -19,17 +19,13 @@ from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
 from bot.i18n import Catalogs
 from bot.matrix.backoff import Backoff
-from bot.matrix.crypto import (
-    Encryption,
-    MirrorPrivacy,
-    RetryTiming,
-    UndecryptableNotices,
-    undecryptable_label,
-)
 from bot.matrix.direct import DirectChats
+from bot.matrix.encryption import Encryption, RetryTiming
 from bot.matrix.members import RoomMembers
+from bot.matrix.privacy import MirrorPrivacy
 from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
+from bot.matrix.undecryptable import UndecryptableNotices, undecryptable_label
 from bot.render.minutes import MinutesRenderer
 from bot.services.agenda import AgendaService
 from bot.services.authority import AuthorityService

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 from bot.cli_records import add_meetings_command, add_minutes_command
 from bot.config import ConfigError, load_config
+from bot.serving import leave, serve
 
 EXIT_CONFIG = 2
 
@@ -85,33 +83,6 @@ def _run(args: argparse.Namespace) -> int:
         _print_problems(args.config, error)
         return EXIT_CONFIG
     return leave(asyncio.run(serve(config)))
-
-
-def leave(code: int) -> NoReturn:
-    """Exit now. Everything is in the database by this point, but a translation provider that
-    never answers holds a worker thread (its client sets no timeout), and the interpreter would
-    wait for that thread before exiting."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-async def serve(config) -> int:
-    from bot.app import Asamblea
-    from bot.matrix.runtime import FatalMatrixError
-    from bot.storage.database import DatabaseTooNew
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await Asamblea(config).run(stop)
-    except (FatalMatrixError, DatabaseTooNew) as error:
-        logging.getLogger("asamblea").error("%s", error)
-        return 1
-    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -21,8 +21,14 @@ from bot.domain.authority import WhoMayStart
 from bot.domain.schedule import DEFAULT_REMINDER_OFFSETS, parse_offset
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import DecisionRule
-from bot.matrix.crypto import EncryptionSettings, Trust, VerifiedDevice, default_store_path
-from bot.services.translation import PROVIDERS, TranslationSettings
+from bot.settings import (
+    PROVIDERS,
+    EncryptionSettings,
+    TranslationSettings,
+    Trust,
+    VerifiedDevice,
+    default_store_path,
+)
 
 SUPPORTED_LANGUAGES = ("en", "es")
 TRANSLATION_PROVIDERS = tuple(sorted(PROVIDERS))

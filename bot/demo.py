@@ -12,14 +12,13 @@ from pathlib import Path
 
 from bot.config import load_config
 from bot.devserver import LocalSynapse
+from bot.serving import serve
 
 BOT = ("asamblea", "asamblea-demo-bot", "Asamblea")
 PEOPLE = {"ana": ("ana-demo", "Ana (US)"), "beto": ("beto-demo", "Beto (MX)")}
 
 
 def run_demo(data: Path, port: int, translation: str = "google") -> int:
-    from bot.cli import serve
-
     data = data.resolve()
     server = LocalSynapse(data / "synapse", port=port)
     server.start()

@@ -28,7 +28,7 @@ from nio import (
 
 from bot.config import MatrixSettings
 from bot.matrix.backoff import Backoff
-from bot.matrix.crypto import Encryption, prepare_store
+from bot.matrix.encryption import Encryption, prepare_store
 from bot.matrix.events import IncomingEvent, normalize
 from bot.storage.runtime_store import RuntimeStore, now_ms
 

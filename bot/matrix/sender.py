@@ -18,7 +18,8 @@ import aiohttp
 from nio import AsyncClient, RoomRedactResponse, RoomSendResponse, UploadResponse
 
 from bot.matrix.backoff import Backoff
-from bot.matrix.crypto import TrustPolicy, attachment, encrypts, send_event
+from bot.matrix.sending import attachment, encrypts, send_event
+from bot.matrix.trust import TrustPolicy
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ cause handled twice queues the same message once.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
@@ -16,7 +15,7 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.framework.context import Announce, Outcome, React, Reply
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.notices import bot_message, reaction
-from bot.storage.runtime_store import RuntimeStore
+from bot.storage.runtime_store import RuntimeStore, txn_id
 
 
 class Members(Protocol):
@@ -38,11 +37,6 @@ def localized(message: Msg, language: str, translated: dict[UserText, str]) -> M
         elif isinstance(value, UserText) and value in translated:
             values[key] = UserText(translated[value], language, original=value.text)
     return Msg(message.key, values)
-
-
-def txn_id(cause: str, index: int) -> str:
-    digest = hashlib.sha256(f"{cause}|{index}".encode()).hexdigest()[:32]
-    return f"asamblea-{digest}"
 
 
 # Content queued with this key is finished (worded, translated) by the sender, outside any

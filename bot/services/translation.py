@@ -20,7 +20,6 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol
 
 from bot.domain.text_protection import (
@@ -30,10 +29,9 @@ from bot.domain.text_protection import (
     protect,
     split_text,
 )
+from bot.settings import PROVIDERS, TranslationSettings
 
 log = logging.getLogger(__name__)
-
-PROVIDERS = frozenset({"google", "libre", "mymemory", "microsoft", "deepl", "none"})
 
 # Hard request-size limits of the services, below which max_chars is lowered automatically.
 # deep-translator validates ``len(text) < limit`` for Google (5000) and MyMemory (500).
@@ -64,51 +62,6 @@ class TranslationError(Exception):
 
 class Translator(Protocol):
     async def translate(self, text: str, source: str, target: str) -> str: ...
-
-
-@dataclass(frozen=True)
-class TranslationSettings:
-    """The ``translation`` section of the configuration."""
-
-    provider: str = "none"
-    url: str | None = None
-    api_key: str | None = None
-    region: str | None = None
-    timeout_seconds: float = 10.0
-    max_workers: int = 4
-    # The longest piece sent to the provider in one request (longer texts go in chunks).
-    max_chars: int = 4500
-    # The most of one message sent for translation at all (config: translation.max_chars);
-    # the rest is mirrored as written, with a note, so one message cannot run up the bill.
-    max_message_chars: int = 2000
-
-    def __post_init__(self) -> None:
-        if self.provider not in PROVIDERS:
-            choices = ", ".join(sorted(PROVIDERS))
-            raise ValueError(
-                f"translation.provider must be one of {choices}, not {self.provider!r}"
-            )
-        if self.provider == "libre" and not self.url:
-            raise ValueError("translation.url is required when translation.provider is 'libre'")
-        if self.provider in {"microsoft", "deepl"} and not self.api_key:
-            raise ValueError(
-                f"translation.api_key is required when translation.provider is {self.provider!r}"
-            )
-        if self.timeout_seconds <= 0:
-            raise ValueError("translation.timeout_seconds must be positive")
-        if self.max_workers < 1:
-            raise ValueError("translation.max_workers must be at least 1")
-        if self.max_chars < 100:
-            raise ValueError("translation.max_chars must be at least 100")
-        if self.max_message_chars < 100:
-            raise ValueError("translation.max_chars must be at least 100")
-
-    @classmethod
-    def from_config(cls, config: Any, **overrides: Any) -> TranslationSettings:
-        """Copy the fields present on a config object (e.g. ``bot.config.TranslationConfig``)."""
-        names = [f.name for f in fields(cls)]
-        values = {name: getattr(config, name) for name in names if hasattr(config, name)}
-        return cls(**{**values, **overrides})
 
 
 # --- provider clients (run inside worker threads) -----------------------------------------------

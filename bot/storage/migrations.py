@@ -6,15 +6,19 @@ Each runs inside one transaction together with its `PRAGMA user_version` bump.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.storage.database import Database
-
-Migration = Callable[["Database"], Awaitable[None]]
+from typing import Protocol
 
 
-async def v1_runtime(db: Database) -> None:
+class SchemaWriter(Protocol):
+    """What a migration may do to the database (bot.storage.database.Database is one)."""
+
+    async def executescript(self, script: str) -> None: ...
+
+
+Migration = Callable[[SchemaWriter], Awaitable[None]]
+
+
+async def v1_runtime(db: SchemaWriter) -> None:
     """What the Matrix runtime needs to survive a restart without losing or repeating work."""
     await db.executescript(
         """
@@ -51,7 +55,7 @@ async def v1_runtime(db: Database) -> None:
     )
 
 
-async def v2_meetings(db: Database) -> None:
+async def v2_meetings(db: SchemaWriter) -> None:
     """Meetings, chairs, attendance, agenda, speaker stack and turns."""
     # Times are epoch milliseconds. The partial unique indexes hold the rules the code relies on:
     # one open meeting per assembly, one current item and one current speaker per meeting.
@@ -137,7 +141,7 @@ async def v2_meetings(db: Database) -> None:
     )
 
 
-async def v3_polls(db: Database) -> None:
+async def v3_polls(db: SchemaWriter) -> None:
     """Polls, their per-room start events, and responses."""
     # Times are epoch milliseconds. A poll's start event is queued once per room; its event id is
     # learned from the outbox once sent. `voter` is the Matrix id, or for a secret poll a keyed
@@ -208,7 +212,7 @@ async def v3_polls(db: Database) -> None:
     )
 
 
-async def v4_mirroring(db: Database) -> None:
+async def v4_mirroring(db: SchemaWriter) -> None:
     """Mirrored messages and the translation cache."""
     await db.executescript(
         """
@@ -260,7 +264,7 @@ async def v4_mirroring(db: Database) -> None:
     )
 
 
-async def v5_records(db: Database) -> None:
+async def v5_records(db: SchemaWriter) -> None:
     """Decision log entries, scheduled meetings and reminders."""
     # Times are epoch milliseconds. v3 made `decisions`; the columns added here let the chairs'
     # own entries keep their agenda item, author, translations, owner and due date, and be undone.
@@ -327,7 +331,7 @@ async def v5_records(db: Database) -> None:
     )
 
 
-async def v6_fair_use(db: Database) -> None:
+async def v6_fair_use(db: SchemaWriter) -> None:
     """Earlier uploads (minutes posted again from them), and indexes for the hourly pruning."""
     # `uploads` keeps, per file (say "minutes of meeting 3 in this room, as Markdown"), the
     # fingerprint of the content last uploaded and where it lies (an mxc URL, or for an
@@ -351,7 +355,7 @@ async def v6_fair_use(db: Database) -> None:
     )
 
 
-async def v7_secret_ballots(db: Database) -> None:
+async def v7_secret_ballots(db: SchemaWriter) -> None:
     """Secret polls are voted in a direct chat with the bot, and sealed into counts at the close."""
     # `ballot_rooms`: each person's direct chat with the bot (room_id NULL while the bot is still
     # to create it). A poll_rooms row with `private` = 1 is a ballot posted in such a chat.

@@ -3,6 +3,7 @@ earlier uploads."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -15,6 +16,13 @@ from bot.storage.database import Database
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def txn_id(cause: str, index: int) -> str:
+    """The transaction id of the `index`-th message that `cause` (an event id, a reminder) makes
+    the bot send: fixed by its cause, so the same cause handled twice queues each message once."""
+    digest = hashlib.sha256(f"{cause}|{index}".encode()).hexdigest()[:32]
+    return f"asamblea-{digest}"
 
 
 @dataclass(frozen=True)

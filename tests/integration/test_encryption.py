@@ -20,7 +20,7 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import Tuning
 from bot.devserver import LocalSynapse, RegisteredAccount
-from bot.matrix.crypto import RetryTiming
+from bot.matrix.encryption import RetryTiming
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD, PERSON_PASSWORD
 from tests.harness.bot_runner import TEST_TUNING, BotRunner, RoomPair, write_config
 from tests.harness.encrypted_person import EncryptedPerson
@@ -481,7 +481,7 @@ async def test_a_mixed_assembly_is_not_mirrored_from_the_encrypted_room_by_defau
     translator: FakeLibreTranslate,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.matrix.crypto")
+    caplog.set_level(logging.WARNING, logger="bot.matrix.privacy")
     config = configure(tmp_path, synapse, accounts, mixed_rooms, alice.user_id, translator)
     bot_id = accounts[BOT_LOCALPART].user_id
     runner = await start_bot(config, mixed_rooms, alice, plain_beto, bot_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_config
-from bot.matrix.crypto import Trust, VerifiedDevice
+from bot.settings import Trust, VerifiedDevice
 
 KEY = "abcd" * 10 + "efg"  # 43 characters, like an Ed25519 key in unpadded base64
 

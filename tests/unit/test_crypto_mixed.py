@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
-from bot.matrix.crypto import MirrorPrivacy, mirror_allowed
+from bot.matrix.privacy import MirrorPrivacy, mirror_allowed
 
 EN, ES, FR = "!en:x", "!es:x", "!fr:x"
 
@@ -46,7 +46,7 @@ def privacy(client: FakeClient, *room_ids: str, allowed: frozenset[str] = frozen
 def test_a_mixed_pair_is_refused_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     client = FakeClient({EN: Room(True), ES: Room(False)})
     guard = privacy(client, EN, ES)
-    with caplog.at_level(logging.WARNING, logger="bot.matrix.crypto"):
+    with caplog.at_level(logging.WARNING, logger="bot.matrix.privacy"):
         assert not guard.may_mirror(EN, ES)
         assert not guard.may_mirror(EN, ES)
         assert guard.may_mirror(ES, EN)
@@ -79,7 +79,7 @@ def test_the_review_speaks_once_the_rooms_are_known_and_when_they_change(
 ) -> None:
     client = FakeClient({EN: Room(True)})
     guard = privacy(client, EN, ES)
-    with caplog.at_level(logging.INFO, logger="bot.matrix.crypto"):
+    with caplog.at_level(logging.INFO, logger="bot.matrix.privacy"):
         guard.review()  # the Spanish room is not joined yet
         assert caplog.records == []
         client.rooms[ES] = Room(False)

@@ -9,14 +9,9 @@ from typing import Any
 from nio import OlmUnverifiedDeviceError, RoomSendError
 from nio.crypto import OlmDevice, TrustState
 
-from bot.matrix.crypto import (
-    Trust,
-    TrustPolicy,
-    VerifiedDevice,
-    attachment,
-    encrypts,
-    send_event,
-)
+from bot.matrix.sending import attachment, encrypts, send_event
+from bot.matrix.trust import TrustPolicy
+from bot.settings import Trust, VerifiedDevice
 
 KEY = "A" * 43
 OTHER_KEY = "B" * 43

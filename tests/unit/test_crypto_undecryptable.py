@@ -11,13 +11,10 @@ from typing import Any
 import pytest
 from nio import Event, MegolmEvent
 
-from bot.matrix.crypto import (
-    Encryption,
-    EncryptionSettings,
-    RetryTiming,
-    UndecryptableNotices,
-)
+from bot.matrix.encryption import Encryption, RetryTiming
 from bot.matrix.events import IncomingEvent
+from bot.matrix.undecryptable import UndecryptableNotices
+from bot.settings import EncryptionSettings
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 

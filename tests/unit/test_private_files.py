@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.matrix.crypto import EncryptionSettings, prepare_store
+from bot.matrix.encryption import prepare_store
+from bot.settings import EncryptionSettings
 from bot.storage.database import Database
 from bot.storage.private_files import write_private_text
 

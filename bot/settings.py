@@ -1,0 +1,97 @@
+"""The values the configuration is made of: plain settings, with no behaviour of their own.
+
+`bot.config` reads and validates the TOML file into these; the parts they configure (the Matrix
+adapter's encryption, the translation service) import them from here, so that the configuration
+depends on nothing above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+# -- encryption -----------------------------------------------------------------------------------
+
+
+class Trust(StrEnum):
+    # Every device of the rooms' members gets the room keys, pinned to the keys first seen.
+    TOFU = "tofu"
+    # Only the devices listed in matrix.verified_devices; everyone else reads nothing the bot says.
+    VERIFIED = "verified"
+
+
+@dataclass(frozen=True)
+class VerifiedDevice:
+    user_id: str
+    device_id: str
+    # The device's Ed25519 key ("session key" in Element's session list); spaces are ignored.
+    ed25519: str
+
+    @property
+    def fingerprint(self) -> str:
+        return "".join(self.ed25519.split())
+
+
+@dataclass(frozen=True)
+class EncryptionSettings:
+    enabled: bool = True
+    trust: Trust = Trust.TOFU
+    # Where nio keeps the bot's keys; the configuration puts it beside the database by default.
+    store_path: Path | None = None
+    verified_devices: tuple[VerifiedDevice, ...] = ()
+
+
+def default_store_path(database_path: Path) -> Path:
+    return database_path.with_name(f"{database_path.stem}-crypto")
+
+
+# -- translation ----------------------------------------------------------------------------------
+
+PROVIDERS = frozenset({"google", "libre", "mymemory", "microsoft", "deepl", "none"})
+
+
+@dataclass(frozen=True)
+class TranslationSettings:
+    """The ``translation`` section of the configuration."""
+
+    provider: str = "none"
+    url: str | None = None
+    api_key: str | None = None
+    region: str | None = None
+    timeout_seconds: float = 10.0
+    max_workers: int = 4
+    # The longest piece sent to the provider in one request (longer texts go in chunks).
+    max_chars: int = 4500
+    # The most of one message sent for translation at all (config: translation.max_chars);
+    # the rest is mirrored as written, with a note, so one message cannot run up the bill.
+    max_message_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.provider not in PROVIDERS:
+            choices = ", ".join(sorted(PROVIDERS))
+            raise ValueError(
+                f"translation.provider must be one of {choices}, not {self.provider!r}"
+            )
+        if self.provider == "libre" and not self.url:
+            raise ValueError("translation.url is required when translation.provider is 'libre'")
+        if self.provider in {"microsoft", "deepl"} and not self.api_key:
+            raise ValueError(
+                f"translation.api_key is required when translation.provider is {self.provider!r}"
+            )
+        if self.timeout_seconds <= 0:
+            raise ValueError("translation.timeout_seconds must be positive")
+        if self.max_workers < 1:
+            raise ValueError("translation.max_workers must be at least 1")
+        if self.max_chars < 100:
+            raise ValueError("translation.max_chars must be at least 100")
+        if self.max_message_chars < 100:
+            raise ValueError("translation.max_chars must be at least 100")
+
+    @classmethod
+    def from_config(cls, config: Any, **overrides: Any) -> TranslationSettings:
+        """Copy the fields present on a config object (e.g. ``bot.config.TranslationConfig``)."""
+        names = [f.name for f in fields(cls)]
+        values = {name: getattr(config, name) for name in names if hasattr(config, name)}
+        return cls(**{**values, **overrides})
