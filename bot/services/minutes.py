@@ -28,7 +28,7 @@ from bot.matrix.sender import UPLOAD, upload_content
 from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.services.delivery import Delivery, txn_id
 from bot.storage.meetings_store import MeetingsStore
-from bot.storage.polls_store import Poll, PollsStore
+from bot.storage.polls_store import PollsStore
 from bot.storage.records_store import LogRecord, MeetingRow, RecordsStore
 
 MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
@@ -248,9 +248,9 @@ class MinutesService:
         names: dict[str, str],
     ) -> list[PollSummary]:
         summaries = []
-        for row in await self._records.poll_rows_of_meeting(meeting_id):
-            poll = Poll.from_row(row)
-            result = poll.tally(poll.ballots(await self._polls.responses(poll.id)), centers)
+        for poll in await self._polls.polls_of_meeting(meeting_id):
+            # The same tally as the poll's result message: a secret poll's sealed counts.
+            result = poll.tally(await self._polls.ballots_of(poll), centers)
             answers = []
             for answer in poll.answer_ids:
                 option = poll.option_text(answer)
