@@ -46,11 +46,14 @@ from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService
 from bot.services.translation import build_translator
 from bot.storage.database import Database
+from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.polls_store import PollsStore
-from bot.storage.records_store import RecordsStore
+from bot.storage.reminders_store import RemindersStore
+from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore, now_ms
+from bot.storage.schedules_store import SchedulesStore
 from commands.agenda import AgendaCommands
 from commands.general import GeneralCommands, StatusSection
 from commands.meetings import MeetingCommands
@@ -435,13 +438,17 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
 
 
 def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
-    store = RecordsStore(platform.db)
+    db = platform.db
+    decisions, rooms = DecisionsStore(db), AssemblyRoomsStore(db)
     delivery = platform.delivery
-    decision_log = DecisionLog(store, meetings_store, core.people, platform.prefix)
+    decision_log = DecisionLog(decisions, meetings_store, core.people, platform.prefix)
     reminders = Reminders(
         scheduler=platform.scheduler,
-        transaction=platform.db.transaction,
-        store=store,
+        transaction=db.transaction,
+        schedules=SchedulesStore(db),
+        sent=RemindersStore(db),
+        decisions=decisions,
+        rooms=rooms,
         delivery=delivery,
         directory=platform.directory,
         offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
@@ -450,7 +457,14 @@ def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore)
     )
     decision_log.on_action.append(reminders.watch_action)
     minutes = MinutesService(
-        store, meetings_store, PollsStore(platform.db), MinutesRenderer(platform.catalogs), now_ms
+        decisions=decisions,
+        meetings=meetings_store,
+        polls=PollsStore(db),
+        mirror=MirrorStore(db),
+        translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
+        rooms=rooms,
+        renderer=MinutesRenderer(platform.catalogs),
+        clock=now_ms,
     )
     core.router.add_group(
         RecordsCommands(
