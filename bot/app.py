@@ -302,7 +302,7 @@ def build_core(platform: Platform) -> Core:
     meetings_store = MeetingsStore(platform.db)
     core = _router_and_dispatcher(platform, meetings_store)
     meetings = _wire_meetings(core, platform, meetings_store)
-    _wire_polls(core, platform)
+    _wire_polls(core, platform, meetings_store)
     _wire_mirroring(core, platform, meetings)
     _wire_records(core, platform, meetings_store)
     core.dispatcher.add_speech_observer(meetings.note_speaker)
@@ -370,11 +370,13 @@ def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> Meet
     return meetings
 
 
-def _wire_polls(core: Core, platform: Platform) -> None:
+def _wire_polls(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
     store = PollsStore(platform.db)
     polls = PollService(
         db=platform.db,
         store=store,
+        meetings=meetings_store,
+        decisions=DecisionsStore(platform.db),
         runtime=platform.runtime_store,
         delivery=platform.delivery,
         people=core.people,

@@ -51,6 +51,8 @@ from bot.render.polls import (
 from bot.services.delivery import Delivery, deferred, txn_id
 from bot.services.people import People
 from bot.storage.database import Database
+from bot.storage.decisions_store import DecisionsStore
+from bot.storage.meetings_store import MeetingsStore
 from bot.storage.polls_store import NewPoll, PollRoom, PollsStore
 from bot.storage.runtime_store import RuntimeStore, now_ms
 
@@ -98,6 +100,8 @@ class PollService:
         *,
         db: Database,
         store: PollsStore,
+        meetings: MeetingsStore,
+        decisions: DecisionsStore,
         runtime: RuntimeStore,
         delivery: Delivery,
         people: People,
@@ -110,6 +114,8 @@ class PollService:
     ) -> None:
         self._db = db
         self._store = store
+        self._meetings = meetings
+        self._decisions = decisions
         self._runtime = runtime
         self._delivery = delivery
         self._people = people
@@ -138,10 +144,12 @@ class PollService:
         """Record the poll and queue its start event in every room. Inside the caller's
         transaction, so a failure leaves neither a poll nor a start event behind."""
         deadline = ts + request.deadline_seconds * 1000 if request.deadline_seconds else None
+        # The meeting in progress, so the minutes find the polls held during it.
+        meeting = await self._meetings.open_meeting(assembly.name)
         poll_id = await self._store.create(
             NewPoll(
                 assembly=assembly.name,
-                meeting_id=await self._store.open_meeting(assembly.name),
+                meeting_id=meeting.id if meeting else None,
                 kind=request.kind,
                 rule=request.rule,
                 question=request.question,
@@ -420,7 +428,7 @@ class PollService:
                 room.room_id, POLL_END, content, txn_id(cause, index), purpose="poll"
             )
         await self._delivery.announce(assembly, result_lines(view), cause=f"{cause}:result")
-        await self._store.record_decision(
+        await self._decisions.record_decision(
             assembly=assembly.name,
             meeting_id=closed.meeting_id,
             kind="poll",

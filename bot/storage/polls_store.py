@@ -1,11 +1,11 @@
-"""Polls' SQL: polls, each room's poll start event, every response, and the decision log."""
+"""Polls' SQL: polls, each room's poll start event, every response, a secret poll's sealed counts,
+and each person's direct chat for secret ballots. A poll's outcome goes to the decisions store."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import aiosqlite
 
@@ -80,39 +80,6 @@ class PollRoom:
             outbox_id=row["outbox_id"],
             start_event_id=row["start_event_id"],
             private=bool(row["private"]),
-        )
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One entry of the decision log (a poll's outcome, or an agreement noted by the chair)."""
-
-    id: int
-    assembly: str
-    meeting_id: int | None
-    kind: str
-    text: str
-    language: str
-    author: str
-    created_at: int
-    poll_id: int | None
-    outcome: str | None
-    details: dict[str, Any] | None
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Decision:
-        return cls(
-            id=row["id"],
-            assembly=row["assembly"],
-            meeting_id=row["meeting_id"],
-            kind=row["kind"],
-            text=row["text"],
-            language=row["language"],
-            author=row["author"],
-            created_at=row["created_at"],
-            poll_id=row["poll_id"],
-            outcome=row["outcome"],
-            details=json.loads(row["details"]) if row["details"] else None,
         )
 
 
@@ -211,13 +178,6 @@ class PollsStore:
             (closed_at, closed_by, poll_id),
         )
         return changed == 1
-
-    async def open_meeting(self, assembly: str) -> int | None:
-        """The assembly's meeting in progress, so the minutes find the polls held during it."""
-        row = await self.db.fetch_one(
-            "SELECT id FROM meetings WHERE assembly = ? AND ended_at IS NULL", (assembly,)
-        )
-        return int(row["id"]) if row else None
 
     # -- each room's poll start event ------------------------------------------------------------
 
@@ -387,40 +347,3 @@ class PollsStore:
             "ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",
             (user_id, room_id, at),
         )
-
-    # -- the decision log ------------------------------------------------------------------------
-
-    async def record_decision(
-        self,
-        *,
-        assembly: str,
-        meeting_id: int | None,
-        kind: str,
-        text: str,
-        language: str,
-        author: str,
-        created_at: int,
-        poll_id: int | None = None,
-        outcome: str | None = None,
-        details: Mapping[str, Any] | None = None,
-    ) -> int:
-        return await self.db.execute(
-            "INSERT INTO decisions (assembly, meeting_id, kind, text, language, author, "
-            "created_at, poll_id, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                assembly,
-                meeting_id,
-                kind,
-                text,
-                language,
-                author,
-                created_at,
-                poll_id,
-                outcome,
-                json.dumps(details, ensure_ascii=False) if details is not None else None,
-            ),
-        )
-
-    async def decision_for_poll(self, poll_id: int) -> Decision | None:
-        row = await self.db.fetch_one("SELECT * FROM decisions WHERE poll_id = ?", (poll_id,))
-        return Decision.from_row(row) if row else None

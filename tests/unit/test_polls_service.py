@@ -25,6 +25,8 @@ from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService
 from bot.storage.database import Database
+from bot.storage.decisions_store import DecisionsStore
+from bot.storage.meetings_store import MeetingsStore
 from bot.storage.polls_store import PollsStore
 from bot.storage.runtime_store import RuntimeStore
 
@@ -170,7 +172,7 @@ class World:
         ]
 
     async def decision(self, poll: Poll) -> Any:
-        return await self.store.decision_for_poll(poll.id)
+        return await DecisionsStore(self.db).decision_for_poll(poll.id)
 
 
 @pytest.fixture
@@ -188,6 +190,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     polls = PollService(
         db=db,
         store=store,
+        meetings=MeetingsStore(db),
+        decisions=DecisionsStore(db),
         runtime=runtime,
         delivery=delivery,
         people=People(members),
