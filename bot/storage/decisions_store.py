@@ -21,7 +21,8 @@ LOG_KINDS = ("agreed", "action", "info", "idea")
 
 @dataclass(frozen=True)
 class LogRecord:
-    """One entry of the decision log written by a person (not a poll's outcome)."""
+    """One entry of the decision log: written by a person (`!agreed`, `!action`, …), or a closed
+    poll's outcome (kind "poll", with `poll_id`, `outcome` and the `details` the minutes word)."""
 
     id: int
     assembly: str
@@ -41,6 +42,9 @@ class LogRecord:
     owner_center: str | None
     due: date | None
     undone_at: int | None
+    poll_id: int | None = None
+    outcome: str | None = None
+    details: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> LogRecord:
@@ -63,6 +67,9 @@ class LogRecord:
             owner_center=row["owner_center"],
             due=date.fromisoformat(row["due_date"]) if row["due_date"] else None,
             undone_at=row["undone_at"],
+            poll_id=row["poll_id"],
+            outcome=row["outcome"],
+            details=json.loads(row["details"]) if row["details"] else None,
         )
 
 
@@ -85,39 +92,6 @@ class NewLogRecord:
     owner_name: str | None = None
     owner_center: str | None = None
     due: date | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One entry of the decision log (a poll's outcome, or an agreement noted by the chair)."""
-
-    id: int
-    assembly: str
-    meeting_id: int | None
-    kind: str
-    text: str
-    language: str
-    author: str
-    created_at: int
-    poll_id: int | None
-    outcome: str | None
-    details: dict[str, Any] | None
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Decision:
-        return cls(
-            id=row["id"],
-            assembly=row["assembly"],
-            meeting_id=row["meeting_id"],
-            kind=row["kind"],
-            text=row["text"],
-            language=row["language"],
-            author=row["author"],
-            created_at=row["created_at"],
-            poll_id=row["poll_id"],
-            outcome=row["outcome"],
-            details=json.loads(row["details"]) if row["details"] else None,
-        )
 
 
 class DecisionsStore:
@@ -223,9 +197,9 @@ class DecisionsStore:
             ),
         )
 
-    async def decision_for_poll(self, poll_id: int) -> Decision | None:
+    async def decision_for_poll(self, poll_id: int) -> LogRecord | None:
         row = await self.db.fetch_one("SELECT * FROM decisions WHERE poll_id = ?", (poll_id,))
-        return Decision.from_row(row) if row else None
+        return LogRecord.from_row(row) if row else None
 
 
 def _marks(values: tuple[str, ...]) -> str:
