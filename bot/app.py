@@ -42,11 +42,14 @@ from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService
 from bot.services.translation import build_translator
 from bot.storage.database import Database
+from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.polls_store import PollsStore
-from bot.storage.records_store import RecordsStore
+from bot.storage.reminders_store import RemindersStore
+from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore, now_ms
+from bot.storage.schedules_store import SchedulesStore
 from commands.agenda import AgendaCommands
 from commands.general import GeneralCommands, StatusSection
 from commands.meetings import MeetingCommands
@@ -295,7 +298,7 @@ def build_core(platform: Platform) -> Core:
     meetings_store = MeetingsStore(platform.db)
     core = _router_and_dispatcher(platform, meetings_store)
     meetings = _wire_meetings(core, platform, meetings_store)
-    _wire_polls(core, platform)
+    _wire_polls(core, platform, meetings_store)
     _wire_mirroring(core, platform, meetings)
     _wire_records(core, platform, meetings_store)
     core.dispatcher.add_speech_observer(meetings.note_speaker)
@@ -363,11 +366,13 @@ def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> Meet
     return meetings
 
 
-def _wire_polls(core: Core, platform: Platform) -> None:
+def _wire_polls(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
     store = PollsStore(platform.db)
     polls = PollService(
         db=platform.db,
         store=store,
+        meetings=meetings_store,
+        decisions=DecisionsStore(platform.db),
         runtime=platform.runtime_store,
         delivery=platform.delivery,
         people=core.people,
@@ -431,13 +436,17 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
 
 
 def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
-    store = RecordsStore(platform.db)
+    db = platform.db
+    decisions, rooms = DecisionsStore(db), AssemblyRoomsStore(db)
     delivery = platform.delivery
-    decision_log = DecisionLog(store, meetings_store, core.people, platform.prefix)
+    decision_log = DecisionLog(decisions, meetings_store, core.people, platform.prefix)
     reminders = Reminders(
         scheduler=platform.scheduler,
-        transaction=platform.db.transaction,
-        store=store,
+        transaction=db.transaction,
+        schedules=SchedulesStore(db),
+        sent=RemindersStore(db),
+        decisions=decisions,
+        rooms=rooms,
         delivery=delivery,
         directory=platform.directory,
         offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
@@ -446,7 +455,14 @@ def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore)
     )
     decision_log.on_action.append(reminders.watch_action)
     minutes = MinutesService(
-        store, meetings_store, PollsStore(platform.db), MinutesRenderer(platform.catalogs), now_ms
+        decisions=decisions,
+        meetings=meetings_store,
+        polls=PollsStore(db),
+        mirror=MirrorStore(db),
+        translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
+        rooms=rooms,
+        renderer=MinutesRenderer(platform.catalogs),
+        clock=now_ms,
     )
     core.router.add_group(
         RecordsCommands(

@@ -115,11 +115,11 @@ def _configured_rooms(args: argparse.Namespace, assembly: str) -> list[Any]:
 
 async def _list_meetings(args: argparse.Namespace) -> int:
     from bot.storage.database import Database
-    from bot.storage.records_store import RecordsStore
+    from bot.storage.meetings_store import MeetingsStore
 
     db = await Database.open(_database_path(args))
     try:
-        meetings = await RecordsStore(db).meetings(args.assembly)
+        meetings = await MeetingsStore(db).meetings(args.assembly)
     finally:
         await db.close()
     if not meetings:
@@ -140,19 +140,24 @@ async def _write_minutes(args: argparse.Namespace) -> int:
     from bot.render.minutes import MinutesRenderer
     from bot.services.minutes import MeetingNotFound, MinutesService
     from bot.storage.database import Database
+    from bot.storage.decisions_store import DecisionsStore
     from bot.storage.meetings_store import MeetingsStore
+    from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
     from bot.storage.polls_store import PollsStore
-    from bot.storage.records_store import RecordsStore
+    from bot.storage.rooms_store import AssemblyRoomsStore
     from bot.storage.runtime_store import now_ms
 
     db = await Database.open(_database_path(args))
     try:
         service = MinutesService(
-            RecordsStore(db),
-            MeetingsStore(db),
-            PollsStore(db),
-            MinutesRenderer(Catalogs.load_default()),
-            now_ms,
+            decisions=DecisionsStore(db),
+            meetings=MeetingsStore(db),
+            polls=PollsStore(db),
+            mirror=MirrorStore(db),
+            translations=SqliteTranslationCache(db),
+            rooms=AssemblyRoomsStore(db),
+            renderer=MinutesRenderer(Catalogs.load_default()),
+            clock=now_ms,
         )
         try:
             meeting = await service.meeting(args.assembly, args.meeting)

@@ -23,7 +23,7 @@ from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms
 from bot.services.delivery import Delivery
 from bot.services.minutes import MeetingNotFound, MinutesService
-from bot.storage.records_store import LogRecord
+from bot.storage.decisions_store import LogRecord
 
 NOTED = "✅"
 UNDONE = "↩️"

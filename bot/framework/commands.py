@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.authority import Role
+from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
 from bot.domain.fair_use import REPLIES
 from bot.framework.errors import UsageError
 
@@ -24,24 +25,6 @@ def to_int(word: str) -> int:
         return int(word)
     except ValueError:
         raise UsageError("error.expected_number", value=word) from None
-
-
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
-
-
-def to_duration_seconds(word: str) -> int:
-    """`10m`, `1h30m`, `90s`, or a bare number of minutes."""
-    text = word.strip().lower()
-    if text.isdigit():
-        return int(text) * 60
-    match = _DURATION.match(text)
-    if not text or not match or not any(match.groups()):
-        raise UsageError("error.expected_duration", value=word)
-    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    total = hours * 3600 + minutes * 60 + seconds
-    if total <= 0 or total > 24 * 3600:
-        raise UsageError("error.expected_duration", value=word)
-    return total
 
 
 _USER_ID = re.compile(r"^@[^:\s]+:\S+$")

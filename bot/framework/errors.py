@@ -1,33 +1,19 @@
 """Three kinds of failure: the person's mistake, the person's lack of rights, and our bugs.
 
 The first two are answered in the room's language and change nothing; anything else is a bug,
-logged with a reference the people can quote.
+logged with a reference the people can quote. The first two are values of the domain
+(`bot.domain.errors`), so every layer can raise them; they are named here for the handlers.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 import aiohttp
 
-from bot.i18n import Msg
+from bot.domain.errors import CommandError, PermissionDenied, UsageError
 
-
-class CommandError(Exception):
-    """Bad input or a request that cannot be met now; `message` tells the person why."""
-
-    def __init__(self, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.message = Msg.of(key, **values)
-
-
-class UsageError(CommandError):
-    """The arguments do not fit the command's declaration; the reply shows its usage."""
-
-
-class PermissionDenied(CommandError):
-    """Only chairs (or members) may do this."""
+__all__ = ["CommandError", "PermissionDenied", "UsageError", "is_transient"]
 
 
 def is_transient(error: BaseException) -> bool:

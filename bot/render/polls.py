@@ -7,7 +7,7 @@ messages, worded and escaped per room by the delivery like every other bot messa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.assembly import Assembly
 from bot.domain.limits import MAX_POLL_OPTION
+from bot.domain.polls import Poll, ResultView, answer_label, joined
 from bot.domain.tally import (
     BLOCK,
     STAND_ASIDE,
     TOTAL,
-    Ballot,
     CenterTally,
     Dissent,
     PollKind,
@@ -27,7 +27,6 @@ from bot.domain.tally import (
 )
 from bot.i18n import Bold, Catalogs, Msg, UserText
 from bot.matrix.events import MARKER
-from bot.storage.polls_store import Poll
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"
@@ -36,8 +35,6 @@ DISCLOSED = "org.matrix.msc3381.poll.disclosed"
 UNDISCLOSED = "org.matrix.msc3381.poll.undisclosed"
 # Element refuses longer answers; the question gets the same room.
 MAX_ANSWER_CHARS = MAX_POLL_OPTION
-
-Label = Msg | UserText
 
 
 @dataclass(frozen=True)
@@ -108,23 +105,6 @@ def _fit(text: str) -> str:
 
 
 # -- words shared by announcements and results -------------------------------------------------
-
-
-def joined(items: Sequence[Any]) -> Msg | Any:
-    """A list as "a, b, c" in any language, built from the catalogs' own separator."""
-    if not items:
-        return Msg.of("poll.none")
-    if len(items) == 1:
-        return items[0]
-    return Msg.of("poll.join", head=items[0], tail=joined(items[1:]))
-
-
-def answer_label(poll: Poll, answer_id: str) -> Label:
-    """A fixed answer in the room's language, or an option as its author wrote it."""
-    option = poll.option_text(answer_id)
-    if option is not None:
-        return UserText(option, poll.language)
-    return Msg.of(f"poll.answer.{answer_id}")
 
 
 def rule_label(poll: Poll) -> Msg:
@@ -204,17 +184,6 @@ def ballot_lines(poll: Poll, prefix: str) -> list[Msg]:
 
 
 # -- the result ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResultView:
-    """What a result message needs beyond the tally: who closed it and people's names."""
-
-    poll: Poll
-    result: TallyResult
-    ballots: Mapping[str, Ballot]
-    names: Mapping[str, str]
-    closed_by_name: str | None
 
 
 def result_lines(view: ResultView) -> list[Msg]:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
+from bot.domain.polls import Poll
 from bot.framework.context import reply
 from bot.i18n import Msg
 from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService
 from bot.storage.database import Database
-from bot.storage.polls_store import Poll, PollsStore
+from bot.storage.polls_store import PollsStore
 from bot.storage.runtime_store import now_ms
 
 log = logging.getLogger(__name__)

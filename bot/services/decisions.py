@@ -20,8 +20,8 @@ from bot.framework.context import Announce
 from bot.framework.errors import CommandError
 from bot.i18n import Msg
 from bot.services.delivery import Delivery
+from bot.storage.decisions_store import DecisionsStore, LogRecord, NewLogRecord
 from bot.storage.meetings_store import MeetingsStore
-from bot.storage.records_store import LogRecord, NewLogRecord, RecordsStore
 
 # Words that introduce an action item's due date at the end of `!action`: "… due 2025-03-10".
 DUE_WORDS = ("due", "by", "para", "vence", "plazo")
@@ -60,7 +60,7 @@ def check_text(text: str | None, empty_key: str, prefix: str) -> str:
 class DecisionLog:
     def __init__(
         self,
-        store: RecordsStore,
+        store: DecisionsStore,
         meetings: MeetingsStore,
         people: PeopleDirectory,
         prefix: str,

@@ -27,9 +27,11 @@ from bot.matrix.events import MARKER
 from bot.matrix.sender import UPLOAD, upload_content
 from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.services.delivery import Delivery, txn_id
-from bot.storage.meetings_store import MeetingsStore
-from bot.storage.polls_store import Poll, PollsStore
-from bot.storage.records_store import LogRecord, MeetingRow, RecordsStore
+from bot.storage.decisions_store import DecisionsStore, LogRecord
+from bot.storage.meetings_store import Meeting, MeetingsStore
+from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.polls_store import PollsStore
+from bot.storage.rooms_store import AssemblyRoomsStore
 
 MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
 
@@ -56,37 +58,44 @@ def fingerprint(text: str) -> str:
 class MinutesService:
     def __init__(
         self,
-        records: RecordsStore,
+        *,
+        decisions: DecisionsStore,
         meetings: MeetingsStore,
         polls: PollsStore,
+        mirror: MirrorStore,
+        translations: SqliteTranslationCache,
+        rooms: AssemblyRoomsStore,
         renderer: MinutesRenderer,
         clock: Callable[[], int],
     ) -> None:
-        self._records = records
+        self._decisions = decisions
         self._meetings = meetings
         self._polls = polls
+        self._mirror = mirror
+        self._translations = translations
+        self._rooms = rooms
         self.renderer = renderer
         self._clock = clock
 
-    async def meeting(self, assembly: str | None, meeting_id: int | None) -> MeetingRow:
+    async def meeting(self, assembly: str | None, meeting_id: int | None) -> Meeting:
         """The meeting asked for, or the assembly's open or latest one."""
         if meeting_id is not None:
-            found = await self._records.meeting(meeting_id)
+            found = await self._meetings.meeting(meeting_id)
             if found is None or (assembly is not None and found.assembly != assembly):
                 raise MeetingNotFound(meeting_id)
             return found
-        latest = await self._records.latest_meeting(assembly or "")
+        latest = await self._meetings.latest_meeting(assembly or "")
         if latest is None:
             raise MeetingNotFound(None)
         return latest
 
     async def rooms_of(self, assembly: str) -> list[AssemblyRoom]:
         """The rooms as the bot last saw them configured (for the command line)."""
-        return await self._records.rooms(assembly)
+        return await self._rooms.rooms(assembly)
 
     async def build(
         self,
-        meeting: MeetingRow,
+        meeting: Meeting,
         rooms: Sequence[AssemblyRoom],
         *,
         name_of: NameOf = lambda user: None,
@@ -97,7 +106,7 @@ class MinutesService:
         zones = tuple(dict.fromkeys((r.center, r.timezone) for r in rooms))
         centers = [center for center, _ in zones]
         ended = meeting.ended_at or self._clock()
-        entries = await self._records.entries_of_meeting(meeting.id)
+        entries = await self._decisions.entries_of_meeting(meeting.id)
         said = await self._messages(meeting, ended, languages)
         names = _stored_names(entries, said)
         for user in {*names, *(a.user_id for a in await self._meetings.attendance(meeting.id))}:
@@ -197,7 +206,7 @@ class MinutesService:
         """The words with their translations: as stored with them, else from the cache."""
         translations = dict(stored or {})
         for target in (t for t in languages if t != language and t not in translations):
-            found = await self._records.cached_translation(language, target, text)
+            found = await self._translations.any_provider(language, target, text)
             if found:
                 translations[target] = found
         return Words(text, language, translations)
@@ -222,9 +231,9 @@ class MinutesService:
         )
 
     async def _messages(
-        self, meeting: MeetingRow, until: int, languages: Sequence[str]
+        self, meeting: Meeting, until: int, languages: Sequence[str]
     ) -> list[SaidMessage]:
-        rows = await self._records.transcript(meeting.assembly, meeting.started_at, until)
+        rows = await self._mirror.transcript(meeting.assembly, meeting.started_at, until)
         by_event: dict[str, SaidMessage] = {}
         for row in rows:
             said = by_event.get(row.source_event_id)
@@ -248,9 +257,9 @@ class MinutesService:
         names: dict[str, str],
     ) -> list[PollSummary]:
         summaries = []
-        for row in await self._records.poll_rows_of_meeting(meeting_id):
-            poll = Poll.from_row(row)
-            result = poll.tally(poll.ballots(await self._polls.responses(poll.id)), centers)
+        for poll in await self._polls.polls_of_meeting(meeting_id):
+            # The same tally as the poll's result message: a secret poll's sealed counts.
+            result = poll.tally(await self._polls.ballots_of(poll), centers)
             answers = []
             for answer in poll.answer_ids:
                 option = poll.option_text(answer)

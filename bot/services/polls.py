@@ -9,25 +9,28 @@ into the decision log that the minutes read.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
-from bot.domain.tally import (
-    BLOCK,
-    STAND_ASIDE,
-    Ballot,
-    DecisionRule,
-    PollKind,
-    Quorum,
-    TallyResult,
+from bot.domain.polls import (
+    BallotChoice,
+    Poll,
+    PollRequest,
+    Progress,
+    ResultView,
+    decision_details,
+    joined,
+    needs_reason,
+    outcome_of,
+    privately,
+    reason_request,
+    vote_privately,
 )
+from bot.domain.tally import Ballot, PollKind, TallyResult
 from bot.framework.context import refusal, reply
 from bot.framework.errors import CommandError
 from bot.i18n import Catalogs, Msg
@@ -37,10 +40,8 @@ from bot.render.polls import (
     POLL_END,
     POLL_START,
     LocalizedPoll,
-    ResultView,
     ballot_lines,
     end_fallback,
-    joined,
     opened_lines,
     poll_end_content,
     poll_start_content,
@@ -50,7 +51,9 @@ from bot.render.polls import (
 from bot.services.delivery import Delivery, deferred, txn_id
 from bot.services.people import People
 from bot.storage.database import Database
-from bot.storage.polls_store import NewPoll, Poll, PollRoom, PollsStore
+from bot.storage.decisions_store import DecisionsStore
+from bot.storage.meetings_store import MeetingsStore
+from bot.storage.polls_store import NewPoll, PollRoom, PollsStore
 from bot.storage.runtime_store import RuntimeStore, now_ms
 
 log = logging.getLogger(__name__)
@@ -63,28 +66,6 @@ SPOILED = ""  # never a valid answer id, so a malformed response counts as spoil
 
 
 # -- what a poll and a vote are made of ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PollRequest:
-    """A poll as asked for by `!poll`, checked and complete."""
-
-    kind: PollKind
-    rule: DecisionRule | None
-    question: str
-    options: tuple[str, ...] = ()
-    max_selections: int = 1
-    secret: bool = False
-    quorum: Quorum | None = None
-    deadline_seconds: int | None = None
-
-
-@dataclass(frozen=True)
-class BallotChoice:
-    """What a `!vote` says: answer ids (none = withdraw) and, for consensus, a reason."""
-
-    answers: tuple[str, ...]
-    reason: str | None = None
 
 
 def answers_of(content: dict[str, Any]) -> tuple[str, ...]:
@@ -113,21 +94,14 @@ class Scheduler(Protocol):
     def add_job(self, func: Callable[..., Any], trigger: str, **kwargs: Any) -> Any: ...
 
 
-@dataclass(frozen=True)
-class Progress:
-    """An open poll and how many have voted so far, overall and per center."""
-
-    poll: Poll
-    voted: int
-    by_center: dict[str, int]
-
-
 class PollService:
     def __init__(
         self,
         *,
         db: Database,
         store: PollsStore,
+        meetings: MeetingsStore,
+        decisions: DecisionsStore,
         runtime: RuntimeStore,
         delivery: Delivery,
         people: People,
@@ -140,6 +114,8 @@ class PollService:
     ) -> None:
         self._db = db
         self._store = store
+        self._meetings = meetings
+        self._decisions = decisions
         self._runtime = runtime
         self._delivery = delivery
         self._people = people
@@ -168,10 +144,12 @@ class PollService:
         """Record the poll and queue its start event in every room. Inside the caller's
         transaction, so a failure leaves neither a poll nor a start event behind."""
         deadline = ts + request.deadline_seconds * 1000 if request.deadline_seconds else None
+        # The meeting in progress, so the minutes find the polls held during it.
+        meeting = await self._meetings.open_meeting(assembly.name)
         poll_id = await self._store.create(
             NewPoll(
                 assembly=assembly.name,
-                meeting_id=await self._store.open_meeting(assembly.name),
+                meeting_id=meeting.id if meeting else None,
                 kind=request.kind,
                 rule=request.rule,
                 question=request.question,
@@ -384,7 +362,7 @@ class PollService:
             poll.id,
             event_id=event_id,
             room_id=room_id,
-            voter=_voter_key(poll, voter),
+            voter=poll.voter_key(voter),
             center=self._people.center_of(assembly, voter, spoken_in=room_id),
             answers=choice.answers,
             reason=choice.reason,
@@ -435,7 +413,7 @@ class PollService:
         if not await self._store.close(poll.id, at, closed_by):
             raise CommandError("poll.error.closed", number=poll.id)
         closed = await self._existing(poll.id)
-        view = self._view(closed, assembly, closed.ballots(await self._store.responses(poll.id)))
+        view = self._view(closed, assembly, await self._store.ballots_of(closed))
         if closed.secret:
             # Only the counts survive the close; the file and its log are scrubbed of the rest
             # as soon as this transaction has committed.
@@ -450,7 +428,7 @@ class PollService:
                 room.room_id, POLL_END, content, txn_id(cause, index), purpose="poll"
             )
         await self._delivery.announce(assembly, result_lines(view), cause=f"{cause}:result")
-        await self._store.record_decision(
+        await self._decisions.record_decision(
             assembly=assembly.name,
             meeting_id=closed.meeting_id,
             kind="poll",
@@ -489,12 +467,7 @@ class PollService:
     # -- looking at polls ----------------------------------------------------------------------
 
     async def result_view(self, poll: Poll, assembly: Assembly) -> ResultView:
-        sealed = await self._store.sealed_ballots(poll.id) if poll.secret else []
-        if sealed:
-            ballots = {ballot.voter: ballot for ballot in sealed}
-        else:  # an open poll, or one closed before secret ballots were sealed
-            ballots = poll.ballots(await self._store.responses(poll.id))
-        return self._view(poll, assembly, ballots)
+        return self._view(poll, assembly, await self._store.ballots_of(poll))
 
     def _view(self, poll: Poll, assembly: Assembly, ballots: dict[str, Ballot]) -> ResultView:
         result = poll.tally(ballots, assembly.centers)
@@ -520,7 +493,7 @@ class PollService:
         ]
 
     async def _progress(self, poll: Poll, assembly: Assembly) -> Progress:
-        ballots = poll.ballots(await self._store.responses(poll.id))
+        ballots = await self._store.ballots_of(poll)
         voted = [b for b in ballots.values() if not b.spoiled]
         by_center = {c: sum(1 for b in voted if b.center == c) for c in assembly.centers}
         return Progress(poll, len(voted), by_center)
@@ -572,101 +545,9 @@ class PollService:
 # -- small pure helpers ----------------------------------------------------------------------------
 
 
-def _voter_key(poll: Poll, user_id: str) -> str:
-    """Who a response is from: the Matrix id, or in a secret poll a keyed hash that still keeps
-    one vote per person but links to nobody once the key is erased at the close."""
-    if not poll.secret or not poll.ballot_key:
-        return user_id
-    digest = hmac.new(bytes.fromhex(poll.ballot_key), user_id.encode(), hashlib.sha256)
-    return "secret:" + digest.hexdigest()[:32]
-
-
-def vote_privately(poll: Poll, prefix: str) -> Msg:
-    return Msg.of("poll.error.vote_privately", **_privately(poll, prefix))
-
-
-def _privately(poll: Poll, prefix: str) -> dict[str, Any]:
-    return {"number": poll.id, "ballot": Msg.of("poll.ballot_command", prefix=prefix)}
-
-
 def _check_where(poll: Poll, private: bool, prefix: str) -> None:
     """A secret poll is voted only in a direct chat with the bot; an open one only in a room."""
     if poll.secret and not private:
-        raise CommandError("poll.error.vote_privately", **_privately(poll, prefix))
+        raise CommandError("poll.error.vote_privately", **privately(poll, prefix))
     if private and not poll.secret:
         raise CommandError("poll.error.vote_in_rooms", number=poll.id)
-
-
-def needs_reason(poll: Poll, choice: BallotChoice) -> bool:
-    return (
-        poll.kind is PollKind.CONSENSUS
-        and choice.answers[:1] in ((BLOCK,), (STAND_ASIDE,))
-        and not choice.reason
-    )
-
-
-def reason_request(poll: Poll, choice: BallotChoice, prefix: str) -> Msg:
-    answer = choice.answers[0]
-    return Msg.of(
-        "poll.reason_wanted",
-        example=Msg.of(f"poll.reason_example.{answer}", prefix=prefix, number=poll.id),
-    )
-
-
-def outcome_of(poll: Poll, result: TallyResult) -> str:
-    """The decision log's one-word outcome."""
-    if poll.kind is not PollKind.CHOICE:
-        return "passed" if result.passed else "failed"
-    if not result.quorum_met:
-        return "no_quorum"
-    if not result.winners:
-        return "no_votes"
-    return "chosen" if len(result.winners) == 1 else "tied"
-
-
-def decision_details(view: ResultView) -> dict[str, Any]:
-    """Everything the minutes need to word the result again, in any language. A secret poll's
-    details name nobody: the tally is anonymized and the list of voters is left out."""
-    poll, result = view.poll, view.result
-    quorum = poll.quorum
-    details: dict[str, Any] = {
-        "poll_kind": str(poll.kind),
-        "rule": str(poll.rule) if poll.rule else None,
-        "denominator": str(result.denominator),
-        "secret": poll.secret,
-        "answers": [{"id": answer, "text": poll.option_text(answer)} for answer in poll.answer_ids],
-        "max_selections": poll.max_selections,
-        "quorum": (
-            {"overall": quorum.overall_min, "per_center": quorum.per_center_min} if quorum else None
-        ),
-        "quorum_met": result.quorum_met,
-        "passed": result.passed,
-        "winners": list(result.winners),
-        "failed_centers": list(result.failed_centers),
-        "counts": {
-            count.center: {
-                "answers": dict(count.counts),
-                "voted": count.participants,
-                "votes_cast": count.votes_cast,
-                "spoiled": count.spoiled,
-            }
-            for count in (result.total, *result.by_center.values())
-        },
-        "stand_asides": [_dissent_record(d) for d in result.stand_asides],
-        "blocks": [_dissent_record(d) for d in result.blocks],
-        "created_by": poll.created_by,
-        "created_at": poll.created_at,
-        "deadline_at": poll.deadline_at,
-        "closed_by": poll.closed_by,
-        "closed_at": poll.closed_at,
-    }
-    if not poll.secret:
-        details["voters"] = {
-            answer: sorted(b.voter for b in view.ballots.values() if answer in b.answers)
-            for answer in poll.answer_ids
-        }
-    return details
-
-
-def _dissent_record(dissent: Any) -> dict[str, Any]:
-    return {"voter": dissent.voter, "center": dissent.center, "reason": dissent.reason}

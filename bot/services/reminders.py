@@ -38,15 +38,10 @@ from bot.framework.errors import CommandError, PermissionDenied
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import Author, check_text, tell_rooms
 from bot.services.delivery import Delivery
-from bot.storage.records_store import (
-    ACTION,
-    MEETING,
-    SENT,
-    SKIPPED,
-    LogRecord,
-    RecordsStore,
-    Schedule,
-)
+from bot.storage.decisions_store import DecisionsStore, LogRecord
+from bot.storage.reminders_store import ACTION, MEETING, SENT, SKIPPED, RemindersStore
+from bot.storage.rooms_store import AssemblyRoomsStore
+from bot.storage.schedules_store import Schedule, SchedulesStore
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +81,10 @@ class Reminders:
         *,
         scheduler: JobScheduler,
         transaction: Callable[[], AbstractAsyncContextManager[None]],
-        store: RecordsStore,
+        schedules: SchedulesStore,
+        sent: RemindersStore,
+        decisions: DecisionsStore,
+        rooms: AssemblyRoomsStore,
         delivery: Delivery,
         directory: AssemblyDirectory,
         offsets: Mapping[str, Sequence[int]],
@@ -96,7 +94,10 @@ class Reminders:
     ) -> None:
         self._scheduler = scheduler
         self._transaction = transaction
-        self._store = store
+        self._schedules = schedules
+        self._sent = sent
+        self._decisions = decisions
+        self._rooms = rooms
         self._delivery = delivery
         self._directory = directory
         self._offsets = offsets
@@ -112,11 +113,13 @@ class Reminders:
     async def restore(self) -> None:
         """Rebuild every job from the database (and keep a copy of the rooms for the CLI)."""
         for assembly in self._directory.assemblies:
-            await self._store.save_rooms(assembly.name, assembly.rooms)
-        for schedule in await self._store.active_schedules():
+            await self._rooms.save_rooms(assembly.name, assembly.rooms)
+        for schedule in await self._schedules.active_schedules():
             self._wake_at(schedule.id, self.clock())
-        for entry in await self._store.actions_due():
-            self.watch_action(entry)
+        reminded = await self._sent.handled_refs(ACTION)
+        for entry in await self._decisions.actions_with_due_date():
+            if entry.id not in reminded:
+                self.watch_action(entry)
 
     # -- scheduling meetings ------------------------------------------------------------------
 
@@ -138,7 +141,7 @@ class Reminders:
         upcoming = rule.next_after(self.clock())
         if upcoming is None:
             raise CommandError("schedule.in_the_past")
-        schedule_id = await self._store.add_schedule(
+        schedule_id = await self._schedules.add_schedule(
             assembly=assembly.name,
             title=title,
             language=author.room.language,
@@ -148,7 +151,7 @@ class Reminders:
             source_event_id=author.event_id,
             created_at=author.ts,
         )
-        schedule = await self._store.schedule(schedule_id)
+        schedule = await self._schedules.schedule(schedule_id)
         assert schedule is not None
         # The job looks at the database once this command's transaction has committed.
         self._wake_at(schedule_id, self.clock())
@@ -157,20 +160,20 @@ class Reminders:
     async def upcoming(self, assembly: Assembly) -> list[Upcoming]:
         now = self.clock()
         found = []
-        for schedule in await self._store.active_schedules(assembly.name):
+        for schedule in await self._schedules.active_schedules(assembly.name):
             occurrence = schedule.rule.next_after(now)
             if occurrence is not None:
                 found.append(Upcoming(schedule, occurrence))
         return sorted(found, key=lambda u: u.occurrence.start)
 
     async def cancel(self, assembly: Assembly, schedule_id: int, by: Authority) -> Schedule:
-        schedule = await self._store.schedule(schedule_id)
+        schedule = await self._schedules.schedule(schedule_id)
         if schedule is None or schedule.assembly != assembly.name:
             raise CommandError("schedule.unknown", id=Code(f"#{schedule_id}"))
         if not by.reaches_schedule(schedule.created_by):
             raise PermissionDenied("schedule.not_yours", id=Code(f"#{schedule_id}"))
         now_ms = int(self.clock().timestamp() * 1000)
-        if not await self._store.cancel_schedule(schedule_id, by.user_id, now_ms):
+        if not await self._schedules.cancel_schedule(schedule_id, by.user_id, now_ms):
             raise CommandError("schedule.already_cancelled", id=Code(f"#{schedule_id}"))
         # A job that still fires finds the schedule cancelled and stops.
         return schedule
@@ -193,13 +196,13 @@ class Reminders:
             self._wake_at(schedule_id, next_wake)
 
     async def _handle_due(self, schedule_id: int, now: datetime) -> datetime | None:
-        schedule = await self._store.schedule(schedule_id)
+        schedule = await self._schedules.schedule(schedule_id)
         if schedule is None or schedule.cancelled_at is not None:
             return None
         assembly = self._directory.by_name(schedule.assembly)
         if assembly is None:
             return None
-        handled = await self._store.handled_reminders(MEETING, schedule_id)
+        handled = await self._sent.handled_reminders(MEETING, schedule_id)
 
         def was_handled(reminder: Reminder) -> bool:
             return (reminder.occurrence.key, reminder.offset_seconds) in handled
@@ -221,7 +224,7 @@ class Reminders:
         return plan.next_wake
 
     async def _claim(self, schedule_id: int, reminder: Reminder, outcome: str) -> bool:
-        return await self._store.claim_reminder(
+        return await self._sent.claim_reminder(
             MEETING, schedule_id, reminder.occurrence.key, reminder.offset_seconds, outcome
         )
 
@@ -271,7 +274,7 @@ class Reminders:
         self._delivery.wake()
 
     async def _remind_owner(self, entry_id: int, now: datetime) -> None:
-        entry = await self._store.entry(entry_id)
+        entry = await self._decisions.entry(entry_id)
         if entry is None or entry.undone_at is not None or not entry.due or not entry.owner:
             return
         assembly = self._directory.by_name(entry.assembly)
@@ -280,10 +283,10 @@ class Reminders:
         room = self._owner_room(assembly, entry)
         occurrence = entry.due.isoformat()
         if not action_reminder_useful(entry.due, room.timezone, now):
-            if await self._store.claim_reminder(ACTION, entry_id, occurrence, 0, SKIPPED):
+            if await self._sent.claim_reminder(ACTION, entry_id, occurrence, 0, SKIPPED):
                 log.info("skipping the due-date reminder of action item %s: too late", entry_id)
             return
-        if not await self._store.claim_reminder(ACTION, entry_id, occurrence, 0, SENT):
+        if not await self._sent.claim_reminder(ACTION, entry_id, occurrence, 0, SENT):
             return
         line = Msg.of(
             "reminder.action",

@@ -161,6 +161,24 @@ class MeetingsStore:
         row = await self.db.fetch_one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
         return Meeting.from_row(row) if row else None
 
+    async def meetings(self, assembly: str | None = None) -> list[Meeting]:
+        """Every meeting (of one assembly), oldest first, as `asamblea meetings` lists them."""
+        sql = "SELECT * FROM meetings"
+        params: tuple[str, ...] = ()
+        if assembly is not None:
+            sql, params = sql + " WHERE assembly = ?", (assembly,)
+        rows = await self.db.fetch_all(sql + " ORDER BY id", params)
+        return [Meeting.from_row(row) for row in rows]
+
+    async def latest_meeting(self, assembly: str) -> Meeting | None:
+        """The open meeting, or else the one that started last."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM meetings WHERE assembly = ? "
+            "ORDER BY ended_at IS NULL DESC, started_at DESC, id DESC LIMIT 1",
+            (assembly,),
+        )
+        return Meeting.from_row(row) if row else None
+
     async def create_meeting(
         self,
         *,

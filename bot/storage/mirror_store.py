@@ -1,4 +1,5 @@
-"""Mirroring's SQL: the queue of events to mirror, the source ↔ copy map, and the pause switch."""
+"""Mirroring's SQL: the queue of events to mirror, the source ↔ copy map, the pause switch, the
+translation cache, and the transcript the minutes read back from them."""
 
 from __future__ import annotations
 
@@ -69,6 +70,22 @@ class MirroredCopy:
             revision=row["revision"],
             redacted=bool(row["redacted"]),
         )
+
+
+@dataclass(frozen=True)
+class TranscriptRow:
+    """One mirrored message: who wrote what, in which language, and its translation into one
+    other language (None when none is stored)."""
+
+    source_event_id: str
+    sender: str
+    speaker: str
+    center: str
+    ts: int
+    text: str
+    source_language: str
+    target_language: str
+    translated: str | None
 
 
 class MirrorStore:
@@ -207,6 +224,38 @@ class MirrorStore:
         )
         return changed == 1
 
+    async def transcript(self, assembly: str, since: int, until: int) -> list[TranscriptRow]:
+        """Messages mirrored between `since` and `until`, one row per target language."""
+        rows = await self.db.fetch_all(
+            "SELECT j.source_event_id, j.payload, j.created_at, m.text, m.source_language, "
+            "m.target_language, (SELECT c.translated FROM translation_cache c "
+            "WHERE c.source = m.source_language AND c.target = m.target_language "
+            "AND c.text = m.text ORDER BY c.created_at DESC LIMIT 1) AS translated "
+            "FROM mirror_jobs j JOIN mirrors m ON m.job_id = j.id "
+            "WHERE j.assembly = ? AND j.kind = 'message' AND m.redacted = 0 "
+            "AND j.created_at BETWEEN ? AND ? ORDER BY j.id, m.id",
+            (assembly, since, until),
+        )
+        found = []
+        for row in rows:
+            payload = json.loads(row["payload"])
+            event = payload.get("event") or {}
+            ts = event.get("origin_server_ts")
+            found.append(
+                TranscriptRow(
+                    source_event_id=row["source_event_id"],
+                    sender=str(event.get("sender", "")),
+                    speaker=str(payload.get("speaker", "")),
+                    center=str(payload.get("center", "")),
+                    ts=ts if isinstance(ts, int) else row["created_at"],
+                    text=row["text"],
+                    source_language=row["source_language"],
+                    target_language=row["target_language"],
+                    translated=row["translated"],
+                )
+            )
+        return found
+
 
 class SqliteTranslationCache:
     """Translations kept for as long as they are among the newest `keep_newest` entries (the
@@ -243,6 +292,17 @@ class SqliteTranslationCache:
     async def flush(self) -> None:
         if self._writer is not None:
             await self._writer
+
+    async def any_provider(self, source: str, target: str, text: str) -> str | None:
+        """A translation the mirror already paid for (any provider), if there is one."""
+        if source == target:
+            return None
+        row = await self.db.fetch_one(
+            "SELECT translated FROM translation_cache WHERE source = ? AND target = ? "
+            "AND text = ? ORDER BY created_at DESC LIMIT 1",
+            (source, target, text),
+        )
+        return row["translated"] if row else None
 
     async def keep_newest(self, entries: int) -> int:
         """Forget all but the `entries` most recently stored translations. The minutes of an

@@ -1,101 +1,41 @@
-"""Polls' SQL: polls, each room's poll start event, every response, and the decision log."""
+"""Polls' SQL: polls, each room's poll start event, every response, a secret poll's sealed counts,
+and each person's direct chat for secret ballots. A poll's outcome goes to the decisions store."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import aiosqlite
 
-from bot.domain.tally import (
-    FIXED_ANSWERS,
-    Ballot,
-    DecisionRule,
-    PollKind,
-    Quorum,
-    Response,
-    TallyResult,
-    effective_ballots,
-    tally,
-)
+from bot.domain.polls import Poll
+from bot.domain.tally import Ballot, DecisionRule, PollKind, Quorum, Response
 from bot.storage.database import Database
 
 
-@dataclass(frozen=True)
-class Poll:
-    """One poll of an assembly, shown in every room but counted as one."""
-
-    id: int
-    assembly: str
-    meeting_id: int | None
-    kind: PollKind
-    rule: DecisionRule | None
-    question: str
-    language: str
-    options: tuple[str, ...]
-    max_selections: int
-    secret: bool
-    ballot_key: str | None
-    quorum: Quorum | None
-    deadline_at: int | None
-    created_by: str
-    created_in: str
-    created_at: int
-    closed_at: int | None
-    closed_by: str | None
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Poll:
-        overall, per_center = row["quorum_overall"], row["quorum_per_center"]
-        return cls(
-            id=row["id"],
-            assembly=row["assembly"],
-            meeting_id=row["meeting_id"],
-            kind=PollKind(row["kind"]),
-            rule=DecisionRule(row["rule"]) if row["rule"] else None,
-            question=row["question"],
-            language=row["language"],
-            options=tuple(json.loads(row["options"])),
-            max_selections=row["max_selections"],
-            secret=bool(row["secret"]),
-            ballot_key=row["ballot_key"],
-            quorum=Quorum(overall, per_center) if overall or per_center else None,
-            deadline_at=row["deadline_at"],
-            created_by=row["created_by"],
-            created_in=row["created_in"],
-            created_at=row["created_at"],
-            closed_at=row["closed_at"],
-            closed_by=row["closed_by"],
-        )
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
-    @property
-    def answer_ids(self) -> tuple[str, ...]:
-        """The same ids in every room: fixed words, or the option numbers "1", "2", …"""
-        fixed = FIXED_ANSWERS.get(self.kind)
-        return fixed if fixed else tuple(str(n) for n in range(1, len(self.options) + 1))
-
-    def option_text(self, answer_id: str) -> str | None:
-        """What the creator wrote for a multiple-choice option (None for fixed answers)."""
-        if self.kind is not PollKind.CHOICE or not answer_id.isdigit():
-            return None
-        index = int(answer_id) - 1
-        return self.options[index] if 0 <= index < len(self.options) else None
-
-    def ballots(self, responses: Sequence[Response]) -> dict[str, Ballot]:
-        """Each voter's vote as it stands (or stood at the close)."""
-        return effective_ballots(responses, self.answer_ids, self.max_selections, self.closed_at)
-
-    def tally(self, ballots: Mapping[str, Ballot], centers: Sequence[str]) -> TallyResult:
-        result = tally(
-            self.kind, self.rule, ballots, centers, self.quorum, answer_ids=self.answer_ids
-        )
-        return result.anonymized() if self.secret else result
+def _poll_from_row(row: aiosqlite.Row) -> Poll:
+    overall, per_center = row["quorum_overall"], row["quorum_per_center"]
+    return Poll(
+        id=row["id"],
+        assembly=row["assembly"],
+        meeting_id=row["meeting_id"],
+        kind=PollKind(row["kind"]),
+        rule=DecisionRule(row["rule"]) if row["rule"] else None,
+        question=row["question"],
+        language=row["language"],
+        options=tuple(json.loads(row["options"])),
+        max_selections=row["max_selections"],
+        secret=bool(row["secret"]),
+        ballot_key=row["ballot_key"],
+        quorum=Quorum(overall, per_center) if overall or per_center else None,
+        deadline_at=row["deadline_at"],
+        created_by=row["created_by"],
+        created_in=row["created_in"],
+        created_at=row["created_at"],
+        closed_at=row["closed_at"],
+        closed_by=row["closed_by"],
+    )
 
 
 @dataclass(frozen=True)
@@ -140,39 +80,6 @@ class PollRoom:
             outbox_id=row["outbox_id"],
             start_event_id=row["start_event_id"],
             private=bool(row["private"]),
-        )
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One entry of the decision log (a poll's outcome, or an agreement noted by the chair)."""
-
-    id: int
-    assembly: str
-    meeting_id: int | None
-    kind: str
-    text: str
-    language: str
-    author: str
-    created_at: int
-    poll_id: int | None
-    outcome: str | None
-    details: dict[str, Any] | None
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Decision:
-        return cls(
-            id=row["id"],
-            assembly=row["assembly"],
-            meeting_id=row["meeting_id"],
-            kind=row["kind"],
-            text=row["text"],
-            language=row["language"],
-            author=row["author"],
-            created_at=row["created_at"],
-            poll_id=row["poll_id"],
-            outcome=row["outcome"],
-            details=json.loads(row["details"]) if row["details"] else None,
         )
 
 
@@ -222,32 +129,38 @@ class PollsStore:
 
     async def poll(self, poll_id: int) -> Poll | None:
         row = await self.db.fetch_one("SELECT * FROM polls WHERE id = ?", (poll_id,))
-        return Poll.from_row(row) if row else None
+        return _poll_from_row(row) if row else None
 
     async def poll_of(self, assembly: str, poll_id: int) -> Poll | None:
         row = await self.db.fetch_one(
             "SELECT * FROM polls WHERE id = ? AND assembly = ?", (poll_id, assembly)
         )
-        return Poll.from_row(row) if row else None
+        return _poll_from_row(row) if row else None
 
     async def poll_from_command(self, source_event_id: str) -> Poll | None:
         row = await self.db.fetch_one(
             "SELECT * FROM polls WHERE source_event_id = ?", (source_event_id,)
         )
-        return Poll.from_row(row) if row else None
+        return _poll_from_row(row) if row else None
 
     async def open_polls(self, assembly: str) -> list[Poll]:
         rows = await self.db.fetch_all(
             "SELECT * FROM polls WHERE assembly = ? AND closed_at IS NULL ORDER BY id",
             (assembly,),
         )
-        return [Poll.from_row(row) for row in rows]
+        return [_poll_from_row(row) for row in rows]
 
     async def latest_poll(self, assembly: str) -> Poll | None:
         row = await self.db.fetch_one(
             "SELECT * FROM polls WHERE assembly = ? ORDER BY id DESC LIMIT 1", (assembly,)
         )
-        return Poll.from_row(row) if row else None
+        return _poll_from_row(row) if row else None
+
+    async def polls_of_meeting(self, meeting_id: int) -> list[Poll]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM polls WHERE meeting_id = ? ORDER BY id", (meeting_id,)
+        )
+        return [_poll_from_row(row) for row in rows]
 
     async def deadlines(self) -> list[tuple[int, int]]:
         """(poll id, deadline) of every open poll that has a deadline, in any assembly."""
@@ -265,13 +178,6 @@ class PollsStore:
             (closed_at, closed_by, poll_id),
         )
         return changed == 1
-
-    async def open_meeting(self, assembly: str) -> int | None:
-        """The assembly's meeting in progress, so the minutes find the polls held during it."""
-        row = await self.db.fetch_one(
-            "SELECT id FROM meetings WHERE assembly = ? AND ended_at IS NULL", (assembly,)
-        )
-        return int(row["id"]) if row else None
 
     # -- each room's poll start event ------------------------------------------------------------
 
@@ -376,6 +282,15 @@ class PollsStore:
         )
         await self.db.execute("DELETE FROM poll_responses WHERE poll_id = ?", (poll_id,))
 
+    async def ballots_of(self, poll: Poll) -> dict[str, Ballot]:
+        """The ballots a poll's tally counts: a closed secret poll's sealed counts, or else each
+        voter's response as it stands (or stood at the close)."""
+        sealed = await self.sealed_ballots(poll.id) if poll.secret else []
+        if sealed:
+            return {ballot.voter: ballot for ballot in sealed}
+        # An open poll, or one closed before secret ballots were sealed.
+        return poll.ballots(await self.responses(poll.id))
+
     async def sealed_ballots(self, poll_id: int) -> list[Ballot]:
         """A closed secret poll's ballots, rebuilt from its counts and belonging to no one."""
         rows = await self.db.fetch_all(
@@ -432,40 +347,3 @@ class PollsStore:
             "ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",
             (user_id, room_id, at),
         )
-
-    # -- the decision log ------------------------------------------------------------------------
-
-    async def record_decision(
-        self,
-        *,
-        assembly: str,
-        meeting_id: int | None,
-        kind: str,
-        text: str,
-        language: str,
-        author: str,
-        created_at: int,
-        poll_id: int | None = None,
-        outcome: str | None = None,
-        details: Mapping[str, Any] | None = None,
-    ) -> int:
-        return await self.db.execute(
-            "INSERT INTO decisions (assembly, meeting_id, kind, text, language, author, "
-            "created_at, poll_id, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                assembly,
-                meeting_id,
-                kind,
-                text,
-                language,
-                author,
-                created_at,
-                poll_id,
-                outcome,
-                json.dumps(details, ensure_ascii=False) if details is not None else None,
-            ),
-        )
-
-    async def decision_for_poll(self, poll_id: int) -> Decision | None:
-        row = await self.db.fetch_one("SELECT * FROM decisions WHERE poll_id = ?", (poll_id,))
-        return Decision.from_row(row) if row else None

@@ -6,11 +6,11 @@ import pytest
 
 from bot.domain.assembly import Assembly, AssemblyDirectory
 from bot.domain.limits import MAX_POLL_OPTIONS, split_for_translation
+from bot.domain.poll_input import read_poll_request
 from bot.domain.tally import DecisionRule
 from bot.framework.errors import CommandError
 from bot.i18n import Catalogs
 from bot.services.mirror import MirrorService
-from commands.polls import read_poll_request
 
 
 def test_a_short_message_is_sent_for_translation_whole() -> None:

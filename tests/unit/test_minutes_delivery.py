@@ -9,6 +9,7 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,8 +24,11 @@ from bot.services.decisions import Author
 from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders
 from bot.storage.database import Database
-from bot.storage.records_store import NewLogRecord, RecordsStore
+from bot.storage.decisions_store import DecisionsStore, NewLogRecord
+from bot.storage.reminders_store import RemindersStore
+from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore
+from bot.storage.schedules_store import SchedulesStore
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
@@ -74,15 +78,24 @@ class Clock:
         return self.now
 
 
-async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, RecordsStore]:
+@dataclass(frozen=True)
+class Stores:
+    decisions: DecisionsStore
+    sent: RemindersStore
+
+
+async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, Stores]:
     """What the app builds at start-up: a fresh scheduler and services on the same database."""
     scheduler = Scheduler()
-    store = RecordsStore(db)
+    stores = Stores(DecisionsStore(db), RemindersStore(db))
     delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), Members(), lambda: None)
     reminders = Reminders(
         scheduler=scheduler,
         transaction=db.transaction,
-        store=store,
+        schedules=SchedulesStore(db),
+        sent=stores.sent,
+        decisions=stores.decisions,
+        rooms=AssemblyRoomsStore(db),
         delivery=delivery,
         directory=AssemblyDirectory((ASSEMBLY,)),
         offsets={"General": (3600, 600)},
@@ -90,7 +103,7 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, R
         clock=clock,
     )
     await reminders.restore()
-    return reminders, scheduler, store
+    return reminders, scheduler, stores
 
 
 async def outbox(db: Database) -> list[tuple[str, str]]:
@@ -134,23 +147,23 @@ async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged
     assert "16:00 Ciudad de México / 18:00 Nueva York" in sent[1][1]
 
     # A restart rebuilds the job; running it again at the same moment sends nothing new.
-    reminders, scheduler, store = await bot_parts(db, clock)
+    reminders, scheduler, stores = await bot_parts(db, clock)
     await scheduler.run_due(clock.now)
     assert len(await outbox(db)) == 2
 
     # The bot is down through the 10-minute reminder and back 4 minutes late: still useful.
     clock.now = start - timedelta(minutes=6)
-    reminders, scheduler, store = await bot_parts(db, clock)
+    reminders, scheduler, stores = await bot_parts(db, clock)
     await scheduler.run_due(clock.now)
     sent = await outbox(db)
     assert len(sent) == 4 and "starts in 6 minutes" in sent[2][1]
 
     # Next week's reminders come while the bot is down; it returns after that meeting began.
     clock.now = start + timedelta(days=7, minutes=5)
-    reminders, scheduler, store = await bot_parts(db, clock)
+    reminders, scheduler, stores = await bot_parts(db, clock)
     await scheduler.run_due(clock.now)
     assert len(await outbox(db)) == 4
-    outcomes = await store.reminder_outcomes("meeting", 1)
+    outcomes = await stores.sent.reminder_outcomes("meeting", 1)
     assert [o for *_, o in outcomes] == ["sent", "sent", "skipped", "skipped"]
     # Still 18:00 in New York the week after (EDT): the job waits for that meeting's reminder.
     assert scheduler.jobs["schedule:1"][0] == start + timedelta(days=14, hours=-1)
@@ -158,8 +171,8 @@ async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged
 
 async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Database) -> None:
     clock = Clock(datetime(2025, 3, 9, 12, 0, tzinfo=UTC))
-    reminders, scheduler, store = await bot_parts(db, clock)
-    entry_id = await store.add_entry(
+    reminders, scheduler, stores = await bot_parts(db, clock)
+    entry_id = await stores.decisions.add_entry(
         NewLogRecord(
             assembly="General",
             meeting_id=None,
@@ -180,7 +193,7 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
             due=date(2025, 3, 10),
         )
     )
-    entry = await store.entry(entry_id)
+    entry = await stores.decisions.entry(entry_id)
     assert entry is not None
     reminders.watch_action(entry)
     # 09:00 in Mexico City, the owner's center.
@@ -191,7 +204,7 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     assert room == "!es:x" and "Beto, un recordatorio: la tarea #1 vence hoy" in content
     assert '"user_ids": ["@beto:x"]' in content
     # Restarted, nothing is left to remind.
-    reminders, scheduler, store = await bot_parts(db, clock)
+    reminders, scheduler, stores = await bot_parts(db, clock)
     assert scheduler.jobs == {}
 
 

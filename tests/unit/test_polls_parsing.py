@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.poll_input import (
+    parse_poll_number,
+    read_ballot,
+    read_poll_request,
+    split_poll_number,
+)
+from bot.domain.polls import BallotChoice, Poll, PollRequest
 from bot.domain.tally import ABSTAIN, AGREE, BLOCK, NO, STAND_ASIDE, YES, DecisionRule, PollKind
 from bot.framework.errors import CommandError, UsageError
 from bot.framework.parsing import split_words
-from bot.services.polls import SPOILED, BallotChoice, PollRequest, answers_of
-from bot.storage.polls_store import Poll
-from commands.polls import parse_poll_number, read_ballot, read_poll_request, split_poll_number
+from bot.services.polls import SPOILED, answers_of
 
 MAJORITY = DecisionRule.MAJORITY
 

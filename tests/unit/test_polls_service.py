@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.poll_input import read_ballot, read_poll_request, split_poll_number
+from bot.domain.polls import Poll
 from bot.domain.tally import DecisionRule
 from bot.framework.errors import CommandError
 from bot.framework.parsing import split_words
@@ -23,9 +25,10 @@ from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService
 from bot.storage.database import Database
-from bot.storage.polls_store import Poll, PollsStore
+from bot.storage.decisions_store import DecisionsStore
+from bot.storage.meetings_store import MeetingsStore
+from bot.storage.polls_store import PollsStore
 from bot.storage.runtime_store import RuntimeStore
-from commands.polls import read_ballot, read_poll_request, split_poll_number
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
@@ -169,7 +172,7 @@ class World:
         ]
 
     async def decision(self, poll: Poll) -> Any:
-        return await self.store.decision_for_poll(poll.id)
+        return await DecisionsStore(self.db).decision_for_poll(poll.id)
 
 
 @pytest.fixture
@@ -187,6 +190,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     polls = PollService(
         db=db,
         store=store,
+        meetings=MeetingsStore(db),
+        decisions=DecisionsStore(db),
         runtime=runtime,
         delivery=delivery,
         people=People(members),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.domain.polls import Poll
 from bot.domain.tally import PollKind
 from bot.framework.commands import commands_of
 from bot.i18n import Catalogs
 from bot.render.polls import TEXT, LocalizedPoll, poll_end_content, poll_start_content
-from bot.storage.polls_store import Poll
 from commands.polls import PollCommands
 from tests.unit.test_polls_parsing import a_poll
 

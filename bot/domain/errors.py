@@ -1,0 +1,27 @@
+"""The person's mistakes and missing rights, as values every layer may raise.
+
+They live at the bottom so that the domain (reading a ballot, say) can refuse bad input without
+reaching up to the command framework, which answers them in the room's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.i18n import Msg
+
+
+class CommandError(Exception):
+    """Bad input or a request that cannot be met now; `message` tells the person why."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.message = Msg.of(key, **values)
+
+
+class UsageError(CommandError):
+    """The arguments do not fit the command's declaration; the reply shows its usage."""
+
+
+class PermissionDenied(CommandError):
+    """Only chairs (or members) may do this."""
