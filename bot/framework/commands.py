@@ -75,7 +75,6 @@ class CommandSpec:
     params: tuple[Param, ...] = ()
     needs: Role = Role.ANYONE
     aliases: tuple[str, ...] = ()
-    group: str = "general"
     # What running it costs of the sender's budget (bot.domain.fair_use): ANNOUNCES for a
     # command that makes the bot speak in every room, REPLIES for an answer in one room.
     cost: float = REPLIES
