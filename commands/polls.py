@@ -33,7 +33,7 @@ from bot.domain.tally import (
     PollKind,
     Quorum,
 )
-from bot.framework.commands import Param, command, to_duration_seconds
+from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_duration_seconds
 from bot.framework.context import Announce, CommandContext, Outcome, React, Reply, announce, reply
 from bot.framework.errors import CommandError, PermissionDenied, UsageError
 from bot.i18n import Msg
@@ -44,6 +44,7 @@ from bot.services.polls import (
     PollRequest,
     PollService,
     Progress,
+    is_poll_response,
     needs_reason,
     reason_request,
 )
@@ -359,13 +360,24 @@ def split_poll_number(words: Sequence[str]) -> tuple[int | None, Sequence[str]]:
 # -- the commands ----------------------------------------------------------------------------------
 
 
-class PollCommands:
+class PollCommands(CommandGroup):
     group_name = "polls"
 
     def __init__(self, polls: PollService, ballots: BallotBox, prefix: str) -> None:
         self._polls = polls
         self._ballots = ballots
         self._prefix = prefix
+
+    def hooks(self) -> GroupHooks:
+        # Secret ballots are cast in each person's direct chat with the bot.
+        responses = ((is_poll_response, self._polls.accept_response),)
+        return GroupHooks(
+            events=responses,
+            private_room=self._ballots.private_room,
+            private_events=responses,
+            restore=(self._polls.restore, self._ballots.restore),
+            background=(self._ballots.keep_chats,),
+        )
 
     @command(
         "poll",
