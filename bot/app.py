@@ -15,6 +15,7 @@ from bot.config import AssemblyConfig, Config
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.fair_use import Budget, FairUse
 from bot.domain.text_protection import Glossary
+from bot.framework.commands import CommandGroup, StatusSection
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
 from bot.i18n import Catalogs
@@ -37,7 +38,7 @@ from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
 from bot.services.mirror import MirrorService, MirrorTuning
 from bot.services.people import People
-from bot.services.polls import PollService, is_poll_response
+from bot.services.polls import PollService
 from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService
 from bot.services.translation import build_translator
@@ -51,13 +52,13 @@ from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore, now_ms
 from bot.storage.schedules_store import SchedulesStore
 from commands.agenda import AgendaCommands
-from commands.general import GeneralCommands, StatusSection
+from commands.general import GeneralCommands
 from commands.meetings import MeetingCommands
 from commands.mirror import MirrorCommands
 from commands.polls import PollCommands
 from commands.records import RecordsCommands
 from commands.schedule import ScheduleCommands
-from commands.stack import StackCommands, wants_raised_hand
+from commands.stack import StackCommands
 
 log = logging.getLogger(__name__)
 
@@ -289,19 +290,55 @@ class Core:
     pruning: list[tuple[str, Callable[[int], Awaitable[int]]]] = field(default_factory=list)
     ballots: BallotBox | None = None
 
+    def install(self, group: CommandGroup) -> None:
+        """A command group's commands go to the router; its hooks each go to their one taker."""
+        self.router.add_group(group)
+        hooks = group.hooks()
+        for wants, service in hooks.events:
+            self.dispatcher.add_service(wants, service)
+        if hooks.private_room is not None:
+            self.dispatcher.serve_private(hooks.private_room)
+        for wants, service in hooks.private_events:
+            self.dispatcher.add_private_service(wants, service)
+        for observer in hooks.speech:
+            self.dispatcher.add_speech_observer(observer)
+        self.status_sections.extend(hooks.status)
+        self.restore.extend(hooks.restore)
+        self.background.extend(hooks.background)
+
     async def close(self) -> None:
         for step in self.closing:
             await step()
 
 
 def build_core(platform: Platform) -> Core:
+    """Every command group, each constructed in one place and installed by one call. The order
+    of installation is the order of `!help` and the order in which groups are offered events
+    that are not commands."""
     meetings_store = MeetingsStore(platform.db)
     core = _router_and_dispatcher(platform, meetings_store)
-    meetings = _wire_meetings(core, platform, meetings_store)
-    _wire_polls(core, platform, meetings_store)
-    _wire_mirroring(core, platform, meetings)
-    _wire_records(core, platform, meetings_store)
-    core.dispatcher.add_speech_observer(meetings.note_speaker)
+    people, prefix = core.people, platform.prefix
+    meetings = MeetingService(meetings_store, people, core.authority, prefix)
+    timers = MeetingTimers(
+        platform.scheduler,
+        platform.db.transaction,
+        meetings_store,
+        platform.delivery,
+        platform.directory.by_name,
+        people.display_name,
+        meetings.clock,
+    )
+    # Agenda timeboxes and turn limits share these timers.
+    core.restore.append(timers.restore)
+    core.install(MeetingCommands(meetings, people))
+    core.install(AgendaCommands(AgendaService(meetings_store, meetings, timers), meetings, people))
+    core.install(_stack_commands(core, platform, meetings_store, meetings, timers))
+    core.install(_poll_commands(core, platform, meetings_store))
+    core.install(_mirror_commands(core, platform, meetings))
+    decisions = DecisionsStore(platform.db)
+    reminders = _reminders(platform, decisions)
+    core.install(_records_commands(core, platform, decisions, meetings_store, reminders))
+    core.install(ScheduleCommands(reminders, platform.delivery, prefix))
     return core
 
 
@@ -326,29 +363,25 @@ def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) ->
     )
     core = Core(router, dispatcher, People(platform.members), authority, platform.delivery)
     core.status_sections.append(platform.delivery.status)
-    router.add_group(
+    core.install(
         GeneralCommands(
             lambda: router.commands,
             lambda bound, language: router.usage(bound.spec, language),
             platform.prefix,
-            core.status_sections,
+            core.status_sections,  # read at each `!status`, so later groups' sections count
         )
     )
     return core
 
 
-def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> MeetingService:
-    meetings = MeetingService(store, core.people, core.authority, platform.prefix)
-    timers = MeetingTimers(
-        platform.scheduler,
-        platform.db.transaction,
-        store,
-        platform.delivery,
-        platform.directory.by_name,
-        core.people.display_name,
-        meetings.clock,
-    )
-    stack_commands = StackCommands(
+def _stack_commands(
+    core: Core,
+    platform: Platform,
+    store: MeetingsStore,
+    meetings: MeetingService,
+    timers: MeetingTimers,
+) -> StackCommands:
+    return StackCommands(
         StackService(store, meetings, core.people, timers),
         meetings,
         StackBoard(store, platform.delivery.deliver, platform.runtime_store.sent_event_id),
@@ -356,17 +389,9 @@ def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> Meet
         platform.directory.for_room,
         platform.db.savepoint,
     )
-    core.router.add_group(MeetingCommands(meetings, core.people))
-    core.router.add_group(
-        AgendaCommands(AgendaService(store, meetings, timers), meetings, core.people)
-    )
-    core.router.add_group(stack_commands)
-    core.dispatcher.add_service(wants_raised_hand, stack_commands.on_reaction)
-    core.restore.append(timers.restore)
-    return meetings
 
 
-def _wire_polls(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
+def _poll_commands(core: Core, platform: Platform, meetings_store: MeetingsStore) -> PollCommands:
     store = PollsStore(platform.db)
     polls = PollService(
         db=platform.db,
@@ -391,17 +416,12 @@ def _wire_polls(core: Core, platform: Platform, meetings_store: MeetingsStore) -
         delivery=platform.delivery,
         chats=platform.chats,
     )
-    core.router.add_group(PollCommands(polls, ballots, platform.prefix))
-    core.dispatcher.add_service(is_poll_response, polls.accept_response)
-    # Secret ballots are cast in each person's direct chat with the bot.
-    core.dispatcher.serve_private(ballots.private_room)
-    core.dispatcher.add_private_service(is_poll_response, polls.accept_response)
+    # The Matrix side hands invites to direct chats to the ballot box.
     core.ballots = ballots
-    core.restore += [polls.restore, ballots.restore]
-    core.background.append(ballots.keep_chats)
+    return PollCommands(polls, ballots, platform.prefix)
 
 
-def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) -> None:
+def _mirror_commands(core: Core, platform: Platform, meetings: MeetingService) -> MirrorCommands:
     cache = SqliteTranslationCache(platform.db)
     translator, provider = build_translator(platform.config.translation, cache=cache)
     store = MirrorStore(platform.db)
@@ -421,38 +441,45 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
         may_mirror=platform.may_mirror,
         max_chars=platform.config.translation.max_message_chars,
     )
-    core.dispatcher.add_service(mirror.wants, mirror.accept)
+    # Beyond the group: delivery words quoted people through the mirror's translator, a paused
+    # mirror resumes when the meeting ends, and the translator's upkeep is the bot's.
     platform.delivery.texts = mirror
-    commands = MirrorCommands(mirror, platform.prefix)
-    core.router.add_group(commands)
-    core.status_sections.append(commands.status)
     meetings.on_end.append(mirror.resume_after)
-    core.background.append(mirror.run)
     core.closing += [provider.aclose, cache.flush]
     core.pruning += [
         ("finished mirror jobs", store.forget_finished_jobs_before),
         ("translation cache", lambda _cutoff: cache.keep_newest(TRANSLATION_CACHE_ENTRIES)),
     ]
+    return MirrorCommands(mirror, platform.prefix)
 
 
-def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
+def _reminders(platform: Platform, decisions: DecisionsStore) -> Reminders:
     db = platform.db
-    decisions, rooms = DecisionsStore(db), AssemblyRoomsStore(db)
-    delivery = platform.delivery
-    decision_log = DecisionLog(decisions, meetings_store, core.people, platform.prefix)
-    reminders = Reminders(
+    return Reminders(
         scheduler=platform.scheduler,
         transaction=db.transaction,
         schedules=SchedulesStore(db),
         sent=RemindersStore(db),
         decisions=decisions,
-        rooms=rooms,
-        delivery=delivery,
+        rooms=AssemblyRoomsStore(db),
+        delivery=platform.delivery,
         directory=platform.directory,
         offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
         prefix=platform.prefix,
         ready=platform.ready,
     )
+
+
+def _records_commands(
+    core: Core,
+    platform: Platform,
+    decisions: DecisionsStore,
+    meetings_store: MeetingsStore,
+    reminders: Reminders,
+) -> RecordsCommands:
+    db = platform.db
+    decision_log = DecisionLog(decisions, meetings_store, core.people, platform.prefix)
+    # An action item with a due date gets its reminders.
     decision_log.on_action.append(reminders.watch_action)
     minutes = MinutesService(
         decisions=decisions,
@@ -460,19 +487,15 @@ def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore)
         polls=PollsStore(db),
         mirror=MirrorStore(db),
         translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
-        rooms=rooms,
+        rooms=AssemblyRoomsStore(db),
         renderer=MinutesRenderer(platform.catalogs),
         clock=now_ms,
     )
-    core.router.add_group(
-        RecordsCommands(
-            decision_log,
-            minutes,
-            delivery,
-            core.people.display_name,
-            core.people.center_of,
-            platform.prefix,
-        )
+    return RecordsCommands(
+        decision_log,
+        minutes,
+        platform.delivery,
+        core.people.display_name,
+        core.people.center_of,
+        platform.prefix,
     )
-    core.router.add_group(ScheduleCommands(reminders, delivery, platform.prefix))
-    core.restore.append(reminders.restore)

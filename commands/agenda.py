@@ -8,7 +8,7 @@ import re
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
-from bot.framework.commands import Param, command, to_duration_seconds, to_int
+from bot.framework.commands import CommandGroup, Param, command, to_duration_seconds, to_int
 from bot.framework.context import Announce, CommandContext, Reply, announce, reply
 from bot.i18n import Msg, UserText
 from bot.render import meetings as words
@@ -44,7 +44,7 @@ def to_agenda_entry(text: str) -> AgendaEntry:
     return AgendaEntry(" ".join(found), timebox, owner)
 
 
-class AgendaCommands:
+class AgendaCommands(CommandGroup):
     group_name = "agenda"
 
     def __init__(

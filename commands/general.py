@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from bot import __version__
-from bot.domain.assembly import Assembly
 from bot.domain.authority import open_to_members
-from bot.framework.commands import BoundCommand, Param, command
+from bot.framework.commands import BoundCommand, CommandGroup, Param, StatusSection, command
 from bot.framework.context import CommandContext, Reply, reply
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, Code, Msg
 
-# A feature's lines in `!status` (for example whether mirroring is paused).
-StatusSection = Callable[[Assembly], Awaitable[list[Msg]]]
 
-
-class GeneralCommands:
+class GeneralCommands(CommandGroup):
     group_name = "general"
 
     def __init__(
@@ -44,7 +40,7 @@ class GeneralCommands:
         for bound in self._commands():
             if bound.group != group:
                 group = bound.group
-                lines.append(Msg.of("help.group", group=Msg.of(f"group.{group}")))
+                lines.append(Msg.of("help.group", group=Msg.of(bound.heading_key)))
             lines.append(self._summary(bound, ctx))
         lines.append(Msg.of("help.footer", help=Code(self._prefix + ctx.invoked_as)))
         return reply(*lines)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
-from bot.framework.commands import Param, command, to_user_id
+from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_user_id
 from bot.framework.context import Announce, CommandContext, React, Reply, announce, reply
 from bot.i18n import Bold, Msg, UserText
 from bot.render import meetings as words
@@ -21,12 +21,16 @@ from bot.storage.meetings_store import Attendee, Meeting
 PRESENT = "✅"
 
 
-class MeetingCommands:
+class MeetingCommands(CommandGroup):
     group_name = "meetings"
 
     def __init__(self, meetings: MeetingService, people: PeopleDirectory) -> None:
         self._meetings = meetings
         self._people = people
+
+    def hooks(self) -> GroupHooks:
+        # Whoever speaks in a meeting is marked present.
+        return GroupHooks(speech=(self._meetings.note_speaker,))
 
     @command(
         "startmeeting",

@@ -5,19 +5,26 @@ from __future__ import annotations
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
-from bot.framework.commands import command
+from bot.framework.commands import CommandGroup, GroupHooks, command
 from bot.framework.context import Announce, CommandContext, announce
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, Code, Msg
 from bot.services.mirror import MirrorService
 
 
-class MirrorCommands:
+class MirrorCommands(CommandGroup):
     group_name = "mirror"
 
     def __init__(self, mirror: MirrorService, prefix: str) -> None:
         self._mirror = mirror
         self._prefix = prefix
+
+    def hooks(self) -> GroupHooks:
+        return GroupHooks(
+            events=((self._mirror.wants, self._mirror.accept),),
+            status=(self.status,),
+            background=(self._mirror.run,),
+        )
 
     @command("pause", "pausar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def pause(self, ctx: CommandContext) -> Announce:

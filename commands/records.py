@@ -16,7 +16,7 @@ from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.schedule import parse_date
-from bot.framework.commands import Param, command, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, to_user_id
 from bot.framework.context import CommandContext, Outcome, React, reply
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Bold, Code, Msg, UserText
@@ -67,7 +67,7 @@ def entry_text(entry: LogRecord, room: AssemblyRoom) -> UserText:
     return UserText(entry.text, entry.language)
 
 
-class RecordsCommands:
+class RecordsCommands(CommandGroup):
     group_name = "records"
 
     def __init__(

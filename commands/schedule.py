@@ -19,7 +19,7 @@ from bot.domain.schedule import (
     parse_time,
     resolve_zone,
 )
-from bot.framework.commands import Param, command
+from bot.framework.commands import CommandGroup, GroupHooks, Param, command
 from bot.framework.context import CommandContext, Outcome, React, Reply, reply
 from bot.framework.errors import UsageError
 from bot.i18n import Bold, Code, Msg, UserText
@@ -60,13 +60,16 @@ def read_details(text: str, assembly: Assembly, room: AssemblyRoom) -> tuple[str
     return zone, " ".join(words), recurrence
 
 
-class ScheduleCommands:
+class ScheduleCommands(CommandGroup):
     group_name = "schedule"
 
     def __init__(self, reminders: Reminders, delivery: Delivery, prefix: str) -> None:
         self._reminders = reminders
         self._delivery = delivery
         self._prefix = prefix
+
+    def hooks(self) -> GroupHooks:
+        return GroupHooks(restore=(self._reminders.restore,))
 
     @command(
         "schedule",

@@ -17,7 +17,14 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.stack import Hand, StackPolicy, TurnKind
-from bot.framework.commands import Param, command, to_duration_seconds, to_user_id
+from bot.framework.commands import (
+    CommandGroup,
+    GroupHooks,
+    Param,
+    command,
+    to_duration_seconds,
+    to_user_id,
+)
 from bot.framework.context import Announce, CommandContext, Outcome, Reply, announce, reply
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Msg
@@ -76,7 +83,7 @@ def wants_raised_hand(event: IncomingEvent) -> bool:
     )
 
 
-class StackCommands:
+class StackCommands(CommandGroup):
     group_name = "stack"
 
     def __init__(
@@ -94,6 +101,9 @@ class StackCommands:
         self._people = people
         self._assembly_of = assembly_of
         self._guard = guard
+
+    def hooks(self) -> GroupHooks:
+        return GroupHooks(events=((wants_raised_hand, self.on_reaction),))
 
     @command("hand", "mano", aliases=("q+",), cost=ANNOUNCES)
     async def hand(self, ctx: CommandContext) -> list[Outcome]:

@@ -1,21 +1,42 @@
-"""Commands are declared, not parsed by hand.
+"""Commands are declared, not parsed by hand; a command group declares itself once.
 
-A handler method carries a `CommandSpec` (names in both languages, parameters, the `Role` it
-needs). The router reads the specs to dispatch, check permissions and convert arguments, and the
-help command reads the same specs, so help can never drift from what the bot accepts.
+A command group is a class in `commands/<group>.py` that subclasses `CommandGroup`:
+
+- `group_name` names the group (its heading in `!help`);
+- each handler method carries `@command(...)`: names in both languages, parameters, the `Role`
+  it needs, what it costs, whether it is also taken in a direct chat;
+- `hooks()` lists what the group brings besides commands (`GroupHooks`): services for events
+  that are not commands (a ✋ reaction, a poll response), lines in `!status`, steps run at
+  start-up, loops run beside the sync loop.
+
+`bot/app.py` constructs each group and registers it with one call (`Core.install`): the router
+reads the specs to dispatch, check permissions and convert arguments, and the help command reads
+the same specs, so help can never drift from what the bot accepts.
+
+Catalog keys are derived by one rule, and each must exist in every catalog
+(`bot/i18n/locales/{en,es}/*.po`; tests/unit/test_catalogs.py checks every declared command):
+
+- `cmd.<name>.help`: the one-line description of command `<name>` (its English name);
+- `param.<param>`: the label of parameter `<param>` in usage lines (shared by every command
+  that has a parameter of that name);
+- `group.<group_name>`: the heading of the group in `!help`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from bot.domain.assembly import Assembly, PrivateRoom
 from bot.domain.authority import Role
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
 from bot.domain.fair_use import REPLIES
 from bot.framework.errors import UsageError
+from bot.i18n import Msg
+from bot.matrix.events import IncomingEvent
 
 Converter = Callable[[str], Any]
 
@@ -50,6 +71,10 @@ class Param:
     rest: bool = False
     words: bool = False
 
+    @property
+    def label_key(self) -> str:
+        return f"param.{self.name}"
+
 
 @dataclass(frozen=True)
 class CommandSpec:
@@ -58,7 +83,6 @@ class CommandSpec:
     params: tuple[Param, ...] = ()
     needs: Role = Role.ANYONE
     aliases: tuple[str, ...] = ()
-    group: str = "general"
     # What running it costs of the sender's budget (bot.domain.fair_use): ANNOUNCES for a
     # command that makes the bot speak in every room, REPLIES for an answer in one room.
     cost: float = REPLIES
@@ -68,6 +92,11 @@ class CommandSpec:
     @property
     def help_key(self) -> str:
         return f"cmd.{self.name}.help"
+
+    def catalog_keys(self, group_name: str) -> tuple[str, ...]:
+        """Every key the rule above derives for this command in group `group_name`."""
+        labels = (param.label_key for param in self.params)
+        return (self.help_key, *labels, heading_key(group_name))
 
     def names(self) -> tuple[str, ...]:
         return (self.name, self.name_es, *self.aliases)
@@ -97,6 +126,10 @@ class CommandSpec:
         if remaining:
             raise UsageError("error.usage")
         return values
+
+
+def heading_key(group_name: str) -> str:
+    return f"group.{group_name}"
 
 
 Handler = Callable[..., Awaitable[Any]]
@@ -134,14 +167,62 @@ class BoundCommand:
     handler: Handler
     group: str = field(default="general")
 
+    @property
+    def heading_key(self) -> str:
+        return heading_key(self.group)
+
+
+# A service for events that are not commands; runs inside the handling transaction.
+EventService = Callable[[IncomingEvent], Awaitable[None]]
+# Which events an `EventService` takes.
+Wants = Callable[[IncomingEvent], bool]
+# Told who spoke, where (for attendance).
+SpeechObserver = Callable[[Assembly, str, str], Awaitable[None]]
+# A feature's lines in `!status` (for example whether mirroring is paused).
+StatusSection = Callable[[Assembly], Awaitable[list[Msg]]]
+
+
+@dataclass(frozen=True)
+class GroupHooks:
+    """What a command group brings besides its commands; each part goes to one taker."""
+
+    # Events that are not commands, in assembly rooms: the first service that wants one gets it
+    # (groups are asked in the order they are installed).
+    events: tuple[tuple[Wants, EventService], ...] = ()
+    # How to tell a person's direct chat with the bot, and the services for events there.
+    private_room: Callable[[str], PrivateRoom | None] | None = None
+    private_events: tuple[tuple[Wants, EventService], ...] = ()
+    # Told of every message a person sends in an assembly room, command or not.
+    speech: tuple[SpeechObserver, ...] = ()
+    status: tuple[StatusSection, ...] = ()
+    # Run after login and before serving (timers are rebuilt from the database here).
+    restore: tuple[Callable[[], Awaitable[None]], ...] = ()
+    # Loops that run beside the sync loop until stop.
+    background: tuple[Callable[[asyncio.Event], Awaitable[None]], ...] = ()
+
+
+class CommandGroup:
+    """Related commands and the services they share; see this module's docstring."""
+
+    group_name: ClassVar[str]
+
+    def hooks(self) -> GroupHooks:
+        return GroupHooks()
+
+
+def declared_specs(group_type: type) -> Iterator[tuple[str, CommandSpec]]:
+    """The declared commands of a command-group class, in declaration order (attribute name,
+    spec)."""
+    for attribute_name, attribute in vars(group_type).items():
+        spec = getattr(attribute, _SPEC_ATTRIBUTE, None)
+        if spec is not None:
+            yield attribute_name, spec
+
 
 def commands_of(group: object) -> list[BoundCommand]:
     """The declared commands of one command-group object, in declaration order."""
-    found = []
     group_name = getattr(group, "group_name", type(group).__name__)
-    for attribute in type(group).__dict__.values():
-        spec = getattr(attribute, _SPEC_ATTRIBUTE, None)
-        if spec is not None:
-            bound = attribute.__get__(group, type(group))
-            found.append(BoundCommand(spec, bound, group_name))
-    return found
+    return [
+        BoundCommand(spec, getattr(group, attribute_name), group_name)
+        for attribute_name, spec in declared_specs(type(group))
+    ]

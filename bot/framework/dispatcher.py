@@ -7,9 +7,10 @@ a crash it is either entirely done or not done at all, and never done twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
+from bot.framework.commands import EventService, SpeechObserver, Wants
 from bot.framework.errors import is_transient
 from bot.framework.router import Router
 from bot.matrix.events import MESSAGE, IncomingEvent
@@ -20,11 +21,6 @@ from bot.storage.runtime_store import RuntimeStore
 log = logging.getLogger(__name__)
 
 COMMAND_MSGTYPES = ("m.text", "m.notice")
-
-# A service that wants a kind of event; runs inside the handling transaction.
-EventService = Callable[[IncomingEvent], Awaitable[None]]
-# Told who spoke, where (for attendance).
-SpeechObserver = Callable[[Assembly, str, str], Awaitable[None]]
 
 
 class Dispatcher:
@@ -48,12 +44,12 @@ class Dispatcher:
         self._router = router
         self._delivery = delivery
         self._members = members
-        self._services: list[tuple[Callable[[IncomingEvent], bool], EventService]] = []
-        self._private_services: list[tuple[Callable[[IncomingEvent], bool], EventService]] = []
+        self._services: list[tuple[Wants, EventService]] = []
+        self._private_services: list[tuple[Wants, EventService]] = []
         self._private_room: Callable[[str], PrivateRoom | None] = lambda room_id: None
         self._speech_observers: list[SpeechObserver] = []
 
-    def add_service(self, wants: Callable[[IncomingEvent], bool], service: EventService) -> None:
+    def add_service(self, wants: Wants, service: EventService) -> None:
         """Events that are not commands go to the first service that wants them."""
         self._services.append((wants, service))
 
@@ -61,9 +57,7 @@ class Dispatcher:
         """How to tell a person's direct chat with the bot (None for any other room)."""
         self._private_room = private_room
 
-    def add_private_service(
-        self, wants: Callable[[IncomingEvent], bool], service: EventService
-    ) -> None:
+    def add_private_service(self, wants: Wants, service: EventService) -> None:
         """Events in a direct chat go only to these services (never to the mirror)."""
         self._private_services.append((wants, service))
 

@@ -15,7 +15,6 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 class Invocation:
     name: str
     words: tuple[str, ...]
-    raw_args: str
 
 
 def parse_invocation(body: str, prefix: str) -> Invocation | None:
@@ -27,8 +26,7 @@ def parse_invocation(body: str, prefix: str) -> Invocation | None:
     name = head.strip().lower()
     if not name or not (name[0].isalpha() or name[0] == "?"):
         return None
-    rest = rest.strip()
-    return Invocation(name=name, words=split_words(rest), raw_args=rest)
+    return Invocation(name=name, words=split_words(rest.strip()))
 
 
 def split_words(text: str) -> tuple[str, ...]:

@@ -178,7 +178,7 @@ class Router:
     def usage(self, spec: CommandSpec, language: str) -> str:
         parts = [self.prefix + spec.name_in(language)]
         for param in spec.params:
-            label = self.catalogs.template(language, f"param.{param.name}")
+            label = self.catalogs.template(language, param.label_key)
             if param.rest:
                 label += "…"
             parts.append(f"[{label}]" if param.optional else f"<{label}>")

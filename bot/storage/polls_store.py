@@ -137,12 +137,6 @@ class PollsStore:
         )
         return _poll_from_row(row) if row else None
 
-    async def poll_from_command(self, source_event_id: str) -> Poll | None:
-        row = await self.db.fetch_one(
-            "SELECT * FROM polls WHERE source_event_id = ?", (source_event_id,)
-        )
-        return _poll_from_row(row) if row else None
-
     async def open_polls(self, assembly: str) -> list[Poll]:
         rows = await self.db.fetch_all(
             "SELECT * FROM polls WHERE assembly = ? AND closed_at IS NULL ORDER BY id",

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+
+import commands
+from bot.framework.commands import CommandGroup, declared_specs
 from bot.i18n import Bold, Catalogs, Code, Msg, placeholders
+
+
+def declared_groups() -> list[type[CommandGroup]]:
+    """Every command group declared in `commands/`."""
+    groups = []
+    for module_info in pkgutil.iter_modules(commands.__path__):
+        module = importlib.import_module(f"commands.{module_info.name}")
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if issubclass(value, CommandGroup) and value.__module__ == module.__name__:
+                groups.append(value)
+    return groups
 
 
 def test_both_catalogs_hold_the_same_messages() -> None:
@@ -12,6 +29,25 @@ def test_both_catalogs_hold_the_same_messages() -> None:
     for key in catalogs.keys("en"):
         english, spanish = catalogs.template("en", key), catalogs.template("es", key)
         assert placeholders(english) == placeholders(spanish), key
+
+
+def test_every_declared_command_has_its_catalog_keys() -> None:
+    """Help text, parameter labels and group heading, derived by the rule in
+    bot/framework/commands.py, in both languages for every command declared in `commands/`."""
+    catalogs = Catalogs.load_default()
+    groups = declared_groups()
+    named = {group.group_name for group in groups}
+    assert named >= {"general", "meetings", "agenda", "stack", "polls", "mirror", "records"}
+    missing = []
+    for group in groups:
+        for attribute, spec in declared_specs(group):
+            for key in spec.catalog_keys(group.group_name):
+                missing += [
+                    (lang, group.__name__, attribute, key)
+                    for lang in ("en", "es")
+                    if key not in catalogs.keys(lang)
+                ]
+    assert not missing
 
 
 def test_values_are_escaped_in_html_but_not_in_plain_text() -> None:

@@ -7,10 +7,8 @@ from pathlib import Path
 
 from bot.domain.polls import Poll
 from bot.domain.tally import PollKind
-from bot.framework.commands import commands_of
 from bot.i18n import Catalogs
 from bot.render.polls import TEXT, LocalizedPoll, poll_end_content, poll_start_content
-from commands.polls import PollCommands
 from tests.unit.test_polls_parsing import a_poll
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,15 +32,6 @@ def test_every_poll_message_the_code_names_is_in_both_catalogs() -> None:
     for language in ("en", "es"):
         missing = sorted(key for key in named if key not in catalogs.keys(language))
         assert not missing, (language, missing)
-
-
-def test_every_poll_command_has_its_help_and_parameter_names() -> None:
-    catalogs = Catalogs.load_default()
-    for bound in commands_of(PollCommands(polls=None, ballots=None, prefix="!")):  # type: ignore[arg-type]
-        for language in ("en", "es"):
-            assert catalogs.template(language, bound.spec.help_key)
-            for param in bound.spec.params:
-                assert catalogs.template(language, f"param.{param.name}")
 
 
 def test_the_start_event_is_what_element_sends() -> None:
