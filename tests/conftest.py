@@ -1,11 +1,13 @@
 """Shared fixtures: one local Synapse per session, test accounts, test people.
 
-Bot fixtures are meant to be added below the "people" section.
+Bot fixtures are meant to be added below the "people" section. Every test that needs the
+homeserver is marked `integration`, so `pytest -m "not integration"` runs the rest in seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,18 @@ PEOPLE = {"alice": "Alice", "beto": "Beto", "carol": "Carol", "dani": "Dani"}
 PERSON_PASSWORD = "test-password"
 
 Accounts = dict[str, RegisteredAccount]
+
+
+INTEGRATION_TESTS = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as `integration` every test under tests/integration, and any other test that asks
+    for the homeserver (directly or through another fixture)."""
+    for item in items:
+        needs_synapse = "synapse" in getattr(item, "fixturenames", ())
+        if needs_synapse or INTEGRATION_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 # -- homeserver and accounts ----------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.matrix.undecryptable import UndecryptableNotices
 from bot.settings import EncryptionSettings
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.fakes import Clock
 
 ROOM = "!en:x"
 BOT = "@asamblea:x"
@@ -92,14 +93,6 @@ class FakeClient:
         return []
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[RuntimeStore]:
     db = await Database.open(tmp_path / "bot.db")
@@ -115,7 +108,7 @@ def encryption(client: FakeClient, store: RuntimeStore, clock: Clock) -> Encrypt
         EncryptionSettings(),
         store,
         timing=TIMING,
-        clock=clock,
+        clock=clock.seconds,
     )
     crypto.notices = UndecryptableNotices(store, lambda room_id: "🔒", lambda: None)
     return crypto
@@ -136,7 +129,7 @@ async def outbox(store: RuntimeStore) -> list[tuple[str, dict[str, Any]]]:
 async def test_an_unreadable_message_is_kept_across_a_restart_but_our_own_are_not(
     store: RuntimeStore,
 ) -> None:
-    client, clock = FakeClient(), Clock()
+    client, clock = FakeClient(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     await crypto.remember(ROOM, [encrypted("$a"), encrypted("$mine", sender=BOT)])
     await crypto.remember(ROOM, [encrypted("$a")])  # seen again (a back-fill): kept once
@@ -149,7 +142,7 @@ async def test_an_unreadable_message_is_kept_across_a_restart_but_our_own_are_no
 async def test_its_key_is_requested_once_and_a_reaction_comes_only_after_a_while(
     store: RuntimeStore,
 ) -> None:
-    client, clock = FakeClient(), Clock()
+    client, clock = FakeClient(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     handled = Handled()
     await crypto.remember(ROOM, [encrypted("$a")])
@@ -157,7 +150,7 @@ async def test_its_key_is_requested_once_and_a_reaction_comes_only_after_a_while
     assert client.requested == ["$a"]
     assert await outbox(store) == []
 
-    clock.now += 10
+    clock.advance(10)
     await crypto.after_sync(handled)
     await crypto.after_sync(handled)
     [(kind, content)] = await outbox(store)
@@ -169,11 +162,11 @@ async def test_its_key_is_requested_once_and_a_reaction_comes_only_after_a_while
 async def test_when_the_key_arrives_it_is_handled_once_and_the_reaction_withdrawn(
     store: RuntimeStore,
 ) -> None:
-    client, clock = FakeClient(), Clock()
+    client, clock = FakeClient(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     handled = Handled()
     await crypto.remember(ROOM, [encrypted("$a", session="late")])
-    clock.now += 10
+    clock.advance(10)
     await crypto.after_sync(handled)  # reacted
 
     client.olm.inbound_group_store.known.add("late")
@@ -193,16 +186,16 @@ async def test_when_the_key_arrives_it_is_handled_once_and_the_reaction_withdraw
 
 
 async def test_the_bot_gives_up_at_last_and_keeps_only_so_many(store: RuntimeStore) -> None:
-    client, clock = FakeClient(), Clock()
+    client, clock = FakeClient(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     await crypto.remember(ROOM, [encrypted("$old")])
-    clock.now += 100
+    clock.advance(100)
     await crypto.after_sync(Handled())
     assert await crypto.pending_event_ids() == []
     assert await store.is_handled("$old")  # never acted on, even if its key turns up
 
     for n in range(4):
-        clock.now += 1
+        clock.advance(1)
         await crypto.remember(ROOM, [encrypted(f"${n}")])
     assert await crypto.pending_event_ids() == ["$1", "$2", "$3"]
     assert await store.is_handled("$0")

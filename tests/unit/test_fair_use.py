@@ -14,18 +14,11 @@ from bot.framework.context import announce, reply
 from bot.framework.router import Router
 from bot.i18n import Catalogs, Msg
 from bot.storage.database import Database
+from tests.harness.fakes import Clock
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
 ASSEMBLY = Assembly("General", (EN, ES))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_full_bucket_allows_a_burst_then_one_every_refill() -> None:
@@ -55,8 +48,8 @@ def test_a_reply_costs_a_fraction_and_the_bucket_never_overfills() -> None:
 
 
 def test_each_person_and_assembly_has_a_bucket_of_their_own() -> None:
-    clock = Clock()
-    fair = FairUse({"General": Budget(burst=1, refill_seconds=60)}, clock)
+    clock = Clock(start=1000)
+    fair = FairUse({"General": Budget(burst=1, refill_seconds=60)}, clock.seconds)
     assert fair.spend("General", "@beto:x", ANNOUNCES).allowed
     assert not fair.spend("General", "@beto:x", ANNOUNCES).allowed
     assert fair.spend("General", "@alice:x", ANNOUNCES).allowed
@@ -65,11 +58,11 @@ def test_each_person_and_assembly_has_a_bucket_of_their_own() -> None:
 
 
 def test_full_buckets_are_forgotten_so_memory_stays_small() -> None:
-    clock = Clock()
-    fair = FairUse({}, clock, default=Budget(burst=5, refill_seconds=1))
+    clock = Clock(start=1000)
+    fair = FairUse({}, clock.seconds, default=Budget(burst=5, refill_seconds=1))
     for n in range(FairUse.FORGET_EVERY - 1):
         fair.spend("General", f"@p{n}:x", ANNOUNCES)
-    clock.now += 60
+    clock.advance(60)
     fair.spend("General", "@last:x", ANNOUNCES)
     assert fair.tracked() == 1
 
@@ -108,13 +101,13 @@ class Notes:
 @pytest.fixture
 async def router_and_notes(tmp_path: Path):  # type: ignore[no-untyped-def]
     db = await Database.open(tmp_path / "a.db")
-    clock = Clock()
+    clock = Clock(start=1000)
     router = Router(
         "!",
         Catalogs.load_default(),
         Chairs(),
         db.savepoint,
-        fair_use=FairUse({"General": Budget(burst=5, refill_seconds=10)}, clock),
+        fair_use=FairUse({"General": Budget(burst=5, refill_seconds=10)}, clock.seconds),
     )
     notes = Notes()
     router.add_group(notes)
@@ -137,7 +130,7 @@ async def test_thirty_notes_in_a_row_five_run_one_notice_then_silence(router_and
     text = router.catalogs.text("es", notice.lines[0])
     assert text == "Estás enviando órdenes demasiado rápido; vuelve a intentarlo en 10 s."
     assert all(answer == [] for answer in answers[6:])
-    clock.now += 10
+    clock.advance(10)
     assert await send(router, "!nota again") != []
     assert notes.noted[-1] == "again"
 

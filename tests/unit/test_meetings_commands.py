@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +34,7 @@ from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 from commands.agenda import AgendaCommands
 from commands.meetings import MeetingCommands
 from commands.stack import StackCommands, wants_raised_hand
+from tests.harness.fakes import Clock, Scheduler, Seats
 
 EN, ES = "!english:test", "!spanish:test"
 ALICE, BETO, CAROL, DANI = "@alice:test", "@beto:test", "@carol:test", "@dani:test"
@@ -49,46 +50,6 @@ ASSEMBLY = Assembly(
     stack_policy="alternate",
 )
 SEATS = {EN: {ALICE: "Alice", CAROL: "Carol"}, ES: {BETO: "Beto", DANI: "Dani"}}
-
-
-@dataclass
-class Members:
-    # (room, user) → power level; everyone else has 0.
-    power: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    def display_name(self, room_id: str, user_id: str) -> str:
-        return SEATS.get(room_id, {}).get(user_id, user_id)
-
-    def is_member(self, room_id: str, user_id: str) -> bool:
-        return user_id in SEATS.get(room_id, {})
-
-    def power_level(self, room_id: str, user_id: str) -> int:
-        return self.power.get((room_id, user_id), 0)
-
-
-@dataclass
-class Clock:
-    now: int = 1_700_000_000_000
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += int(seconds * 1000)
-
-
-@dataclass
-class Scheduler:
-    """Keeps jobs instead of running them; a test fires them when it wants."""
-
-    jobs: dict[str, tuple[Callable[..., Any], tuple[Any, ...], Any]] = field(default_factory=dict)
-
-    def add_job(self, func: Callable[..., Any], trigger: str, **kwargs: Any) -> None:
-        self.jobs[kwargs["id"]] = (func, kwargs["args"], kwargs["run_date"])
-
-    async def fire(self, job_id: str) -> None:
-        func, args, _ = self.jobs[job_id]
-        await func(*args)
 
 
 @dataclass
@@ -126,7 +87,7 @@ class World:
             event_id=event_id,
             room_id=room,
             sender=user,
-            ts=self.clock.now,
+            ts=self.clock.ms(),
             type=kind,
             content=content,
             rel_type=relation.get("rel_type"),
@@ -169,10 +130,10 @@ async def build_world(
     clock: Clock,
     scheduler: Scheduler,
     assembly: Assembly = ASSEMBLY,
-    members: Members | None = None,
+    members: Seats | None = None,
 ) -> World:
     """The same wiring as bot/app.py, with fakes for Matrix."""
-    members = members or Members()
+    members = members or Seats(SEATS)
     catalogs = Catalogs.load_default()
     runtime = RuntimeStore(db)
     delivery = Delivery(runtime, catalogs, members, lambda: None)
@@ -181,9 +142,9 @@ async def build_world(
     authority = AuthorityService(members, store)
     router = Router("!", catalogs, authority, db.savepoint)
     people = People(members)
-    meetings = MeetingService(store, people, authority, "!", clock)
+    meetings = MeetingService(store, people, authority, "!", clock.ms)
     timers = MeetingTimers(
-        scheduler, db.transaction, store, delivery, directory.by_name, people.display_name, clock
+        scheduler, db.transaction, store, delivery, directory.by_name, people.display_name, clock.ms
     )
     stack = StackService(store, meetings, people, timers)
     stack_commands = StackCommands(
@@ -453,7 +414,8 @@ async def test_a_full_agenda_takes_no_more_items(world: World) -> None:
 async def test_a_timebox_passing_is_noticed_once_in_every_room(world: World) -> None:
     await meeting_with_agenda(world)
     await world.say(CAROL, EN, "!next")
-    assert world.scheduler.jobs["timebox:1"][2].timestamp() == (world.clock.now + 600_000) / 1000
+    due = world.scheduler.jobs["timebox:1"].run_date
+    assert due.timestamp() == (world.clock.ms() + 600_000) / 1000
     world.clock.advance(600)
     await world.scheduler.fire("timebox:1")
     await world._send_outbox()
@@ -476,8 +438,8 @@ async def test_a_timebox_that_passed_while_the_bot_was_down_is_noticed_after_res
     await world.say(CAROL, EN, "!next")
     world.clock.advance(3600)
     restarted = await world.restart()
-    due = restarted.scheduler.jobs["timebox:1"][2]
-    assert due.timestamp() == world.clock.now / 1000  # at once, not skipped
+    due = restarted.scheduler.jobs["timebox:1"].run_date
+    assert due.timestamp() == world.clock.ms() / 1000  # at once, not skipped
     await restarted.scheduler.fire("timebox:1")
     await restarted._send_outbox()
     assert "10 min planned for “Budget” are up" in restarted.said_in(EN)[-1]
@@ -700,7 +662,7 @@ async def test_every_turn_is_recorded_for_the_minutes(world: World) -> None:
 async def power_world(power: dict[tuple[str, str], int]) -> tuple[World, Database]:
     db = await Database.open(":memory:")
     assembly = replace(ASSEMBLY, power_level_chairs=True)
-    return await build_world(db, Clock(), Scheduler(), assembly, Members(power)), db
+    return await build_world(db, Clock(), Scheduler(), assembly, Seats(SEATS, power)), db
 
 
 async def test_a_moderator_of_one_room_is_not_a_chair_of_the_assembly() -> None:

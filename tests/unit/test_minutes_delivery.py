@@ -29,6 +29,7 @@ from bot.storage.reminders_store import RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore
 from bot.storage.schedules_store import SchedulesStore
+from tests.harness.fakes import Clock, Scheduler, Seats
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
@@ -44,38 +45,7 @@ async def db() -> AsyncIterator[Database]:
         await database.close()
 
 
-class Members:
-    def display_name(self, room_id: str, user_id: str) -> str:
-        return user_id.split(":")[0].lstrip("@").title()
-
-    def is_member(self, room_id: str, user_id: str) -> bool:
-        return (room_id, user_id) in {("!es:x", "@beto:x"), ("!en:x", "@carol:x")}
-
-
-class Scheduler:
-    def __init__(self) -> None:
-        self.jobs: dict[str, tuple[datetime, Any, tuple[Any, ...]]] = {}
-
-    def add_job(self, func: Any, trigger: str, *, args: tuple[Any, ...], id: str, **kw: Any):
-        self.jobs[id] = (kw["run_date"], func, args)
-
-    def remove_job(self, job_id: str, jobstore: str | None = None) -> None:
-        self.jobs.pop(job_id, None)
-
-    async def run_due(self, now: datetime) -> None:
-        for job_id, (when, _func, args) in list(self.jobs.items()):
-            if when <= now:
-                del self.jobs[job_id]
-                job, key = args
-                await job(key)  # the job itself, without the fresh-context wrapper
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+SEATS = Seats({"!en:x": {"@carol:x": "Carol"}, "!es:x": {"@beto:x": "Beto"}})
 
 
 @dataclass(frozen=True)
@@ -88,7 +58,7 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, S
     """What the app builds at start-up: a fresh scheduler and services on the same database."""
     scheduler = Scheduler()
     stores = Stores(DecisionsStore(db), RemindersStore(db))
-    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), Members(), lambda: None)
+    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), SEATS, lambda: None)
     reminders = Reminders(
         scheduler=scheduler,
         transaction=db.transaction,
@@ -100,7 +70,7 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, S
         directory=AssemblyDirectory((ASSEMBLY,)),
         offsets={"General": (3600, 600)},
         prefix="!",
-        clock=clock,
+        clock=clock.utc,
     )
     await reminders.restore()
     return reminders, scheduler, stores
@@ -108,7 +78,7 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, S
 
 async def outbox(db: Database) -> list[tuple[str, str]]:
     """What the outbox holds, each message finished as the sender finishes it."""
-    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), Members(), lambda: None)
+    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), SEATS, lambda: None)
     rows = await db.fetch_all("SELECT room_id, content FROM outbox ORDER BY id")
     return [
         (
@@ -134,12 +104,12 @@ async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged
         title="Budget assembly",
         recurrence=Recurrence.WEEKLY,
     )
-    await scheduler.run_due(clock.now)
+    await scheduler.run_due(clock.utc())
     start = datetime(2025, 3, 10, 22, 0, tzinfo=UTC)  # 18:00 EDT
-    assert scheduler.jobs["schedule:1"][0] == start - timedelta(hours=1)
+    assert scheduler.jobs["schedule:1"].run_date == start - timedelta(hours=1)
 
-    clock.now = start - timedelta(hours=1)
-    await scheduler.run_due(clock.now)
+    clock.set(start - timedelta(hours=1))
+    await scheduler.run_due(clock.utc())
     sent = await outbox(db)
     assert [room for room, _ in sent] == ["!en:x", "!es:x"]
     assert "starts in 1 hour" in sent[0][1] and "18:00 New York / 16:00 Mexico City" in sent[0][1]
@@ -148,25 +118,25 @@ async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged
 
     # A restart rebuilds the job; running it again at the same moment sends nothing new.
     reminders, scheduler, stores = await bot_parts(db, clock)
-    await scheduler.run_due(clock.now)
+    await scheduler.run_due(clock.utc())
     assert len(await outbox(db)) == 2
 
     # The bot is down through the 10-minute reminder and back 4 minutes late: still useful.
-    clock.now = start - timedelta(minutes=6)
+    clock.set(start - timedelta(minutes=6))
     reminders, scheduler, stores = await bot_parts(db, clock)
-    await scheduler.run_due(clock.now)
+    await scheduler.run_due(clock.utc())
     sent = await outbox(db)
     assert len(sent) == 4 and "starts in 6 minutes" in sent[2][1]
 
     # Next week's reminders come while the bot is down; it returns after that meeting began.
-    clock.now = start + timedelta(days=7, minutes=5)
+    clock.set(start + timedelta(days=7, minutes=5))
     reminders, scheduler, stores = await bot_parts(db, clock)
-    await scheduler.run_due(clock.now)
+    await scheduler.run_due(clock.utc())
     assert len(await outbox(db)) == 4
     outcomes = await stores.sent.reminder_outcomes("meeting", 1)
     assert [o for *_, o in outcomes] == ["sent", "sent", "skipped", "skipped"]
     # Still 18:00 in New York the week after (EDT): the job waits for that meeting's reminder.
-    assert scheduler.jobs["schedule:1"][0] == start + timedelta(days=14, hours=-1)
+    assert scheduler.jobs["schedule:1"].run_date == start + timedelta(days=14, hours=-1)
 
 
 async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Database) -> None:
@@ -197,9 +167,9 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     assert entry is not None
     reminders.watch_action(entry)
     # 09:00 in Mexico City, the owner's center.
-    assert scheduler.jobs[f"action:{entry_id}"][0] == datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
-    clock.now = datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
-    await scheduler.run_due(clock.now)
+    assert scheduler.jobs[f"action:{entry_id}"].run_date == datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
+    clock.set(datetime(2025, 3, 10, 15, 0, tzinfo=UTC))
+    await scheduler.run_due(clock.utc())
     [(room, content)] = await outbox(db)
     assert room == "!es:x" and "Beto, un recordatorio: la tarea #1 vence hoy" in content
     assert '"user_ids": ["@beto:x"]' in content

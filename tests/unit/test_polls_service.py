@@ -29,6 +29,7 @@ from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.polls_store import PollsStore
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.fakes import Clock, Scheduler, Seats
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
@@ -36,25 +37,13 @@ ASSEMBLY = Assembly("Asamblea", (EN, ES), chairs=("@carol:x",))
 ALICE, CAROL, BETO, DANI, ERIN = "@alice:x", "@carol:x", "@beto:x", "@dani:x", "@erin:x"
 
 
-class Members:
-    """alice and carol sit in the English room, beto and dani in the Spanish one."""
-
-    def __init__(self) -> None:
-        self.rooms = {EN.room_id: {ALICE, CAROL}, ES.room_id: {BETO, DANI}}
-
-    def is_member(self, room_id: str, user_id: str) -> bool:
-        return user_id in self.rooms.get(room_id, set())
-
-    def display_name(self, room_id: str, user_id: str) -> str:
-        return user_id[1:].split(":")[0].title()
-
-
-@dataclass
-class Scheduler:
-    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def add_job(self, func: Any, trigger: str, **kwargs: Any) -> None:
-        self.jobs[kwargs["id"]] = {"func": func, **kwargs}
+# alice and carol sit in the English room, beto and dani in the Spanish one; erin in neither.
+SEATS = Seats(
+    {
+        EN.room_id: {ALICE: "Alice", CAROL: "Carol"},
+        ES.room_id: {BETO: "Beto", DANI: "Dani"},
+    }
+)
 
 
 @dataclass
@@ -65,7 +54,7 @@ class World:
     polls: PollService
     scheduler: Scheduler
     ready: asyncio.Event
-    clock: list[int]
+    clock: Clock
     delivery: Delivery
     events: int = 0
     # outbox row id → (room, event type, content) as the homeserver received it
@@ -179,14 +168,13 @@ class World:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     db = await Database.open(tmp_path / "polls.db")
     runtime = RuntimeStore(db)
-    members = Members()
     catalogs = Catalogs.load_default()
-    delivery = Delivery(runtime, catalogs, members, lambda: None)
+    delivery = Delivery(runtime, catalogs, SEATS, lambda: None)
     store = PollsStore(db)
     scheduler = Scheduler()
     ready = asyncio.Event()
     ready.set()
-    clock = [1_000]
+    clock = Clock(start=1.0)  # 1 000 ms after the epoch
     polls = PollService(
         db=db,
         store=store,
@@ -194,13 +182,13 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         decisions=DecisionsStore(db),
         runtime=runtime,
         delivery=delivery,
-        people=People(members),
+        people=People(SEATS),
         directory=AssemblyDirectory((ASSEMBLY,)),
         catalogs=catalogs,
         prefix="!",
         scheduler=scheduler,
         ready=ready.wait,
-        clock=lambda: clock[0],
+        clock=clock.ms,
     )
     yield World(db, runtime, store, polls, scheduler, ready, clock, delivery)
     await db.close()
@@ -402,11 +390,11 @@ async def test_several_open_polls_need_a_number(world: World) -> None:
 async def test_a_deadline_closes_the_poll_and_counts_votes_sent_until_then(world: World) -> None:
     poll = await world.open('deadline=10m "Q?"', ts=1_000)
     job = world.scheduler.jobs[f"poll-deadline-{poll.id}"]
-    assert job["args"] == (poll.id,) and job["misfire_grace_time"] is None
+    assert job.args == (poll.id,) and job.options["misfire_grace_time"] is None
     await world.send_everything()
     await world.vote(ALICE, EN, "yes", ts=600_000)
     await world.respond(poll, BETO, ES, ["no"], ts=601_001 + 600_000)  # after the deadline
-    await job["func"](*job["args"])
+    await job.func(*job.args)
     closed = await world.store.poll(poll.id)
     assert closed.closed_at == poll.deadline_at == 601_000 and closed.closed_by is None
     assert (await world.decision(poll)).details["counts"]["total"]["answers"]["yes"] == 1
@@ -421,7 +409,7 @@ async def test_a_deadline_job_started_inside_a_transaction_still_waits_its_turn(
     job = world.scheduler.jobs[f"poll-deadline-{poll.id}"]
     async with world.db.transaction():
         inherited = contextvars.copy_context()
-        task = asyncio.get_running_loop().create_task(job["func"](*job["args"]), context=inherited)
+        task = asyncio.get_running_loop().create_task(job.func(*job.args), context=inherited)
         await asyncio.sleep(0.05)
         assert (await world.store.poll(poll.id)).is_open  # waiting for the lock, not barging in
     await task
@@ -431,12 +419,12 @@ async def test_a_deadline_job_started_inside_a_transaction_still_waits_its_turn(
 async def test_restore_rearms_deadlines_and_waits_for_the_first_sync(world: World) -> None:
     poll = await world.open('deadline=1m "Q?"')
     world.scheduler.jobs.clear()
-    world.clock[0] = 10_000_000  # the deadline passed while the bot was down
+    world.clock.set(10_000)  # 10 000 000 ms: the deadline passed while the bot was down
     await world.polls.restore()
     job = world.scheduler.jobs[f"poll-deadline-{poll.id}"]
-    assert job["run_date"].timestamp() == 10_000
+    assert job.run_date.timestamp() == 10_000
     world.ready.clear()
-    closing = asyncio.create_task(job["func"](*job["args"]))
+    closing = asyncio.create_task(job.func(*job.args))
     await asyncio.sleep(0.05)
     assert (await world.store.poll(poll.id)).is_open
     world.ready.set()
