@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from bot.cli import main as asamblea
-from bot.matrix.events import normalize
+from bot.domain.events import normalize
 from bot.storage.database import Database
 from tests.harness.offline import Seats, offline_core
 

@@ -8,13 +8,14 @@ import re
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.meetings import AgendaItem
+from bot.domain.outcomes import Announce, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, to_duration_seconds, to_int
-from bot.framework.context import Announce, CommandContext, Reply, announce, reply
+from bot.framework.context import CommandContext
 from bot.i18n import Msg, UserText
 from bot.render import meetings as words
 from bot.services.agenda import AgendaEntry, AgendaService
 from bot.services.meetings import MeetingService, PeopleDirectory
-from bot.storage.meetings_store import AgendaItem
 
 # Only words with a unit count as a timebox, so "Plans for 2025" keeps its number.
 _TIMEBOX = re.compile(r"^(?:\d+h)?(?:\d+m(?:in)?)?(?:\d+s)?$", re.IGNORECASE)

@@ -7,8 +7,9 @@ from collections.abc import Callable, Sequence
 
 from bot import __version__
 from bot.domain.authority import open_to_members
+from bot.domain.outcomes import Reply, reply
 from bot.framework.commands import BoundCommand, CommandGroup, Param, StatusSection, command
-from bot.framework.context import CommandContext, Reply, reply
+from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, Code, Msg
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.outcomes import Announce, announce
 from bot.framework.commands import CommandGroup, GroupHooks, command
-from bot.framework.context import Announce, CommandContext, announce
+from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, Code, Msg
 from bot.services.mirror import MirrorService

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
 from bot.domain.poll_input import (
     parse_poll_number,
     read_ballot,
@@ -18,7 +19,7 @@ from bot.domain.poll_input import (
 from bot.domain.polls import Progress, joined, needs_reason, reason_request
 from bot.domain.tally import DecisionRule
 from bot.framework.commands import CommandGroup, GroupHooks, Param, command
-from bot.framework.context import Announce, CommandContext, Outcome, React, Reply, announce, reply
+from bot.framework.context import CommandContext
 from bot.framework.errors import PermissionDenied
 from bot.i18n import Msg
 from bot.render.polls import progress_lines, result_lines

@@ -15,9 +15,10 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
+from bot.domain.outcomes import Outcome, React, reply
 from bot.domain.schedule import parse_date
 from bot.framework.commands import CommandGroup, Param, command, to_user_id
-from bot.framework.context import CommandContext, Outcome, React, reply
+from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms

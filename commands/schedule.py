@@ -11,6 +11,7 @@ from datetime import date, time
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
+from bot.domain.outcomes import Outcome, React, Reply, reply
 from bot.domain.schedule import (
     Recurrence,
     format_duration,
@@ -20,7 +21,7 @@ from bot.domain.schedule import (
     resolve_zone,
 )
 from bot.framework.commands import CommandGroup, GroupHooks, Param, command
-from bot.framework.context import CommandContext, Outcome, React, Reply, reply
+from bot.framework.context import CommandContext
 from bot.framework.errors import UsageError
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import tell_rooms

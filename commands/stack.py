@@ -15,7 +15,9 @@ from contextlib import AbstractAsyncContextManager
 
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
+from bot.domain.events import REACTION, IncomingEvent
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.outcomes import Announce, Outcome, Reply, announce, reply
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.commands import (
     CommandGroup,
@@ -25,10 +27,9 @@ from bot.framework.commands import (
     to_duration_seconds,
     to_user_id,
 )
-from bot.framework.context import Announce, CommandContext, Outcome, Reply, announce, reply
+from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Msg
-from bot.matrix.events import REACTION, IncomingEvent
 from bot.render import meetings as words
 from bot.services.meetings import MeetingService, PeopleDirectory
 from bot.services.stack import Called, Raised, StackBoard, StackService, StackView

@@ -33,10 +33,10 @@ from typing import Any, ClassVar
 from bot.domain.assembly import Assembly, PrivateRoom
 from bot.domain.authority import Role
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
+from bot.domain.events import IncomingEvent
 from bot.domain.fair_use import REPLIES
 from bot.framework.errors import UsageError
 from bot.i18n import Msg
-from bot.matrix.events import IncomingEvent
 
 Converter = Callable[[str], Any]
 

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
+from bot.domain.events import MESSAGE, IncomingEvent
 from bot.framework.commands import EventService, SpeechObserver, Wants
 from bot.framework.errors import is_transient
 from bot.framework.router import Router
-from bot.matrix.events import MESSAGE, IncomingEvent
 from bot.services.delivery import Delivery, Members
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore

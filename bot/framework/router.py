@@ -18,8 +18,9 @@ from typing import Protocol
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
 from bot.domain.fair_use import REPLIES, FairUse
+from bot.domain.outcomes import Outcome, Reply, refusal
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of
-from bot.framework.context import CommandContext, Outcome, Reply, refusal
+from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, PermissionDenied, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
 from bot.i18n import Catalogs, Code, Msg

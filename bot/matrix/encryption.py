@@ -20,7 +20,7 @@ from typing import Any
 
 from nio import AsyncClient, EncryptionError, ErrorResponse, LocalProtocolError, MegolmEvent
 
-from bot.matrix.events import IncomingEvent, normalize
+from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.trust import TrustPolicy
 from bot.matrix.undecryptable import Undecryptable, UndecryptableNotices
 from bot.settings import EncryptionSettings

@@ -27,9 +27,9 @@ from nio import (
 )
 
 from bot.config import MatrixSettings
+from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.backoff import Backoff
 from bot.matrix.encryption import Encryption, prepare_store
-from bot.matrix.events import IncomingEvent, normalize
 from bot.storage.runtime_store import RuntimeStore, now_ms
 
 log = logging.getLogger(__name__)

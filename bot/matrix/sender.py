@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from nio import AsyncClient, RoomRedactResponse, RoomSendResponse, UploadResponse
 
+from bot.domain.outbox import OUTBOX_REF, REDACTION, UPLOAD, UPLOAD_KEY
 from bot.matrix.backoff import Backoff
 from bot.matrix.sending import attachment, encrypts, send_event
 from bot.matrix.trust import TrustPolicy
@@ -24,8 +25,6 @@ from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 
 log = logging.getLogger(__name__)
 
-REDACTION = "m.room.redaction"
-OUTBOX_REF = "$outbox"
 # Refusals that retrying cannot fix. Everything else (rate limits, outages, 5xx, M_UNKNOWN, which
 # Synapse answers for its own internal errors) is retried for as long as it lasts.
 DEFINITIVE_REFUSALS = {
@@ -54,43 +53,6 @@ def is_definitive(response: Any) -> bool:
     if isinstance(status, int) and (status >= 500 or status == 429):
         return False
     return getattr(response, "status_code", None) in DEFINITIVE_REFUSALS
-
-
-def outbox_ref(message_id: int) -> dict[str, int]:
-    """A placeholder for the event id of an earlier queued message, filled in when sending."""
-    return {OUTBOX_REF: message_id}
-
-
-# An outbox message of this type carries a file (base64) under UPLOAD_KEY: the sender uploads it
-# and then sends the rest of the content as an m.file message pointing at the upload.
-UPLOAD = "asamblea.upload"
-UPLOAD_KEY = "org.asamblea.upload"
-
-
-def upload_content(
-    data: bytes,
-    filename: str,
-    mimetype: str,
-    *,
-    reuse_key: str | None = None,
-    fingerprint: str | None = None,
-) -> dict[str, Any]:
-    """The queued content of a file to upload and post (the minutes, for one).
-
-    With a `reuse_key` (what the file is: "minutes of meeting 3, this room, Markdown") and a
-    `fingerprint` of its content, a file already uploaded under that key with the same
-    fingerprint is posted again from the earlier upload instead of being uploaded anew.
-    """
-    upload: dict[str, Any] = {"data": base64.b64encode(data).decode("ascii"), "mimetype": mimetype}
-    if reuse_key and fingerprint:
-        upload["reuse"] = {"key": reuse_key, "fingerprint": fingerprint}
-    return {
-        "msgtype": "m.file",
-        "body": filename,
-        "filename": filename,
-        "info": {"mimetype": mimetype, "size": len(data)},
-        UPLOAD_KEY: upload,
-    }
 
 
 def _reuse_of(upload: dict[str, Any], encrypt: bool) -> tuple[str, str] | None:

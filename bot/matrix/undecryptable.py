@@ -10,9 +10,9 @@ from typing import Any
 from nio import Event, MegolmEvent
 
 from bot.domain.assembly import AssemblyDirectory
+from bot.domain.events import REACTION
+from bot.domain.outbox import REDACTION, outbox_ref
 from bot.i18n import Catalogs, Msg
-from bot.matrix.events import REACTION
-from bot.matrix.sender import REDACTION, outbox_ref
 from bot.render.notices import reaction
 from bot.storage.runtime_store import RuntimeStore, txn_id
 

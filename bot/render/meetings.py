@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from bot.domain.meetings import CURRENT, DONE, AgendaItem, Turn
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.i18n import Bold, Msg, UserText
-from bot.storage.meetings_store import CURRENT, DONE, AgendaItem, Turn
 
 Names = Callable[[str], str]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from bot.domain.events import MARKER
 from bot.i18n import Catalogs, Msg
-from bot.matrix.events import MARKER
 
 TEXT_MSGTYPES = ("m.text", "m.notice", "m.emote")
 MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")

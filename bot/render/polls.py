@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.assembly import Assembly
+from bot.domain.events import MARKER
 from bot.domain.limits import MAX_POLL_OPTION
 from bot.domain.polls import Poll, ResultView, answer_label, joined
 from bot.domain.tally import (
@@ -26,7 +27,6 @@ from bot.domain.tally import (
     TallyResult,
 )
 from bot.i18n import Bold, Catalogs, Msg, UserText
-from bot.matrix.events import MARKER
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"

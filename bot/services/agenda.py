@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly
+from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_AGENDA_ITEMS
-from bot.framework.errors import CommandError
+from bot.domain.meetings import CURRENT, DONE, PENDING, AgendaItem, Meeting
 from bot.services.meetings import MeetingService, check_title
-from bot.storage.meetings_store import CURRENT, DONE, PENDING, AgendaItem, Meeting, MeetingsStore
+from bot.storage.meetings_store import MeetingsStore
 
 
 class TimeboxWatch(Protocol):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
+from bot.domain.outcomes import reply
 from bot.domain.polls import Poll
-from bot.framework.context import reply
 from bot.i18n import Msg
 from bot.services.delivery import Delivery
 from bot.services.people import People

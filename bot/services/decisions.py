@@ -15,9 +15,9 @@ from datetime import date
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_ENTRY
-from bot.framework.context import Announce
-from bot.framework.errors import CommandError
+from bot.domain.outcomes import Announce
 from bot.i18n import Msg
 from bot.services.delivery import Delivery
 from bot.storage.decisions_store import DecisionsStore, LogRecord, NewLogRecord

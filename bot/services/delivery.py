@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.framework.context import Announce, Outcome, React, Reply
+from bot.domain.outcomes import Announce, Outcome, React, Reply
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.notices import bot_message, reaction
 from bot.storage.runtime_store import RuntimeStore, txn_id

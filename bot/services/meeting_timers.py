@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly
+from bot.domain.meetings import AgendaItem, Turn
 from bot.i18n import Bold, Msg
 from bot.render import meetings as words
 from bot.services.meetings import Clock
-from bot.storage.meetings_store import AgendaItem, MeetingsStore, Turn
+from bot.storage.meetings_store import MeetingsStore
 
 log = logging.getLogger(__name__)
 

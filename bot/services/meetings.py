@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly
+from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_TITLE
+from bot.domain.meetings import Attendee, Meeting
 from bot.domain.stack import StackPolicy
-from bot.framework.errors import CommandError
 from bot.i18n import Bold, UserText
-from bot.storage.meetings_store import Attendee, Meeting, MeetingsStore
+from bot.storage.meetings_store import MeetingsStore
 
 # Milliseconds since the epoch; injected so tests can move time.
 Clock = Callable[[], int]

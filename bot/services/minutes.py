@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.events import MARKER
+from bot.domain.meetings import Meeting
 from bot.domain.minutes import (
     AgendaEntry,
     CenterCount,
@@ -23,12 +25,11 @@ from bot.domain.minutes import (
     SpokenTurn,
     Words,
 )
-from bot.matrix.events import MARKER
-from bot.matrix.sender import UPLOAD, upload_content
+from bot.domain.outbox import UPLOAD, upload_content
 from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.services.delivery import Delivery, txn_id
 from bot.storage.decisions_store import DecisionsStore, LogRecord
-from bot.storage.meetings_store import Meeting, MeetingsStore
+from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.polls_store import PollsStore
 from bot.storage.rooms_store import AssemblyRoomsStore

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.events import MESSAGE, REDACTION, IncomingEvent, normalize
 from bot.domain.limits import split_for_translation
+from bot.domain.meetings import Meeting
+from bot.domain.outbox import REDACTION as SEND_REDACTION
+from bot.domain.outbox import outbox_ref
 from bot.domain.text_protection import Glossary, strip_reply_fallback
 from bot.i18n import Catalogs, Msg
-from bot.matrix.events import MESSAGE, REDACTION, IncomingEvent, normalize
-from bot.matrix.sender import REDACTION as SEND_REDACTION
-from bot.matrix.sender import outbox_ref
 from bot.render.mirror import (
     MEDIA_MSGTYPES,
     TEXT_MSGTYPES,
@@ -38,7 +39,6 @@ from bot.services.delivery import Delivery, txn_id
 from bot.services.people import People
 from bot.services.translation import TranslationError
 from bot.storage.database import Database
-from bot.storage.meetings_store import Meeting
 from bot.storage.mirror_store import MirroredCopy, MirrorJob, MirrorStore
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,10 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.errors import CommandError
+from bot.domain.events import POLL_RESPONSE_TYPES, IncomingEvent
+from bot.domain.outbox import outbox_ref
+from bot.domain.outcomes import refusal, reply
 from bot.domain.polls import (
     BallotChoice,
     Poll,
@@ -31,11 +35,7 @@ from bot.domain.polls import (
     vote_privately,
 )
 from bot.domain.tally import Ballot, PollKind, TallyResult
-from bot.framework.context import refusal, reply
-from bot.framework.errors import CommandError
 from bot.i18n import Catalogs, Msg
-from bot.matrix.events import POLL_RESPONSE_TYPES, IncomingEvent
-from bot.matrix.sender import outbox_ref
 from bot.render.polls import (
     POLL_END,
     POLL_START,

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.authority import Authority
+from bot.domain.errors import CommandError, PermissionDenied
 from bot.domain.limits import MAX_TITLE
 from bot.domain.schedule import (
     DEFAULT_REMINDER_OFFSETS,
@@ -34,7 +35,6 @@ from bot.domain.schedule import (
     format_in_zones,
     plan_reminders,
 )
-from bot.framework.errors import CommandError, PermissionDenied
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import Author, check_text, tell_rooms
 from bot.services.delivery import Delivery

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.errors import CommandError
+from bot.domain.meetings import Meeting, Turn, speaking_record
+from bot.domain.outcomes import Outcome
 from bot.domain.stack import Hand, SpeakerStack, StackPolicy, TurnKind
-from bot.framework.context import Outcome
-from bot.framework.errors import CommandError
 from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService, PeopleDirectory
-from bot.storage.meetings_store import Meeting, MeetingsStore, Turn, speaking_record
+from bot.storage.meetings_store import MeetingsStore
 
 
 class TurnWatch(Protocol):

@@ -7,120 +7,12 @@ domain's own `Hand`, so the service can rebuild a `SpeakerStack` from them direc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.domain.stack import Hand, SpeakingRecord, StackPolicy, TurnKind
+from bot.domain.meetings import CURRENT, DONE, AgendaItem, Attendee, Meeting, Turn
+from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.storage.database import Database
-
-
-@dataclass(frozen=True)
-class Meeting:
-    id: int
-    assembly: str
-    title: str
-    title_language: str
-    started_by: str
-    started_at: int
-    ended_at: int | None
-    stack_policy: StackPolicy
-    turn_limit_seconds: int | None
-    next_hand_seq: int
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Meeting:
-        return cls(
-            id=row["id"],
-            assembly=row["assembly"],
-            title=row["title"],
-            title_language=row["title_language"],
-            started_by=row["started_by"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            stack_policy=StackPolicy(row["stack_policy"]),
-            turn_limit_seconds=row["turn_limit_seconds"],
-            next_hand_seq=row["next_hand_seq"],
-        )
-
-
-@dataclass(frozen=True)
-class Attendee:
-    user_id: str
-    center: str
-    how: str
-    first_seen_at: int
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Attendee:
-        return cls(row["user_id"], row["center"], row["how"], row["first_seen_at"])
-
-
-PENDING, CURRENT, DONE = "pending", "current", "done"
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    id: int
-    meeting_id: int
-    position: int
-    title: str
-    language: str
-    timebox_seconds: int | None
-    owner: str | None
-    added_by: str
-    status: str
-    started_at: int | None
-    ended_at: int | None
-    timebox_notified: bool
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> AgendaItem:
-        return cls(
-            id=row["id"],
-            meeting_id=row["meeting_id"],
-            position=row["position"],
-            title=row["title"],
-            language=row["language"],
-            timebox_seconds=row["timebox_seconds"],
-            owner=row["owner"],
-            added_by=row["added_by"],
-            status=row["status"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            timebox_notified=bool(row["timebox_notified"]),
-        )
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One person's time on the floor, kept for the minutes and the equity statistics."""
-
-    id: int
-    meeting_id: int
-    agenda_item_id: int | None
-    user_id: str
-    center: str
-    kind: TurnKind
-    started_at: int
-    ended_at: int | None
-    limit_seconds: int | None
-    limit_notified: bool
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Turn:
-        return cls(
-            id=row["id"],
-            meeting_id=row["meeting_id"],
-            agenda_item_id=row["agenda_item_id"],
-            user_id=row["user_id"],
-            center=row["center"],
-            kind=TurnKind(row["kind"]),
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            limit_seconds=row["limit_seconds"],
-            limit_notified=bool(row["limit_notified"]),
-        )
 
 
 def _hand_from_row(row: aiosqlite.Row) -> Hand:
@@ -131,14 +23,6 @@ def _hand_from_row(row: aiosqlite.Row) -> Hand:
         raised_seq=row["raised_seq"],
         priority=row["priority"],
     )
-
-
-def speaking_record(turns: Iterable[Turn]) -> SpeakingRecord:
-    """The domain's speaking record, replayed from the stored turns in the order they began."""
-    record = SpeakingRecord()
-    for turn in sorted(turns, key=lambda t: t.id):
-        record = record.after(Hand(turn.user_id, turn.center, turn.kind, raised_seq=0))
-    return record
 
 
 class MeetingsStore:

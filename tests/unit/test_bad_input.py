@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matrix.events import normalize
+from bot.domain.events import normalize
 from bot.services.mirror import MAX_JOB_FAILURES
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from nio import Event, MegolmEvent
 
+from bot.domain.events import IncomingEvent
 from bot.matrix.encryption import Encryption, RetryTiming
-from bot.matrix.events import IncomingEvent
 from bot.matrix.undecryptable import UndecryptableNotices
 from bot.settings import EncryptionSettings
 from bot.storage.database import Database

@@ -9,8 +9,8 @@ import pytest
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
 from bot.domain.fair_use import ANNOUNCES, REPLIES, Budget, FairUse, TokenBucket
+from bot.domain.outcomes import announce, reply
 from bot.framework.commands import Param, command
-from bot.framework.context import announce, reply
 from bot.framework.router import Router
 from bot.i18n import Catalogs, Msg
 from bot.storage.database import Database

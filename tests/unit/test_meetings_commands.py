@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.events import IncomingEvent
 from bot.domain.limits import MAX_AGENDA_ITEMS
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
 from bot.i18n import Catalogs
-from bot.matrix.events import IncomingEvent
 from bot.services.agenda import AgendaService
 from bot.services.authority import AuthorityService
 from bot.services.delivery import Delivery

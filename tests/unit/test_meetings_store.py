@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.meetings import Turn, speaking_record
 from bot.domain.stack import SpeakerStack, StackPolicy, TurnKind
 from bot.storage.database import Database
-from bot.storage.meetings_store import MeetingsStore, Turn, speaking_record
+from bot.storage.meetings_store import MeetingsStore
 
 
 @pytest.fixture

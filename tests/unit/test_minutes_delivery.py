@@ -17,9 +17,10 @@ import pytest
 from nio import RoomSendResponse, UploadResponse
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.outbox import UPLOAD, UPLOAD_KEY, upload_content
 from bot.domain.schedule import Recurrence
 from bot.i18n import Catalogs
-from bot.matrix.sender import UPLOAD, UPLOAD_KEY, OutboxSender, upload_content
+from bot.matrix.sender import OutboxSender
 from bot.services.decisions import Author
 from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.events import IncomingEvent
 from bot.domain.poll_input import read_ballot, read_poll_request, split_poll_number
 from bot.domain.polls import Poll
 from bot.domain.tally import DecisionRule
 from bot.framework.errors import CommandError
 from bot.framework.parsing import split_words
 from bot.i18n import Catalogs
-from bot.matrix.events import IncomingEvent
 from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot.app import assemblies_of
 from bot.config import parse_config
-from bot.framework.context import Reply
+from bot.domain.outcomes import Reply
 from bot.storage.database import Database
 from tests.harness.offline import CATALOGS, Seats, offline_core
 

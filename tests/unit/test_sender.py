@@ -12,8 +12,9 @@ import aiohttp
 import pytest
 from nio import RoomSendError, RoomSendResponse
 
+from bot.domain.outbox import outbox_ref
 from bot.matrix.backoff import Backoff
-from bot.matrix.sender import MAX_DEFINITIVE_ATTEMPTS, OutboxSender, outbox_ref
+from bot.matrix.sender import MAX_DEFINITIVE_ATTEMPTS, OutboxSender
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 

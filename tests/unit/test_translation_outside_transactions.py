@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.matrix.events import normalize
+from bot.domain.events import normalize
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.offline import offline_core

@@ -1,0 +1,131 @@
+"""The road an event travels, checked against the code's own imports: every module imports only
+from its own layer or the layers below it, and no two modules import each other, however far
+round. A new import that runs back up the road fails here, naming both ends."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Lowest first. A module may import from its own layer and the layers before it.
+LAYERS: list[tuple[str, ...]] = [
+    ("bot.domain", "bot.i18n", "bot.settings"),
+    ("bot.storage", "bot.render", "bot.config"),
+    ("bot.services",),
+    ("bot.framework",),
+    ("commands",),
+    ("bot.matrix",),
+    ("bot.app", "bot.cli", "bot.cli_records", "bot.demo", "bot.devserver", "bot.serving"),
+]
+# Modules of one layer that must not lean on each other: render words values, it reads nothing.
+APART = [("bot.render", "bot.storage")]
+# Imports that run up the road today and are known: services that still word their own Matrix
+# content instead of handing values to delivery. Remove a line when its import goes; never add.
+KNOWN_DEBT = {
+    ("bot.services.meeting_timers", "bot.render.meetings"),
+    ("bot.services.minutes", "bot.render.minutes"),
+    ("bot.services.mirror", "bot.render.mirror"),
+    ("bot.services.polls", "bot.render.polls"),
+}
+# Delivery is the service whose job is to word outcomes: it may use render.
+ALLOWED = {("bot.services.delivery", "bot.render.notices")}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for folder in ("bot", "commands"):
+        for path in (ROOT / folder).rglob("*.py"):
+            found[module_name(path)] = path
+    return found
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The project modules `path` imports, at any depth (functions included), except imports
+    made only for type checking."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(child) for child in ast.walk(node))
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            while name and name not in known:
+                name = name.rpartition(".")[0]
+            if name:
+                found.add(name)
+    return found
+
+
+def layer_of(module: str) -> int | None:
+    for level, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return level
+    return None
+
+
+def graph() -> dict[str, set[str]]:
+    found = modules()
+    known = set(found)
+    return {name: imports_of(path, known) - {name} for name, path in found.items()}
+
+
+def test_every_module_has_a_layer() -> None:
+    unplaced = [m for m in graph() if m not in ("bot", "commands", "bot.__main__")]
+    assert [m for m in unplaced if layer_of(m) is None] == []
+
+
+def test_no_import_runs_back_up_the_road() -> None:
+    upward = []
+    for importer, imported in sorted((a, b) for a, bs in graph().items() for b in bs):
+        mine, theirs = layer_of(importer), layer_of(imported)
+        if mine is None or theirs is None or (importer, imported) in ALLOWED:
+            continue
+        apart = any(
+            (importer.startswith(a) and imported.startswith(b))
+            or (importer.startswith(b) and imported.startswith(a))
+            for a, b in APART
+        )
+        if (theirs > mine or apart) and (importer, imported) not in KNOWN_DEBT:
+            upward.append(f"{importer} -> {imported}")
+    assert upward == []
+
+
+def test_known_debt_is_still_owed() -> None:
+    """A debt paid off leaves the list, so the list never hides a new import."""
+    edges = {(a, b) for a, bs in graph().items() for b in bs}
+    assert sorted(KNOWN_DEBT - edges) == []
+
+
+def test_no_two_modules_import_each_other() -> None:
+    edges = graph()
+    cycles = []
+    for start in sorted(edges):
+        stack = [(start, [start])]
+        seen = set()
+        while stack:
+            node, path = stack.pop()
+            for following in edges.get(node, ()):
+                if following == start:
+                    cycles.append(" -> ".join([*path, start]))
+                elif following not in seen:
+                    seen.add(following)
+                    stack.append((following, [*path, following]))
+    assert cycles == []
