@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -44,6 +44,7 @@ from bot.services.people import People
 from bot.services.polls import PollService, is_poll_response
 from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService
+from bot.services.timers import Timers, utc_now
 from bot.services.translation import build_translator
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
@@ -78,7 +79,15 @@ class Tuning:
 
 
 class Asamblea:
-    def __init__(self, config: Config, tuning: Tuning | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        tuning: Tuning | None = None,
+        *,
+        scheduler: Any = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """`scheduler` and `clock` are for tests that move time on instead of waiting for it."""
         self.config = config
         self.tuning = tuning or Tuning()
         self.catalogs = Catalogs.load_default()
@@ -87,9 +96,10 @@ class Asamblea:
         self.runtime: MatrixRuntime | None = None
         self.crypto: Encryption | None = None
         self.ready = asyncio.Event()
-        # Timers (timeboxes, turn limits, reminders) are rebuilt from the database at start-up;
-        # the scheduler itself keeps nothing.
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        # Timers (timeboxes, turn limits, reminders, deadlines) are rebuilt from the database at
+        # start-up; the scheduler itself keeps nothing.
+        self.scheduler = scheduler if scheduler is not None else AsyncIOScheduler(timezone=UTC)
+        self.clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start, serve until `stop` is set, and shut down cleanly."""
@@ -137,6 +147,7 @@ class Asamblea:
             directory=directory,
             scheduler=self.scheduler,
             ready=runtime.first_sync_done.wait,
+            clock=self.clock,
             may_mirror=privacy.may_mirror,
             chats=DirectChats(
                 self.client, runtime, store, encrypted=self.config.matrix.encryption.enabled
@@ -263,6 +274,7 @@ class Platform:
     directory: AssemblyDirectory
     scheduler: Any  # APScheduler's AsyncIOScheduler, or anything with add_job/remove_job
     ready: Callable[[], Awaitable[Any]]
+    clock: Callable[[], datetime] = utc_now  # what timers and reminders take for "now"
     may_mirror: Callable[[str, str], bool] | None = None
     chats: DirectChats | None = None  # None: no direct chats (offline tests)
 
@@ -298,10 +310,18 @@ class Core:
 def build_core(platform: Platform) -> Core:
     meetings_store = MeetingsStore(platform.db)
     core = _router_and_dispatcher(platform, meetings_store)
-    meetings = _wire_meetings(core, platform, meetings_store)
-    _wire_polls(core, platform)
+    # Every delayed job (timeboxes, turn limits, poll deadlines, reminders) runs through these.
+    timers = Timers(
+        platform.scheduler,
+        platform.db.transaction,
+        ready=platform.ready,
+        wake=platform.delivery.wake,
+        clock=platform.clock,
+    )
+    meetings = _wire_meetings(core, platform, meetings_store, timers)
+    _wire_polls(core, platform, timers)
     _wire_mirroring(core, platform, meetings)
-    _wire_records(core, platform, meetings_store)
+    _wire_records(core, platform, meetings_store, timers)
     core.dispatcher.add_speech_observer(meetings.note_speaker)
     return core
 
@@ -338,16 +358,12 @@ def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) ->
     return core
 
 
-def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> MeetingService:
+def _wire_meetings(
+    core: Core, platform: Platform, store: MeetingsStore, jobs: Timers
+) -> MeetingService:
     meetings = MeetingService(store, core.people, core.authority, platform.prefix)
     timers = MeetingTimers(
-        platform.scheduler,
-        platform.db.transaction,
-        store,
-        platform.delivery,
-        platform.directory.by_name,
-        core.people.display_name,
-        meetings.clock,
+        jobs, store, platform.delivery, platform.directory.by_name, core.people.display_name
     )
     stack_commands = StackCommands(
         StackService(store, meetings, core.people, timers),
@@ -367,7 +383,7 @@ def _wire_meetings(core: Core, platform: Platform, store: MeetingsStore) -> Meet
     return meetings
 
 
-def _wire_polls(core: Core, platform: Platform) -> None:
+def _wire_polls(core: Core, platform: Platform, timers: Timers) -> None:
     store = PollsStore(platform.db)
     polls = PollService(
         db=platform.db,
@@ -378,8 +394,7 @@ def _wire_polls(core: Core, platform: Platform) -> None:
         directory=platform.directory,
         catalogs=platform.catalogs,
         prefix=platform.prefix,
-        scheduler=platform.scheduler,
-        ready=platform.ready,
+        timers=timers,
     )
     ballots = BallotBox(
         db=platform.db,
@@ -434,19 +449,19 @@ def _wire_mirroring(core: Core, platform: Platform, meetings: MeetingService) ->
     ]
 
 
-def _wire_records(core: Core, platform: Platform, meetings_store: MeetingsStore) -> None:
+def _wire_records(
+    core: Core, platform: Platform, meetings_store: MeetingsStore, timers: Timers
+) -> None:
     store = RecordsStore(platform.db)
     delivery = platform.delivery
     decision_log = DecisionLog(store, meetings_store, core.people, platform.prefix)
     reminders = Reminders(
-        scheduler=platform.scheduler,
-        transaction=platform.db.transaction,
+        timers=timers,
         store=store,
         delivery=delivery,
         directory=platform.directory,
         offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
         prefix=platform.prefix,
-        ready=platform.ready,
     )
     decision_log.on_action.append(reminders.watch_action)
     minutes = MinutesService(

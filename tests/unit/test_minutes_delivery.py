@@ -22,6 +22,7 @@ from bot.matrix.sender import UPLOAD, UPLOAD_KEY, OutboxSender, upload_content
 from bot.services.decisions import Author
 from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders
+from bot.services.timers import Timers
 from bot.storage.database import Database
 from bot.storage.records_store import NewLogRecord, RecordsStore
 from bot.storage.runtime_store import RuntimeStore
@@ -59,11 +60,10 @@ class Scheduler:
         self.jobs.pop(job_id, None)
 
     async def run_due(self, now: datetime) -> None:
-        for job_id, (when, _func, args) in list(self.jobs.items()):
+        for job_id, (when, func, args) in list(self.jobs.items()):
             if when <= now:
                 del self.jobs[job_id]
-                job, key = args
-                await job(key)  # the job itself, without the fresh-context wrapper
+                await func(*args)
 
 
 class Clock:
@@ -80,14 +80,12 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, R
     store = RecordsStore(db)
     delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), Members(), lambda: None)
     reminders = Reminders(
-        scheduler=scheduler,
-        transaction=db.transaction,
+        timers=Timers(scheduler, db.transaction, wake=delivery.wake, clock=clock),
         store=store,
         delivery=delivery,
         directory=AssemblyDirectory((ASSEMBLY,)),
         offsets={"General": (3600, 600)},
         prefix="!",
-        clock=clock,
     )
     await reminders.restore()
     return reminders, scheduler, store

@@ -22,6 +22,7 @@ from bot.matrix.events import IncomingEvent
 from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService
+from bot.services.timers import Timers, instant
 from bot.storage.database import Database
 from bot.storage.polls_store import Poll, PollsStore
 from bot.storage.runtime_store import RuntimeStore
@@ -193,9 +194,13 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         directory=AssemblyDirectory((ASSEMBLY,)),
         catalogs=catalogs,
         prefix="!",
-        scheduler=scheduler,
-        ready=ready.wait,
-        clock=lambda: clock[0],
+        timers=Timers(
+            scheduler,
+            db.transaction,
+            ready=ready.wait,
+            wake=delivery.wake,
+            clock=lambda: instant(clock[0]),
+        ),
     )
     yield World(db, runtime, store, polls, scheduler, ready, clock, delivery)
     await db.close()
@@ -397,7 +402,7 @@ async def test_several_open_polls_need_a_number(world: World) -> None:
 async def test_a_deadline_closes_the_poll_and_counts_votes_sent_until_then(world: World) -> None:
     poll = await world.open('deadline=10m "Q?"', ts=1_000)
     job = world.scheduler.jobs[f"poll-deadline-{poll.id}"]
-    assert job["args"] == (poll.id,) and job["misfire_grace_time"] is None
+    assert job["misfire_grace_time"] is None and job["replace_existing"]
     await world.send_everything()
     await world.vote(ALICE, EN, "yes", ts=600_000)
     await world.respond(poll, BETO, ES, ["no"], ts=601_001 + 600_000)  # after the deadline
