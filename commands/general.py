@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from bot import __version__
 from bot.domain.assembly import Assembly
 from bot.domain.authority import open_to_members
+from bot.domain.durations import format_duration
 from bot.framework.commands import BoundCommand, Param, command
 from bot.framework.context import CommandContext, Reply, reply
 from bot.framework.errors import CommandError
@@ -64,7 +65,8 @@ class GeneralCommands:
             )
         for section in self._status_sections:
             lines.extend(await section(ctx.assembly))
-        lines.append(Msg.of("status.uptime", uptime=_format_uptime(self._clock() - self._started)))
+        uptime = format_duration(self._clock() - self._started, style="compact")
+        lines.append(Msg.of("status.uptime", uptime=uptime))
         return reply(*lines)
 
     def _help_for(self, ctx: CommandContext, name: str) -> Reply:
@@ -88,14 +90,3 @@ class GeneralCommands:
             other=Code(self._prefix + other),
             description=Msg.of(spec.help_key),
         )
-
-
-def _format_uptime(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h {minutes}m"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {secs}s"

@@ -11,9 +11,9 @@ from datetime import date, time
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
+from bot.domain.durations import format_duration
 from bot.domain.schedule import (
     Recurrence,
-    format_duration,
     parse_date,
     parse_recurrence,
     parse_time,

@@ -17,6 +17,7 @@ from functools import partial
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.authority import Authority
+from bot.domain.durations import format_duration
 from bot.domain.limits import MAX_TITLE
 from bot.domain.schedule import (
     DEFAULT_REMINDER_OFFSETS,
@@ -27,7 +28,6 @@ from bot.domain.schedule import (
     action_reminder_at,
     action_reminder_useful,
     format_day,
-    format_duration,
     format_in_zones,
     plan_reminders,
 )
