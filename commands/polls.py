@@ -33,7 +33,7 @@ from bot.domain.tally import (
     PollKind,
     Quorum,
 )
-from bot.framework.commands import Param, command, to_duration_seconds
+from bot.framework.commands import Param, command, read_number, to_duration_seconds
 from bot.framework.context import Announce, CommandContext, Outcome, React, Reply, announce, reply
 from bot.framework.errors import CommandError, PermissionDenied, UsageError
 from bot.i18n import Msg
@@ -343,10 +343,11 @@ def _menu(poll: Poll) -> Msg | Any:
 
 def parse_poll_number(word: str) -> int:
     """`#3` or `3`."""
-    text = word.removeprefix("#")
-    if not text.isdigit() or int(text) < 1:
-        raise CommandError("poll.error.bad_poll_number", value=word)
-    return int(text)
+    return read_number(word, minimum=1, refuse=_not_a_poll_number)
+
+
+def _not_a_poll_number(word: str) -> CommandError:
+    return CommandError("poll.error.bad_poll_number", value=word)
 
 
 def split_poll_number(words: Sequence[str]) -> tuple[int | None, Sequence[str]]:

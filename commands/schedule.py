@@ -19,14 +19,14 @@ from bot.domain.schedule import (
     parse_time,
     resolve_zone,
 )
-from bot.framework.commands import Param, command
+from bot.framework.commands import Param, command, to_number
 from bot.framework.context import CommandContext, Outcome, React, Reply, reply
 from bot.framework.errors import UsageError
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import tell_rooms
 from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders, Upcoming, when_lines
-from commands.records import author_of, room_today, to_number
+from commands.records import author_of, room_today
 
 SCHEDULED = "📅"
 
