@@ -359,14 +359,14 @@ def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) ->
 
 
 def _wire_meetings(
-    core: Core, platform: Platform, store: MeetingsStore, jobs: Timers
+    core: Core, platform: Platform, store: MeetingsStore, timers: Timers
 ) -> MeetingService:
     meetings = MeetingService(store, core.people, core.authority, platform.prefix)
-    timers = MeetingTimers(
-        jobs, store, platform.delivery, platform.directory.by_name, core.people.display_name
+    notices = MeetingTimers(
+        timers, store, platform.delivery, platform.directory.by_name, core.people.display_name
     )
     stack_commands = StackCommands(
-        StackService(store, meetings, core.people, timers),
+        StackService(store, meetings, core.people, notices),
         meetings,
         StackBoard(store, platform.delivery.deliver, platform.runtime_store.sent_event_id),
         core.people,
@@ -375,11 +375,11 @@ def _wire_meetings(
     )
     core.router.add_group(MeetingCommands(meetings, core.people))
     core.router.add_group(
-        AgendaCommands(AgendaService(store, meetings, timers), meetings, core.people)
+        AgendaCommands(AgendaService(store, meetings, notices), meetings, core.people)
     )
     core.router.add_group(stack_commands)
     core.dispatcher.add_service(wants_raised_hand, stack_commands.on_reaction)
-    core.restore.append(timers.restore)
+    core.restore.append(notices.restore)
     return meetings
 
 
