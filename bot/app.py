@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,6 +41,7 @@ from bot.services.people import People
 from bot.services.polls import PollService
 from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService
+from bot.services.timers import Timers, utc_now
 from bot.services.translation import build_translator
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
@@ -78,7 +79,15 @@ class Tuning:
 
 
 class Asamblea:
-    def __init__(self, config: Config, tuning: Tuning | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        tuning: Tuning | None = None,
+        *,
+        scheduler: Any = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """`scheduler` and `clock` are for tests that move time on instead of waiting for it."""
         self.config = config
         self.tuning = tuning or Tuning()
         self.catalogs = Catalogs.load_default()
@@ -87,9 +96,10 @@ class Asamblea:
         self.runtime: MatrixRuntime | None = None
         self.crypto: Encryption | None = None
         self.ready = asyncio.Event()
-        # Timers (timeboxes, turn limits, reminders) are rebuilt from the database at start-up;
-        # the scheduler itself keeps nothing.
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        # Timers (timeboxes, turn limits, reminders, deadlines) are rebuilt from the database at
+        # start-up; the scheduler itself keeps nothing.
+        self.scheduler = scheduler if scheduler is not None else AsyncIOScheduler(timezone=UTC)
+        self.clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start, serve until `stop` is set, and shut down cleanly."""
@@ -137,6 +147,7 @@ class Asamblea:
             directory=directory,
             scheduler=self.scheduler,
             ready=runtime.first_sync_done.wait,
+            clock=self.clock,
             may_mirror=privacy.may_mirror,
             chats=DirectChats(
                 self.client, runtime, store, encrypted=self.config.matrix.encryption.enabled
@@ -263,6 +274,7 @@ class Platform:
     directory: AssemblyDirectory
     scheduler: Any  # APScheduler's AsyncIOScheduler, or anything with add_job/remove_job
     ready: Callable[[], Awaitable[Any]]
+    clock: Callable[[], datetime] = utc_now  # what timers and reminders take for "now"
     may_mirror: Callable[[str, str], bool] | None = None
     chats: DirectChats | None = None  # None: no direct chats (offline tests)
 
@@ -318,25 +330,27 @@ def build_core(platform: Platform) -> Core:
     meetings_store = MeetingsStore(platform.db)
     core = _router_and_dispatcher(platform, meetings_store)
     people, prefix = core.people, platform.prefix
-    meetings = MeetingService(meetings_store, people, core.authority, prefix)
-    timers = MeetingTimers(
+    # Every delayed job (timeboxes, turn limits, poll deadlines, reminders) runs through these.
+    timers = Timers(
         platform.scheduler,
         platform.db.transaction,
-        meetings_store,
-        platform.delivery,
-        platform.directory.by_name,
-        people.display_name,
-        meetings.clock,
+        ready=platform.ready,
+        wake=platform.delivery.wake,
+        clock=platform.clock,
     )
-    # Agenda timeboxes and turn limits share these timers.
-    core.restore.append(timers.restore)
+    meetings = MeetingService(meetings_store, people, core.authority, prefix)
+    notices = MeetingTimers(
+        timers, meetings_store, platform.delivery, platform.directory.by_name, people.display_name
+    )
+    # Agenda timeboxes and turn limits share these notices.
+    core.restore.append(notices.restore)
     core.install(MeetingCommands(meetings, people))
-    core.install(AgendaCommands(AgendaService(meetings_store, meetings, timers), meetings, people))
-    core.install(_stack_commands(core, platform, meetings_store, meetings, timers))
-    core.install(_poll_commands(core, platform, meetings_store))
+    core.install(AgendaCommands(AgendaService(meetings_store, meetings, notices), meetings, people))
+    core.install(_stack_commands(core, platform, meetings_store, meetings, notices))
+    core.install(_poll_commands(core, platform, meetings_store, timers))
     core.install(_mirror_commands(core, platform, meetings))
     decisions = DecisionsStore(platform.db)
-    reminders = _reminders(platform, decisions)
+    reminders = _reminders(platform, decisions, timers)
     core.install(_records_commands(core, platform, decisions, meetings_store, reminders))
     core.install(ScheduleCommands(reminders, platform.delivery, prefix))
     return core
@@ -391,7 +405,9 @@ def _stack_commands(
     )
 
 
-def _poll_commands(core: Core, platform: Platform, meetings_store: MeetingsStore) -> PollCommands:
+def _poll_commands(
+    core: Core, platform: Platform, meetings_store: MeetingsStore, timers: Timers
+) -> PollCommands:
     store = PollsStore(platform.db)
     polls = PollService(
         db=platform.db,
@@ -404,8 +420,7 @@ def _poll_commands(core: Core, platform: Platform, meetings_store: MeetingsStore
         directory=platform.directory,
         catalogs=platform.catalogs,
         prefix=platform.prefix,
-        scheduler=platform.scheduler,
-        ready=platform.ready,
+        timers=timers,
     )
     ballots = BallotBox(
         db=platform.db,
@@ -453,11 +468,10 @@ def _mirror_commands(core: Core, platform: Platform, meetings: MeetingService) -
     return MirrorCommands(mirror, platform.prefix)
 
 
-def _reminders(platform: Platform, decisions: DecisionsStore) -> Reminders:
+def _reminders(platform: Platform, decisions: DecisionsStore, timers: Timers) -> Reminders:
     db = platform.db
     return Reminders(
-        scheduler=platform.scheduler,
-        transaction=db.transaction,
+        timers=timers,
         schedules=SchedulesStore(db),
         sent=RemindersStore(db),
         decisions=decisions,
@@ -466,7 +480,6 @@ def _reminders(platform: Platform, decisions: DecisionsStore) -> Reminders:
         directory=platform.directory,
         offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
         prefix=platform.prefix,
-        ready=platform.ready,
     )
 
 

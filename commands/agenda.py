@@ -10,7 +10,7 @@ from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.meetings import AgendaItem
 from bot.domain.outcomes import Announce, Reply, announce, reply
-from bot.framework.commands import CommandGroup, Param, command, to_duration_seconds, to_int
+from bot.framework.commands import CommandGroup, Param, command, to_duration_seconds, to_number
 from bot.framework.context import CommandContext
 from bot.i18n import Msg, UserText
 from bot.render import meetings as words
@@ -70,7 +70,9 @@ class AgendaCommands(CommandGroup):
         added = await self._agenda.add(ctx.assembly, item, ctx.language, ctx.sender)
         return announce(Msg.of("agenda.added", item=words.item(added, self._names(ctx.assembly))))
 
-    @command("dropitem", "quitarpunto", Param("number", to_int), needs=Role.CHAIR, cost=ANNOUNCES)
+    @command(
+        "dropitem", "quitarpunto", Param("number", to_number), needs=Role.CHAIR, cost=ANNOUNCES
+    )
     async def drop_item(self, ctx: CommandContext, number: int) -> Announce:
         dropped = await self._agenda.remove(ctx.assembly, number)
         return announce(Msg.of("agenda.removed", title=words.title(dropped)))
@@ -78,8 +80,8 @@ class AgendaCommands(CommandGroup):
     @command(
         "moveitem",
         "moverpunto",
-        Param("number", to_int),
-        Param("position", to_int),
+        Param("number", to_number),
+        Param("position", to_number),
         needs=Role.CHAIR,
         cost=ANNOUNCES,
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from bot import __version__
 from bot.domain.authority import open_to_members
+from bot.domain.durations import format_duration
 from bot.domain.outcomes import Reply, reply
 from bot.framework.commands import BoundCommand, CommandGroup, Param, StatusSection, command
 from bot.framework.context import CommandContext
@@ -61,7 +62,8 @@ class GeneralCommands(CommandGroup):
             )
         for section in self._status_sections:
             lines.extend(await section(ctx.assembly))
-        lines.append(Msg.of("status.uptime", uptime=_format_uptime(self._clock() - self._started)))
+        uptime = format_duration(self._clock() - self._started, style="compact")
+        lines.append(Msg.of("status.uptime", uptime=uptime))
         return reply(*lines)
 
     def _help_for(self, ctx: CommandContext, name: str) -> Reply:
@@ -85,14 +87,3 @@ class GeneralCommands(CommandGroup):
             other=Code(self._prefix + other),
             description=Msg.of(spec.help_key),
         )
-
-
-def _format_uptime(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h {minutes}m"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {secs}s"

@@ -17,7 +17,7 @@ from bot.domain.fair_use import ANNOUNCES
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.outcomes import Outcome, React, reply
 from bot.domain.schedule import parse_date
-from bot.framework.commands import CommandGroup, Param, command, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, to_number, to_user_id
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Bold, Code, Msg, UserText
@@ -29,14 +29,6 @@ from bot.storage.decisions_store import LogRecord
 NOTED = "✅"
 UNDONE = "↩️"
 FILED = "📄"
-
-
-def to_number(word: str) -> int:
-    """`3` or `#3`."""
-    text = word.strip().lstrip("#")
-    if not text.isdigit():
-        raise UsageError("error.expected_number", value=word)
-    return int(text)
 
 
 def author_of(ctx: CommandContext) -> Author:

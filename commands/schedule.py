@@ -11,23 +11,23 @@ from datetime import date, time
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
+from bot.domain.durations import format_duration
 from bot.domain.outcomes import Outcome, React, Reply, reply
 from bot.domain.schedule import (
     Recurrence,
-    format_duration,
     parse_date,
     parse_recurrence,
     parse_time,
     resolve_zone,
 )
-from bot.framework.commands import CommandGroup, GroupHooks, Param, command
+from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_number
 from bot.framework.context import CommandContext
 from bot.framework.errors import UsageError
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import tell_rooms
 from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders, Upcoming, when_lines
-from commands.records import author_of, room_today, to_number
+from commands.records import author_of, room_today
 
 SCHEDULED = "📅"
 

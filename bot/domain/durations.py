@@ -1,12 +1,29 @@
-"""How long something lasts, as people type it: `10m`, `1h30m`, `90s`, or a bare number of
-minutes. A poll's deadline and an agenda item's timebox are read the same way."""
+"""How long something lasts: read as people type it (`10m`, `1h30m`, `90s`, or a bare number of
+minutes), and written in the forms the assembly reads it.
+
+One breakdown (`parts`) and one formatter (`format_duration`) with a style per place:
+
+- `words`: "1 hour", "90 minutes", "24 horas", in the reader's language: reminders and their
+  offsets. The largest unit that states it exactly (to the minute), so a "1h30m" reminder never
+  reads "2 hours".
+- `table`: "1 h 05 min", "2 min 05 s", "5 s": columns in the minutes, aligned by the padding.
+- `compact`: "1d 2h 3m", "2h 3m", "3m 4s": the bot's uptime in `!status`.
+
+Timeboxes and turn limits are catalog messages worded per room (`bot.render.meetings.duration`),
+built from the same `parts`.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
+
+from babel.units import format_unit
 
 from bot.domain.errors import UsageError
 
+DurationStyle = Literal["words", "table", "compact"]
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
 MAX_DURATION_SECONDS = 24 * 3600
 
@@ -24,3 +41,56 @@ def to_duration_seconds(word: str) -> int:
     if total <= 0 or total > MAX_DURATION_SECONDS:
         raise UsageError("error.expected_duration", value=word)
     return total
+
+
+@dataclass(frozen=True)
+class DurationParts:
+    days: int
+    hours: int  # below 24 when days are counted, any number otherwise
+    minutes: int
+    seconds: int
+
+
+def parts(total_seconds: int, *, count_days: bool = False) -> DurationParts:
+    minutes, seconds = divmod(total_seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24) if count_days else (0, hours)
+    return DurationParts(days, hours, minutes, seconds)
+
+
+def format_duration(seconds: float, locale: str = "en", style: DurationStyle = "words") -> str:
+    if style == "table":
+        return _table(round(seconds))
+    if style == "compact":
+        return _compact(int(seconds))
+    return _words(max(1, round(seconds)), locale)
+
+
+def _words(whole: int, locale: str) -> str:
+    if whole < 120:
+        return format_unit(whole, "duration-second", length="long", locale=locale)
+    minutes = round(whole / 60)
+    if minutes < 60 or minutes % 60:
+        return format_unit(minutes, "duration-minute", length="long", locale=locale)
+    hours = minutes // 60
+    if hours < 72 or hours % 24:
+        return format_unit(hours, "duration-hour", length="long", locale=locale)
+    return format_unit(hours // 24, "duration-day", length="long", locale=locale)
+
+
+def _table(total: int) -> str:
+    span = parts(total)
+    if span.hours:
+        return f"{span.hours} h {span.minutes:02d} min"
+    if span.minutes:
+        return f"{span.minutes} min {span.seconds:02d} s"
+    return f"{span.seconds} s"
+
+
+def _compact(total: int) -> str:
+    span = parts(total, count_days=True)
+    if span.days:
+        return f"{span.days}d {span.hours}h {span.minutes}m"
+    if span.hours:
+        return f"{span.hours}h {span.minutes}m"
+    return f"{span.minutes}m {span.seconds}s"

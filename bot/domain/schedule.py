@@ -22,7 +22,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_timezone_location
-from babel.units import format_unit
 
 DEFAULT_REMINDER_OFFSETS: tuple[int, ...] = (24 * 3600, 3600, 600)
 MAX_OFFSET_SECONDS = 30 * 24 * 3600
@@ -323,21 +322,3 @@ def format_in_zones(instant: datetime, zones: Sequence[str], locale: str) -> str
             text += f" ({day})"
         parts.append(text)
     return " / ".join(parts)
-
-
-def format_duration(seconds: float, locale: str) -> str:
-    """ "1 hour", "90 minutes", "24 horas": how long until a meeting, in the reader's words.
-
-    The largest unit that states it exactly (to the minute), so a "1h30m" reminder never reads
-    "2 hours".
-    """
-    whole = max(1, round(seconds))
-    if whole < 120:
-        return format_unit(whole, "duration-second", length="long", locale=locale)
-    minutes = round(whole / 60)
-    if minutes < 60 or minutes % 60:
-        return format_unit(minutes, "duration-minute", length="long", locale=locale)
-    hours = minutes // 60
-    if hours < 72 or hours % 24:
-        return format_unit(hours, "duration-hour", length="long", locale=locale)
-    return format_unit(hours // 24, "duration-day", length="long", locale=locale)

@@ -35,17 +35,30 @@ from bot.domain.authority import Role
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
 from bot.domain.events import IncomingEvent
 from bot.domain.fair_use import REPLIES
-from bot.framework.errors import UsageError
+from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Msg
 
 Converter = Callable[[str], Any]
 
 
-def to_int(word: str) -> int:
-    try:
-        return int(word)
-    except ValueError:
-        raise UsageError("error.expected_number", value=word) from None
+def _not_a_number(word: str) -> CommandError:
+    return UsageError("error.expected_number", value=word)
+
+
+def read_number(
+    word: str, *, minimum: int = 0, refuse: Callable[[str], CommandError] = _not_a_number
+) -> int:
+    """`3`, or `#3` as the bot shows polls and log entries; `refuse` makes the error for
+    anything else (by default a usage error: "“x” is not a number")."""
+    text = word.strip().removeprefix("#")
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        raise refuse(word)
+    return int(text)
+
+
+def to_number(word: str) -> int:
+    """The converter of a numbered argument: an agenda item, a log entry, a schedule."""
+    return read_number(word)
 
 
 _USER_ID = re.compile(r"^@[^:\s]+:\S+$")

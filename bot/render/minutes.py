@@ -20,6 +20,7 @@ from babel.numbers import format_percent
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from bot.domain.durations import format_duration
 from bot.domain.minutes import (
     AGREED,
     IDEA,
@@ -166,16 +167,7 @@ class MinutesWriter:
         return local_time(moment, zone).strftime("%H:%M")
 
     def duration(self, seconds: float | None) -> str:
-        if seconds is None:
-            return "—"
-        total = round(seconds)
-        hours, rest = divmod(total, 3600)
-        minutes, secs = divmod(rest, 60)
-        if hours:
-            return f"{hours} h {minutes:02d} min"
-        if minutes:
-            return f"{minutes} min {secs:02d} s"
-        return f"{secs} s"
+        return "—" if seconds is None else format_duration(seconds, self.language, "table")
 
     def percent(self, share: float | None) -> str:
         return "—" if share is None else format_percent(share, locale=self.language)

@@ -7,63 +7,46 @@ restarts. A job that fires for an item or turn already over finds nothing to cla
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import logging
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from functools import partial
+from typing import Protocol
 
 from bot.domain.assembly import Assembly
 from bot.domain.meetings import AgendaItem, Turn
 from bot.i18n import Bold, Msg
 from bot.render import meetings as words
-from bot.services.meetings import Clock
+from bot.services.timers import Timers, instant
 from bot.storage.meetings_store import MeetingsStore
-
-log = logging.getLogger(__name__)
-
-
-class JobScheduler(Protocol):
-    """The part of APScheduler's AsyncIOScheduler used here."""
-
-    def add_job(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
 
 
 class Announcer(Protocol):
     async def announce(self, assembly: Assembly, lines: Sequence[Msg], *, cause: str) -> None: ...
-    def wake(self) -> None: ...
 
 
 class MeetingTimers:
     def __init__(
         self,
-        scheduler: JobScheduler,
-        transaction: Callable[[], AbstractAsyncContextManager[None]],
+        timers: Timers,
         store: MeetingsStore,
         delivery: Announcer,
         assembly_named: Callable[[str], Assembly | None],
         display_name: Callable[[Assembly, str], str],
-        clock: Clock,
     ) -> None:
-        self._scheduler = scheduler
-        self._transaction = transaction
+        self._timers = timers
         self._store = store
         self._delivery = delivery
         self._assembly_named = assembly_named
         self._display_name = display_name
-        self._clock = clock
 
     def watch_timebox(self, item: AgendaItem) -> None:
         if item.timebox_seconds and item.started_at is not None and not item.timebox_notified:
             due = item.started_at + item.timebox_seconds * 1000
-            self._at(f"timebox:{item.id}", due, self.timebox_passed, item.id)
+            self._at(f"timebox:{item.id}", due, partial(self.timebox_passed, item.id))
 
     def watch_turn(self, turn: Turn) -> None:
         if turn.limit_seconds and turn.ended_at is None and not turn.limit_notified:
             due = turn.started_at + turn.limit_seconds * 1000
-            self._at(f"turn-limit:{turn.id}", due, self.turn_limit_reached, turn.id)
+            self._at(f"turn-limit:{turn.id}", due, partial(self.turn_limit_reached, turn.id))
 
     async def restore(self) -> None:
         """Rebuild the jobs of every open meeting's current item and current turn."""
@@ -75,6 +58,7 @@ class MeetingTimers:
             self.watch_turn(turn)
 
     async def timebox_passed(self, item_id: int) -> None:
+        # Runs in the timer's transaction: the claim and the queued notice commit together.
         async def notice() -> tuple[Assembly, list[Msg]] | None:
             item = await self._store.item(item_id)
             if item is None or not await self._store.claim_timebox_notice(item_id):
@@ -117,36 +101,12 @@ class MeetingTimers:
     async def _post(
         self, cause: str, notice: Callable[[], Awaitable[tuple[Assembly, list[Msg]] | None]]
     ) -> None:
-        # The claim and the queued notice commit together: either both happen or neither.
-        try:
-            async with self._transaction():
-                found = await notice()
-                if found is not None:
-                    assembly, lines = found
-                    await self._delivery.announce(assembly, lines, cause=cause)
-        except Exception:
-            log.exception("could not post the %s notice", cause)
-            return
-        self._delivery.wake()
+        found = await notice()
+        if found is not None:
+            assembly, lines = found
+            await self._delivery.announce(assembly, lines, cause=cause)
 
-    def _at(
-        self, job_id: str, due_ms: int, job: Callable[[int], Awaitable[None]], key: int
-    ) -> None:
-        run_at = datetime.fromtimestamp(max(due_ms, self._clock()) / 1000, UTC)
-        # Scheduling usually happens inside a handler's transaction. The scheduler's callbacks and
-        # the job's task would inherit that context (and with it "already in a transaction"), so
-        # both are started from an empty context.
-        contextvars.Context().run(
-            self._scheduler.add_job,
-            _in_fresh_context,
-            "date",
-            args=(job, key),
-            id=job_id,
-            replace_existing=True,
-            run_date=run_at,
-            misfire_grace_time=None,  # late (the bot was down) is better than never
-        )
-
-
-async def _in_fresh_context(job: Callable[[int], Awaitable[None]], key: int) -> None:
-    await asyncio.get_running_loop().create_task(job(key), context=contextvars.Context())
+    def _at(self, name: str, due_ms: int, job: Callable[[], Awaitable[None]]) -> None:
+        # A meeting's notice answers the meeting's own clock, not events the bot may have missed
+        # while down, so it does not wait for the first sync.
+        self._timers.at(name, instant(due_ms), job, after_first_sync=False)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
@@ -50,11 +50,12 @@ from bot.render.polls import (
 )
 from bot.services.delivery import Delivery, deferred, txn_id
 from bot.services.people import People
+from bot.services.timers import Timers, instant
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.polls_store import NewPoll, PollRoom, PollsStore
-from bot.storage.runtime_store import RuntimeStore, now_ms
+from bot.storage.runtime_store import RuntimeStore
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,6 @@ def is_poll_response(event: IncomingEvent) -> bool:
 # -- the service ----------------------------------------------------------------------------------
 
 
-class Scheduler(Protocol):
-    def add_job(self, func: Callable[..., Any], trigger: str, **kwargs: Any) -> Any: ...
 
 
 class PollService:
@@ -108,9 +107,7 @@ class PollService:
         directory: AssemblyDirectory,
         catalogs: Catalogs,
         prefix: str,
-        scheduler: Scheduler | None = None,
-        ready: Callable[[], Awaitable[Any]] | None = None,
-        clock: Callable[[], int] = now_ms,
+        timers: Timers | None = None,
     ) -> None:
         self._db = db
         self._store = store
@@ -122,11 +119,7 @@ class PollService:
         self._directory = directory
         self._catalogs = catalogs
         self._prefix = prefix
-        self._scheduler = scheduler
-        # Deadlines wait for the first sync, so that responses sent while the bot was down are
-        # counted before a poll whose deadline passed meanwhile is closed.
-        self._ready = ready
-        self._clock = clock
+        self._timers = timers
         delivery.add_finisher("poll_start", self._finish_start)
 
     # -- opening -------------------------------------------------------------------------------
@@ -392,20 +385,13 @@ class PollService:
         return await self._close(poll, assembly, closed_by=closed_by, at=ts)
 
     async def close_due(self, poll_id: int) -> None:
-        """A deadline has come: close the poll, in a transaction of its own."""
-        if self._ready is not None:
-            await self._ready()
-        try:
-            async with self._db.transaction():
-                poll = await self._store.poll(poll_id)
-                assembly = self._directory.by_name(poll.assembly) if poll else None
-                if poll is None or not poll.is_open or assembly is None:
-                    return
-                # Responses sent until the deadline count, even if they arrive after it.
-                await self._close(poll, assembly, closed_by=None, at=poll.deadline_at or 0)
-        except Exception:
-            log.exception("could not close poll #%d at its deadline", poll_id)
-        self._delivery.wake()
+        """A deadline has come: close the poll (in the timer's transaction)."""
+        poll = await self._store.poll(poll_id)
+        assembly = self._directory.by_name(poll.assembly) if poll else None
+        if poll is None or not poll.is_open or assembly is None:
+            return
+        # Responses sent until the deadline count, even if they arrive after it.
+        await self._close(poll, assembly, closed_by=None, at=poll.deadline_at or 0)
 
     async def _close(
         self, poll: Poll, assembly: Assembly, *, closed_by: str | None, at: int
@@ -451,17 +437,12 @@ class PollService:
             self._arm(poll_id, deadline)
 
     def _arm(self, poll_id: int, deadline: int | None) -> None:
-        if self._scheduler is None or deadline is None:
+        if self._timers is None or deadline is None:
             return
-        when = datetime.fromtimestamp(max(deadline, self._clock()) / 1000, tz=UTC)
-        self._scheduler.add_job(
-            self.close_due,  # its own task, so it opens its own transaction
-            "date",
-            run_date=when,
-            args=(poll_id,),
-            id=f"poll-deadline-{poll_id}",
-            replace_existing=True,
-            misfire_grace_time=None,  # a deadline missed while down still closes the poll
+        # A deadline missed while down still closes the poll, after the first sync: responses
+        # sent meanwhile are counted before the poll closes.
+        self._timers.at(
+            f"poll-deadline-{poll_id}", instant(deadline), partial(self.close_due, poll_id)
         )
 
     # -- looking at polls ----------------------------------------------------------------------

@@ -9,17 +9,15 @@ while the bot was down is sent once on return if it is still useful, or skipped 
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.authority import Authority
+from bot.domain.durations import format_duration
 from bot.domain.errors import CommandError, PermissionDenied
 from bot.domain.limits import MAX_TITLE
 from bot.domain.schedule import (
@@ -31,13 +29,13 @@ from bot.domain.schedule import (
     action_reminder_at,
     action_reminder_useful,
     format_day,
-    format_duration,
     format_in_zones,
     plan_reminders,
 )
 from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import Author, check_text, tell_rooms
 from bot.services.delivery import Delivery
+from bot.services.timers import Timers
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.reminders_store import ACTION, MEETING, SENT, SKIPPED, RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
@@ -46,17 +44,6 @@ from bot.storage.schedules_store import Schedule, SchedulesStore
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(seconds=30)
-
-
-class JobScheduler(Protocol):
-    """The part of APScheduler's AsyncIOScheduler used here."""
-
-    def add_job(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
-    def remove_job(self, job_id: str, jobstore: str | None = None) -> None: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -79,8 +66,7 @@ class Reminders:
     def __init__(
         self,
         *,
-        scheduler: JobScheduler,
-        transaction: Callable[[], AbstractAsyncContextManager[None]],
+        timers: Timers,
         schedules: SchedulesStore,
         sent: RemindersStore,
         decisions: DecisionsStore,
@@ -89,11 +75,8 @@ class Reminders:
         directory: AssemblyDirectory,
         offsets: Mapping[str, Sequence[int]],
         prefix: str,
-        ready: Callable[[], Awaitable[Any]] | None = None,
-        clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._scheduler = scheduler
-        self._transaction = transaction
+        self._timers = timers
         self._schedules = schedules
         self._sent = sent
         self._decisions = decisions
@@ -101,9 +84,8 @@ class Reminders:
         self._delivery = delivery
         self._directory = directory
         self._offsets = offsets
-        self._ready = ready
         self.prefix = prefix
-        self.clock = clock
+        self.clock: Callable[[], datetime] = timers.clock
 
     def offsets_of(self, assembly: str) -> tuple[int, ...]:
         return tuple(self._offsets.get(assembly, DEFAULT_REMINDER_OFFSETS))
@@ -180,22 +162,10 @@ class Reminders:
 
     # -- meeting reminders --------------------------------------------------------------------
 
-    async def wake(self, schedule_id: int) -> None:
-        """Send what is due for one scheduled meeting, then wait for its next reminder."""
-        if self._ready is not None:
-            await self._ready()
+    async def wake(self, schedule_id: int) -> datetime | None:
+        """Send what is due for one scheduled meeting (in the timer's transaction); returns when
+        its next reminder falls due."""
         now = self.clock()
-        try:
-            async with self._transaction():
-                next_wake = await self._handle_due(schedule_id, now)
-        except Exception:
-            log.exception("reminders of schedule %s failed; retrying", schedule_id)
-            next_wake = now + RETRY_AFTER
-        self._delivery.wake()
-        if next_wake is not None:
-            self._wake_at(schedule_id, next_wake)
-
-    async def _handle_due(self, schedule_id: int, now: datetime) -> datetime | None:
         schedule = await self._schedules.schedule(schedule_id)
         if schedule is None or schedule.cancelled_at is not None:
             return None
@@ -259,21 +229,12 @@ class Reminders:
         if assembly is None:
             return
         zone = self._owner_room(assembly, entry).timezone
-        run_at = max(action_reminder_at(entry.due, zone), self.clock())
-        self._at(f"action:{entry.id}", run_at, self.remind_owner, entry.id)
+        run_at = action_reminder_at(entry.due, zone)
+        self._timers.at(f"action:{entry.id}", run_at, partial(self.remind_owner, entry.id))
 
     async def remind_owner(self, entry_id: int) -> None:
-        if self._ready is not None:
-            await self._ready()
+        """Remind an action item's owner on its due date (in the timer's transaction)."""
         now = self.clock()
-        try:
-            async with self._transaction():
-                await self._remind_owner(entry_id, now)
-        except Exception:
-            log.exception("the reminder of action item %s failed", entry_id)
-        self._delivery.wake()
-
-    async def _remind_owner(self, entry_id: int, now: datetime) -> None:
         entry = await self._decisions.entry(entry_id)
         if entry is None or entry.undone_at is not None or not entry.due or not entry.owner:
             return
@@ -316,24 +277,10 @@ class Reminders:
     # -- jobs ---------------------------------------------------------------------------------
 
     def _wake_at(self, schedule_id: int, when: datetime) -> None:
-        self._at(f"schedule:{schedule_id}", when, self.wake, schedule_id)
-
-    def _at(
-        self, job_id: str, when: datetime, job: Callable[[int], Awaitable[None]], key: int
-    ) -> None:
-        # Scheduling often happens inside a handler's transaction; the job must not inherit that
-        # context ("already in a transaction"), so it is added and run from an empty one.
-        contextvars.Context().run(
-            self._scheduler.add_job,
-            _in_fresh_context,
-            "date",
-            args=(job, key),
-            id=job_id,
-            replace_existing=True,
-            run_date=max(when, self.clock()),
-            misfire_grace_time=None,  # the plan decides what a late wake-up still sends
+        # The plan decides what a late wake-up still sends; a failed one is tried again shortly.
+        self._timers.at(
+            f"schedule:{schedule_id}",
+            when,
+            partial(self.wake, schedule_id),
+            retry_after=RETRY_AFTER,
         )
-
-
-async def _in_fresh_context(job: Callable[[int], Awaitable[None]], key: int) -> None:
-    await asyncio.get_running_loop().create_task(job(key), context=contextvars.Context())

@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.app import Asamblea, Tuning
 from bot.config import load_config
 from bot.services.mirror import MirrorTuning
+from tests.harness.time_machine import TimeMachine
 
 # Short long-polls and retries keep the suite quick; behaviour is the same as in production.
 TEST_TUNING = Tuning(
@@ -76,15 +77,27 @@ timezone = "America/Mexico_City"
 
 
 class BotRunner:
-    def __init__(self, config_path: Path, tuning: Tuning = TEST_TUNING) -> None:
+    def __init__(
+        self,
+        config_path: Path,
+        tuning: Tuning = TEST_TUNING,
+        time_machine: TimeMachine | None = None,
+    ) -> None:
+        """With a `time_machine`, the bot's timers fire when the test moves time on."""
         self.config_path = config_path
         self.tuning = tuning
+        self.time_machine = time_machine
         self.app: Asamblea | None = None
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, timeout: float = 30.0) -> Asamblea:
-        self.app = Asamblea(load_config(self.config_path), self.tuning)
+        config = load_config(self.config_path)
+        if self.time_machine is None:
+            self.app = Asamblea(config, self.tuning)
+        else:
+            machine = self.time_machine
+            self.app = Asamblea(config, self.tuning, scheduler=machine, clock=machine.now)
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self.app.run(self._stop), name="asamblea")
         ready = asyncio.create_task(self.app.ready.wait())

@@ -17,6 +17,7 @@ from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair, write_config
 from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.person import Person, content_of, type_of
+from tests.harness.time_machine import TimeMachine
 
 # Seconds before a translation counts as failed; short so the fault tests stay quick.
 TRANSLATION_TIMEOUT = 2
@@ -85,15 +86,22 @@ def bot_config(
 
 
 @pytest.fixture
+def time_machine() -> TimeMachine | None:
+    """None: the bot's timers follow the wall clock. A test module may give it a TimeMachine."""
+    return None
+
+
+@pytest.fixture
 async def bot(
     bot_config: Path,
     rooms: RoomPair,
     alice: Person,
     beto: Person,
     accounts: dict[str, RegisteredAccount],
+    time_machine: TimeMachine | None,
 ) -> AsyncIterator[BotRunner]:
     """The bot, running and joined to both rooms."""
-    runner = BotRunner(bot_config)
+    runner = BotRunner(bot_config, time_machine=time_machine)
     await runner.start()
     bot_id = accounts[BOT_LOCALPART].user_id
     for person, room in ((alice, rooms.english), (beto, rooms.spanish)):

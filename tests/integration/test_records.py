@@ -1,14 +1,14 @@
 """The decision log, the minutes and scheduled reminders, on the real homeserver.
 
 carol chairs from the English room, beto speaks from the Spanish room. Reminders use offsets of a
-few seconds (set in this module's configuration) so that a meeting a few seconds ahead gets them.
+few seconds (set in this module's configuration) for a meeting a few seconds ahead; the bot's
+timers fire when the test moves its clock on (a TimeMachine), so no test waits for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from nio import DownloadResponse
 from bot.cli import main
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.person import Person, body_of, content_of, type_of
+from tests.harness.time_machine import TimeMachine
 
 HOSTILE = "<script>alert(1)</script>"
 # The two reminders before a scheduled meeting; the test meeting starts MEETING_AHEAD from now.
@@ -28,6 +29,12 @@ FIRST, SECOND, MEETING_AHEAD = 12, 6, 18
 @pytest.fixture
 def assembly_extra() -> str:
     return f'reminder_offsets = ["{FIRST}s", "{SECOND}s"]'
+
+
+@pytest.fixture
+def time_machine() -> TimeMachine:
+    """The bot's timers fire when a test moves time on, not when the wall clock gets there."""
+    return TimeMachine()
 
 
 def bot_id(bot: BotRunner) -> str:
@@ -240,10 +247,15 @@ async def test_mistakes_get_clear_answers_and_change_nothing(
 
 
 async def test_reminders_reach_both_rooms_once_each_across_a_restart(
-    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+    bot: BotRunner,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    carol: Person,
+    time_machine: TimeMachine,
 ) -> None:
     en, es = rooms.english, rooms.spanish
-    start = (datetime.now(UTC) + timedelta(seconds=MEETING_AHEAD)).replace(microsecond=0)
+    start = (time_machine.now() + timedelta(seconds=MEETING_AHEAD)).replace(microsecond=0)
     local = start.astimezone(ZoneInfo("America/New_York"))
     mexico = start.astimezone(ZoneInfo("America/Mexico_City"))
     answer = await ask(
@@ -259,30 +271,28 @@ async def test_reminders_reach_both_rooms_once_each_across_a_restart(
 
     english = "Reminder: Budget assembly starts in"
     spanish = "Recordatorio: "
-    first = await alice.wait_for(says(bot, en, english), timeout=MEETING_AHEAD)
+    time_machine.move_to(start - timedelta(seconds=FIRST))
+    assert await time_machine.run_due() == 1
+    first = await alice.wait_for(says(bot, en, english))
     assert f"starts in {FIRST} seconds:" in body_of(first)
     assert f"{local:%H:%M} New York / {mexico:%H:%M} Mexico City" in body_of(first)
-    first_es = await beto.wait_for(says(bot, es, spanish), timeout=MEETING_AHEAD)
+    first_es = await beto.wait_for(says(bot, es, spanish))
     assert f"empieza en {FIRST} segundos:" in body_of(first_es)
     assert f"{mexico:%H:%M} Ciudad de México / {local:%H:%M} Nueva York" in body_of(first_es)
     assert "(Budget assembly)" in body_of(first_es)  # translated title, original beside
 
     # The bot is down when the second reminder falls due; back up, it sends it once.
     await bot.stop()
-    second_due = start - timedelta(seconds=SECOND) + timedelta(seconds=0.5)
-    await asyncio.sleep(max(0.0, (second_due - datetime.now(UTC)).total_seconds()))
+    time_machine.move_to(start - timedelta(seconds=SECOND) + timedelta(seconds=0.5))
     await bot.start()
-    until_start = (start - datetime.now(UTC)).total_seconds() + 5
-    await alice.wait_for(
-        lambda r, e: says(bot, en, english)(r, e) and e is not first, timeout=until_start
-    )
-    await beto.wait_for(
-        lambda r, e: says(bot, es, spanish)(r, e) and e is not first_es, timeout=until_start
-    )
+    assert await time_machine.run_due() == 1
+    await alice.wait_for(lambda r, e: says(bot, en, english)(r, e) and e is not first)
+    await beto.wait_for(lambda r, e: says(bot, es, spanish)(r, e) and e is not first_es)
 
     # Once the meeting has begun and a restart has rebuilt the jobs, still one of each.
-    await asyncio.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds() + 0.5))
+    time_machine.move_to(start + timedelta(seconds=0.5))
     await bot.restart()
+    assert await time_machine.run_due() == 1
     await alice.next_sync()
     await beto.next_sync()
     assert alice.count(en, says(bot, en, english)) == 2
@@ -297,4 +307,4 @@ async def test_reminders_reach_both_rooms_once_each_across_a_restart(
     ]
     # The next week's meeting is still ahead, at the same local time.
     assert f"{local:%H:%M} New York" in await ask(alice, en, "!schedules")
-    assert time.time() > start.timestamp()
+    assert time_machine.now() > start

@@ -28,6 +28,7 @@ from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.people import People
 from bot.services.stack import StackBoard, StackService
+from bot.services.timers import Timers
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
@@ -143,9 +144,8 @@ async def build_world(
     router = Router("!", catalogs, authority, db.savepoint)
     people = People(members)
     meetings = MeetingService(store, people, authority, "!", clock.ms)
-    timers = MeetingTimers(
-        scheduler, db.transaction, store, delivery, directory.by_name, people.display_name, clock.ms
-    )
+    jobs = Timers(scheduler, db.transaction, wake=delivery.wake, clock=clock.utc)
+    timers = MeetingTimers(jobs, store, delivery, directory.by_name, people.display_name)
     stack = StackService(store, meetings, people, timers)
     stack_commands = StackCommands(
         stack,

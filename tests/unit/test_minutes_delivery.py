@@ -24,6 +24,7 @@ from bot.matrix.sender import OutboxSender
 from bot.services.decisions import Author
 from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders
+from bot.services.timers import Timers
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore, NewLogRecord
 from bot.storage.reminders_store import RemindersStore
@@ -61,8 +62,7 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, S
     stores = Stores(DecisionsStore(db), RemindersStore(db))
     delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), SEATS, lambda: None)
     reminders = Reminders(
-        scheduler=scheduler,
-        transaction=db.transaction,
+        timers=Timers(scheduler, db.transaction, wake=delivery.wake, clock=clock.utc),
         schedules=SchedulesStore(db),
         sent=stores.sent,
         decisions=stores.decisions,
@@ -71,7 +71,6 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, S
         directory=AssemblyDirectory((ASSEMBLY,)),
         offsets={"General": (3600, 600)},
         prefix="!",
-        clock=clock.utc,
     )
     await reminders.restore()
     return reminders, scheduler, stores

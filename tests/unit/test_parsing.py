@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.framework.commands import CommandSpec, Param, to_duration_seconds, to_int
+from bot.framework.commands import CommandSpec, Param, to_duration_seconds, to_number
 from bot.framework.errors import CommandError, UsageError
 from bot.framework.parsing import parse_invocation
 
@@ -35,8 +35,22 @@ def test_an_unbalanced_quote_is_a_usage_error() -> None:
     assert error.value.message.key == "error.unbalanced_quote"
 
 
+@pytest.mark.parametrize(("word", "number"), [("3", 3), ("#12", 12), ("0", 0)])
+def test_numbers_are_read_with_or_without_their_hash(word: str, number: int) -> None:
+    assert to_number(word) == number
+
+
+@pytest.mark.parametrize("word", ["one", "-1", "#", "²", "3.5"])
+def test_what_is_not_a_number_is_a_usage_error(word: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        to_number(word)
+    assert caught.value.message.key == "error.expected_number"
+
+
 def test_arguments_are_converted_by_declaration() -> None:
-    spec = CommandSpec("add", "agregar", (Param("title"), Param("minutes", to_int, optional=True)))
+    spec = CommandSpec(
+        "add", "agregar", (Param("title"), Param("minutes", to_number, optional=True))
+    )
     assert spec.convert(["Budget", "10"]) == {"title": "Budget", "minutes": 10}
     assert spec.convert(["Budget"]) == {"title": "Budget"}
     with pytest.raises(UsageError):

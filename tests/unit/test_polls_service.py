@@ -24,6 +24,7 @@ from bot.i18n import Catalogs
 from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService
+from bot.services.timers import Timers
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
@@ -186,9 +187,13 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         directory=AssemblyDirectory((ASSEMBLY,)),
         catalogs=catalogs,
         prefix="!",
-        scheduler=scheduler,
-        ready=ready.wait,
-        clock=clock.ms,
+        timers=Timers(
+            scheduler,
+            db.transaction,
+            ready=ready.wait,
+            wake=delivery.wake,
+            clock=clock.utc,
+        ),
     )
     yield World(db, runtime, store, polls, scheduler, ready, clock, delivery)
     await db.close()
@@ -390,7 +395,7 @@ async def test_several_open_polls_need_a_number(world: World) -> None:
 async def test_a_deadline_closes_the_poll_and_counts_votes_sent_until_then(world: World) -> None:
     poll = await world.open('deadline=10m "Q?"', ts=1_000)
     job = world.scheduler.jobs[f"poll-deadline-{poll.id}"]
-    assert job.args == (poll.id,) and job.options["misfire_grace_time"] is None
+    assert job.options["misfire_grace_time"] is None and job.options["replace_existing"]
     await world.send_everything()
     await world.vote(ALICE, EN, "yes", ts=600_000)
     await world.respond(poll, BETO, ES, ["no"], ts=601_001 + 600_000)  # after the deadline

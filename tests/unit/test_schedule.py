@@ -14,6 +14,7 @@ import pytest
 
 from bot.config import ConfigError, parse_config
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.durations import format_duration
 from bot.domain.schedule import (
     MeetingRule,
     Recurrence,
@@ -21,7 +22,6 @@ from bot.domain.schedule import (
     action_reminder_at,
     action_reminder_useful,
     format_day,
-    format_duration,
     format_in_zones,
     parse_date,
     parse_offset,
