@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.config import load_config
 from bot.devserver import LocalSynapse
 from bot.serving import serve
+from bot.storage.private_files import write_private_text
 
 BOT = ("asamblea", "asamblea-demo-bot", "Asamblea")
 PEOPLE = {"ana": ("ana-demo", "Ana (US)"), "beto": ("beto-demo", "Beto (MX)")}
@@ -46,9 +47,10 @@ def _prepare(server: LocalSynapse, data: Path, translation: str) -> Path:
         }
         rooms_file.write_text(json.dumps(rooms))
     config_path = data / "config.toml"
-    config_path.write_text(
+    # It holds the bot's password: readable by its owner only, like the database.
+    write_private_text(
+        config_path,
         _config_text(server, bot.user_id, rooms, [p.user_id for p in people.values()], translation),
-        encoding="utf-8",
     )
     return config_path
 
