@@ -418,7 +418,6 @@ def _poll_commands(
         delivery=platform.delivery,
         people=core.people,
         directory=platform.directory,
-        catalogs=platform.catalogs,
         prefix=platform.prefix,
         timers=timers,
     )

@@ -12,9 +12,23 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.outcomes import Announce, Outcome, React, Reply
+from bot.domain.outbox import outbox_ref
+from bot.domain.outcomes import Announce, Outcome, React, Reply, reply
+from bot.domain.polls import Poll, ResultView
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.notices import bot_message, reaction
+from bot.render.polls import (
+    POLL_END,
+    POLL_START,
+    LocalizedPoll,
+    ballot_lines,
+    end_fallback,
+    localized_poll,
+    poll_end_content,
+    poll_start_content,
+    result_lines,
+    start_fallback,
+)
 from bot.storage.runtime_store import RuntimeStore, txn_id
 
 
@@ -223,3 +237,59 @@ class Delivery:
             for user in users
             if self._members.is_member(room.room_id, user)
         ]
+
+    # -- polls: the poll service hands over a poll's values; they become events here -------------
+
+    async def queue_poll_start(
+        self, room_id: str, language: str, poll: Poll, txn: str, *, prefix: str
+    ) -> int:
+        """Queue the poll's native start event for a room in `language`. In another language
+        than the poll's it is worded when sent, since its question and options may need
+        translating, which never happens inside a transaction: the content is then
+        `deferred("poll_start", poll=<id>, language=<language>)`, finished by the poll service,
+        which finds the poll and hands it to `worded_poll_start`."""
+        if language == poll.language:
+            wording = localized_poll(self._catalogs, poll, language, [None])
+            content = self._poll_start(poll, wording, prefix)
+        else:
+            content = deferred("poll_start", poll=poll.id, language=language)
+        return await self.queue(room_id, POLL_START, content, txn, purpose="poll")
+
+    async def worded_poll_start(self, poll: Poll, language: str, *, prefix: str) -> dict[str, Any]:
+        """The start event of a poll in `language`, its question and options translated (when a
+        translation comes quickly) with the original beside. Outside any transaction."""
+        texts = self.texts
+        lines = [poll.question, *poll.options]
+        found = (
+            await texts.translate_lines_quickly(lines, poll.language, language)
+            if texts is not None
+            else [None]
+        )
+        return self._poll_start(poll, localized_poll(self._catalogs, poll, language, found), prefix)
+
+    async def queue_poll_end(
+        self, room_id: str, language: str, poll: Poll, start_outbox_id: int, txn: str
+    ) -> None:
+        """Queue the end event of the poll started by the queued message `start_outbox_id`."""
+        content = poll_end_content(
+            outbox_ref(start_outbox_id), end_fallback(self._catalogs, language, poll)
+        )
+        await self.queue(room_id, POLL_END, content, txn, purpose="poll")
+
+    async def announce_poll_result(
+        self, assembly: Assembly, view: ResultView, *, cause: str
+    ) -> None:
+        await self.announce(assembly, result_lines(view), cause=cause)
+
+    async def deliver_ballot_intro(
+        self, poll: Poll, *, assembly: Assembly, chat: AssemblyRoom, cause: str, prefix: str
+    ) -> None:
+        """What comes with a secret poll's ballot in a person's direct chat with the bot."""
+        await self.deliver(
+            [reply(*ballot_lines(poll, prefix))], cause=cause, assembly=assembly, room=chat
+        )
+
+    def _poll_start(self, poll: Poll, wording: LocalizedPoll, prefix: str) -> dict[str, Any]:
+        return poll_start_content(
+            poll, wording, start_fallback(self._catalogs, poll, wording, prefix)
+        )
