@@ -7,15 +7,20 @@ cause handled twice queues the same message once.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from functools import cached_property
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.outbox import outbox_ref
+from bot.domain.events import MARKER
+from bot.domain.minutes import MinutesData
+from bot.domain.outbox import UPLOAD, outbox_ref, upload_content
 from bot.domain.outcomes import Announce, Outcome, React, Reply, reply
 from bot.domain.polls import Poll, ResultView
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
+from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.render.notices import bot_message, reaction
 from bot.render.polls import (
     POLL_END,
@@ -30,6 +35,16 @@ from bot.render.polls import (
     start_fallback,
 )
 from bot.storage.runtime_store import RuntimeStore, txn_id
+
+MINUTES_MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+def minutes_file_name(meeting_id: int, language: str, fmt: str) -> str:
+    return f"minutes-{meeting_id}-{language}.{fmt}"
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Members(Protocol):
@@ -293,3 +308,44 @@ class Delivery:
         return poll_start_content(
             poll, wording, start_fallback(self._catalogs, poll, wording, prefix)
         )
+
+    # -- minutes: the minutes service gathers a meeting's record; it becomes files here ----------
+
+    @cached_property
+    def _minutes(self) -> MinutesRenderer:
+        # Made from the catalogs delivery words everything else with, when first needed.
+        return MinutesRenderer(self._catalogs)
+
+    async def queue_minutes(
+        self, assembly: Assembly, data: MinutesData, *, cause: str
+    ) -> list[str]:
+        """Queue the minutes as files in every room, in its language: Markdown and HTML. They
+        leave through the outbox, so a restart delays an upload but never loses it. Returns the
+        files' names.
+
+        Each file carries a fingerprint of what it says (all but its "made at" stamp): minutes of
+        a meeting that has not changed since are posted again from the earlier upload instead of
+        being uploaded anew (the sender keeps the map, see bot.matrix.sender)."""
+        names = []
+        stamp = generated_stamp()
+        for room in assembly.rooms:
+            for fmt in ("md", "html"):
+                name = minutes_file_name(data.meeting_id, room.language, fmt)
+                text = self._minutes.render(data, fmt, [room.language], generated=stamp)
+                content = upload_content(
+                    text.encode(),
+                    name,
+                    MINUTES_MIMETYPES[fmt],
+                    reuse_key=f"minutes:{data.meeting_id}:{room.room_id}:{fmt}",
+                    fingerprint=fingerprint(text.replace(stamp, "")),
+                )
+                content[MARKER] = {"kind": "minutes", "meeting": data.meeting_id}
+                await self.queue(
+                    room.room_id,
+                    UPLOAD,
+                    content,
+                    txn_id(f"{cause}:{room.room_id}:{fmt}", 0),
+                    purpose="minutes",
+                )
+                names.append(name)
+        return names
