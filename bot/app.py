@@ -27,7 +27,6 @@ from bot.matrix.privacy import MirrorPrivacy
 from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
 from bot.matrix.undecryptable import UndecryptableNotices, undecryptable_label
-from bot.render.minutes import MinutesRenderer
 from bot.services.agenda import AgendaService
 from bot.services.authority import AuthorityService
 from bot.services.ballots import BallotBox
@@ -418,7 +417,6 @@ def _poll_commands(
         delivery=platform.delivery,
         people=core.people,
         directory=platform.directory,
-        catalogs=platform.catalogs,
         prefix=platform.prefix,
         timers=timers,
     )
@@ -501,7 +499,6 @@ def _records_commands(
         mirror=MirrorStore(db),
         translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
         rooms=AssemblyRoomsStore(db),
-        renderer=MinutesRenderer(platform.catalogs),
         clock=now_ms,
     )
     return RecordsCommands(

@@ -156,7 +156,6 @@ async def _write_minutes(args: argparse.Namespace) -> int:
             mirror=MirrorStore(db),
             translations=SqliteTranslationCache(db),
             rooms=AssemblyRoomsStore(db),
-            renderer=MinutesRenderer(Catalogs.load_default()),
             clock=now_ms,
         )
         try:
@@ -167,7 +166,9 @@ async def _write_minutes(args: argparse.Namespace) -> int:
             meeting.assembly
         )
         data = await service.build(meeting, rooms, transcript=args.transcript)
-        text = service.render(data, args.format, LANGUAGES[args.lang])
+        text = MinutesRenderer(Catalogs.load_default()).render(
+            data, args.format, LANGUAGES[args.lang]
+        )
     finally:
         await db.close()
     if args.output is None:

@@ -22,7 +22,7 @@ from bot.framework.commands import CommandGroup, GroupHooks, Param, command
 from bot.framework.context import CommandContext
 from bot.framework.errors import PermissionDenied
 from bot.i18n import Msg
-from bot.render.polls import progress_lines, result_lines
+from bot.render.polls import opened_lines, progress_lines, result_lines
 from bot.services.ballots import BallotBox
 from bot.services.polls import PollService, is_poll_response
 
@@ -69,7 +69,7 @@ class PollCommands(CommandGroup):
             cause=ctx.event_id,
             ts=ctx.ts,
         )
-        return announce(*self._polls.opened_lines(poll, ctx.assembly, ctx.sender_name))
+        return announce(*opened_lines(poll, ctx.assembly, ctx.sender_name, self._prefix))
 
     @command("vote", "votar", Param("ballot", rest=True, words=True), private=True)
     async def vote(self, ctx: CommandContext, ballot: tuple[str, ...]) -> list[Outcome]:

@@ -160,9 +160,7 @@ class RecordsCommands(CommandGroup):
             name_of=lambda user: self._display_name(ctx.assembly, user),
             center_of=lambda user: self._center_of(ctx.assembly, user),
         )
-        await self._minutes.queue_uploads(
-            self._delivery, ctx.assembly, data, cause=f"minutes:{ctx.event_id}"
-        )
+        await self._delivery.queue_minutes(ctx.assembly, data, cause=f"minutes:{ctx.event_id}")
         line = Msg.of(
             "minutes.posted",
             id=Code(f"#{meeting.id}"),

@@ -9,8 +9,8 @@ One breakdown (`parts`) and one formatter (`format_duration`) with a style per p
 - `table`: "1 h 05 min", "2 min 05 s", "5 s": columns in the minutes, aligned by the padding.
 - `compact`: "1d 2h 3m", "2h 3m", "3m 4s": the bot's uptime in `!status`.
 
-Timeboxes and turn limits are catalog messages worded per room (`bot.render.meetings.duration`),
-built from the same `parts`.
+Timeboxes and turn limits are catalog messages worded per room (`duration_message`: "10 min",
+"2 min 30 s"), built from the same `parts`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Literal
 from babel.units import format_unit
 
 from bot.domain.errors import UsageError
+from bot.i18n import Msg
 
 DurationStyle = Literal["words", "table", "compact"]
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
@@ -94,3 +95,18 @@ def _compact(total: int) -> str:
     if span.hours:
         return f"{span.hours}h {span.minutes}m"
     return f"{span.minutes}m {span.seconds}s"
+
+
+def duration_message(seconds: float) -> Msg:
+    """A timebox or turn limit as a catalog message: `45 s`, `10 min`, `2 min 30 s`,
+    `1 h 5 min`."""
+    span = parts(max(0, round(seconds)))
+    if span.hours:
+        return Msg.of("meeting.duration_hours", hours=span.hours, minutes=span.minutes)
+    if span.minutes and span.seconds:
+        return Msg.of(
+            "meeting.duration_minutes_seconds", minutes=span.minutes, seconds=span.seconds
+        )
+    if span.minutes:
+        return Msg.of("meeting.duration_minutes", minutes=span.minutes)
+    return Msg.of("meeting.duration_seconds", seconds=span.seconds)

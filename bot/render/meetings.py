@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.domain.durations import parts
+from bot.domain.durations import duration_message
 from bot.domain.meetings import CURRENT, DONE, AgendaItem, Turn
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.i18n import Bold, Msg, UserText
@@ -18,16 +18,7 @@ Names = Callable[[str], str]
 
 def duration(seconds: float) -> Msg:
     """`45 s`, `10 min`, `2 min 30 s`, `1 h 5 min`."""
-    span = parts(max(0, round(seconds)))
-    if span.hours:
-        return Msg.of("meeting.duration_hours", hours=span.hours, minutes=span.minutes)
-    if span.minutes and span.seconds:
-        return Msg.of(
-            "meeting.duration_minutes_seconds", minutes=span.minutes, seconds=span.seconds
-        )
-    if span.minutes:
-        return Msg.of("meeting.duration_minutes", minutes=span.minutes)
-    return Msg.of("meeting.duration_seconds", seconds=span.seconds)
+    return duration_message(seconds)
 
 
 def elapsed(start_ms: int, end_ms: int) -> Msg:

@@ -7,7 +7,7 @@ messages, worded and escaped per room by the delivery like every other bot messa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +47,28 @@ class LocalizedPoll:
 
 
 # -- the native poll events --------------------------------------------------------------------
+
+
+def localized_poll(
+    catalogs: Catalogs, poll: Poll, language: str, translated: Sequence[str | None]
+) -> LocalizedPoll:
+    """The poll's words in `language`: `translated` holds the question's and each option's
+    translation (None: not translated), shown with the original beside."""
+
+    def shown(text: str, index: int) -> str:
+        found = translated[index] if index < len(translated) else None
+        return f"{found} ({text})" if found and found != text else text
+
+    if poll.kind is PollKind.CHOICE:
+        options = [shown(option, index) for index, option in enumerate(poll.options, start=1)]
+        answers = tuple(zip(poll.answer_ids, options, strict=True))
+    else:
+        answers = tuple(
+            (answer, catalogs.template(language, f"poll.answer.{answer}"))
+            for answer in poll.answer_ids
+        )
+    return LocalizedPoll(language, shown(poll.question, 0), answers)
+
 
 
 def poll_start_content(poll: Poll, localized: LocalizedPoll, fallback: str) -> dict[str, Any]:

@@ -7,15 +7,44 @@ cause handled twice queues the same message once.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from functools import cached_property
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.outcomes import Announce, Outcome, React, Reply
+from bot.domain.events import MARKER
+from bot.domain.minutes import MinutesData
+from bot.domain.outbox import UPLOAD, outbox_ref, upload_content
+from bot.domain.outcomes import Announce, Outcome, React, Reply, reply
+from bot.domain.polls import Poll, ResultView
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
+from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.render.notices import bot_message, reaction
+from bot.render.polls import (
+    POLL_END,
+    POLL_START,
+    LocalizedPoll,
+    ballot_lines,
+    end_fallback,
+    localized_poll,
+    poll_end_content,
+    poll_start_content,
+    result_lines,
+    start_fallback,
+)
 from bot.storage.runtime_store import RuntimeStore, txn_id
+
+MINUTES_MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+def minutes_file_name(meeting_id: int, language: str, fmt: str) -> str:
+    return f"minutes-{meeting_id}-{language}.{fmt}"
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Members(Protocol):
@@ -223,3 +252,100 @@ class Delivery:
             for user in users
             if self._members.is_member(room.room_id, user)
         ]
+
+    # -- polls: the poll service hands over a poll's values; they become events here -------------
+
+    async def queue_poll_start(
+        self, room_id: str, language: str, poll: Poll, txn: str, *, prefix: str
+    ) -> int:
+        """Queue the poll's native start event for a room in `language`. In another language
+        than the poll's it is worded when sent, since its question and options may need
+        translating, which never happens inside a transaction: the content is then
+        `deferred("poll_start", poll=<id>, language=<language>)`, finished by the poll service,
+        which finds the poll and hands it to `worded_poll_start`."""
+        if language == poll.language:
+            wording = localized_poll(self._catalogs, poll, language, [None])
+            content = self._poll_start(poll, wording, prefix)
+        else:
+            content = deferred("poll_start", poll=poll.id, language=language)
+        return await self.queue(room_id, POLL_START, content, txn, purpose="poll")
+
+    async def worded_poll_start(self, poll: Poll, language: str, *, prefix: str) -> dict[str, Any]:
+        """The start event of a poll in `language`, its question and options translated (when a
+        translation comes quickly) with the original beside. Outside any transaction."""
+        texts = self.texts
+        lines = [poll.question, *poll.options]
+        found = (
+            await texts.translate_lines_quickly(lines, poll.language, language)
+            if texts is not None
+            else [None]
+        )
+        return self._poll_start(poll, localized_poll(self._catalogs, poll, language, found), prefix)
+
+    async def queue_poll_end(
+        self, room_id: str, language: str, poll: Poll, start_outbox_id: int, txn: str
+    ) -> None:
+        """Queue the end event of the poll started by the queued message `start_outbox_id`."""
+        content = poll_end_content(
+            outbox_ref(start_outbox_id), end_fallback(self._catalogs, language, poll)
+        )
+        await self.queue(room_id, POLL_END, content, txn, purpose="poll")
+
+    async def announce_poll_result(
+        self, assembly: Assembly, view: ResultView, *, cause: str
+    ) -> None:
+        await self.announce(assembly, result_lines(view), cause=cause)
+
+    async def deliver_ballot_intro(
+        self, poll: Poll, *, assembly: Assembly, chat: AssemblyRoom, cause: str, prefix: str
+    ) -> None:
+        """What comes with a secret poll's ballot in a person's direct chat with the bot."""
+        await self.deliver(
+            [reply(*ballot_lines(poll, prefix))], cause=cause, assembly=assembly, room=chat
+        )
+
+    def _poll_start(self, poll: Poll, wording: LocalizedPoll, prefix: str) -> dict[str, Any]:
+        return poll_start_content(
+            poll, wording, start_fallback(self._catalogs, poll, wording, prefix)
+        )
+
+    # -- minutes: the minutes service gathers a meeting's record; it becomes files here ----------
+
+    @cached_property
+    def _minutes(self) -> MinutesRenderer:
+        # Made from the catalogs delivery words everything else with, when first needed.
+        return MinutesRenderer(self._catalogs)
+
+    async def queue_minutes(
+        self, assembly: Assembly, data: MinutesData, *, cause: str
+    ) -> list[str]:
+        """Queue the minutes as files in every room, in its language: Markdown and HTML. They
+        leave through the outbox, so a restart delays an upload but never loses it. Returns the
+        files' names.
+
+        Each file carries a fingerprint of what it says (all but its "made at" stamp): minutes of
+        a meeting that has not changed since are posted again from the earlier upload instead of
+        being uploaded anew (the sender keeps the map, see bot.matrix.sender)."""
+        names = []
+        stamp = generated_stamp()
+        for room in assembly.rooms:
+            for fmt in ("md", "html"):
+                name = minutes_file_name(data.meeting_id, room.language, fmt)
+                text = self._minutes.render(data, fmt, [room.language], generated=stamp)
+                content = upload_content(
+                    text.encode(),
+                    name,
+                    MINUTES_MIMETYPES[fmt],
+                    reuse_key=f"minutes:{data.meeting_id}:{room.room_id}:{fmt}",
+                    fingerprint=fingerprint(text.replace(stamp, "")),
+                )
+                content[MARKER] = {"kind": "minutes", "meeting": data.meeting_id}
+                await self.queue(
+                    room.room_id,
+                    UPLOAD,
+                    content,
+                    txn_id(f"{cause}:{room.room_id}:{fmt}", 0),
+                    purpose="minutes",
+                )
+                names.append(name)
+        return names

@@ -1,17 +1,16 @@
-"""Minutes: gather one meeting's record from the stores, render it, and post the files.
+"""Minutes: gather one meeting's record from the stores, as the domain's minutes values.
 
-Used by `!minutes` (which uploads the files to every room, each in its own language) and by the
-`asamblea minutes` command line (which writes one file), so both say the same thing.
+Used by `!minutes` (delivery renders the values into a file per room and language and uploads
+them, `Delivery.queue_minutes`) and by the `asamblea minutes` command line (which renders one
+file), so both say the same thing.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.events import MARKER
+from bot.domain.assembly import AssemblyRoom
 from bot.domain.meetings import Meeting
 from bot.domain.minutes import (
     AgendaEntry,
@@ -25,16 +24,11 @@ from bot.domain.minutes import (
     SpokenTurn,
     Words,
 )
-from bot.domain.outbox import UPLOAD, upload_content
-from bot.render.minutes import MinutesRenderer, generated_stamp
-from bot.services.delivery import Delivery, txn_id
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.polls_store import PollsStore
 from bot.storage.rooms_store import AssemblyRoomsStore
-
-MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
 
 NameOf = Callable[[str], str | None]
 CenterOf = Callable[[str], str | None]
@@ -48,14 +42,6 @@ def moment(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-def file_name(meeting_id: int, language: str, fmt: str) -> str:
-    return f"minutes-{meeting_id}-{language}.{fmt}"
-
-
-def fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class MinutesService:
     def __init__(
         self,
@@ -66,7 +52,6 @@ class MinutesService:
         mirror: MirrorStore,
         translations: SqliteTranslationCache,
         rooms: AssemblyRoomsStore,
-        renderer: MinutesRenderer,
         clock: Callable[[], int],
     ) -> None:
         self._decisions = decisions
@@ -75,7 +60,6 @@ class MinutesService:
         self._mirror = mirror
         self._translations = translations
         self._rooms = rooms
-        self.renderer = renderer
         self._clock = clock
 
     async def meeting(self, assembly: str | None, meeting_id: int | None) -> Meeting:
@@ -158,42 +142,6 @@ class MinutesService:
             names=names,
             include_transcript=transcript,
         )
-
-    def render(self, data: MinutesData, fmt: str, languages: Sequence[str]) -> str:
-        return self.renderer.render(data, fmt, languages)
-
-    async def queue_uploads(
-        self, delivery: Delivery, assembly: Assembly, data: MinutesData, *, cause: str
-    ) -> list[str]:
-        """Queue the minutes as files in every room, in its language: Markdown and HTML. They
-        leave through the outbox, so a restart delays an upload but never loses it.
-
-        Each file carries a fingerprint of what it says (all but its "made at" stamp): minutes of
-        a meeting that has not changed since are posted again from the earlier upload instead of
-        being uploaded anew (the sender keeps the map, see bot.matrix.sender)."""
-        names = []
-        stamp = generated_stamp()
-        for room in assembly.rooms:
-            for fmt in ("md", "html"):
-                name = file_name(data.meeting_id, room.language, fmt)
-                text = self.renderer.render(data, fmt, [room.language], generated=stamp)
-                content = upload_content(
-                    text.encode(),
-                    name,
-                    MIMETYPES[fmt],
-                    reuse_key=f"minutes:{data.meeting_id}:{room.room_id}:{fmt}",
-                    fingerprint=fingerprint(text.replace(stamp, "")),
-                )
-                content[MARKER] = {"kind": "minutes", "meeting": data.meeting_id}
-                await delivery.queue(
-                    room.room_id,
-                    UPLOAD,
-                    content,
-                    txn_id(f"{cause}:{room.room_id}:{fmt}", 0),
-                    purpose="minutes",
-                )
-                names.append(name)
-        return names
 
     # -- pieces -------------------------------------------------------------------------------
 

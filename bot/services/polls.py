@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import POLL_RESPONSE_TYPES, IncomingEvent
-from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import refusal, reply
 from bot.domain.polls import (
     BallotChoice,
@@ -34,21 +32,8 @@ from bot.domain.polls import (
     reason_request,
     vote_privately,
 )
-from bot.domain.tally import Ballot, PollKind, TallyResult
-from bot.i18n import Catalogs, Msg
-from bot.render.polls import (
-    POLL_END,
-    POLL_START,
-    LocalizedPoll,
-    ballot_lines,
-    end_fallback,
-    opened_lines,
-    poll_end_content,
-    poll_start_content,
-    result_lines,
-    start_fallback,
-)
-from bot.services.delivery import Delivery, deferred, txn_id
+from bot.domain.tally import Ballot, TallyResult
+from bot.services.delivery import Delivery, txn_id
 from bot.services.people import People
 from bot.services.timers import Timers, instant
 from bot.storage.database import Database
@@ -105,7 +90,6 @@ class PollService:
         delivery: Delivery,
         people: People,
         directory: AssemblyDirectory,
-        catalogs: Catalogs,
         prefix: str,
         timers: Timers | None = None,
     ) -> None:
@@ -117,7 +101,6 @@ class PollService:
         self._delivery = delivery
         self._people = people
         self._directory = directory
-        self._catalogs = catalogs
         self._prefix = prefix
         self._timers = timers
         delivery.add_finisher("poll_start", self._finish_start)
@@ -170,37 +153,20 @@ class PollService:
 
     async def _post_in_rooms(self, poll: Poll, assembly: Assembly, cause: str) -> None:
         for index, target in enumerate(assembly.rooms):
-            outbox_id = await self._delivery.queue(
+            outbox_id = await self._delivery.queue_poll_start(
                 target.room_id,
-                POLL_START,
-                self._start_content(poll, target.language),
+                target.language,
+                poll,
                 txn_id(f"{cause}|poll", index),
-                purpose="poll",
+                prefix=self._prefix,
             )
             await self._store.add_room(poll.id, target.room_id, target.language, outbox_id)
 
-    def _start_content(self, poll: Poll, language: str) -> dict[str, Any]:
-        """The poll's start event in `language`; worded when sent, since its question and
-        options may need translating, which never happens inside a transaction."""
-        if language == poll.language:
-            return self._worded_start(poll, self._localized(poll, language, [None]))
-        return deferred("poll_start", poll=poll.id, language=language)
-
     async def _finish_start(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A start event queued in another language than the poll's, worded when sent."""
         poll = await self._existing(int(data["poll"]))
-        language = str(data["language"])
-        texts = self._delivery.texts  # the mirror's translator, once it is wired
-        lines = [poll.question, *poll.options]
-        found = (
-            await texts.translate_lines_quickly(lines, poll.language, language)
-            if texts is not None
-            else [None]
-        )
-        return self._worded_start(poll, self._localized(poll, language, found))
-
-    def _worded_start(self, poll: Poll, wording: LocalizedPoll) -> dict[str, Any]:
-        return poll_start_content(
-            poll, wording, start_fallback(self._catalogs, poll, wording, self._prefix)
+        return await self._delivery.worded_poll_start(
+            poll, str(data["language"]), prefix=self._prefix
         )
 
     async def _post_to_known_chats(self, poll: Poll, assembly: Assembly) -> None:
@@ -226,48 +192,14 @@ class PollService:
             if await self._store.has_room(poll.id, chat):
                 continue
             cause = f"ballot:{poll.id}:{chat}"
-            await self._delivery.deliver(
-                [reply(*ballot_lines(poll, self._prefix))],
-                cause=cause,
-                assembly=assembly,
-                room=here,
+            await self._delivery.deliver_ballot_intro(
+                poll, assembly=assembly, chat=here, cause=cause, prefix=self._prefix
             )
-            outbox_id = await self._delivery.queue(
-                chat,
-                POLL_START,
-                self._start_content(poll, here.language),
-                txn_id(f"{cause}|poll", 0),
-                purpose="poll",
+            outbox_id = await self._delivery.queue_poll_start(
+                chat, here.language, poll, txn_id(f"{cause}|poll", 0), prefix=self._prefix
             )
             await self._store.add_room(poll.id, chat, here.language, outbox_id, private=True)
         return polls
-
-    def opened_lines(self, poll: Poll, assembly: Assembly, author_name: str) -> list[Msg]:
-        return opened_lines(poll, assembly, author_name, self._prefix)
-
-    def _localized(
-        self, poll: Poll, language: str, translated: Sequence[str | None]
-    ) -> LocalizedPoll:
-        """The poll's words in `language`: `translated` holds the question's and each option's
-        translation (None: not translated), shown with the original beside."""
-
-        def shown(text: str, index: int) -> str:
-            found = translated[index] if index < len(translated) else None
-            return f"{found} ({text})" if found and found != text else text
-
-        options = [shown(option, index) for index, option in enumerate(poll.options, start=1)]
-        answers = self._answers_in(poll, language, options)
-        return LocalizedPoll(language, shown(poll.question, 0), answers)
-
-    def _answers_in(
-        self, poll: Poll, language: str, options: Sequence[str]
-    ) -> tuple[tuple[str, str], ...]:
-        if poll.kind is PollKind.CHOICE:
-            return tuple(zip(poll.answer_ids, options, strict=True))
-        return tuple(
-            (answer, self._catalogs.template(language, f"poll.answer.{answer}"))
-            for answer in poll.answer_ids
-        )
 
     # -- voting --------------------------------------------------------------------------------
 
@@ -407,13 +339,10 @@ class PollService:
             self._db.after_commit(self._db.checkpoint)
         cause = f"poll:{poll.id}:close"
         for index, room in enumerate(await self._store.rooms_of(poll.id)):
-            content = poll_end_content(
-                outbox_ref(room.outbox_id), end_fallback(self._catalogs, room.language, closed)
+            await self._delivery.queue_poll_end(
+                room.room_id, room.language, closed, room.outbox_id, txn_id(cause, index)
             )
-            await self._delivery.queue(
-                room.room_id, POLL_END, content, txn_id(cause, index), purpose="poll"
-            )
-        await self._delivery.announce(assembly, result_lines(view), cause=f"{cause}:result")
+        await self._delivery.announce_poll_result(assembly, view, cause=f"{cause}:result")
         await self._decisions.record_decision(
             assembly=assembly.name,
             meeting_id=closed.meeting_id,

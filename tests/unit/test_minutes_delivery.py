@@ -17,6 +17,7 @@ import pytest
 from nio import RoomSendResponse, UploadResponse
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.minutes import MinutesData, Words
 from bot.domain.outbox import UPLOAD, UPLOAD_KEY, upload_content
 from bot.domain.schedule import Recurrence
 from bot.i18n import Catalogs
@@ -32,6 +33,7 @@ from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore
 from bot.storage.schedules_store import SchedulesStore
 from tests.harness.fakes import Clock, Scheduler, Seats
+from tests.unit.test_minutes import minutes
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
@@ -235,3 +237,39 @@ async def test_unchanged_minutes_are_posted_again_from_the_earlier_upload(db: Da
     assert len(client.uploaded) == 2
     rows = await db.fetch_all("SELECT content FROM outbox")
     assert {row["content"] for row in rows} == {"{}"}  # no file kept once posted
+
+
+
+async def test_minutes_made_again_later_of_an_unchanged_meeting_are_told_apart_only_by_their_stamp(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `!minutes` of the same meeting a minute apart: each room's files differ only in their
+    "made at" stamp, so they carry the same fingerprint and the second is posted from the first
+    upload; minutes that say something new are uploaded anew."""
+    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), SEATS, lambda: None)
+    stamps = iter(["2025-03-10 12:00 UTC", "2025-03-10 12:01 UTC", "2025-03-10 12:02 UTC"])
+    monkeypatch.setattr("bot.services.delivery.generated_stamp", lambda: next(stamps))
+
+    async def reuse_marks(data: MinutesData, cause: str) -> dict[str, str]:
+        before = await db.fetch_all("SELECT id FROM outbox")
+        names = await delivery.queue_minutes(ASSEMBLY, data, cause=cause)
+        assert names == [
+            "minutes-7-en.md", "minutes-7-en.html", "minutes-7-es.md", "minutes-7-es.html"
+        ]
+        rows = await db.fetch_all(
+            "SELECT event_type, content FROM outbox WHERE id > ? ORDER BY id",
+            (max((row["id"] for row in before), default=0),),
+        )
+        assert {row["event_type"] for row in rows} == {UPLOAD}
+        uploads = [json.loads(row["content"])[UPLOAD_KEY] for row in rows]
+        return {mark["reuse"]["key"]: mark["reuse"]["fingerprint"] for mark in uploads}
+
+    first = await reuse_marks(minutes(), "minutes:$first")
+    second = await reuse_marks(minutes(), "minutes:$second")
+    assert sorted(first) == [
+        "minutes:7:!en:x:html", "minutes:7:!en:x:md", "minutes:7:!es:x:html", "minutes:7:!es:x:md"
+    ]
+    assert second == first
+    amended = minutes(title=Words("Budget meeting", "en", {"es": "Reunión de presupuesto"}))
+    changed = await reuse_marks(amended, "minutes:$third")
+    assert all(changed[key] != first[key] for key in first)

@@ -185,7 +185,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         delivery=delivery,
         people=People(SEATS),
         directory=AssemblyDirectory((ASSEMBLY,)),
-        catalogs=catalogs,
         prefix="!",
         timers=Timers(
             scheduler,
