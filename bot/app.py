@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -37,7 +37,7 @@ from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
 from bot.services.mirror import MirrorService, MirrorTuning
-from bot.services.people import People
+from bot.services.people import Membership, People
 from bot.services.polls import PollService
 from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService
@@ -252,12 +252,6 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
 
 
 # -- the assembly's logic, built on whatever Matrix side it is given -------------------------
-
-
-class Membership(Protocol):
-    def display_name(self, room_id: str, user_id: str) -> str: ...
-    def is_member(self, room_id: str, user_id: str) -> bool: ...
-    def power_level(self, room_id: str, user_id: str) -> int: ...
 
 
 @dataclass(frozen=True)

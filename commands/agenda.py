@@ -15,7 +15,8 @@ from bot.framework.context import CommandContext
 from bot.i18n import Msg, UserText
 from bot.render import meetings as words
 from bot.services.agenda import AgendaEntry, AgendaService
-from bot.services.meetings import MeetingService, PeopleDirectory
+from bot.services.meetings import MeetingService
+from bot.services.people import People
 
 # Only words with a unit count as a timebox, so "Plans for 2025" keeps its number.
 _TIMEBOX = re.compile(r"^(?:\d+h)?(?:\d+m(?:in)?)?(?:\d+s)?$", re.IGNORECASE)
@@ -49,7 +50,7 @@ class AgendaCommands(CommandGroup):
     group_name = "agenda"
 
     def __init__(
-        self, agenda: AgendaService, meetings: MeetingService, people: PeopleDirectory
+        self, agenda: AgendaService, meetings: MeetingService, people: People
     ) -> None:
         self._agenda = agenda
         self._meetings = meetings

@@ -17,7 +17,8 @@ from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_
 from bot.framework.context import CommandContext
 from bot.i18n import Bold, Msg, UserText
 from bot.render import meetings as words
-from bot.services.meetings import MeetingService, MeetingSummary, PeopleDirectory
+from bot.services.meetings import MeetingService, MeetingSummary
+from bot.services.people import People
 
 PRESENT = "✅"
 
@@ -25,7 +26,7 @@ PRESENT = "✅"
 class MeetingCommands(CommandGroup):
     group_name = "meetings"
 
-    def __init__(self, meetings: MeetingService, people: PeopleDirectory) -> None:
+    def __init__(self, meetings: MeetingService, people: People) -> None:
         self._meetings = meetings
         self._people = people
 

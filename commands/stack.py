@@ -31,7 +31,8 @@ from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Msg
 from bot.render import meetings as words
-from bot.services.meetings import MeetingService, PeopleDirectory
+from bot.services.meetings import MeetingService
+from bot.services.people import People
 from bot.services.stack import Called, Raised, StackBoard, StackService, StackView
 
 RAISED_HAND = "✋"
@@ -92,7 +93,7 @@ class StackCommands(CommandGroup):
         stack: StackService,
         meetings: MeetingService,
         board: StackBoard,
-        people: PeopleDirectory,
+        people: People,
         assembly_of: Callable[[str], Assembly | None],
         guard: Callable[[], AbstractAsyncContextManager[None]],
     ) -> None:

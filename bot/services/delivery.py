@@ -15,12 +15,8 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.outcomes import Announce, Outcome, React, Reply
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.notices import bot_message, reaction
+from bot.services.people import Membership
 from bot.storage.runtime_store import RuntimeStore, txn_id
-
-
-class Members(Protocol):
-    def display_name(self, room_id: str, user_id: str) -> str: ...
-    def is_member(self, room_id: str, user_id: str) -> bool: ...
 
 
 def deferred(kind: str, **data: Any) -> dict[str, Any]:
@@ -64,7 +60,7 @@ class Delivery:
         self,
         store: RuntimeStore,
         catalogs: Catalogs,
-        members: Members,
+        members: Membership,
         wake: Callable[[], None],
     ) -> None:
         self._store = store
