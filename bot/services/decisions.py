@@ -43,12 +43,12 @@ class Author:
 
 
 def check_text(text: str | None, empty_key: str, prefix: str) -> str:
-    words = " ".join((text or "").split())
-    if not words:
+    tidied = " ".join((text or "").split())
+    if not tidied:
         raise CommandError(empty_key, prefix=prefix)
-    if len(words) > MAX_ENTRY:
-        raise CommandError("records.too_long", length=len(words), limit=MAX_ENTRY)
-    return words
+    if len(tidied) > MAX_ENTRY:
+        raise CommandError("records.too_long", length=len(tidied), limit=MAX_ENTRY)
+    return tidied
 
 
 class DecisionLog:

@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.domain.assembly import Assembly
 from bot.domain.meetings import AgendaItem, Turn
 from bot.i18n import Bold, Msg
-from bot.render import meetings as words
+from bot.render import meetings as phrases
 from bot.services.timers import Timers, instant
 from bot.storage.meetings_store import MeetingsStore
 
@@ -68,8 +68,8 @@ class MeetingTimers:
                 return None
             line = Msg.of(
                 "agenda.timebox_over",
-                timebox=words.duration(item.timebox_seconds),
-                title=words.title(item),
+                timebox=phrases.duration(item.timebox_seconds),
+                title=phrases.title(item),
             )
             return assembly, [line]
 
@@ -86,7 +86,7 @@ class MeetingTimers:
             line = Msg.of(
                 "stack.time_up",
                 name=Bold(self._display_name(assembly, turn.user_id)),
-                limit=words.duration(turn.limit_seconds),
+                limit=phrases.duration(turn.limit_seconds),
             )
             return assembly, [line]
 
