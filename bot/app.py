@@ -347,6 +347,15 @@ def build_core(platform: Platform) -> Core:
     reminders = _reminders(platform, decisions, timers)
     core.install(_records_commands(core, platform, decisions, meetings_store, reminders))
     core.install(ScheduleCommands(reminders, platform.delivery, prefix))
+    # Old sent messages go, except those a stack message, a poll start or a mirrored copy
+    # still points at: each of those stores says which it needs.
+    references = (meetings_store, PollsStore(platform.db), MirrorStore(platform.db))
+    core.pruning.append(
+        (
+            "sent messages",
+            lambda cutoff: platform.runtime_store.forget_sent_before(cutoff, references),
+        )
+    )
     return core
 
 
