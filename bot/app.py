@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -254,6 +254,9 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
 # -- the assembly's logic, built on whatever Matrix side it is given -------------------------
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Platform:
     """What the Matrix side hands to the assembly's logic."""
@@ -268,13 +271,17 @@ class Platform:
     directory: AssemblyDirectory
     scheduler: Any  # APScheduler's AsyncIOScheduler, or anything with add_job/remove_job
     ready: Callable[[], Awaitable[Any]]
-    clock: Callable[[], datetime] = utc_now  # what timers and reminders take for "now"
+    clock: Callable[[], datetime] = utc_now  # what timers, reminders and meetings take for "now"
     may_mirror: Callable[[str, str], bool] | None = None
     chats: DirectChats | None = None  # None: no direct chats (offline tests)
 
     @property
     def prefix(self) -> str:
         return self.config.command_prefix
+
+    def clock_ms(self) -> int:
+        """The clock read as Matrix timestamps are: milliseconds since the epoch."""
+        return (self.clock() - _EPOCH) // timedelta(milliseconds=1)
 
 
 @dataclass
@@ -332,7 +339,7 @@ def build_core(platform: Platform) -> Core:
         wake=platform.delivery.wake,
         clock=platform.clock,
     )
-    meetings = MeetingService(meetings_store, people, core.authority, prefix)
+    meetings = MeetingService(meetings_store, people, core.authority, prefix, platform.clock_ms)
     notices = MeetingTimers(
         timers, meetings_store, platform.delivery, platform.directory.by_name, people.display_name
     )
