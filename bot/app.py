@@ -6,8 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -36,7 +36,7 @@ from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
 from bot.services.mirror import MirrorService, MirrorTuning
-from bot.services.people import People
+from bot.services.people import Membership, People
 from bot.services.polls import PollService
 from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService
@@ -253,10 +253,7 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
 # -- the assembly's logic, built on whatever Matrix side it is given -------------------------
 
 
-class Membership(Protocol):
-    def display_name(self, room_id: str, user_id: str) -> str: ...
-    def is_member(self, room_id: str, user_id: str) -> bool: ...
-    def power_level(self, room_id: str, user_id: str) -> int: ...
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -273,13 +270,17 @@ class Platform:
     directory: AssemblyDirectory
     scheduler: Any  # APScheduler's AsyncIOScheduler, or anything with add_job/remove_job
     ready: Callable[[], Awaitable[Any]]
-    clock: Callable[[], datetime] = utc_now  # what timers and reminders take for "now"
+    clock: Callable[[], datetime] = utc_now  # what timers, reminders and meetings take for "now"
     may_mirror: Callable[[str, str], bool] | None = None
     chats: DirectChats | None = None  # None: no direct chats (offline tests)
 
     @property
     def prefix(self) -> str:
         return self.config.command_prefix
+
+    def clock_ms(self) -> int:
+        """The clock read as Matrix timestamps are: milliseconds since the epoch."""
+        return (self.clock() - _EPOCH) // timedelta(milliseconds=1)
 
 
 @dataclass
@@ -337,7 +338,7 @@ def build_core(platform: Platform) -> Core:
         wake=platform.delivery.wake,
         clock=platform.clock,
     )
-    meetings = MeetingService(meetings_store, people, core.authority, prefix)
+    meetings = MeetingService(meetings_store, people, core.authority, prefix, platform.clock_ms)
     notices = MeetingTimers(
         timers, meetings_store, platform.delivery, platform.directory.by_name, people.display_name
     )
@@ -352,6 +353,15 @@ def build_core(platform: Platform) -> Core:
     reminders = _reminders(platform, decisions, timers)
     core.install(_records_commands(core, platform, decisions, meetings_store, reminders))
     core.install(ScheduleCommands(reminders, platform.delivery, prefix))
+    # Old sent messages go, except those a stack message, a poll start or a mirrored copy
+    # still points at: each of those stores says which it needs.
+    references = (meetings_store, PollsStore(platform.db), MirrorStore(platform.db))
+    core.pruning.append(
+        (
+            "sent messages",
+            lambda cutoff: platform.runtime_store.forget_sent_before(cutoff, references),
+        )
+    )
     return core
 
 

@@ -13,9 +13,10 @@ from bot.domain.outcomes import Announce, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, to_duration_seconds, to_number
 from bot.framework.context import CommandContext
 from bot.i18n import Msg, UserText
-from bot.render import meetings as words
+from bot.render import meetings as phrases
 from bot.services.agenda import AgendaEntry, AgendaService
-from bot.services.meetings import MeetingService, PeopleDirectory
+from bot.services.meetings import MeetingService
+from bot.services.people import People
 
 # Only words with a unit count as a timebox, so "Plans for 2025" keeps its number.
 _TIMEBOX = re.compile(r"^(?:\d+h)?(?:\d+m(?:in)?)?(?:\d+s)?$", re.IGNORECASE)
@@ -49,7 +50,7 @@ class AgendaCommands(CommandGroup):
     group_name = "agenda"
 
     def __init__(
-        self, agenda: AgendaService, meetings: MeetingService, people: PeopleDirectory
+        self, agenda: AgendaService, meetings: MeetingService, people: People
     ) -> None:
         self._agenda = agenda
         self._meetings = meetings
@@ -61,21 +62,21 @@ class AgendaCommands(CommandGroup):
         if not items:
             return reply(Msg.of("agenda.empty", prefix=self._meetings.prefix))
         title = UserText(meeting.title, meeting.title_language)
-        return reply(*words.agenda(title, items, self._names(ctx.assembly)))
+        return reply(*phrases.agenda(title, items, self._names(ctx.assembly)))
 
     @command(
         "item", "punto", Param("item", to_agenda_entry, rest=True), needs=Role.CHAIR, cost=ANNOUNCES
     )
     async def add_item(self, ctx: CommandContext, item: AgendaEntry) -> Announce:
         added = await self._agenda.add(ctx.assembly, item, ctx.language, ctx.sender)
-        return announce(Msg.of("agenda.added", item=words.item(added, self._names(ctx.assembly))))
+        return announce(Msg.of("agenda.added", item=phrases.item(added, self._names(ctx.assembly))))
 
     @command(
         "dropitem", "quitarpunto", Param("number", to_number), needs=Role.CHAIR, cost=ANNOUNCES
     )
     async def drop_item(self, ctx: CommandContext, number: int) -> Announce:
         dropped = await self._agenda.remove(ctx.assembly, number)
-        return announce(Msg.of("agenda.removed", title=words.title(dropped)))
+        return announce(Msg.of("agenda.removed", title=phrases.title(dropped)))
 
     @command(
         "moveitem",
@@ -91,8 +92,8 @@ class AgendaCommands(CommandGroup):
         meeting = await self._meetings.require(ctx.assembly)
         title = UserText(meeting.title, meeting.title_language)
         return announce(
-            Msg.of("agenda.moved", title=words.title(moved), position=position),
-            *words.agenda(title, items, self._names(ctx.assembly)),
+            Msg.of("agenda.moved", title=phrases.title(moved), position=position),
+            *phrases.agenda(title, items, self._names(ctx.assembly)),
         )
 
     @command("current", "actual")
@@ -103,8 +104,8 @@ class AgendaCommands(CommandGroup):
         return reply(
             Msg.of(
                 "agenda.current",
-                item=words.item(item, self._names(ctx.assembly)),
-                elapsed=words.elapsed(item.started_at, self._meetings.clock()),
+                item=phrases.item(item, self._names(ctx.assembly)),
+                elapsed=phrases.elapsed(item.started_at, self._meetings.clock()),
             )
         )
 
@@ -115,23 +116,23 @@ class AgendaCommands(CommandGroup):
         if advance.closed is not None:
             lines.append(_closed(advance.closed))
         if advance.opened is not None:
-            item = words.item(advance.opened, self._names(ctx.assembly))
+            item = phrases.item(advance.opened, self._names(ctx.assembly))
             lines.append(Msg.of("agenda.opened", item=item))
         else:
             lines.append(Msg.of("agenda.finished"))
         return announce(*lines)
 
-    def _names(self, assembly: Assembly) -> words.Names:
+    def _names(self, assembly: Assembly) -> phrases.Names:
         return lambda user_id: self._people.display_name(assembly, user_id)
 
 
 def _closed(item: AgendaItem) -> Msg:
-    took = words.elapsed(item.started_at or 0, item.ended_at or item.started_at or 0)
+    took = phrases.elapsed(item.started_at or 0, item.ended_at or item.started_at or 0)
     if item.timebox_seconds:
         return Msg.of(
             "agenda.closed_timebox",
-            title=words.title(item),
+            title=phrases.title(item),
             took=took,
-            timebox=words.duration(item.timebox_seconds),
+            timebox=phrases.duration(item.timebox_seconds),
         )
-    return Msg.of("agenda.closed", title=words.title(item), took=took)
+    return Msg.of("agenda.closed", title=phrases.title(item), took=took)

@@ -16,8 +16,9 @@ from bot.domain.outcomes import Announce, React, Reply, announce, reply
 from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_user_id
 from bot.framework.context import CommandContext
 from bot.i18n import Bold, Msg, UserText
-from bot.render import meetings as words
-from bot.services.meetings import MeetingService, MeetingSummary, PeopleDirectory
+from bot.render import meetings as phrases
+from bot.services.meetings import MeetingService, MeetingSummary
+from bot.services.people import People
 
 PRESENT = "✅"
 
@@ -25,7 +26,7 @@ PRESENT = "✅"
 class MeetingCommands(CommandGroup):
     group_name = "meetings"
 
-    def __init__(self, meetings: MeetingService, people: PeopleDirectory) -> None:
+    def __init__(self, meetings: MeetingService, people: People) -> None:
         self._meetings = meetings
         self._people = people
 
@@ -82,11 +83,11 @@ class MeetingCommands(CommandGroup):
         lines = [
             Msg.of("meeting.started", title=UserText(meeting.title, meeting.title_language)),
             Msg.of("meeting.chairs", names=Bold(names)),
-            Msg.of("meeting.stack_order", policy=words.policy(meeting.stack_policy)),
+            Msg.of("meeting.stack_order", policy=phrases.policy(meeting.stack_policy)),
         ]
         if meeting.turn_limit_seconds:
             lines.append(
-                Msg.of("meeting.turn_limit", limit=words.duration(meeting.turn_limit_seconds))
+                Msg.of("meeting.turn_limit", limit=phrases.duration(meeting.turn_limit_seconds))
             )
         lines.append(Msg.of("meeting.how", prefix=self._meetings.prefix))
         return lines
@@ -109,7 +110,7 @@ def _closing(summary: MeetingSummary) -> list[Msg]:
         Msg.of(
             "meeting.ended",
             title=UserText(meeting.title, meeting.title_language),
-            duration=words.elapsed(meeting.started_at, summary.ended_at),
+            duration=phrases.elapsed(meeting.started_at, summary.ended_at),
         )
     ]
     for center in summary.centers:
@@ -119,7 +120,7 @@ def _closing(summary: MeetingSummary) -> list[Msg]:
                 center=center.center,
                 present=center.present,
                 turns=center.turns,
-                spoken=words.duration(center.speaking_seconds),
+                spoken=phrases.duration(center.speaking_seconds),
             )
         )
     return lines

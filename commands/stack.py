@@ -30,8 +30,9 @@ from bot.framework.commands import (
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.i18n import Msg
-from bot.render import meetings as words
-from bot.services.meetings import MeetingService, PeopleDirectory
+from bot.render import meetings as phrases
+from bot.services.meetings import MeetingService
+from bot.services.people import People
 from bot.services.stack import Called, Raised, StackBoard, StackService, StackView
 
 RAISED_HAND = "✋"
@@ -92,7 +93,7 @@ class StackCommands(CommandGroup):
         stack: StackService,
         meetings: MeetingService,
         board: StackBoard,
-        people: PeopleDirectory,
+        people: People,
         assembly_of: Callable[[str], Assembly | None],
         guard: Callable[[], AbstractAsyncContextManager[None]],
     ) -> None:
@@ -150,7 +151,7 @@ class StackCommands(CommandGroup):
     async def policy(self, ctx: CommandContext, policy: StackPolicy) -> list[Outcome]:
         await self._meetings.set_policy(ctx.assembly, policy)
         view = await self._stack.view(ctx.assembly)
-        line = Msg.of("stack.policy_changed", policy=words.policy(policy))
+        line = Msg.of("stack.policy_changed", policy=phrases.policy(policy))
         return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
 
     @command("timelimit", "tiempo", Param("limit", to_turn_limit), needs=Role.CHAIR, cost=ANNOUNCES)
@@ -158,7 +159,7 @@ class StackCommands(CommandGroup):
         await self._meetings.set_turn_limit(ctx.assembly, limit)
         if limit is None:
             return announce(Msg.of("stack.limit_off"))
-        return announce(Msg.of("stack.limit_set", limit=words.duration(limit)))
+        return announce(Msg.of("stack.limit_set", limit=phrases.duration(limit)))
 
     async def on_reaction(self, event: IncomingEvent) -> None:
         """A ✋ on the latest stack message of a room raises an ordinary hand."""
@@ -186,7 +187,7 @@ class StackCommands(CommandGroup):
                 reply(
                     Msg.of(
                         "stack.already_waiting",
-                        kind=words.kind(kind),
+                        kind=phrases.kind(kind),
                         position=raised.position,
                     )
                 )
@@ -208,20 +209,20 @@ class StackCommands(CommandGroup):
         if turn is None:
             ended = called.ended
             assert ended is not None
-            who = words.person(names(ended.user_id), ended.center)
+            who = phrases.person(names(ended.user_id), ended.center)
             return announce(Msg.of("stack.turn_over_nobody_waiting", person=who), *after)
-        who = words.person(names(turn.user_id), turn.center)
+        who = phrases.person(names(turn.user_id), turn.center)
         if turn.kind is TurnKind.ORDINARY:
             lines = [Msg.of("stack.floor", person=who)]
         else:
-            lines = [Msg.of("stack.floor_kind", person=who, kind=words.kind(turn.kind))]
+            lines = [Msg.of("stack.floor_kind", person=who, kind=phrases.kind(turn.kind))]
         if turn.limit_seconds:
-            lines.append(Msg.of("stack.floor_limit", limit=words.duration(turn.limit_seconds)))
+            lines.append(Msg.of("stack.floor_limit", limit=phrases.duration(turn.limit_seconds)))
         return announce(*lines, *after, mention=(turn.user_id,))
 
     def _lines(self, assembly: Assembly, view: StackView, with_speaker: bool = True) -> list[Msg]:
         speaker = view.speaker if with_speaker else None
-        return words.stack(view.policy, view.waiting, speaker, self._names(assembly))
+        return phrases.stack(view.policy, view.waiting, speaker, self._names(assembly))
 
     async def _show(
         self, ctx: CommandContext, view: StackView, outcome: Reply | Announce
@@ -238,7 +239,7 @@ class StackCommands(CommandGroup):
         return []
 
     def _person(self, assembly: Assembly, hand: Hand) -> Msg:
-        return words.person(self._people.display_name(assembly, hand.user_id), hand.center)
+        return phrases.person(self._people.display_name(assembly, hand.user_id), hand.center)
 
-    def _names(self, assembly: Assembly) -> words.Names:
+    def _names(self, assembly: Assembly) -> phrases.Names:
         return lambda user_id: self._people.display_name(assembly, user_id)

@@ -24,7 +24,7 @@ from babel.units import format_unit
 from bot.domain.errors import UsageError
 from bot.i18n import Msg
 
-DurationStyle = Literal["words", "table", "compact"]
+DurationStyle = Literal["spelled", "table", "compact"]
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
 MAX_DURATION_SECONDS = 24 * 3600
 
@@ -59,15 +59,15 @@ def parts(total_seconds: int, *, count_days: bool = False) -> DurationParts:
     return DurationParts(days, hours, minutes, seconds)
 
 
-def format_duration(seconds: float, locale: str = "en", style: DurationStyle = "words") -> str:
+def format_duration(seconds: float, locale: str = "en", style: DurationStyle = "spelled") -> str:
     if style == "table":
         return _table(round(seconds))
     if style == "compact":
         return _compact(int(seconds))
-    return _words(max(1, round(seconds)), locale)
+    return _spelled(max(1, round(seconds)), locale)
 
 
-def _words(whole: int, locale: str) -> str:
+def _spelled(whole: int, locale: str) -> str:
     if whole < 120:
         return format_unit(whole, "duration-second", length="long", locale=locale)
     minutes = round(whole / 60)

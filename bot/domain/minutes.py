@@ -1,9 +1,9 @@
 """What the minutes of a meeting say: a plain tree of values, and the speaking statistics.
 
 Pure domain logic: no I/O, no Matrix, no SQL. The minutes service builds a `MinutesData` from the
-stores' rows; the renderer words it in each language. Everything a person wrote is a `Words`: the
-original, the language it was written in, and any machine translations, so the minutes can always
-say which is which.
+stores' rows; the renderer words it in each language. Everything a person wrote is a
+`WrittenText`: the original, the language it was written in, and any machine translations, so the
+minutes can always say which is which.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ ENTRY_KINDS = (AGREED, ACTION, INFO, IDEA)
 
 
 @dataclass(frozen=True)
-class Words:
+class WrittenText:
     """Text a person wrote, in `language`, with machine translations by target language."""
 
     text: str
@@ -44,7 +44,7 @@ class Member:
 @dataclass(frozen=True)
 class AgendaEntry:
     position: int
-    title: Words
+    title: WrittenText
     planned_seconds: int | None
     actual_seconds: int | None
     status: str  # pending, current, done
@@ -56,10 +56,10 @@ class LogEntry:
 
     id: int
     kind: str
-    text: Words
+    text: WrittenText
     author: Member
     at: datetime
-    item: Words | None = None
+    item: WrittenText | None = None
     owner: Member | None = None
     due: date | None = None
 
@@ -87,11 +87,11 @@ class Dissent:
 @dataclass(frozen=True)
 class PollSummary:
     id: int
-    question: Words
+    question: WrittenText
     kind: str  # yes_no, choice, consensus
     rule: str | None
     denominator: str
-    answers: tuple[tuple[str, Words | None], ...]  # (answer id, option text for choice polls)
+    answers: tuple[tuple[str, WrittenText | None], ...]  # (answer id, option text for choice polls)
     total: CenterCount
     by_center: tuple[CenterCount, ...]
     closed: bool
@@ -121,7 +121,7 @@ class SaidMessage:
     name: str
     center: str
     at: datetime
-    text: Words
+    text: WrittenText
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class SpeakerStats:
     turns: int
     seconds: float
     messages: int
-    words: int
+    word_count: int
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class CenterStats:
     turns: int
     seconds: float
     messages: int
-    words: int
+    word_count: int
     share_of_time: float | None  # of all speaking time; None when nobody has had the floor
     share_of_turns: float | None
 
@@ -174,7 +174,7 @@ def speaking_statistics(
     for message in messages:
         tally = people.setdefault(message.user_id, _empty())
         tally["messages"] += 1
-        tally["words"] += len(message.text.text.split())
+        tally["word_count"] += len(message.text.text.split())
         center_of.setdefault(message.user_id, message.center)
     speakers = tuple(
         sorted(
@@ -186,7 +186,7 @@ def speaking_statistics(
                     turns=int(t["turns"]),
                     seconds=t["seconds"],
                     messages=int(t["messages"]),
-                    words=int(t["words"]),
+                    word_count=int(t["word_count"]),
                 )
                 for user, t in people.items()
             ),
@@ -208,7 +208,7 @@ def speaking_statistics(
                 turns=turn_count,
                 seconds=seconds,
                 messages=sum(s.messages for s in members),
-                words=sum(s.words for s in members),
+                word_count=sum(s.word_count for s in members),
                 share_of_time=seconds / total_seconds if total_seconds else None,
                 share_of_turns=turn_count / total_turns if total_turns else None,
             )
@@ -217,7 +217,7 @@ def speaking_statistics(
 
 
 def _empty() -> dict[str, float]:
-    return {"turns": 0, "seconds": 0.0, "messages": 0, "words": 0}
+    return {"turns": 0, "seconds": 0.0, "messages": 0, "word_count": 0}
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class MinutesData:
 
     assembly: str
     meeting_id: int
-    title: Words
+    title: WrittenText
     started_at: datetime
     ended_at: datetime | None
     zones: tuple[tuple[str, str], ...]  # (center, IANA zone), one per center, in room order

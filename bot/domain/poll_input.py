@@ -83,7 +83,7 @@ _BASE_OF = {
 
 
 @dataclass
-class _PollWords:
+class _PollKeywords:
     """The keywords in front of a `!poll` question, as they are read."""
 
     kind: PollKind | None = None
@@ -95,7 +95,7 @@ class _PollWords:
 
 def read_poll_request(words: Sequence[str], default_rule: DecisionRule) -> PollRequest:
     """`!poll [keywords…] "Question" ["Option" …]`; CommandError says what is wrong."""
-    keywords = _PollWords()
+    keywords = _PollKeywords()
     index = 0
     while index < len(words) and _read_keyword(words[index], keywords):
         index += 1
@@ -118,7 +118,7 @@ def read_poll_request(words: Sequence[str], default_rule: DecisionRule) -> PollR
     )
 
 
-def _read_keyword(word: str, keywords: _PollWords) -> bool:
+def _read_keyword(word: str, keywords: _PollKeywords) -> bool:
     """Take one keyword into `keywords`; False when the word is the start of the question."""
     plain = _plain(word)
     if _SETTING_SHAPE.match(plain):
@@ -158,7 +158,7 @@ def _question_and_options(
 
 
 def _kind_of(
-    keywords: _PollWords, options: tuple[str, ...], default_rule: DecisionRule
+    keywords: _PollKeywords, options: tuple[str, ...], default_rule: DecisionRule
 ) -> PollKind:
     if options:
         if keywords.kind not in (None, PollKind.CHOICE):
@@ -175,7 +175,7 @@ def _kind_of(
 
 
 def _rule_of(
-    kind: PollKind, keywords: _PollWords, default_rule: DecisionRule
+    kind: PollKind, keywords: _PollKeywords, default_rule: DecisionRule
 ) -> DecisionRule | None:
     explicit = keywords.base_rule is not None or keywords.double
     if kind is PollKind.CHOICE:

@@ -14,7 +14,8 @@ from bot.domain.events import MESSAGE, IncomingEvent
 from bot.framework.commands import EventService, SpeechObserver, Wants
 from bot.framework.errors import is_transient
 from bot.framework.router import Router
-from bot.services.delivery import Delivery, Members
+from bot.services.delivery import Delivery
+from bot.services.people import Membership
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
@@ -34,7 +35,7 @@ class Dispatcher:
         directory: AssemblyDirectory,
         router: Router,
         delivery: Delivery,
-        members: Members,
+        members: Membership,
     ) -> None:
         self._bot_user_id = bot_user_id
         self._ignored = set(ignore_users)

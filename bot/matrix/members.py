@@ -9,6 +9,8 @@ from nio import AsyncClient
 
 
 class RoomMembers:
+    """The `Membership` the homeserver reports (`bot.services.people.Membership`)."""
+
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 

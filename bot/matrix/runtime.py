@@ -111,10 +111,9 @@ class MatrixRuntime:
         self.first_sync_done = asyncio.Event()
         self._synced = asyncio.Event()  # set, and replaced, after every sync handled
         self._next_forget = 0.0
-        # More tables the hourly pruning keeps small (wired in bot/app.py), by name.
-        self.pruning: list[tuple[str, PruningStep]] = [
-            ("sent messages", store.forget_sent_before),
-        ]
+        # More tables the hourly pruning keeps small (wired in bot/app.py, the sent messages
+        # among them: their pruning asks the stores that point at them), by name.
+        self.pruning: list[tuple[str, PruningStep]] = []
 
     @property
     def user_id(self) -> str:

@@ -29,7 +29,7 @@ from bot.domain.minutes import (
     Member,
     MinutesData,
     PollSummary,
-    Words,
+    WrittenText,
 )
 from bot.domain.schedule import format_day, format_in_zones, local_time
 from bot.i18n import Catalogs, Msg
@@ -132,7 +132,7 @@ class MinutesWriter:
         return Document(
             language=self.language,
             language_name=self.t(f"language.{self.language}"),
-            title=self.words(data.title),
+            title=self.written(data.title),
             intro=tuple(self._intro()),
             sections=tuple(sections),
             footer=self.t("minutes.footer", assembly=data.assembly, meeting=data.meeting_id),
@@ -140,13 +140,13 @@ class MinutesWriter:
 
     # -- pieces -------------------------------------------------------------------------------
 
-    def words(self, words: Words, style: str = "") -> Line:
+    def written(self, text: WrittenText, style: str = "") -> Line:
         """Person-written text in this language; a machine translation says so and keeps the
         original beside it."""
-        shown, translated = words.shown_in(self.language)
+        shown, translated = text.shown_in(self.language)
         if not translated:
             return (Span(shown, style),)
-        note = self.t("minutes.machine_translation", original=words.text)
+        note = self.t("minutes.machine_translation", original=text.text)
         return (Span(shown, style), Span(" "), Span(note, "em"))
 
     def member(self, member: Member) -> str:
@@ -200,7 +200,7 @@ class MinutesWriter:
         rows = [
             (
                 plain(str(item.position)),
-                self.words(item.title),
+                self.written(item.title),
                 plain(self.duration(item.planned_seconds)),
                 plain(self.duration(item.actual_seconds)),
                 plain(self.t(f"minutes.status.{item.status}")),
@@ -220,7 +220,7 @@ class MinutesWriter:
         byline = self.t(
             "minutes.entry_by", time=self.clock(entry.at), author=self.member(entry.author)
         )
-        line: list[Span] = [*self.words(entry.text), Span(" "), Span(byline, "em")]
+        line: list[Span] = [*self.written(entry.text), Span(" "), Span(byline, "em")]
         if entry.item is not None:
             shown, _ = entry.item.shown_in(self.language)
             line.extend((Span(" "), Span(self.t("minutes.entry_item", item=shown), "em")))
@@ -251,7 +251,7 @@ class MinutesWriter:
         return self._section("polls", blocks)
 
     def _poll(self, poll: PollSummary) -> list[Block]:
-        title = (Span(f"#{poll.id}", "strong"), Span(" "), *self.words(poll.question, "strong"))
+        title = (Span(f"#{poll.id}", "strong"), Span(" "), *self.written(poll.question, "strong"))
         rule = self.t(f"minutes.rule.{poll.rule or 'plurality'}")
         rule_line = self.t(
             "minutes.rule_line",
@@ -262,7 +262,7 @@ class MinutesWriter:
         header = [self.t("minutes.col.answer"), *centers, self.t("minutes.col.total")]
         rows = []
         for answer_id, option in poll.answers:
-            label = self.words(option) if option else plain(self.t(f"minutes.answer.{answer_id}"))
+            label = self.written(option) if option else plain(self.t(f"minutes.answer.{answer_id}"))
             counts = [str(c.counts.get(answer_id, 0)) for c in (*poll.by_center, poll.total)]
             rows.append((label, *(plain(n) for n in counts)))
         cast = [str(c.votes_cast) for c in (*poll.by_center, poll.total)]
@@ -318,7 +318,7 @@ class MinutesWriter:
                 plain(self.duration(c.seconds)),
                 plain(self.percent(c.share_of_time)),
                 plain(str(c.messages)),
-                plain(str(c.words)),
+                plain(str(c.word_count)),
             )
             for c in stats.centers
         ]
@@ -339,7 +339,7 @@ class MinutesWriter:
                 plain(str(p.turns)),
                 plain(self.duration(p.seconds)),
                 plain(str(p.messages)),
-                plain(str(p.words)),
+                plain(str(p.word_count)),
             )
             for p in stats.people
         ]

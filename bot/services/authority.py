@@ -3,19 +3,14 @@ levels and the open meeting. The rules themselves are in `bot.domain.authority`.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Authority, WhoMayStart, moderator_everywhere
+from bot.services.people import Membership
 from bot.storage.meetings_store import MeetingsStore
 
 
-class PowerLevels(Protocol):
-    def power_level(self, room_id: str, user_id: str) -> int: ...
-
-
 class AuthorityService:
-    def __init__(self, power: PowerLevels, meetings: MeetingsStore) -> None:
+    def __init__(self, power: Membership, meetings: MeetingsStore) -> None:
         self._power = power
         self._meetings = meetings
 

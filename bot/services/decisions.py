@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.errors import CommandError
@@ -20,6 +19,7 @@ from bot.domain.limits import MAX_ENTRY
 from bot.domain.outcomes import Announce
 from bot.i18n import Msg
 from bot.services.delivery import Delivery
+from bot.services.people import People
 from bot.storage.decisions_store import DecisionsStore, LogRecord, NewLogRecord
 from bot.storage.meetings_store import MeetingsStore
 
@@ -29,12 +29,6 @@ DUE_WORDS = ("due", "by", "para", "vence", "plazo")
 
 def epoch_ms() -> int:
     return int(time.time() * 1000)
-
-
-class PeopleDirectory(Protocol):
-    def center_of(self, assembly: Assembly, user_id: str, spoken_in: str | None = None) -> str: ...
-    def is_member(self, assembly: Assembly, user_id: str) -> bool: ...
-    def display_name(self, assembly: Assembly, user_id: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -49,12 +43,12 @@ class Author:
 
 
 def check_text(text: str | None, empty_key: str, prefix: str) -> str:
-    words = " ".join((text or "").split())
-    if not words:
+    tidied = " ".join((text or "").split())
+    if not tidied:
         raise CommandError(empty_key, prefix=prefix)
-    if len(words) > MAX_ENTRY:
-        raise CommandError("records.too_long", length=len(words), limit=MAX_ENTRY)
-    return words
+    if len(tidied) > MAX_ENTRY:
+        raise CommandError("records.too_long", length=len(tidied), limit=MAX_ENTRY)
+    return tidied
 
 
 class DecisionLog:
@@ -62,7 +56,7 @@ class DecisionLog:
         self,
         store: DecisionsStore,
         meetings: MeetingsStore,
-        people: PeopleDirectory,
+        people: People,
         prefix: str,
         clock: Callable[[], int] = epoch_ms,
     ) -> None:

@@ -34,6 +34,7 @@ from bot.render.polls import (
     result_lines,
     start_fallback,
 )
+from bot.services.people import Membership
 from bot.storage.runtime_store import RuntimeStore, txn_id
 
 MINUTES_MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
@@ -45,11 +46,6 @@ def minutes_file_name(meeting_id: int, language: str, fmt: str) -> str:
 
 def fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-class Members(Protocol):
-    def display_name(self, room_id: str, user_id: str) -> str: ...
-    def is_member(self, room_id: str, user_id: str) -> bool: ...
 
 
 def deferred(kind: str, **data: Any) -> dict[str, Any]:
@@ -93,7 +89,7 @@ class Delivery:
         self,
         store: RuntimeStore,
         catalogs: Catalogs,
-        members: Members,
+        members: Membership,
         wake: Callable[[], None],
     ) -> None:
         self._store = store

@@ -18,6 +18,7 @@ from bot.domain.limits import MAX_TITLE
 from bot.domain.meetings import Attendee, Meeting
 from bot.domain.stack import StackPolicy
 from bot.i18n import Bold, UserText
+from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
 
 # Milliseconds since the epoch; injected so tests can move time.
@@ -29,12 +30,6 @@ ROLL_CALL, RAISED_HAND, SPOKE = "roll_call", "hand", "spoke"
 
 def epoch_ms() -> int:
     return int(time.time() * 1000)
-
-
-class PeopleDirectory(Protocol):
-    def center_of(self, assembly: Assembly, user_id: str, spoken_in: str | None = None) -> str: ...
-    def is_member(self, assembly: Assembly, user_id: str) -> bool: ...
-    def display_name(self, assembly: Assembly, user_id: str) -> str: ...
 
 
 class StandingChairs(Protocol):
@@ -71,7 +66,7 @@ class MeetingService:
     def __init__(
         self,
         store: MeetingsStore,
-        people: PeopleDirectory,
+        people: People,
         standing: StandingChairs,
         prefix: str,
         clock: Clock = epoch_ms,

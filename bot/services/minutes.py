@@ -22,7 +22,7 @@ from bot.domain.minutes import (
     PollSummary,
     SaidMessage,
     SpokenTurn,
-    Words,
+    WrittenText,
 )
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
@@ -112,7 +112,7 @@ class MinutesService:
         return MinutesData(
             assembly=meeting.assembly,
             meeting_id=meeting.id,
-            title=await self._words(meeting.title, meeting.title_language, languages),
+            title=await self._written(meeting.title, meeting.title_language, languages),
             started_at=moment(meeting.started_at),
             ended_at=moment(meeting.ended_at) if meeting.ended_at else None,
             zones=zones,
@@ -122,7 +122,7 @@ class MinutesService:
                 [
                     AgendaEntry(
                         position=index,
-                        title=await self._words(item.title, item.language, languages),
+                        title=await self._written(item.title, item.language, languages),
                         planned_seconds=item.timebox_seconds,
                         actual_seconds=_seconds(item.started_at, item.ended_at, ended),
                         status=item.status,
@@ -145,20 +145,20 @@ class MinutesService:
 
     # -- pieces -------------------------------------------------------------------------------
 
-    async def _words(
+    async def _written(
         self,
         text: str,
         language: str,
         languages: Sequence[str],
         stored: Mapping[str, str] | None = None,
-    ) -> Words:
+    ) -> WrittenText:
         """The words with their translations: as stored with them, else from the cache."""
         translations = dict(stored or {})
         for target in (t for t in languages if t != language and t not in translations):
             found = await self._translations.any_provider(language, target, text)
             if found:
                 translations[target] = found
-        return Words(text, language, translations)
+        return WrittenText(text, language, translations)
 
     async def _entry(
         self,
@@ -171,10 +171,10 @@ class MinutesService:
         return LogEntry(
             id=record.id,
             kind=record.kind,
-            text=await self._words(record.text, record.language, languages, record.translations),
+            text=await self._written(record.text, record.language, languages, record.translations),
             author=member(record.author, record.author_center),
             at=moment(record.created_at),
-            item=await self._words(item.title, item.language, languages) if item else None,
+            item=await self._written(item.title, item.language, languages) if item else None,
             owner=member(record.owner, record.owner_center) if record.owner else None,
             due=record.due,
         )
@@ -194,7 +194,7 @@ class MinutesService:
                 name=row.speaker or row.sender,
                 center=row.center,
                 at=moment(row.ts),
-                text=Words(row.text, row.source_language, translations),
+                text=WrittenText(row.text, row.source_language, translations),
             )
         return list(by_event.values())
 
@@ -212,8 +212,8 @@ class MinutesService:
             answers = []
             for answer in poll.answer_ids:
                 option = poll.option_text(answer)
-                words = await self._words(option, poll.language, languages) if option else None
-                answers.append((answer, words))
+                written = await self._written(option, poll.language, languages) if option else None
+                answers.append((answer, written))
             dissents = [
                 Dissent(names.get(d.voter, d.voter) if d.voter else None, d.center, d.reason, b)
                 for b, group in ((True, result.blocks), (False, result.stand_asides))
@@ -222,7 +222,7 @@ class MinutesService:
             summaries.append(
                 PollSummary(
                     id=poll.id,
-                    question=await self._words(poll.question, poll.language, languages),
+                    question=await self._written(poll.question, poll.language, languages),
                     kind=str(poll.kind),
                     rule=str(poll.rule) if poll.rule else None,
                     denominator=str(result.denominator),

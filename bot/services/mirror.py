@@ -280,8 +280,8 @@ class MirrorService:
         text = visible_text(event.content)
         async with self._db.transaction():
             for index, target in enumerate(ready.targets):
-                words = ready.translations[target.language]
-                content = self._content(job, event.type, event.content, words)
+                copy_text = ready.translations[target.language]
+                content = self._content(job, event.type, event.content, copy_text)
                 relation = await self._relation(event, target.room_id)
                 if relation:
                     content["m.relates_to"] = relation
@@ -301,7 +301,7 @@ class MirrorService:
                     room.language,
                     target.language,
                     text,
-                    words.pending,
+                    copy_text.pending,
                 )
             await self._store.finish_job(job.id)
 
@@ -326,9 +326,9 @@ class MirrorService:
         translations = await self._translate_for(text, room.language, targets, event, assembly)
         async with self._db.transaction():
             for copy in copies:
-                words = translations[copy.target_language]
-                await self._queue_edit(copy, original_job, new_content, words, event.event_id)
-                await self._store.update_copy(copy.id, text=text, pending=words.pending)
+                copy_text = translations[copy.target_language]
+                await self._queue_edit(copy, original_job, new_content, copy_text, event.event_id)
+                await self._store.update_copy(copy.id, text=text, pending=copy_text.pending)
             await self._store.finish_job(job.id)
 
     async def _mirror_redaction(self, job: MirrorJob, event: IncomingEvent) -> None:
@@ -357,10 +357,10 @@ class MirrorService:
             assembly = self._directory.by_name(job.assembly) if job else None
             if job is None or assembly is None:
                 continue
-            words = await self._translate(
+            copy_text = await self._translate(
                 copy.text, copy.source_language, copy.target_language, assembly, probe=True
             )
-            if words.pending:
+            if copy_text.pending:
                 return
             source = normalize(job.source_room_id, job.payload.get("event"))
             content = source.content if source else {}
@@ -368,7 +368,7 @@ class MirrorService:
                 latest = await self._store.copy_in(copy.source_event_id, copy.target_room_id)
                 if latest is None or latest.revision != copy.revision:
                     continue  # edited meanwhile; the next round translates the new words
-                await self._queue_edit(copy, job, content, words, f"retry:{copy.revision}")
+                await self._queue_edit(copy, job, content, copy_text, f"retry:{copy.revision}")
                 await self._store.update_copy(copy.id, text=copy.text, pending=False)
             self._delivery.wake()
 
@@ -377,11 +377,11 @@ class MirrorService:
         copy: MirroredCopy,
         job: MirrorJob,
         new_source_content: dict[str, Any],
-        words: MirrorText,
+        copy_text: MirrorText,
         cause: str,
     ) -> None:
         event_type = (job.payload.get("event") or {}).get("type", MESSAGE)
-        new_content = self._content(job, event_type, new_source_content, words)
+        new_content = self._content(job, event_type, new_source_content, copy_text)
         new_content["m.mentions"] = self._copy_mentions(new_source_content, copy.target_room_id)
         await self._delivery.queue(
             copy.target_room_id,
@@ -395,18 +395,18 @@ class MirrorService:
     # -- building copies ----------------------------------------------------------------------
 
     def _content(
-        self, job: MirrorJob, event_type: str, source: dict[str, Any], words: MirrorText
+        self, job: MirrorJob, event_type: str, source: dict[str, Any], copy_text: MirrorText
     ) -> dict[str, Any]:
         speaker = Speaker(str(job.payload.get("speaker", "")), str(job.payload.get("center", "")))
         msgtype = source.get("msgtype")
         if event_type == STICKER or msgtype in MEDIA_MSGTYPES:
-            caption = words if words.original else None
+            caption = copy_text if copy_text.original else None
             content = media_content(self._catalogs, speaker, source, caption)
             if event_type == STICKER:
                 content.pop("msgtype", None)
         else:
             kind = msgtype if msgtype in TEXT_MSGTYPES else "m.text"
-            content = text_content(self._catalogs, speaker, kind, words)
+            content = text_content(self._catalogs, speaker, kind, copy_text)
         return mark(content, job.source_event_id, job.source_room_id)
 
     async def _relation(self, event: IncomingEvent, target_room: str) -> dict[str, Any] | None:

@@ -12,11 +12,20 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 
 
 class Membership(Protocol):
+    """Who sits in which Matrix room, under which display name and with which power level.
+
+    The homeserver's answer is `bot.matrix.members.RoomMembers`; tests fake it with
+    `tests.harness.fakes.Seats`.
+    """
+
     def is_member(self, room_id: str, user_id: str) -> bool: ...
     def display_name(self, room_id: str, user_id: str) -> str: ...
+    def power_level(self, room_id: str, user_id: str) -> int: ...
 
 
 class People:
+    """The assembly's people: each one's center, home room and name, read from `Membership`."""
+
     def __init__(self, membership: Membership) -> None:
         self._membership = membership
 

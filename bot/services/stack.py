@@ -16,7 +16,8 @@ from bot.domain.errors import CommandError
 from bot.domain.meetings import Meeting, Turn, speaking_record
 from bot.domain.outcomes import Outcome
 from bot.domain.stack import Hand, SpeakerStack, StackPolicy, TurnKind
-from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService, PeopleDirectory
+from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService
+from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
 
 
@@ -59,7 +60,7 @@ class StackService:
         self,
         store: MeetingsStore,
         meetings: MeetingService,
-        people: PeopleDirectory,
+        people: People,
         timers: TurnWatch,
     ) -> None:
         self._store = store

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,14 @@ from bot.storage.migrations import MIGRATIONS, Migration
 from bot.storage.private_files import private_database
 
 log = logging.getLogger(__name__)
+
+# SQLite caps the parameters of one statement; long lists of ids go in chunks of this size.
+CHUNK = 500
+
+
+def in_chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 class DatabaseTooNew(Exception):

@@ -333,6 +333,11 @@ class MeetingsStore:
             (meeting_id, room_id, outbox_id),
         )
 
+    async def outbox_ids_in_use(self) -> set[int]:
+        """The stack messages' outbox rows, kept from pruning: a ✋ on one still finds it."""
+        rows = await self.db.fetch_all("SELECT outbox_id FROM stack_messages")
+        return {row["outbox_id"] for row in rows}
+
     async def stack_message(self, meeting_id: int, room_id: str) -> int | None:
         row = await self.db.fetch_one(
             "SELECT outbox_id FROM stack_messages WHERE meeting_id = ? AND room_id = ?",

@@ -154,6 +154,12 @@ class MirrorStore:
             ),
         )
 
+    async def outbox_ids_in_use(self) -> set[int]:
+        """The copies' outbox rows, kept from pruning: a copy is edited and redacted through
+        them."""
+        rows = await self.db.fetch_all("SELECT outbox_id FROM mirrors")
+        return {row["outbox_id"] for row in rows}
+
     async def copies_of(self, source_event_id: str) -> list[MirroredCopy]:
         rows = await self.db.fetch_all(
             "SELECT * FROM mirrors WHERE source_event_id = ? ORDER BY id", (source_event_id,)

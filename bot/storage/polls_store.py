@@ -184,6 +184,11 @@ class PollsStore:
             (poll_id, room_id, language, outbox_id, int(private)),
         )
 
+    async def outbox_ids_in_use(self) -> set[int]:
+        """The poll starts' outbox rows, kept from pruning: each poll is ended through them."""
+        rows = await self.db.fetch_all("SELECT outbox_id FROM poll_rooms")
+        return {row["outbox_id"] for row in rows}
+
     async def has_room(self, poll_id: int, room_id: str) -> bool:
         row = await self.db.fetch_one(
             "SELECT 1 FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
-from bot.storage.database import Database
+from bot.storage.database import Database, in_chunks
 
 
 def now_ms() -> int:
@@ -23,6 +24,13 @@ def txn_id(cause: str, index: int) -> str:
     the bot send: fixed by its cause, so the same cause handled twice queues each message once."""
     digest = hashlib.sha256(f"{cause}|{index}".encode()).hexdigest()[:32]
     return f"asamblea-{digest}"
+
+
+class OutboxReferences(Protocol):
+    """A store whose rows point at outbox messages it still needs (to edit, redact, reply to
+    or end them)."""
+
+    async def outbox_ids_in_use(self) -> set[int]: ...
 
 
 @dataclass(frozen=True)
@@ -185,18 +193,26 @@ class RuntimeStore:
         row = await self.db.fetch_one("SELECT event_id FROM outbox WHERE id = ?", (message_id,))
         return row["event_id"] if row else None
 
-    async def forget_sent_before(self, cutoff_ms: int) -> int:
-        """Drop messages sent (or given up) long ago. Rows that another table points at stay:
-        a mirrored copy, a stack message or a poll start is still found through its row, to be
-        edited, redacted, replied to or ended."""
-        return await self.db.execute_rowcount(
-            "DELETE FROM outbox WHERE COALESCE(sent_at, created_at) < ? "
-            "AND (event_id IS NOT NULL OR failed = 1) "
-            "AND id NOT IN (SELECT outbox_id FROM mirrors) "
-            "AND id NOT IN (SELECT outbox_id FROM stack_messages) "
-            "AND id NOT IN (SELECT outbox_id FROM poll_rooms)",
-            (cutoff_ms,),
-        )
+    async def forget_sent_before(
+        self, cutoff_ms: int, references: Sequence[OutboxReferences]
+    ) -> int:
+        """Drop messages sent (or given up) long ago. Rows that the `references` still point
+        at stay: a mirrored copy, a stack message or a poll start is still found through its row,
+        to be edited, redacted, replied to or ended."""
+        async with self.db.transaction():
+            rows = await self.db.fetch_all(
+                "SELECT id FROM outbox WHERE COALESCE(sent_at, created_at) < ? "
+                "AND (event_id IS NOT NULL OR failed = 1)",
+                (cutoff_ms,),
+            )
+            in_use: set[int] = set()
+            for store in references:
+                in_use |= await store.outbox_ids_in_use()
+            forgotten = [row["id"] for row in rows if row["id"] not in in_use]
+            for chunk in in_chunks(forgotten):
+                marks = ", ".join("?" * len(chunk))
+                await self.db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", chunk)
+        return len(forgotten)
 
     async def earlier_upload(self, key: str, fingerprint: str) -> dict[str, Any] | None:
         """Where the file last uploaded under `key` lies, if it had this very content."""

@@ -13,7 +13,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Seats:
-    """Who sits in which room, with their display names and power levels.
+    """The fake of `bot.services.people.Membership`: who sits in which room, with their display
+    names and power levels.
 
     `seats` maps a room id to its members' user ids and display names; `power` maps
     (room id, user id) to a power level, 0 for anyone not listed.

@@ -5,6 +5,8 @@ benchmarks and meetings told command by command."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from bot.config import parse_config
 from bot.domain.assembly import AssemblyDirectory
 from bot.i18n import Catalogs
 from bot.services.delivery import Delivery
+from bot.services.timers import utc_now
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.fakes import Scheduler, Seats
@@ -33,10 +36,12 @@ def offline_core(
     raw_config: dict[str, Any],
     seats: Seats,
     scheduler: Scheduler | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Core:
     """`raw_config` is a configuration as TOML would give it; its rooms must be room ids.
 
-    Without `scheduler`, timers go to an APScheduler that is never started.
+    Without `scheduler`, timers go to an APScheduler that is never started; `clock` is "now"
+    for timers, reminders and meetings (a fake `Clock`'s `utc`, say).
     """
     config = parse_config(raw_config, base_dir=Path("."), environ={})
     rooms = {room.room: room.room for a in config.assemblies for room in a.rooms}
@@ -53,5 +58,6 @@ def offline_core(
             directory=AssemblyDirectory(assemblies_of(config, rooms)),
             scheduler=scheduler if scheduler is not None else AsyncIOScheduler(),
             ready=_ready,
+            clock=clock,
         )
     )

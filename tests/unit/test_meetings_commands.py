@@ -1,5 +1,5 @@
-"""Meetings told as meetings, without a homeserver: the real dispatcher, router, commands,
-services and outbox on an in-memory database; people and rooms are faked.
+"""Meetings told as meetings, without a homeserver: the bot's own wiring (`build_core`, through
+the offline core) on an in-memory database; people, rooms, the scheduler and the clock are faked.
 
 alice and carol (a configured chair) sit in the English room (center US); beto and dani in the
 Spanish room (center MX). What the bot would send is read back from its outbox.
@@ -15,27 +15,17 @@ from typing import Any
 
 import pytest
 
-from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.events import IncomingEvent
 from bot.domain.limits import MAX_AGENDA_ITEMS
 from bot.framework.dispatcher import Dispatcher
-from bot.framework.router import Router
 from bot.i18n import Catalogs
-from bot.services.agenda import AgendaService
-from bot.services.authority import AuthorityService
 from bot.services.delivery import Delivery
-from bot.services.meeting_timers import MeetingTimers
-from bot.services.meetings import MeetingService
-from bot.services.people import People
-from bot.services.stack import StackBoard, StackService
-from bot.services.timers import Timers
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
-from commands.agenda import AgendaCommands
-from commands.meetings import MeetingCommands
-from commands.stack import StackCommands, wants_raised_hand
 from tests.harness.fakes import Clock, Scheduler, Seats
+from tests.harness.offline import CATALOGS, offline_core
 
 EN, ES = "!english:test", "!spanish:test"
 ALICE, BETO, CAROL, DANI = "@alice:test", "@beto:test", "@carol:test", "@dani:test"
@@ -126,6 +116,31 @@ class World:
         return restarted
 
 
+def config_of(assembly: Assembly) -> dict[str, Any]:
+    """The assembly as the bot's configuration names it (rooms by their ids)."""
+    settings: dict[str, Any] = {
+        "name": assembly.name,
+        "chairs": list(assembly.chairs),
+        "power_level_chairs": assembly.power_level_chairs,
+        "who_may_start": assembly.who_may_start,
+        "stack_policy": assembly.stack_policy,
+        "decision_rule": assembly.decision_rule,
+        # These meetings are told command after command, faster than fair use lets anyone speak.
+        "command_burst": 10_000,
+        "rooms": [
+            {"room": r.room_id, "language": r.language, "center": r.center, "timezone": r.timezone}
+            for r in assembly.rooms
+        ],
+    }
+    if assembly.turn_limit_seconds is not None:
+        settings["turn_limit_seconds"] = assembly.turn_limit_seconds
+    return {
+        "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": BOT, "password": "x"},
+        "translation": {"provider": "none"},
+        "assemblies": [settings],
+    }
+
+
 async def build_world(
     db: Database,
     clock: Clock,
@@ -133,45 +148,13 @@ async def build_world(
     assembly: Assembly = ASSEMBLY,
     members: Seats | None = None,
 ) -> World:
-    """The same wiring as bot/app.py, with fakes for Matrix."""
-    members = members or Seats(SEATS)
-    catalogs = Catalogs.load_default()
-    runtime = RuntimeStore(db)
-    delivery = Delivery(runtime, catalogs, members, lambda: None)
-    directory = AssemblyDirectory((assembly,))
-    store = MeetingsStore(db)
-    authority = AuthorityService(members, store)
-    router = Router("!", catalogs, authority, db.savepoint)
-    people = People(members)
-    meetings = MeetingService(store, people, authority, "!", clock.ms)
-    jobs = Timers(scheduler, db.transaction, wake=delivery.wake, clock=clock.utc)
-    timers = MeetingTimers(jobs, store, delivery, directory.by_name, people.display_name)
-    stack = StackService(store, meetings, people, timers)
-    stack_commands = StackCommands(
-        stack,
-        meetings,
-        StackBoard(store, delivery.deliver, runtime.sent_event_id),
-        people,
-        directory.for_room,
-        db.savepoint,
-    )
-    router.add_group(MeetingCommands(meetings, people))
-    router.add_group(AgendaCommands(AgendaService(store, meetings, timers), meetings, people))
-    router.add_group(stack_commands)
-    dispatcher = Dispatcher(
-        bot_user_id=BOT,
-        ignore_users=(),
-        db=db,
-        store=runtime,
-        directory=directory,
-        router=router,
-        delivery=delivery,
-        members=members,
-    )
-    dispatcher.add_service(wants_raised_hand, stack_commands.on_reaction)
-    dispatcher.add_speech_observer(meetings.note_speaker)
-    await timers.restore()
-    return World(db, dispatcher, runtime, clock, scheduler, catalogs, delivery)
+    """The bot's own wiring (`build_core`, offline), with fakes for Matrix and for time; the
+    start-up steps (timers rebuilt from the database) run as they do when the bot starts."""
+    seats = members or Seats(SEATS)
+    core = offline_core(db, config_of(assembly), seats, scheduler, clock.utc)
+    for step in core.restore:
+        await step()
+    return World(db, core.dispatcher, RuntimeStore(db), clock, scheduler, CATALOGS, core.delivery)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from bot.domain.stack import StackPolicy, TurnKind
 from bot.framework.errors import UsageError
 from bot.i18n import Catalogs, Msg
-from bot.render import meetings as words
+from bot.render import meetings as phrases
 from bot.services.agenda import AgendaEntry
 from commands.agenda import to_agenda_entry
 from commands.stack import is_raised_hand, to_policy, to_turn_limit
@@ -92,20 +92,20 @@ def test_other_reactions_do_not(key: str) -> None:
     ],
 )
 def test_durations(seconds: int, english: str, spanish: str) -> None:
-    assert CATALOGS.text("en", words.duration(seconds)) == english
-    assert CATALOGS.text("es", words.duration(seconds)) == spanish
+    assert CATALOGS.text("en", phrases.duration(seconds)) == english
+    assert CATALOGS.text("es", phrases.duration(seconds)) == spanish
 
 
 def test_every_kind_of_turn_and_policy_is_worded_in_both_languages() -> None:
     for language in ("en", "es"):
         for kind in TurnKind:
-            assert CATALOGS.text(language, words.kind(kind))
+            assert CATALOGS.text(language, phrases.kind(kind))
             assert CATALOGS.text(language, Msg.of(f"stack.raised.{kind}", person="x"))
         for policy in StackPolicy:
-            assert CATALOGS.text(language, words.policy(policy))
+            assert CATALOGS.text(language, phrases.policy(policy))
 
 
 def test_names_and_titles_are_escaped_in_html() -> None:
-    line = words.person("<b>Eve</b>", "US")
+    line = phrases.person("<b>Eve</b>", "US")
     assert "&lt;b&gt;Eve&lt;/b&gt;" in CATALOGS.html("en", line)
     assert "<b>&lt;b&gt;Eve" in CATALOGS.html("en", line)

@@ -24,7 +24,7 @@ from bot.domain.minutes import (
     PollSummary,
     SaidMessage,
     SpokenTurn,
-    Words,
+    WrittenText,
     speaking_statistics,
 )
 from bot.i18n import Catalogs
@@ -41,41 +41,41 @@ def minutes(**changes) -> MinutesData:
     data = MinutesData(
         assembly="Asamblea General",
         meeting_id=7,
-        title=Words(HOSTILE, "en", {"es": HOSTILE}),
+        title=WrittenText(HOSTILE, "en", {"es": HOSTILE}),
         started_at=START,
         ended_at=START + timedelta(hours=1, minutes=30),
         zones=(("US", "America/New_York"), ("MX", "America/Mexico_City")),
         chairs=(CAROL,),
         attendance=(CAROL, ALICE, BETO),
         agenda=(
-            Item(1, Words("Budget", "en", {"es": "Presupuesto"}), 900, 1260, "done"),
-            Item(2, Words("Fiesta de mayo", "es", {"en": "May party"}), 600, None, "pending"),
+            Item(1, WrittenText("Budget", "en", {"es": "Presupuesto"}), 900, 1260, "done"),
+            Item(2, WrittenText("Fiesta de mayo", "es", {"en": "May party"}), 600, None, "pending"),
         ),
         entries=(
             LogEntry(
                 1,
                 "agreed",
-                Words("we rent the hall", "en", {"es": "alquilamos el salón"}),
+                WrittenText("we rent the hall", "en", {"es": "alquilamos el salón"}),
                 CAROL,
                 START + timedelta(minutes=20),
-                item=Words("Budget", "en", {"es": "Presupuesto"}),
+                item=WrittenText("Budget", "en", {"es": "Presupuesto"}),
             ),
             LogEntry(
                 2,
                 "action",
-                Words("llamar al salón | [x](javascript:alert(1))", "es"),
+                WrittenText("llamar al salón | [x](javascript:alert(1))", "es"),
                 CAROL,
                 START + timedelta(minutes=25),
                 owner=BETO,
                 due=date(2025, 3, 17),
             ),
-            LogEntry(3, "info", Words("the hall seats 80", "en"), ALICE, START),
-            LogEntry(4, "idea", Words("una rifa", "es", {"en": "a raffle"}), BETO, START),
+            LogEntry(3, "info", WrittenText("the hall seats 80", "en"), ALICE, START),
+            LogEntry(4, "idea", WrittenText("una rifa", "es", {"en": "a raffle"}), BETO, START),
         ),
         polls=(
             PollSummary(
                 id=3,
-                question=Words("Rent the hall?", "en", {"es": "¿Alquilar el salón?"}),
+                question=WrittenText("Rent the hall?", "en", {"es": "¿Alquilar el salón?"}),
                 kind="yes_no",
                 rule="double_majority",
                 denominator="votes_cast",
@@ -102,9 +102,9 @@ def minutes(**changes) -> MinutesData:
                 "Alice",
                 "US",
                 START,
-                Words("hello all", "en", {"es": "hola a todos"}),
+                WrittenText("hello all", "en", {"es": "hola a todos"}),
             ),
-            SaidMessage(BETO.user_id, BETO.name, "MX", START, Words("buenas tardes", "es")),
+            SaidMessage(BETO.user_id, BETO.name, "MX", START, WrittenText("buenas tardes", "es")),
         ),
         names={m.user_id: m.name for m in (CAROL, BETO, ALICE)},
         include_transcript=True,
@@ -129,7 +129,7 @@ def test_speaking_statistics_per_person_and_per_center() -> None:
     # A center that never spoke is still listed: the zero is what the assembly needs to see.
     assert by_center["CA"].turns == 0 and by_center["CA"].share_of_time == 0
     assert [p.name for p in stats.people][:2] == ["Carol", "Beto <b>MX</b>"]
-    assert stats.people[-1].messages == 1 and stats.people[-1].words == 2
+    assert stats.people[-1].messages == 1 and stats.people[-1].word_count == 2
 
 
 def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRenderer) -> None:

@@ -17,7 +17,7 @@ import pytest
 from nio import RoomSendResponse, UploadResponse
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
-from bot.domain.minutes import MinutesData, Words
+from bot.domain.minutes import MinutesData, WrittenText
 from bot.domain.outbox import UPLOAD, UPLOAD_KEY, upload_content
 from bot.domain.schedule import Recurrence
 from bot.i18n import Catalogs
@@ -270,6 +270,6 @@ async def test_minutes_made_again_later_of_an_unchanged_meeting_are_told_apart_o
         "minutes:7:!en:x:html", "minutes:7:!en:x:md", "minutes:7:!es:x:html", "minutes:7:!es:x:md"
     ]
     assert second == first
-    amended = minutes(title=Words("Budget meeting", "en", {"es": "Reunión de presupuesto"}))
+    amended = minutes(title=WrittenText("Budget meeting", "en", {"es": "Reunión de presupuesto"}))
     changed = await reuse_marks(amended, "minutes:$third")
     assert all(changed[key] != first[key] for key in first)

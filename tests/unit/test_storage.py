@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.stack import StackPolicy
+from bot.domain.tally import PollKind
 from bot.storage.database import Database, DatabaseTooNew
+from bot.storage.meetings_store import MeetingsStore
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.polls_store import NewPoll, PollsStore
 from bot.storage.runtime_store import RuntimeStore
 
 
@@ -136,11 +140,42 @@ async def test_old_sent_messages_are_pruned_unless_something_still_points_at_the
     await mirrors.add_job("General", "$source", "!s", "message", {})
     [job] = await mirrors.waiting_jobs("General")
     await mirrors.add_copy(job, "!r", rows["copy"], "es", "en", "hola", pending=False)
-    assert await store.forget_sent_before(10_000) == 1
+    assert await store.forget_sent_before(10_000, [mirrors]) == 1
     left = {row["txn_id"] for row in await db.fetch_all("SELECT txn_id FROM outbox")}
     assert left == {"copy", "unsent", "recent"}
     await db.close()
 
+
+
+async def test_a_stack_message_and_a_poll_start_keep_their_old_sent_messages(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store, meetings, polls = RuntimeStore(db), MeetingsStore(db), PollsStore(db)
+    rows = {}
+    for name in ("plain", "stack", "poll"):
+        rows[name] = await store.enqueue("!r", "m.room.message", {"body": name}, txn_id=name)
+        await store.mark_sent(rows[name], f"${name}")
+    await db.execute("UPDATE outbox SET sent_at = 1000, created_at = 1000")
+    meeting = await meetings.create_meeting(
+        assembly="General",
+        title="Monthly",
+        title_language="en",
+        started_by="@alice:x",
+        started_at=1000,
+        stack_policy=StackPolicy.FIFO,
+        turn_limit_seconds=None,
+    )
+    await meetings.remember_stack_message(meeting.id, "!r", rows["stack"])
+    poll_id = await polls.create(
+        NewPoll("General", meeting.id, PollKind.YES_NO, None, "Rent the hall?", "en", (), 1,
+                False, None, None, None, "@alice:x", "!r", "$ask", 1000)
+    )
+    await polls.add_room(poll_id, "!r", "en", rows["poll"])
+    assert await store.forget_sent_before(10_000, [meetings, polls, MirrorStore(db)]) == 1
+    left = {row["txn_id"] for row in await db.fetch_all("SELECT txn_id FROM outbox")}
+    assert left == {"stack", "poll"}
+    await db.close()
 
 async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_are_pruned(
     tmp_path: Path,
