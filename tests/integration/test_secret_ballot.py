@@ -191,6 +191,10 @@ async def test_a_secret_consensus_with_a_block_gives_the_reason_but_not_the_bloc
     blocked = await beto.send_text(beto_chat, '!votar bloquear "no hay presupuesto"')
     await beto.wait_for(reaction_to(blocked))
     await respond(alice, alice_chat, alice_ballot, ["agree"])
+    # A vote answered in the poll itself gets no reply; a round trip in the same chat shows the
+    # bot has handled it (each room's events are handled in order, rooms side by side).
+    asked = await alice.send_text(alice_chat, "!help")
+    await alice.wait_for(reply_to(asked))
     assert "2 have voted" in await turnout(alice, rooms.english, "!results")
 
     [result, spanish_result] = await close(
