@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MESSAGE = "m.room.message"
+STICKER = "m.sticker"
 REACTION = "m.reaction"
 REDACTION = "m.room.redaction"
 MEMBER = "m.room.member"
