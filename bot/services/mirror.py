@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
-from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent, normalize
+from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
 from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
 from bot.domain.mirror import (
@@ -144,12 +144,13 @@ class MirrorService:
         if assembly is None or await self._store.is_paused(assembly.name):
             return
         kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
-        payload = {
-            "event": event.raw,
-            "speaker": self._people.display_name(assembly, event.sender),
-            "center": self._people.center_of(assembly, event.sender, event.room_id),
-        }
-        await self._store.add_job(assembly.name, event.event_id, event.room_id, kind, payload)
+        await self._store.add_event_job(
+            assembly.name,
+            kind,
+            event,
+            speaker=self._people.display_name(assembly, event.sender),
+            center=self._people.center_of(assembly, event.sender, event.room_id),
+        )
         lane = self._lanes[assembly.name]
         if self._db.in_transaction:
             self._db.after_commit(_setter(lane))  # the lane must find the job once it wakes
@@ -240,7 +241,7 @@ class MirrorService:
 
     async def _prepare(self, job: MirrorJob) -> Prepared:
         """Everything a message's copies need from the network: their translations."""
-        event = normalize(job.source_room_id, job.payload.get("event"))
+        event = job.event
         assembly = self._directory.by_name(job.assembly)
         room = assembly.room(job.source_room_id) if assembly else None
         if event is None or assembly is None or room is None:
@@ -263,7 +264,7 @@ class MirrorService:
                 return
             await self._mirror_message(job, ready)
             return
-        event = normalize(job.source_room_id, job.payload.get("event"))
+        event = job.event
         assembly = self._directory.by_name(job.assembly)
         room = assembly.room(job.source_room_id) if assembly else None
         if event is None or assembly is None or room is None:
@@ -306,7 +307,8 @@ class MirrorService:
             if not c.redacted and self._may_mirror(room.room_id, c.target_room_id)
         ]
         original_job = await self._store.job(copies[0].job_id) if copies else None
-        if original_job is None or sender_of(original_job) != event.sender:
+        author = original_job.event.sender if original_job and original_job.event else None
+        if original_job is None or author != event.sender:
             # Matrix lets anyone send an m.replace; only the author's own edits are edits.
             if original_job is not None:
                 log.warning("ignoring %s's edit of a message they did not write", event.sender)
@@ -351,8 +353,7 @@ class MirrorService:
             )
             if words.pending:
                 return
-            source = normalize(job.source_room_id, job.payload.get("event"))
-            content = source.content if source else {}
+            content = job.event.content if job.event else {}
             async with self._db.transaction():
                 latest = await self._store.copy_in(copy.source_event_id, copy.target_room_id)
                 if latest is None or latest.revision != copy.revision:
@@ -369,7 +370,7 @@ class MirrorService:
         words: MirrorText,
         cause: str,
     ) -> None:
-        event_type = (job.payload.get("event") or {}).get("type", MESSAGE)
+        event_type = job.event.type if job.event else MESSAGE
         new = self._copy(job, copy.target_room_id, event_type, new_source_content, words)
         await self._delivery.queue_copy_edit(
             CopyEdit(copy_outbox_id=copy.outbox_id, new=new),
@@ -394,9 +395,7 @@ class MirrorService:
             event_type=event_type,
             source_content=source,
             words=words,
-            speaker=Speaker(
-                str(job.payload.get("speaker", "")), str(job.payload.get("center", ""))
-            ),
+            speaker=Speaker(job.speaker, job.center),
             mentions=self._copy_mentions(source, target_room),
             relation=relation,
         )
@@ -546,11 +545,6 @@ class Prepared:
     room: AssemblyRoom | None
     targets: list[AssemblyRoom]
     translations: dict[str, MirrorText]
-
-
-def sender_of(job: MirrorJob) -> str | None:
-    sender = (job.payload.get("event") or {}).get("sender")
-    return sender if isinstance(sender, str) else None
 
 
 def mentioned_users(content: dict[str, Any]) -> list[str]:
