@@ -6,10 +6,11 @@ normalized to None here rather than crashing a handler later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 MESSAGE = "m.room.message"
+STICKER = "m.sticker"
 REACTION = "m.reaction"
 REDACTION = "m.room.redaction"
 MEMBER = "m.room.member"
@@ -109,6 +110,24 @@ def normalize(room_id: str, source: Any) -> IncomingEvent | None:
         thread_root=_string(relation.get("event_id")) if rel_type == "m.thread" else None,
         raw=source,
     )
+
+
+# What is kept of a normalized event when it is stored for later (a mirror job): every field but
+# the room, stored beside it, and the raw event, never read again.
+RECORDED = tuple(f.name for f in fields(IncomingEvent) if f.name not in ("room_id", "raw"))
+
+
+def to_record(event: IncomingEvent) -> dict[str, Any]:
+    """The event's fields, ready for JSON; `from_record` gives it back without normalizing it
+    again."""
+    return {name: getattr(event, name) for name in RECORDED}
+
+
+def from_record(room_id: str, record: Any) -> IncomingEvent | None:
+    """The event `to_record` stored; None if the record is not one (never raises)."""
+    if not isinstance(record, dict) or any(name not in record for name in RECORDED):
+        return None
+    return IncomingEvent(room_id=room_id, **{name: record[name] for name in RECORDED})
 
 
 def _string(value: Any) -> str | None:

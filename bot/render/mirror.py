@@ -6,40 +6,24 @@ Everything a person wrote is escaped: the original's own HTML is never passed th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from bot.domain.events import MARKER
+from bot.domain.events import MARKER, MESSAGE, STICKER
+from bot.domain.mirror import (
+    MEDIA_MSGTYPES,
+    TEXT_MSGTYPES,
+    CopyEdit,
+    CopyRedaction,
+    CopyRelation,
+    MirrorCopy,
+    MirrorText,
+    Speaker,
+)
+from bot.domain.outbox import outbox_ref
 from bot.i18n import Catalogs, Msg
-
-TEXT_MSGTYPES = ("m.text", "m.notice", "m.emote")
-MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")
-
-
-@dataclass(frozen=True)
-class MirrorText:
-    """What one copy says: the words shown, and whether they are still untranslated."""
-
-    shown: str
-    original: str
-    source_language: str
-    target_language: str
-    pending: bool
-
-    @property
-    def translated(self) -> bool:
-        """Worth labelling: emoji, links or names alone come back unchanged and say so."""
-        return not self.pending and self.source_language != self.target_language and (
-            self.shown != self.original
-        )
-
-
-@dataclass(frozen=True)
-class Speaker:
-    name: str
-    center: str
 
 
 def _lines(text: str) -> Markup:
@@ -173,3 +157,57 @@ def replacement(new_content: dict[str, Any], target: Any) -> dict[str, Any]:
     if MARKER in new_content:
         edit[MARKER] = new_content[MARKER]
     return edit
+
+
+def copy_content(catalogs: Catalogs, copy: MirrorCopy) -> dict[str, Any]:
+    """The event content of a copy: attributed words or media, marked, related, with mentions.
+
+    `m.mentions` is always present, so that clients do not fall back to matching names in the
+    body; it never pings a whole room on a member's behalf."""
+    source = copy.source_content
+    msgtype = source.get("msgtype")
+    if copy.event_type == STICKER or msgtype in MEDIA_MSGTYPES:
+        caption = copy.words if copy.words.original else None
+        content = media_content(catalogs, copy.speaker, source, caption)
+        if copy.event_type == STICKER:
+            content.pop("msgtype", None)
+    else:
+        kind = msgtype if msgtype in TEXT_MSGTYPES else "m.text"
+        content = text_content(catalogs, copy.speaker, kind, copy.words)
+    content = mark(content, copy.source_event_id, copy.source_room_id)
+    relation = relation_content(copy.relation) if copy.relation else None
+    if relation:
+        content["m.relates_to"] = relation
+    content["m.mentions"] = {"user_ids": list(copy.mentions)} if copy.mentions else {}
+    return content
+
+
+def copy_event_type(copy: MirrorCopy) -> str:
+    return STICKER if copy.event_type == STICKER else MESSAGE
+
+
+def relation_content(relation: CopyRelation) -> dict[str, Any] | None:
+    """The reply or thread relation of a copy, pointed at the counterparts in its room."""
+    if relation.thread_root is not None:
+        thread: dict[str, Any] = {"rel_type": "m.thread", "event_id": relation.thread_root}
+        if relation.reply_to is not None:
+            thread["m.in_reply_to"] = {"event_id": relation.reply_to}
+        else:
+            thread["is_falling_back"] = True
+            thread["m.in_reply_to"] = {"event_id": relation.thread_root}
+        return thread
+    if relation.reply_to is not None:
+        return {"m.in_reply_to": {"event_id": relation.reply_to}}
+    return None
+
+
+def edit_content(catalogs: Catalogs, edit: CopyEdit) -> dict[str, Any]:
+    """The m.replace event that turns a copy into its new words."""
+    return replacement(copy_content(catalogs, edit.new), outbox_ref(edit.copy_outbox_id))
+
+
+def redaction_content(redaction: CopyRedaction) -> dict[str, Any]:
+    content: dict[str, Any] = {"redacts": outbox_ref(redaction.copy_outbox_id)}
+    if redaction.reason is not None:
+        content["reason"] = redaction.reason
+    return content

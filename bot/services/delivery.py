@@ -14,13 +14,15 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.events import MARKER
+from bot.domain.events import MARKER, MESSAGE
 from bot.domain.minutes import MinutesData
-from bot.domain.outbox import UPLOAD, outbox_ref, upload_content
+from bot.domain.mirror import CopyEdit, CopyRedaction, MirrorCopy
+from bot.domain.outbox import REDACTION, UPLOAD, outbox_ref, upload_content
 from bot.domain.outcomes import Announce, Outcome, React, Reply, reply
 from bot.domain.polls import Poll, ResultView
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.minutes import MinutesRenderer, generated_stamp
+from bot.render.mirror import copy_content, copy_event_type, edit_content, redaction_content
 from bot.render.notices import bot_message, reaction
 from bot.render.polls import (
     POLL_END,
@@ -185,6 +187,40 @@ class Delivery:
             txn_id=txn,
             purpose=purpose,
             source_event_id=source_event_id,
+        )
+
+    async def queue_copy(self, copy: MirrorCopy, *, cause: str, index: int = 0) -> int:
+        """Queue a mirrored copy; returns its outbox row, which later edits and redactions of
+        the copy point at."""
+        return await self.queue(
+            copy.target_room_id,
+            copy_event_type(copy),
+            copy_content(self._catalogs, copy),
+            txn_id(cause, index),
+            purpose="mirror",
+            source_event_id=copy.source_event_id,
+        )
+
+    async def queue_copy_edit(self, edit: CopyEdit, *, cause: str, index: int = 0) -> int:
+        return await self.queue(
+            edit.new.target_room_id,
+            MESSAGE,
+            edit_content(self._catalogs, edit),
+            txn_id(cause, index),
+            purpose="mirror-edit",
+            source_event_id=edit.new.source_event_id,
+        )
+
+    async def queue_copy_redaction(
+        self, redaction: CopyRedaction, *, cause: str, index: int = 0
+    ) -> int:
+        return await self.queue(
+            redaction.target_room_id,
+            REDACTION,
+            redaction_content(redaction),
+            txn_id(cause, index),
+            purpose="mirror-redaction",
+            source_event_id=redaction.source_event_id,
         )
 
     async def _queue_notice(

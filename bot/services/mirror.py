@@ -18,24 +18,24 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
-from bot.domain.events import MESSAGE, REDACTION, IncomingEvent, normalize
+from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
 from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
-from bot.domain.outbox import REDACTION as SEND_REDACTION
+from bot.domain.mirror import (
+    MEDIA_MSGTYPES,
+    TEXT_MSGTYPES,
+    CopyEdit,
+    CopyRedaction,
+    CopyRelation,
+    MirrorCopy,
+    MirrorText,
+    Pointer,
+    Speaker,
+)
 from bot.domain.outbox import outbox_ref
 from bot.domain.text_protection import Glossary, strip_reply_fallback
 from bot.i18n import Catalogs, Msg
-from bot.render.mirror import (
-    MEDIA_MSGTYPES,
-    TEXT_MSGTYPES,
-    MirrorText,
-    Speaker,
-    mark,
-    media_content,
-    replacement,
-    text_content,
-)
-from bot.services.delivery import Delivery, txn_id
+from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.translation import TranslationError
 from bot.storage.database import Database
@@ -43,7 +43,6 @@ from bot.storage.mirror_store import MirroredCopy, MirrorJob, MirrorStore
 
 log = logging.getLogger(__name__)
 
-STICKER = "m.sticker"
 MAX_JOB_FAILURES = 3
 MIRRORED_MSGTYPES = TEXT_MSGTYPES + MEDIA_MSGTYPES
 
@@ -145,12 +144,13 @@ class MirrorService:
         if assembly is None or await self._store.is_paused(assembly.name):
             return
         kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
-        payload = {
-            "event": event.raw,
-            "speaker": self._people.display_name(assembly, event.sender),
-            "center": self._people.center_of(assembly, event.sender, event.room_id),
-        }
-        await self._store.add_job(assembly.name, event.event_id, event.room_id, kind, payload)
+        await self._store.add_event_job(
+            assembly.name,
+            kind,
+            event,
+            speaker=self._people.display_name(assembly, event.sender),
+            center=self._people.center_of(assembly, event.sender, event.room_id),
+        )
         lane = self._lanes[assembly.name]
         if self._db.in_transaction:
             self._db.after_commit(_setter(lane))  # the lane must find the job once it wakes
@@ -241,7 +241,7 @@ class MirrorService:
 
     async def _prepare(self, job: MirrorJob) -> Prepared:
         """Everything a message's copies need from the network: their translations."""
-        event = normalize(job.source_room_id, job.payload.get("event"))
+        event = job.event
         assembly = self._directory.by_name(job.assembly)
         room = assembly.room(job.source_room_id) if assembly else None
         if event is None or assembly is None or room is None:
@@ -264,7 +264,7 @@ class MirrorService:
                 return
             await self._mirror_message(job, ready)
             return
-        event = normalize(job.source_room_id, job.payload.get("event"))
+        event = job.event
         assembly = self._directory.by_name(job.assembly)
         room = assembly.room(job.source_room_id) if assembly else None
         if event is None or assembly is None or room is None:
@@ -281,18 +281,12 @@ class MirrorService:
         async with self._db.transaction():
             for index, target in enumerate(ready.targets):
                 copy_text = ready.translations[target.language]
-                content = self._content(job, event.type, event.content, copy_text)
                 relation = await self._relation(event, target.room_id)
-                if relation:
-                    content["m.relates_to"] = relation
-                content["m.mentions"] = self._copy_mentions(event.content, target.room_id)
-                outbox_id = await self._delivery.queue(
-                    target.room_id,
-                    STICKER if event.type == STICKER else MESSAGE,
-                    content,
-                    txn_id(f"mirror:{event.event_id}", index),
-                    purpose="mirror",
-                    source_event_id=event.event_id,
+                copy = self._copy(
+                    job, target.room_id, event.type, event.content, copy_text, relation
+                )
+                outbox_id = await self._delivery.queue_copy(
+                    copy, cause=f"mirror:{event.event_id}", index=index
                 )
                 await self._store.add_copy(
                     job,
@@ -315,7 +309,8 @@ class MirrorService:
             if not c.redacted and self._may_mirror(room.room_id, c.target_room_id)
         ]
         original_job = await self._store.job(copies[0].job_id) if copies else None
-        if original_job is None or sender_of(original_job) != event.sender:
+        author = original_job.event.sender if original_job and original_job.event else None
+        if original_job is None or author != event.sender:
             # Matrix lets anyone send an m.replace; only the author's own edits are edits.
             if original_job is not None:
                 log.warning("ignoring %s's edit of a message they did not write", event.sender)
@@ -334,18 +329,16 @@ class MirrorService:
     async def _mirror_redaction(self, job: MirrorJob, event: IncomingEvent) -> None:
         copies = await self._store.copies_of(event.redacts or "")
         async with self._db.transaction():
+            reason = event.content.get("reason")
             for index, copy in enumerate(c for c in copies if not c.redacted):
-                content = {"redacts": outbox_ref(copy.outbox_id)}
-                reason = event.content.get("reason")
-                if isinstance(reason, str):
-                    content["reason"] = reason
-                await self._delivery.queue(
-                    copy.target_room_id,
-                    SEND_REDACTION,
-                    content,
-                    txn_id(f"mirror-redact:{event.event_id}", index),
-                    purpose="mirror-redaction",
+                redaction = CopyRedaction(
                     source_event_id=event.event_id,
+                    target_room_id=copy.target_room_id,
+                    copy_outbox_id=copy.outbox_id,
+                    reason=reason if isinstance(reason, str) else None,
+                )
+                await self._delivery.queue_copy_redaction(
+                    redaction, cause=f"mirror-redact:{event.event_id}", index=index
                 )
                 await self._store.mark_redacted(copy.id)
             await self._store.finish_job(job.id)
@@ -362,8 +355,7 @@ class MirrorService:
             )
             if copy_text.pending:
                 return
-            source = normalize(job.source_room_id, job.payload.get("event"))
-            content = source.content if source else {}
+            content = job.event.content if job.event else {}
             async with self._db.transaction():
                 latest = await self._store.copy_in(copy.source_event_id, copy.target_room_id)
                 if latest is None or latest.revision != copy.revision:
@@ -380,54 +372,46 @@ class MirrorService:
         copy_text: MirrorText,
         cause: str,
     ) -> None:
-        event_type = (job.payload.get("event") or {}).get("type", MESSAGE)
-        new_content = self._content(job, event_type, new_source_content, copy_text)
-        new_content["m.mentions"] = self._copy_mentions(new_source_content, copy.target_room_id)
-        await self._delivery.queue(
-            copy.target_room_id,
-            MESSAGE,
-            replacement(new_content, outbox_ref(copy.outbox_id)),
-            txn_id(f"mirror-edit:{copy.id}:{cause}", 0),
-            purpose="mirror-edit",
-            source_event_id=copy.source_event_id,
+        event_type = job.event.type if job.event else MESSAGE
+        new = self._copy(job, copy.target_room_id, event_type, new_source_content, copy_text)
+        await self._delivery.queue_copy_edit(
+            CopyEdit(copy_outbox_id=copy.outbox_id, new=new),
+            cause=f"mirror-edit:{copy.id}:{cause}",
         )
 
     # -- building copies ----------------------------------------------------------------------
 
-    def _content(
-        self, job: MirrorJob, event_type: str, source: dict[str, Any], copy_text: MirrorText
-    ) -> dict[str, Any]:
-        speaker = Speaker(str(job.payload.get("speaker", "")), str(job.payload.get("center", "")))
-        msgtype = source.get("msgtype")
-        if event_type == STICKER or msgtype in MEDIA_MSGTYPES:
-            caption = copy_text if copy_text.original else None
-            content = media_content(self._catalogs, speaker, source, caption)
-            if event_type == STICKER:
-                content.pop("msgtype", None)
-        else:
-            kind = msgtype if msgtype in TEXT_MSGTYPES else "m.text"
-            content = text_content(self._catalogs, speaker, kind, copy_text)
-        return mark(content, job.source_event_id, job.source_room_id)
+    def _copy(
+        self,
+        job: MirrorJob,
+        target_room: str,
+        event_type: str,
+        source: dict[str, Any],
+        words: MirrorText,
+        relation: CopyRelation | None = None,
+    ) -> MirrorCopy:
+        return MirrorCopy(
+            source_event_id=job.source_event_id,
+            source_room_id=job.source_room_id,
+            target_room_id=target_room,
+            event_type=event_type,
+            source_content=source,
+            words=words,
+            speaker=Speaker(job.speaker, job.center),
+            mentions=self._copy_mentions(source, target_room),
+            relation=relation,
+        )
 
-    async def _relation(self, event: IncomingEvent, target_room: str) -> dict[str, Any] | None:
-        """The reply or thread relation, pointed at the counterparts in the target room."""
+    async def _relation(self, event: IncomingEvent, target_room: str) -> CopyRelation | None:
+        """The reply or thread of the source, pointed at the counterparts in the target room:
+        none when the thread's root has no counterpart there."""
         reply_to = await self._counterpart(event.in_reply_to, target_room)
         if event.thread_root:
             root = await self._counterpart(event.thread_root, target_room)
-            if root is None:
-                return None
-            relation: dict[str, Any] = {"rel_type": "m.thread", "event_id": root}
-            if reply_to is not None:
-                relation["m.in_reply_to"] = {"event_id": reply_to}
-            else:
-                relation["is_falling_back"] = True
-                relation["m.in_reply_to"] = {"event_id": root}
-            return relation
-        if reply_to is not None:
-            return {"m.in_reply_to": {"event_id": reply_to}}
-        return None
+            return CopyRelation(reply_to, root) if root is not None else None
+        return CopyRelation(reply_to) if reply_to is not None else None
 
-    async def _counterpart(self, event_id: str | None, target_room: str) -> Any:
+    async def _counterpart(self, event_id: str | None, target_room: str) -> Pointer | None:
         """What stands for `event_id` in the target room: our copy of it, or, when it is itself
         our copy of a message from the target room, that original message."""
         if not event_id:
@@ -541,12 +525,10 @@ class MirrorService:
     def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:
         return [self._people.display_name(assembly, u) for u in mentioned_users(event.content)]
 
-    def _copy_mentions(self, source: dict[str, Any], target_room: str) -> dict[str, Any]:
+    def _copy_mentions(self, source: dict[str, Any], target_room: str) -> tuple[str, ...]:
         """Whom the copy may notify: the people the author mentioned who sit in the target room.
-        Never `room`: the bot would be pinging a whole room on a member's behalf. Always
-        present, so that clients do not fall back to matching names in the body."""
-        users = [u for u in mentioned_users(source) if self._people.sits_in(target_room, u)]
-        return {"user_ids": users} if users else {}
+        Never `room`: the bot would be pinging a whole room on a member's behalf."""
+        return tuple(u for u in mentioned_users(source) if self._people.sits_in(target_room, u))
 
 
 def _setter(event: asyncio.Event) -> Callable[[], Awaitable[None]]:
@@ -565,11 +547,6 @@ class Prepared:
     room: AssemblyRoom | None
     targets: list[AssemblyRoom]
     translations: dict[str, MirrorText]
-
-
-def sender_of(job: MirrorJob) -> str | None:
-    sender = (job.payload.get("event") or {}).get("sender")
-    return sender if isinstance(sender, str) else None
 
 
 def mentioned_users(content: dict[str, Any]) -> list[str]:

@@ -10,31 +10,51 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.events import IncomingEvent, from_record, normalize, to_record
 from bot.storage.database import Database
 from bot.storage.runtime_store import now_ms
 
 
 @dataclass(frozen=True)
 class MirrorJob:
-    """One event waiting to be mirrored: a message, an edit or a redaction."""
+    """One event waiting to be mirrored: a message, an edit or a redaction, as the dispatcher
+    normalized it (None if it was not well formed), with its author's name and center."""
 
     id: int
     assembly: str
     source_event_id: str
     source_room_id: str
     kind: str
-    payload: dict[str, Any]
+    event: IncomingEvent | None
+    speaker: str
+    center: str
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> MirrorJob:
+        payload = json.loads(row["payload"])
         return cls(
             id=row["id"],
             assembly=row["assembly"],
             source_event_id=row["source_event_id"],
             source_room_id=row["source_room_id"],
             kind=row["kind"],
-            payload=json.loads(row["payload"]),
+            event=stored_event(row["source_room_id"], payload),
+            speaker=str(payload.get("speaker", "")),
+            center=str(payload.get("center", "")),
         )
+
+
+def job_payload(event: IncomingEvent, speaker: str, center: str) -> dict[str, Any]:
+    """A job's payload: the normalized event's fields under "source"."""
+    return {"source": to_record(event), "speaker": speaker, "center": center}
+
+
+def stored_event(room_id: str, payload: dict[str, Any]) -> IncomingEvent | None:
+    """The event of a job's payload. Jobs queued by earlier versions hold the raw event under
+    "event" instead: those, left waiting across an upgrade, are normalized here."""
+    if "source" in payload:
+        return from_record(room_id, payload["source"])
+    return normalize(room_id, payload.get("event"))
 
 
 @dataclass(frozen=True)
@@ -112,6 +132,13 @@ class MirrorStore:
                 now_ms(),
             ),
         )
+
+    async def add_event_job(
+        self, assembly: str, kind: str, event: IncomingEvent, *, speaker: str, center: str
+    ) -> None:
+        """Queue mirroring `event`, kept as normalized, so the worker needs not normalize it."""
+        payload = job_payload(event, speaker, center)
+        await self.add_job(assembly, event.event_id, event.room_id, kind, payload)
 
     async def waiting_jobs(self, assembly: str, limit: int = 20) -> list[MirrorJob]:
         rows = await self.db.fetch_all(
@@ -233,8 +260,8 @@ class MirrorStore:
     async def transcript(self, assembly: str, since: int, until: int) -> list[TranscriptRow]:
         """Messages mirrored between `since` and `until`, one row per target language."""
         rows = await self.db.fetch_all(
-            "SELECT j.source_event_id, j.payload, j.created_at, m.text, m.source_language, "
-            "m.target_language, (SELECT c.translated FROM translation_cache c "
+            "SELECT j.source_event_id, j.source_room_id, j.payload, j.created_at, m.text, "
+            "m.source_language, m.target_language, (SELECT c.translated FROM translation_cache c "
             "WHERE c.source = m.source_language AND c.target = m.target_language "
             "AND c.text = m.text ORDER BY c.created_at DESC LIMIT 1) AS translated "
             "FROM mirror_jobs j JOIN mirrors m ON m.job_id = j.id "
@@ -245,15 +272,14 @@ class MirrorStore:
         found = []
         for row in rows:
             payload = json.loads(row["payload"])
-            event = payload.get("event") or {}
-            ts = event.get("origin_server_ts")
+            event = stored_event(row["source_room_id"], payload)
             found.append(
                 TranscriptRow(
                     source_event_id=row["source_event_id"],
-                    sender=str(event.get("sender", "")),
+                    sender=event.sender if event else "",
                     speaker=str(payload.get("speaker", "")),
                     center=str(payload.get("center", "")),
-                    ts=ts if isinstance(ts, int) else row["created_at"],
+                    ts=event.ts if event else row["created_at"],
                     text=row["text"],
                     source_language=row["source_language"],
                     target_language=row["target_language"],

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.domain.mirror import MirrorText, Speaker
 from bot.i18n import Catalogs
-from bot.render.mirror import MAX_CONTENT_BYTES, MirrorText, Speaker, content_size, text_content
+from bot.render.mirror import MAX_CONTENT_BYTES, content_size, text_content
 
 CATALOGS = Catalogs.load_default()
 ALICE = Speaker("Alice", "US")

@@ -1,0 +1,86 @@
+"""What mirroring hands to delivery: a copy of a message for another room, an edit of a copy, a
+redaction of a copy. Values only; delivery words them into Matrix events (`bot.render.mirror`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TEXT_MSGTYPES = ("m.text", "m.notice", "m.emote")
+MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")
+
+# What stands for a message in a room: its event id, or the placeholder of a copy still queued
+# (`bot.domain.outbox.outbox_ref`), filled in when sending.
+Pointer = str | dict[str, int]
+
+
+@dataclass(frozen=True)
+class MirrorText:
+    """What one copy says: the words shown, and whether they are still untranslated."""
+
+    shown: str
+    original: str
+    source_language: str
+    target_language: str
+    pending: bool
+
+    @property
+    def translated(self) -> bool:
+        """Worth labelling: emoji, links or names alone come back unchanged and say so."""
+        return not self.pending and self.source_language != self.target_language and (
+            self.shown != self.original
+        )
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    center: str
+
+
+@dataclass(frozen=True)
+class CopyRelation:
+    """Where a copy sits in the target room: the reply and the thread of the source, each
+    pointed at its counterpart there. In a thread with no counterpart for the message replied
+    to, the copy falls back to replying to the thread's root."""
+
+    reply_to: Pointer | None = None
+    thread_root: Pointer | None = None
+
+
+@dataclass(frozen=True)
+class MirrorCopy:
+    """A message said in one room, as another room is to be shown it."""
+
+    source_event_id: str
+    source_room_id: str
+    target_room_id: str
+    # The source event's type and content: its msgtype, and for media the file itself (url or
+    # encrypted file, info, filename), which the copy keeps.
+    event_type: str
+    source_content: dict[str, Any]
+    words: MirrorText
+    speaker: Speaker
+    # The people the author mentioned who sit in the target room: only they are notified.
+    mentions: tuple[str, ...] = ()
+    relation: CopyRelation | None = None
+
+
+@dataclass(frozen=True)
+class CopyEdit:
+    """A copy already queued or sent (the outbox message `copy_outbox_id`), to be replaced by
+    `new` in full: the author's edit, or its translation arriving late."""
+
+    copy_outbox_id: int
+    new: MirrorCopy
+
+
+@dataclass(frozen=True)
+class CopyRedaction:
+    """A copy to be taken back because its source was: `source_event_id` is the redaction."""
+
+    source_event_id: str
+    target_room_id: str
+    copy_outbox_id: int
+    reason: str | None = None
