@@ -170,6 +170,10 @@ class Delivery:
     async def announce(self, assembly: Assembly, lines: Sequence[Msg], *, cause: str) -> None:
         await self.deliver([Announce(tuple(lines))], cause=cause, assembly=assembly)
 
+    async def message_sent_as(self, event_id: str) -> int | None:
+        """Which of the bot's queued messages the homeserver knows as `event_id`, if any."""
+        return await self._store.message_sent_as(event_id)
+
     async def queue(
         self,
         room_id: str,

@@ -419,7 +419,8 @@ class MirrorService:
         copy = await self._store.copy_in(event_id, target_room)
         if copy is not None:
             return outbox_ref(copy.outbox_id)
-        ours = await self._store.copy_sent_as(event_id)
+        sent = await self._delivery.message_sent_as(event_id)
+        ours = await self._store.copy_queued_as(sent) if sent is not None else None
         if ours is None:
             return None
         if ours.source_room_id == target_room:

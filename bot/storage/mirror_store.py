@@ -200,13 +200,9 @@ class MirrorStore:
         )
         return MirroredCopy.from_row(row) if row else None
 
-    async def copy_sent_as(self, event_id: str) -> MirroredCopy | None:
-        """The mirror entry whose copy the homeserver knows as `event_id`."""
-        row = await self.db.fetch_one(
-            "SELECT mirrors.* FROM mirrors JOIN outbox ON outbox.id = mirrors.outbox_id "
-            "WHERE outbox.event_id = ?",
-            (event_id,),
-        )
+    async def copy_queued_as(self, outbox_id: int) -> MirroredCopy | None:
+        """The mirror entry whose copy is the outbox's message `outbox_id`."""
+        row = await self.db.fetch_one("SELECT * FROM mirrors WHERE outbox_id = ?", (outbox_id,))
         return MirroredCopy.from_row(row) if row else None
 
     async def pending_translations(self, limit: int = 20) -> list[MirroredCopy]:

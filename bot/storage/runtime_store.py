@@ -163,6 +163,11 @@ class RuntimeStore:
         )
         return int(row[0]) if row else 0
 
+    async def message_sent_as(self, event_id: str) -> int | None:
+        """The outbox row of the message the homeserver knows as `event_id`."""
+        row = await self.db.fetch_one("SELECT id FROM outbox WHERE event_id = ?", (event_id,))
+        return int(row["id"]) if row else None
+
     async def sent_state(self, message_id: int) -> tuple[str | None, bool]:
         """The event id the message was sent as (None while pending) and whether it was set
         aside."""

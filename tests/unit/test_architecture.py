@@ -5,6 +5,7 @@ round. A new import that runs back up the road fails here, naming both ends."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +141,27 @@ def test_no_two_modules_import_each_other() -> None:
                     seen.add(following)
                     stack.append((following, [*path, following]))
     assert cycles == []
+
+
+def tables_named(path: Path) -> set[str]:
+    """The tables a store module's SQL names (FROM, JOIN, INTO, UPDATE, DELETE FROM)."""
+    sql = re.findall(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([a-z_]+)", path.read_text(encoding="utf-8"))
+    return {table for table in sql if table not in ("excluded",)}
+
+
+def test_each_table_has_one_store() -> None:
+    """All SQL lives in bot/storage, and each table is read and written by one store module."""
+    owners: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "bot" / "storage").glob("*_store.py")):
+        for table in tables_named(path):
+            owners.setdefault(table, []).append(path.stem)
+    shared = {table: stores for table, stores in owners.items() if len(stores) > 1}
+    assert shared == {}
+    elsewhere = [
+        str(path.relative_to(ROOT))
+        for folder in ("bot", "commands")
+        for path in (ROOT / folder).rglob("*.py")
+        if "storage" not in path.parts
+        and re.search(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b", path.read_text())
+    ]
+    assert elsewhere == []
