@@ -209,7 +209,8 @@ class Asamblea:
 
     async def _announce_ready(self, runtime: MatrixRuntime) -> None:
         await runtime.first_sync_done.wait()
-        log.info("Asamblea is serving %d assemblies", len(self.config.assemblies))
+        count = len(self.config.assemblies)
+        log.info("Asamblea is serving %d %s", count, "assembly" if count == 1 else "assemblies")
         self.ready.set()
 
 

@@ -71,7 +71,8 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _print_problems(path: Path, error: ConfigError) -> None:
-    print(f"{path}: {len(error.problems)} problem(s):", file=sys.stderr)
+    count = len(error.problems)
+    print(f"{path}: {count} problem{'' if count == 1 else 's'}:", file=sys.stderr)
     for problem in error.problems:
         print(f"  - {problem}", file=sys.stderr)
 

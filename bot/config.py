@@ -6,6 +6,7 @@ an operator can fix the whole file in one pass. The bot never starts half-config
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -105,11 +106,33 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        # Every table read, with its dotted key and the names asked of it: the names a table may
+        # hold. Whatever else it holds is a mistake (often a misspelling, which would otherwise
+        # be ignored silently and leave the setting at its default).
+        self._tables: dict[int, tuple[Mapping[str, Any], str, set[str]]] = {}
 
     def problem(self, key: str, expected: str) -> None:
         self.problems.append(f"{key}: {expected}")
 
+    def _asked(self, data: Mapping[str, Any], name: str, key: str) -> None:
+        prefix = key[: -len(name)].rstrip(".") if key.endswith(name) else key.rpartition(".")[0]
+        self._tables.setdefault(id(data), (data, prefix, set()))[2].add(name)
+
+    def raw(self, data: Mapping[str, Any], name: str, key: str, default: Any = None) -> Any:
+        """A value read as it is, for the reader's caller to check."""
+        self._asked(data, name, key)
+        return data.get(name, default)
+
+    def check_unknown_keys(self) -> None:
+        for data, prefix, names in self._tables.values():
+            for extra in sorted(set(data) - names):
+                key = f"{prefix}.{extra}" if prefix else extra
+                near = difflib.get_close_matches(extra, sorted(names), n=1)
+                hint = f"; did you mean {near[0]}?" if near else ""
+                self.problem(key, f"unknown setting{hint}")
+
     def table(self, data: Mapping[str, Any], name: str, key: str) -> Mapping[str, Any]:
+        self._asked(data, name, key)
         value = data.get(name, {})
         if not isinstance(value, Mapping):
             self.problem(key, "expected a table")
@@ -125,6 +148,7 @@ class _Reader:
         required: bool = False,
         default: str | None = None,
     ) -> str | None:
+        self._asked(data, name, key)
         value = data.get(name)
         if value is None or value == "":
             if required:
@@ -138,6 +162,7 @@ class _Reader:
     def number(
         self, data: Mapping[str, Any], name: str, key: str, default: float | None, minimum: float
     ) -> float | None:
+        self._asked(data, name, key)
         value = data.get(name, default)
         if value is None:
             return None
@@ -150,6 +175,7 @@ class _Reader:
         return value
 
     def boolean(self, data: Mapping[str, Any], name: str, key: str, default: bool) -> bool:
+        self._asked(data, name, key)
         value = data.get(name, default)
         if not isinstance(value, bool):
             self.problem(key, "expected true or false")
@@ -157,6 +183,7 @@ class _Reader:
         return value
 
     def string_list(self, data: Mapping[str, Any], name: str, key: str) -> list[str]:
+        self._asked(data, name, key)
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.problem(key, "expected a list of strings")
@@ -207,10 +234,12 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, s
     translation = _read_translation(
         reader, reader.table(raw, "translation", "translation"), environ
     )
-    assemblies = _read_assemblies(reader, raw.get("assemblies"))
+    assemblies = _read_assemblies(reader, reader.raw(raw, "assemblies", "assemblies"))
     known = {"matrix", "bot", "translation", "assemblies"}
     for extra in sorted(set(raw) - known):
-        reader.problem(extra, "unknown section")
+        near = difflib.get_close_matches(extra, sorted(known), n=1)
+        reader.problem(extra, "unknown section" + (f"; did you mean {near[0]}?" if near else ""))
+    reader.check_unknown_keys()
     if reader.problems:
         raise ConfigError(reader.problems)
     database_path = Path(database or "./asamblea.db")
@@ -236,10 +265,11 @@ def _read_matrix(
     user_id = reader.string(data, "user_id", "matrix.user_id", required=True) or ""
     if user_id and not _USER_ID.match(user_id):
         reader.problem("matrix.user_id", f"expected a user id like @name:server; got {user_id!r}")
-    password = environ.get(ENV_PASSWORD) or reader.string(data, "password", "matrix.password")
-    token = environ.get(ENV_ACCESS_TOKEN) or reader.string(
-        data, "access_token", "matrix.access_token"
-    )
+    # The environment wins over the file; the file's values are still read, so they are known.
+    password = reader.string(data, "password", "matrix.password")
+    token = reader.string(data, "access_token", "matrix.access_token")
+    password = environ.get(ENV_PASSWORD) or password
+    token = environ.get(ENV_ACCESS_TOKEN) or token
     if not password and not token:
         reader.problem(
             "matrix.password",
@@ -267,7 +297,7 @@ def _read_encryption(reader: _Reader, data: Mapping[str, Any]) -> EncryptionSett
     trust = reader.choice(data, "trust", "matrix.trust", tuple(Trust), Trust.TOFU)
     store_path = reader.string(data, "store_path", "matrix.store_path")
     devices = []
-    entries = data.get("verified_devices", [])
+    entries = reader.raw(data, "verified_devices", "matrix.verified_devices", [])
     if not isinstance(entries, list):
         reader.problem("matrix.verified_devices", "expected a list of [[matrix.verified_devices]]")
         entries = []
@@ -309,9 +339,8 @@ def _read_translation(
         data, "provider", "translation.provider", TRANSLATION_PROVIDERS, "google"
     )
     url = reader.string(data, "url", "translation.url")
-    api_key = environ.get(ENV_TRANSLATION_KEY) or reader.string(
-        data, "api_key", "translation.api_key"
-    )
+    api_key = reader.string(data, "api_key", "translation.api_key")
+    api_key = environ.get(ENV_TRANSLATION_KEY) or api_key
     if provider == "libre" and not url:
         reader.problem(
             "translation.url", "is required for the libre provider (your LibreTranslate URL)"
@@ -367,7 +396,7 @@ def _read_assemblies(reader: _Reader, data: Any) -> list[AssemblyConfig]:
 
 def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> AssemblyConfig:
     name = reader.string(data, "name", f"{key}.name", required=True) or ""
-    rooms = _read_rooms(reader, data.get("rooms"), f"{key}.rooms")
+    rooms = _read_rooms(reader, reader.raw(data, "rooms", f"{key}.rooms"), f"{key}.rooms")
     policy = reader.choice(
         data, "stack_policy", f"{key}.stack_policy", tuple(StackPolicy), StackPolicy.ALTERNATE
     )

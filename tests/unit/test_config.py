@@ -75,7 +75,7 @@ def test_three_mistakes_give_three_messages_and_exit_status_2(
     assert "matrix.homeserver: expected a URL" in errors
     assert "assemblies[0].stack_policy: expected one of fifo, progressive, alternate" in errors
     assert "assemblies[0].rooms[0].language: expected one of en, es; got 'fr'" in errors
-    assert "3 problem(s)" in errors
+    assert "3 problems:" in errors
 
 
 def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
@@ -118,3 +118,37 @@ def test_an_assembly_nobody_may_open_a_meeting_in_is_refused(tmp_path: Path) -> 
     config = load_config(write(tmp_path, anyone), environ={})
     assert config.assemblies[0].who_may_start == "anyone"
     assert config.assemblies[0].power_level_chairs is False
+
+
+@pytest.mark.parametrize(
+    ("section", "wrong", "right"),
+    [
+        ("[[assemblies]]", 'stak_policy = "fifo"', "stack_policy"),
+        ("[translation]", "timout_seconds = 5", "timeout_seconds"),
+        ("[matrix]", "encrypton = false", "encryption"),
+        ("[bot]", 'comand_prefix = "?"', "command_prefix"),
+    ],
+)
+def test_a_misspelt_setting_is_refused_with_the_nearest_right_one(
+    tmp_path: Path, section: str, wrong: str, right: str
+) -> None:
+    """A misspelling would otherwise be ignored, leaving the setting at its default (with
+    `encrypton = false`, encryption would stay on)."""
+    text = GOOD + "\n[bot]\n[translation]\n" if section in ("[bot]", "[translation]") else GOOD
+    if section == "[[assemblies]]":
+        text = text.replace('name = "General"', f'name = "General"\n{wrong}')
+    elif section == "[matrix]":
+        text = text.replace('password = "secret"', f'password = "secret"\n{wrong}')
+    else:
+        text = text.replace(f"\n{section}\n", f"\n{section}\n{wrong}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, text), environ={})
+    [problem] = refused.value.problems
+    assert problem.endswith(f"unknown setting; did you mean {right}?"), problem
+
+
+def test_one_problem_is_one_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, GOOD.replace('name = "General"', 'name = "General"\nrule = "x"'))
+    assert main(["check-config", str(path)]) == 2
+    errors = capsys.readouterr().err
+    assert ": 1 problem:" in errors and "assemblies[0].rule: unknown setting" in errors
