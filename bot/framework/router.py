@@ -9,6 +9,7 @@ half-done change behind.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -148,13 +149,21 @@ class Router:
 
     def _unknown(self, invocation: Invocation, language: str) -> Reply:
         help_name = "ayuda" if language == "es" else "help"
+        command, helper = Code(self.prefix + invocation.name), Code(self.prefix + help_name)
+        nearest = self.nearest(invocation.name, language)
+        if nearest is None:
+            return refusal(Msg.of("error.unknown_command", command=command, help=helper))
+        suggestion = Code(self.prefix + nearest)
         return refusal(
-            Msg.of(
-                "error.unknown_command",
-                command=Code(self.prefix + invocation.name),
-                help=Code(self.prefix + help_name),
-            )
+            Msg.of("error.unknown_command_near", command=command, nearest=suggestion, help=helper)
         )
+
+    def nearest(self, name: str, language: str) -> str | None:
+        """The command most like a mistyped name, named in the room's language: `!stak` is
+        `!stack`, and `!turno` in the Spanish room is `!turnos`."""
+        by_name = {n: bound.spec for n, bound in self._by_name.items()}
+        found = difflib.get_close_matches(name.lower(), list(by_name), n=1, cutoff=0.6)
+        return by_name[found[0]].name_in(language) if found else None
 
     def _not_in_private(self, invocation: Invocation, language: str) -> Reply:
         taken = ", ".join(

@@ -721,3 +721,27 @@ async def test_a_command_met_by_a_busy_database_is_handled_again_not_dropped(
     await world._send_outbox()
     assert "Meeting started: Monthly assembly" in world.said_in(EN)[0]
     assert len(world.said_in(EN)) == 1
+
+
+# --- mistakes -----------------------------------------------------------------------------------
+
+
+async def test_a_mistyped_command_suggests_the_nearest_in_the_rooms_language(
+    world: World,
+) -> None:
+    await world.say(ALICE, EN, "!stak")
+    assert world.said_in(EN) == [
+        "I don't know the command !stak. Did you mean !stack? Send !help to see what I can do."
+    ]
+    await world.say(BETO, ES, "!turno")
+    assert world.said_in(ES) == [
+        "No conozco el comando !turno. ¿Quisiste decir !turnos? Envía !ayuda para ver lo que "
+        "sé hacer."
+    ]
+    # Typed in English in the Spanish room: the suggestion is the Spanish name.
+    await world.say(BETO, ES, "!stak")
+    assert "¿Quisiste decir !turnos?" in world.said_in(ES)[-1]
+    await world.say(ALICE, EN, "!xyzzy")
+    assert world.said_in(EN)[-1] == (
+        "I don't know the command !xyzzy. Send !help to see what I can do."
+    )
