@@ -49,7 +49,18 @@ class People:
         return any(self._membership.is_member(r.room_id, user_id) for r in assembly.rooms)
 
     def display_name(self, assembly: Assembly, user_id: str) -> str:
+        """The person's name as the bot shows it, beside their center: a name that already
+        ends in a center ("Ana (US)") loses that ending, so it never reads "Ana (US) (US)"."""
         for room in assembly.rooms:
             if self._membership.is_member(room.room_id, user_id):
-                return self._membership.display_name(room.room_id, user_id)
+                name = self._membership.display_name(room.room_id, user_id)
+                return without_center(name, assembly.centers)
         return user_id
+
+
+def without_center(name: str, centers: tuple[str, ...]) -> str:
+    for center in centers:
+        ending = f"({center})"
+        if name.casefold().endswith(ending.casefold()) and len(name) > len(ending):
+            return name[: -len(ending)].rstrip() or name
+    return name

@@ -21,6 +21,7 @@ from bot.domain.limits import MAX_AGENDA_ITEMS
 from bot.framework.dispatcher import Dispatcher
 from bot.i18n import Catalogs
 from bot.services.delivery import Delivery
+from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
@@ -745,3 +746,27 @@ async def test_a_mistyped_command_suggests_the_nearest_in_the_rooms_language(
     assert world.said_in(EN)[-1] == (
         "I don't know the command !xyzzy. Send !help to see what I can do."
     )
+
+
+async def test_a_name_that_already_names_its_center_is_not_given_it_twice() -> None:
+    """Demo accounts and many real ones are called "Ana (US)": the stack must not say
+    "Ana (US) (US)"."""
+    db = await Database.open(":memory:")
+    seats = Seats({EN: {ALICE: "Alice (us)", CAROL: "Carol"}, ES: {BETO: "Beto (MX)"}})
+    try:
+        world = await build_world(db, Clock(), Scheduler(), ASSEMBLY, seats)
+        await world.say(CAROL, EN, "!startmeeting Names")
+        await world.say(ALICE, EN, "!hand")
+        await world.say(BETO, ES, "!mano")
+        stack = " ".join(world.said_in(EN))
+        assert "Alice (US)" in stack and "Beto (MX)" in stack
+        assert "(US) (US)" not in stack and "(MX) (MX)" not in stack and "(us)" not in stack
+    finally:
+        await db.close()
+
+
+def test_only_a_trailing_center_is_taken_off_a_name() -> None:
+    assert without_center("Ana (US)", ("US", "MX")) == "Ana"
+    assert without_center("Ana (Mexico City)", ("US", "MX")) == "Ana (Mexico City)"
+    assert without_center("(MX)", ("US", "MX")) == "(MX)"
+    assert without_center("Beto", ("US", "MX")) == "Beto"
