@@ -4,6 +4,7 @@ them (`Scheduler`), and a clock that moves only when the test moves it (`Clock`)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -77,13 +78,17 @@ class Scheduler:
         job = self.jobs[job_id]
         await job.func(*job.args)
 
-    async def run_due(self, now: datetime) -> None:
-        """Run every job due by `now` once, dropping each before it runs (a date trigger fires
-        once; the job may schedule itself again)."""
-        for job_id, job in list(self.jobs.items()):
-            if job.run_date <= now:
-                del self.jobs[job_id]
-                await job.func(*job.args)
+    async def run_due(self, now: datetime) -> int:
+        """Run every job due by `now`, each in a task of its own as APScheduler does, dropping
+        each before it runs (a date trigger fires once); a job that a job re-arms for a time
+        already reached runs too. Returns how many ran."""
+        ran = 0
+        while due := [job_id for job_id, job in self.jobs.items() if job.run_date <= now]:
+            for job_id in due:
+                job = self.jobs.pop(job_id)
+                await asyncio.create_task(job.func(*job.args))
+                ran += 1
+        return ran
 
 
 class Clock:

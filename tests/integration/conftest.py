@@ -60,6 +60,51 @@ def assembly_extra() -> str:
     return ""
 
 
+def assembly_config(
+    path: Path,
+    homeserver: str,
+    accounts: dict[str, RegisteredAccount],
+    rooms: RoomPair,
+    chair: Person,
+    translator: FakeLibreTranslate,
+    assembly_extra: str = "",
+) -> Path:
+    """The test assembly's configuration: the two rooms, `chair` as its standing chair, and
+    translation through the loopback LibreTranslate."""
+    return write_config(
+        path,
+        homeserver=homeserver,
+        bot_user_id=accounts[BOT_LOCALPART].user_id,
+        bot_password=BOT_PASSWORD,
+        rooms=rooms,
+        chairs=[chair.user_id],
+        translation=(
+            f'provider = "libre"\nurl = "{translator.url}"\ntimeout_seconds = {TRANSLATION_TIMEOUT}'
+        ),
+        assembly_extra=assembly_extra,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    config: Path,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    bot_id: str,
+    time_machine: TimeMachine | None = None,
+) -> AsyncIterator[BotRunner]:
+    """The bot, running, and seen joining both rooms by the people there."""
+    runner = BotRunner(config, time_machine=time_machine)
+    await runner.start()
+    for person, room in ((alice, rooms.english), (beto, rooms.spanish)):
+        await person.wait_for(lambda r, e, room=room: r == room and joined(e, bot_id))
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
 @pytest.fixture
 def bot_config(
     tmp_path: Path,
@@ -70,18 +115,14 @@ def bot_config(
     translator: FakeLibreTranslate,
     assembly_extra: str,
 ) -> Path:
-    return write_config(
+    return assembly_config(
         tmp_path / "config.toml",
-        homeserver=synapse.base_url,
-        bot_user_id=accounts[BOT_LOCALPART].user_id,
-        bot_password=BOT_PASSWORD,
-        rooms=rooms,
-        chairs=[carol.user_id],
-        translation=(
-            f'provider = "libre"\nurl = "{translator.url}"\n'
-            f"timeout_seconds = {TRANSLATION_TIMEOUT}"
-        ),
-        assembly_extra=assembly_extra,
+        synapse.base_url,
+        accounts,
+        rooms,
+        carol,
+        translator,
+        assembly_extra,
     )
 
 
@@ -101,15 +142,9 @@ async def bot(
     time_machine: TimeMachine | None,
 ) -> AsyncIterator[BotRunner]:
     """The bot, running and joined to both rooms."""
-    runner = BotRunner(bot_config, time_machine=time_machine)
-    await runner.start()
     bot_id = accounts[BOT_LOCALPART].user_id
-    for person, room in ((alice, rooms.english), (beto, rooms.spanish)):
-        await person.wait_for(lambda r, e, room=room: r == room and joined(e, bot_id))
-    try:
+    async with running_bot(bot_config, rooms, alice, beto, bot_id, time_machine) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 def joined(event: object, user_id: str) -> bool:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.devserver import LocalSynapse, RegisteredAccount
-from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
-from tests.harness.bot_runner import BotRunner, RoomPair, write_config
+from tests.conftest import BOT_LOCALPART
+from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.faulty_proxy import FaultyProxy
 from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.person import Person, body_of, content_of
-from tests.integration.conftest import TRANSLATION_TIMEOUT, joined
+from tests.integration.conftest import assembly_config, running_bot
 from tests.integration.test_faults import copies_in
 from tests.integration.test_mirroring import copy_of
 from tests.integration.test_records import ask
@@ -42,26 +42,12 @@ async def bot_behind_proxy(
     translator: FakeLibreTranslate,
 ) -> AsyncIterator[BotRunner]:
     """The bot, reaching the homeserver only through the proxy."""
-    config = write_config(
-        tmp_path / "config.toml",
-        homeserver=proxy.url,
-        bot_user_id=accounts[BOT_LOCALPART].user_id,
-        bot_password=BOT_PASSWORD,
-        rooms=rooms,
-        chairs=[carol.user_id],
-        translation=(
-            f'provider = "libre"\nurl = "{translator.url}"\ntimeout_seconds = {TRANSLATION_TIMEOUT}'
-        ),
+    config = assembly_config(
+        tmp_path / "config.toml", proxy.url, accounts, rooms, carol, translator
     )
-    runner = BotRunner(config)
-    await runner.start()
     bot_id = accounts[BOT_LOCALPART].user_id
-    for person, room in ((alice, rooms.english), (beto, rooms.spanish)):
-        await person.wait_for(lambda r, e, room=room: r == room and joined(e, bot_id))
-    try:
+    async with running_bot(config, rooms, alice, beto, bot_id) as runner:
         yield runner
-    finally:
-        await runner.stop()
 
 
 async def test_a_homeserver_answering_500_for_three_seconds_loses_nothing(

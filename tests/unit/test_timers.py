@@ -64,9 +64,9 @@ async def test_a_past_time_runs_at_once_and_a_job_may_ask_to_run_again(db: Datab
     jobs = Recorder(db)
     later = machine.now() + timedelta(hours=1)
     timers.at("schedule:1", machine.now() - timedelta(days=1), jobs.job("wake", again=later))
-    assert machine.jobs["schedule:1"][0] >= machine.now() - timedelta(seconds=1)
+    assert machine.jobs["schedule:1"].run_date >= machine.now() - timedelta(seconds=1)
     assert await machine.run_due() == 1
-    assert machine.jobs["schedule:1"][0] == later
+    assert machine.jobs["schedule:1"].run_date == later
 
 
 async def test_a_failed_job_is_logged_and_retried_only_when_asked(
