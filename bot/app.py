@@ -367,7 +367,8 @@ def build_core(platform: Platform) -> Core:
 
 
 def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) -> Core:
-    authority = AuthorityService(platform.members, meetings_store)
+    people = People(platform.members)
+    authority = AuthorityService(platform.members, meetings_store, people)
     router = Router(
         platform.prefix,
         platform.catalogs,
@@ -385,12 +386,11 @@ def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) ->
         delivery=platform.delivery,
         members=platform.members,
     )
-    core = Core(router, dispatcher, People(platform.members), authority, platform.delivery)
+    core = Core(router, dispatcher, people, authority, platform.delivery)
     core.status_sections.append(platform.delivery.status)
     core.install(
         GeneralCommands(
-            lambda: router.commands,
-            lambda bound, language: router.usage(bound.spec, language),
+            router,
             platform.prefix,
             core.status_sections,  # read at each `!status`, so later groups' sections count
         )

@@ -48,6 +48,7 @@ def to_agenda_entry(text: str) -> AgendaEntry:
 
 class AgendaCommands(CommandGroup):
     group_name = "agenda"
+    help_names = ("agenda", "orden")
 
     def __init__(
         self, agenda: AgendaService, meetings: MeetingService, people: People

@@ -186,7 +186,7 @@ async def test_a_chair_pauses_and_resumes_mirroring(
     bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
 ) -> None:
     refused = await alice.send_text(rooms.english, "!pause")
-    await alice.wait_for(lambda r, e: "only a chair" in (body_of(e) or "") and r == rooms.english)
+    await alice.wait_for(lambda r, e: "Only a chair" in (body_of(e) or "") and r == rooms.english)
     assert refused
 
     await carol.send_text(rooms.english, "!pause")

@@ -214,7 +214,7 @@ async def test_mistakes_get_clear_answers_and_change_nothing(
     bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
 ) -> None:
     en, es = rooms.english, rooms.spanish
-    assert "only a chair" in await ask(alice, en, "!undo")
+    assert "Only a chair" in await ask(alice, en, "!undo")
     assert "Write what was agreed" in await ask(carol, en, "!agreed")
     assert "is not a Matrix user id" in await ask(carol, en, "!action beto call the hall")
     answer = await ask(carol, en, "!action @nobody:localhost call the hall")
@@ -222,7 +222,7 @@ async def test_mistakes_get_clear_answers_and_change_nothing(
     answer = await ask(carol, en, f"!action {beto.user_id} call the hall due someday")
     assert "is not a date" in answer and "Usage: !action" in answer
     assert "is not a date" in await ask(carol, en, "!programar 2025-02-30 18:00 Asamblea")
-    assert "solo quien modera" in await ask(beto, es, "!programar mañana 18:00 Asamblea")
+    assert "Solo quien modera" in await ask(beto, es, "!programar mañana 18:00 Asamblea")
     assert "already passed" in await ask(carol, en, '!schedule 2020-01-01 18:00 "Old times"')
     assert "is not a time" in await ask(carol, en, "!schedule tomorrow 25:00 Late")
     assert "Usage: !schedule" in await ask(carol, en, "!schedule tomorrow 18:00")
