@@ -7,6 +7,7 @@ carol chaired from the US, beto spoke from Mexico, and someone put markup in the
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
@@ -269,3 +270,35 @@ def assert_well_formed(page: str) -> None:
     checker = _Checker()
     checker.feed(page)
     assert checker.open == []
+
+
+def test_a_poll_short_of_its_quorum_reads_the_same_whatever_its_kind(
+    renderer: MinutesRenderer,
+) -> None:
+    base = minutes().polls[0]
+    yes_no = replace(base, rule="majority", quorum_met=False, passed=False, failed_centers=())
+    choice = replace(
+        base,
+        id=4,
+        kind="choice",
+        rule=None,
+        answers=(("1", WrittenText("Monday", "en")), ("2", WrittenText("Friday", "en"))),
+        quorum_met=False,
+        passed=None,
+        winners=("1",),
+    )
+    abstained = replace(
+        base,
+        id=5,
+        rule="majority",
+        total=CenterCount(None, {"yes": 0, "no": 0, "abstain": 4}, 4, 0),
+        passed=False,
+        failed_centers=(),
+    )
+    data = minutes(polls=(yes_no, choice, abstained))
+    english = renderer.markdown(data, ["en"])
+    assert english.count("**No decision: the quorum was not met.**") == 2
+    assert "Most votes" not in english
+    assert "**Not passed.**" in english  # everyone abstained, with the quorum met
+    spanish = renderer.markdown(data, ["es"])
+    assert spanish.count("**Sin decisión: no hubo quórum.**") == 2
