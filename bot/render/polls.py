@@ -232,10 +232,11 @@ def result_lines(view: ResultView) -> list[Msg]:
 
 
 def outcome_line(poll: Poll, result: TallyResult) -> Msg:
-    if poll.kind is not PollKind.CHOICE:
-        return Msg.of("poll.result.passed" if result.passed else "poll.result.failed")
+    # Without its quorum a poll decides nothing, whatever its kind, and says so the same way.
     if not result.quorum_met:
         return Msg.of("poll.result.no_quorum")
+    if poll.kind is not PollKind.CHOICE:
+        return Msg.of("poll.result.passed" if result.passed else "poll.result.failed")
     winners = [answer_label(poll, answer) for answer in result.winners]
     if not winners:
         return Msg.of("poll.result.nothing_chosen")

@@ -177,11 +177,11 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     markdown = await download(alice, english_md)
     assert markdown.startswith("# \\<script\\>alert(1)\\</script\\>")
     assert "## Agreements" in markdown and "we rent the hall" in markdown
-    assert "**Beto (MX)**" in markdown and "Due 2030-01-15: call the hall" in markdown
+    assert "### Beto (MX)\n" in markdown and "Due 2030-01-15: call the hall" in markdown
     assert "| Yes | 2 | 1 | 3 |" in markdown and "**Passed.**" in markdown
     assert "## Speaking statistics" in markdown
     assert "Chairs: Carol (US)" in markdown
-    assert "| US | 1 | 1 | 50% |" in markdown and "| MX | 1 | 1 | 50% |" in markdown
+    assert "| Center | US | MX |" in markdown and "| Share of turns | 50% | 50% |" in markdown
     assert "| 1 | Budget | 10 min 00 s |" in markdown
 
     page = await download(beto, spanish_html)
@@ -199,6 +199,15 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     assert '<div lang="en">' in both and '<div lang="es">' in both
     assert "hello everyone" in both and "hola todos" in both and "buenas tardes" in both
     assert "<script" not in both and "Speaking statistics" in both and "Acuerdos" in both
+    # Without --lang or --format: Markdown, the English minutes and then the Spanish ones.
+    plain = tmp_path / "minutes.md"
+    args = ["minutes", "--database", database, "--meeting", str(meeting), "-o", str(plain)]
+    assert await asyncio.to_thread(main, args) == 0
+    text = plain.read_text(encoding="utf-8")
+    assert text.startswith("**English**\n\n# ")
+    assert text.index("## Speaking statistics") < text.index("**español**")
+    assert text.index("**español**") < text.index("## Acuerdos")
+    assert " · " not in text
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["meetings", "--database", database]) == 0
     listed = capsys.readouterr().out
