@@ -163,6 +163,14 @@ class RuntimeStore:
         )
         return int(row[0]) if row else 0
 
+    async def outbox_counts(self) -> tuple[int, int]:
+        """Messages still to send, and messages set aside for good, in every room."""
+        row = await self.db.fetch_one(
+            "SELECT COALESCE(SUM(event_id IS NULL AND failed = 0), 0), "
+            "COALESCE(SUM(failed = 1), 0) FROM outbox"
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     async def message_sent_as(self, event_id: str) -> int | None:
         """The outbox row of the message the homeserver knows as `event_id`."""
         row = await self.db.fetch_one("SELECT id FROM outbox WHERE event_id = ?", (event_id,))
