@@ -99,7 +99,8 @@ class TranslationSettings:
 
 # -- operations -----------------------------------------------------------------------------------
 
-# What each provider does with the text it is given: the operator chooses, nothing is assumed.
+# What each provider does with the text it is given (private first, then paid third parties,
+# then free public ones): the operator chooses, nothing is assumed.
 PROVIDER_PRIVACY: dict[str, str] = {
     "libre": "your own LibreTranslate server: private if you host it yourself",
     "deepl": "DeepL's paid API: a third party receives every message",

@@ -445,6 +445,19 @@ def build_translator(
     return ProtectedTranslator(inner, glossary), provider
 
 
+# What `asamblea check-config --online` and `asamblea doctor` ask the provider.
+PROBE = ("Good morning", "en", "es")
+
+
+async def try_provider(settings: TranslationSettings) -> str:
+    """One short translation through the same client the bot uses; raises TranslationError."""
+    translator = ProviderTranslator(settings)
+    try:
+        return await translator.translate(*PROBE)
+    finally:
+        await translator.aclose()
+
+
 __all__ = [
     "PROVIDERS",
     "CachedTranslator",
@@ -456,4 +469,5 @@ __all__ = [
     "TranslationSettings",
     "Translator",
     "build_translator",
+    "try_provider",
 ]

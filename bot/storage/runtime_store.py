@@ -3,11 +3,14 @@ earlier uploads."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiosqlite
@@ -24,6 +27,23 @@ def txn_id(cause: str, index: int) -> str:
     the bot send: fixed by its cause, so the same cause handled twice queues each message once."""
     digest = hashlib.sha256(f"{cause}|{index}".encode()).hexdigest()[:32]
     return f"asamblea-{digest}"
+
+
+def peek_values(database: Path, keys: Sequence[str]) -> dict[str, str]:
+    """Values of the key-value table, read without opening the database for writing (no
+    migration, no lock), for tools run beside the bot; empty when there is no such database."""
+    if not database.exists():
+        return {}
+    marks = ", ".join("?" for _ in keys)
+    try:
+        uri = f"{database.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+            rows = connection.execute(
+                f"SELECT key, value FROM kv WHERE key IN ({marks})", tuple(keys)
+            ).fetchall()
+    except sqlite3.Error:
+        return {}
+    return {key: value for key, value in rows}
 
 
 class OutboxReferences(Protocol):

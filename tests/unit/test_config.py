@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, load_config
+from tests.harness.libretranslate import FakeLibreTranslate
 
 GOOD = """
 [matrix]
@@ -208,3 +209,28 @@ def test_logging_takes_a_level_per_logger_and_a_format(tmp_path: Path) -> None:
         "logging.format",
         'logging.levels."nio"',
     ]
+
+
+def test_check_config_online_asks_the_provider_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeLibreTranslate() as server:
+        libre = f'[translation]\nprovider = "libre"\nurl = "{server.url}"\n'
+        path = write(tmp_path, GOOD.replace('[translation]\nprovider = "none"\n', libre))
+        assert main(["check-config", "--online", str(path)]) == 0
+        assert 'answered "Good morning" → "Buenos días"' in capsys.readouterr().out
+        assert server.requests == ["Good morning"]
+        server.fail_next(1, status=500)
+        assert main(["check-config", "--online", str(path)]) == 1
+        assert "FAIL  translation: libre at" in capsys.readouterr().out
+
+
+def test_check_config_help_says_where_each_provider_sends_the_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["check-config", "--help"])
+    shown = capsys.readouterr().out
+    assert "translation.provider is required" in shown
+    for provider in ("libre", "deepl", "microsoft", "google", "mymemory", "none"):
+        assert f"\n  {provider} " in shown
