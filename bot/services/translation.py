@@ -167,7 +167,7 @@ def _make_deepl_client(settings: TranslationSettings) -> Any:
     except ImportError as exc:
         raise TranslationError(
             "translation.provider is 'deepl' but the 'deepl' package is not installed "
-            "(pip install deepl)",
+            "(pip install 'asamblea[deepl]')",
             provider="deepl",
             reason="config",
         ) from exc
