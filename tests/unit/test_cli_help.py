@@ -38,6 +38,7 @@ def test_the_walk_reaches_every_command() -> None:
         "asamblea",
         "asamblea run",
         "asamblea check-config",
+        "asamblea doctor",
         "asamblea demo",
         "asamblea meetings",
         "asamblea minutes",
