@@ -1,4 +1,4 @@
-"""The `asamblea` command: run, check-config, demo, meetings, minutes."""
+"""The `asamblea` command: run, check-config, demo, meetings, minutes, crypto."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cli_crypto import add_crypto_command
 from bot.cli_records import add_meetings_command, add_minutes_command
 from bot.config import ConfigError, load_config
 from bot.serving import leave, serve
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_records_commands(sub: argparse._SubParsersAction) -> None:
     add_meetings_command(sub)
     add_minutes_command(sub)
+    add_crypto_command(sub)
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -18,7 +18,15 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.framework",),
     ("commands",),
     ("bot.matrix",),
-    ("bot.app", "bot.cli", "bot.cli_records", "bot.demo", "bot.devserver", "bot.serving"),
+    (
+        "bot.app",
+        "bot.cli",
+        "bot.cli_crypto",
+        "bot.cli_records",
+        "bot.demo",
+        "bot.devserver",
+        "bot.serving",
+    ),
 ]
 # Imports that never go, whatever the layers: services hand values to delivery, which alone
 # words them (render) into Matrix events; render words values and reads no database.
