@@ -85,9 +85,7 @@ class Encryption:
         self._store = store
         self._timing = timing or RetryTiming()
         self._clock = clock
-        self.trust = TrustPolicy(
-            settings.trust, settings.verified_devices, own_user_id=client.user_id
-        )
+        self.trust = TrustPolicy(settings.trust, settings.verified_devices)
         self._keys = KeysApi(client)
         self._pins = PinStore(store)
         # Every user the crypto store knows is queried once per run: cross-signing identities
@@ -200,7 +198,10 @@ class Encryption:
             log.warning("%s", own.summary)
             return
         log.info("%s", own.summary)
-        self.trust.hold_own_identity(own.keys.master.public_key, own.keys.user_signing.public_key)
+        keys = own.keys
+        self.trust.hold_own_identity(
+            keys.user_id, keys.master.public_key, keys.user_signing.public_key
+        )
         self._queried_known_users = False  # whose keys it vouches for is worth asking again
 
     # -- unreadable messages --------------------------------------------------------------------

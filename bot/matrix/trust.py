@@ -31,13 +31,11 @@ class TrustPolicy:
         self,
         trust: Trust = Trust.TOFU,
         verified: Iterable[VerifiedDevice] = (),
-        *,
-        own_user_id: str = "",
     ) -> None:
         self.trust = trust
         self._listed = {(d.user_id, d.device_id): d.fingerprint for d in verified}
-        self._own_user_id = own_user_id
-        # The bot's own master and user-signing keys, once it holds a published identity.
+        # The bot's own account, master and user-signing keys, once it holds a published identity.
+        self._own_user_id = ""
         self._own_master: str | None = None
         self._own_user_signing: str | None = None
         self.identities: dict[str, Identity] = {}
@@ -52,15 +50,19 @@ class TrustPolicy:
 
     # -- what the policy knows ------------------------------------------------------------------
 
-    def hold_own_identity(self, master: str, user_signing: str) -> None:
+    def hold_own_identity(self, user_id: str, master: str, user_signing: str) -> None:
         """The bot's own identity: its devices are verified through it, and its user-signing key
         marks the people the operator verified."""
-        self._own_master, self._own_user_signing = master, user_signing
+        self._own_user_id, self._own_master, self._own_user_signing = user_id, master, user_signing
 
     def load_pins(self, pins: Mapping[str, Pin]) -> None:
-        """Pins as the database has them (the operator's verifications included); pins not
-        saved yet stay."""
-        self.pins = {**pins, **self._unsaved}
+        """Pins as the database has them (the operator's verifications included). A pin not
+        saved yet stays where the database has none, or where it comes from the bot's own
+        signature (which only the operator makes)."""
+        self.pins = dict(pins)
+        for user_id, pin in self._unsaved.items():
+            if user_id not in self.pins or pin.verified:
+                self.pins[user_id] = pin
 
     def learn(self, identities: Mapping[str, Identity], without_identity: Iterable[str]) -> None:
         """What a key query said: these users' identities, and users with none."""
@@ -90,9 +92,11 @@ class TrustPolicy:
             )
 
     def _vouched_for(self, identity: Identity) -> bool:
+        if self._own_user_signing is None:
+            return False
         if identity.user_id == self._own_user_id:
             return identity.master == self._own_master
-        return self._own_user_signing is not None and identity.verified_by(
+        return identity.verified_by(
             self._own_user_id, self._own_user_signing
         )
 
