@@ -138,7 +138,10 @@ async def _bootstrap_identity(args: argparse.Namespace) -> int:
         )
         own = await setup.settle(password, reset=args.reset, config_hint=f"--config {args.config}")
     print(own.summary)
-    return 0 if own.keys is not None else EXIT_REFUSED
+    if own.keys is None:
+        return EXIT_REFUSED
+    print("restart the bot if it is running, so that it signs with these keys")
+    return 0
 
 
 async def _verify_user(args: argparse.Namespace) -> int:
