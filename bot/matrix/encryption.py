@@ -30,7 +30,7 @@ from nio import (
 )
 
 from bot.domain.events import IncomingEvent, normalize
-from bot.matrix.cross_signing import CrossSigningError, OwnIdentity, OwnIdentitySetup
+from bot.matrix.cross_signing import CrossSigningError, OwnIdentitySetup
 from bot.matrix.identities import identities_from_query, users_without_identity
 from bot.matrix.keys_api import KeysApi, KeysApiError
 from bot.matrix.pins import PinStore
@@ -91,7 +91,6 @@ class Encryption:
         # Every user the crypto store knows is queried once per run: cross-signing identities
         # are not kept between runs, and nio asks again only for users whose devices changed.
         self._queried_known_users = False
-        self.own_identity: OwnIdentity | None = None
         self._identity_retry: str | None = None  # the password, while a retry is due
         # Set once the rooms (and so their languages) are known.
         self.notices: UndecryptableNotices | None = None
@@ -159,7 +158,11 @@ class Encryption:
             users |= {user_id for user_id, _ in client.device_store.items()}
         self.trust.load_pins(await self._pins.load())
         if users:
-            answer = await self._keys.query(users)
+            try:
+                answer = await self._keys.query(users)
+            except KeysApiError as error:
+                log.warning("%s; trying again after the next sync", error)
+                return
             response = KeysQueryResponse.from_dict(answer)
             if not _check(response, "querying members' keys"):
                 return
@@ -193,7 +196,6 @@ class Encryption:
             self._identity_retry = password or ""
             log.warning("cannot set up the bot's cross-signing identity yet (%r)", error)
             return
-        self.own_identity = own
         if own.keys is None:
             log.warning("%s", own.summary)
             return

@@ -190,18 +190,22 @@ async def test_an_identity_made_elsewhere_is_left_alone_until_the_operator_reset
 
 @pytest.fixture
 async def erin(synapse: LocalSynapse, tmp_path: Path) -> AsyncIterator[EncryptedPerson]:
-    """A person with a cross-signing identity whose device is signed, as Element sets it up."""
     account = register(synapse, "erin", PERSON_PASSWORD)
     person = EncryptedPerson(synapse.base_url, account, PERSON_PASSWORD, tmp_path / "erin-keys")
     await person.start()
-    identity = ClientIdentity(account.user_id)
-    await identity.publish(synapse.base_url, person.client.access_token, PERSON_PASSWORD)
-    await identity.sign_device(synapse.base_url, person.client.access_token, person.device_id)
-    person.identity = identity  # type: ignore[attr-defined]
     try:
         yield person
     finally:
         await person.stop()
+
+
+@pytest.fixture
+async def erins_identity(synapse: LocalSynapse, erin: EncryptedPerson) -> ClientIdentity:
+    """erin's cross-signing identity, with her device signed, as Element sets it up."""
+    identity = ClientIdentity(erin.user_id)
+    await identity.publish(synapse.base_url, erin.client.access_token, PERSON_PASSWORD)
+    await identity.sign_device(synapse.base_url, erin.client.access_token, erin.device_id)
+    return identity
 
 
 @pytest.fixture
@@ -222,6 +226,7 @@ async def test_in_verified_mode_erin_reads_the_bot_once_the_operator_verified_he
     synapse: LocalSynapse,
     bot_account: RegisteredAccount,
     erin: EncryptedPerson,
+    erins_identity: ClientIdentity,
     erins_new_phone: EncryptedPerson,
 ) -> None:
     bot_id = bot_account.user_id
@@ -239,7 +244,7 @@ async def test_in_verified_mode_erin_reads_the_bot_once_the_operator_verified_he
         from_bot = await answer_to_help(erin, rooms.english)
         assert type_of(from_bot) == "m.room.encrypted" and not decrypted(from_bot)
 
-        master = erin.identity.master_key  # type: ignore[attr-defined]
+        master = erins_identity.master_key
         verify = ("crypto", "verify", erin.user_id, "--config", str(config), "--fingerprint")
         assert await cli(*verify, "AAAA BBBB") == 1  # not the key erin reads out: refused
         assert await cli(*verify, master) == 0
