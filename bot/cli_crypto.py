@@ -3,9 +3,10 @@
 Both act as the bot's own session (the access token in the configuration, or the one the bot
 keeps in its database) and with the keys in its crypto store; the bot may keep running meanwhile.
 
-- `bootstrap` publishes the bot's identity and signs its device, as the bot does at start when
-  it has its password: for a bot configured with an access token only, or with `--reset` to
-  replace an identity the bot does not hold.
+- `bootstrap` publishes the bot's identity, as the bot does at start when it has its password:
+  for a bot configured with an access token only, or with `--reset` to replace an identity the
+  bot does not hold. The bot signs its device with it at its next start (only the bot knows its
+  device's key for sure).
 - `verify @user` shows the person's master key; once the operator has compared it with what the
   person reads out, the bot signs it (so clients see the person as verified by the bot) and
   records it, which `matrix.trust = "verified"` requires before sharing room keys with them.
@@ -54,7 +55,7 @@ def add_crypto_command(sub: Any) -> None:
     crypto = sub.add_parser("crypto", help="the bot's cross-signing identity; verify people")
     actions = crypto.add_subparsers(required=True, metavar="ACTION")
     bootstrap = actions.add_parser(
-        "bootstrap", help="publish the bot's cross-signing identity and sign its device"
+        "bootstrap", help="publish the bot's cross-signing identity"
     )
     bootstrap.add_argument("--config", "-c", type=Path, default=Path("config.toml"))
     bootstrap.add_argument(
@@ -140,7 +141,7 @@ async def _bootstrap_identity(args: argparse.Namespace) -> int:
     print(own.summary)
     if own.keys is None:
         return EXIT_REFUSED
-    print("restart the bot if it is running, so that it signs with these keys")
+    print("restart the bot if it is running: it signs its device at start")
     return 0
 
 

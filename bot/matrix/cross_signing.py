@@ -23,7 +23,13 @@ from bot.matrix.identities import (
     identities_from_query,
 )
 from bot.matrix.keys_api import KeysApi, PasswordNeeded
-from bot.matrix.signing import SigningKey, decode_base64, encode_base64, fingerprint
+from bot.matrix.signing import (
+    SigningKey,
+    decode_base64,
+    encode_base64,
+    fingerprint,
+    signature_valid,
+)
 from bot.storage.private_files import private_folder, write_private_text
 
 log = logging.getLogger(__name__)
@@ -130,13 +136,26 @@ def reset_advice(config_hint: str) -> str:
 
 class OwnIdentitySetup:
     """Settles the bot's identity, safe to run at every start: it makes keys only when the
-    account has none, and signs the device only when it is not signed yet."""
+    account has none, and signs the device only when it is not signed yet.
 
-    def __init__(self, api: KeysApi, folder: Path, user_id: str, device_id: str) -> None:
+    The device is signed only if the homeserver serves it with `device_key`, the Ed25519 key the
+    bot's crypto store holds for it: the bot vouches for its own device, never for whatever a
+    homeserver calls by its id. Without `device_key` the device is left for the bot to sign at its
+    next start."""
+
+    def __init__(
+        self,
+        api: KeysApi,
+        folder: Path,
+        user_id: str,
+        device_id: str,
+        device_key: str | None = None,
+    ) -> None:
         self._api = api
         self._folder = folder
         self._user_id = user_id
         self._device_id = device_id
+        self._device_key = device_key
 
     async def settle(
         self, password: str | None, *, reset: bool = False, config_hint: str = "--config …"
@@ -177,7 +196,7 @@ class OwnIdentitySetup:
                 )
             log.info("published the cross-signing identity of %s", self._user_id)
         signed = await self._sign_device(held)
-        state = "signed" if signed else "not signed yet (its keys are not published yet)"
+        state = "signed" if signed else "to be signed by the bot at its next start"
         return OwnIdentity(
             held,
             held.master.public_key,
@@ -191,15 +210,28 @@ class OwnIdentitySetup:
         return identities_from_query(answer).get(self._user_id)
 
     async def _sign_device(self, keys: CrossSigningKeys) -> bool:
+        if self._device_key is None:
+            return False
         answer = await self._api.query([self._user_id])
         identity = identities_from_query(answer).get(self._user_id)
         device = ((answer.get("device_keys") or {}).get(self._user_id) or {}).get(self._device_id)
-        if not isinstance(device, dict):
-            return False
-        key = (device.get("keys") or {}).get(f"ed25519:{self._device_id}")
-        if identity is not None and identity.signs(self._device_id, key):
+        if identity is not None and identity.signs(self._device_id, self._device_key):
             return True
+        if not self._is_own_device(device):
+            log.warning(
+                "device %s is not published with the bot's own key yet; not signing it",
+                self._device_id,
+            )
+            return False
         signed = keys.device_signature(device)
         await self._api.upload_signatures({self._user_id: {self._device_id: signed}})
         log.info("signed device %s with the bot's self-signing key", self._device_id)
         return True
+
+    def _is_own_device(self, device: Any) -> bool:
+        if not isinstance(device, dict) or self._device_key is None:
+            return False
+        key = (device.get("keys") or {}).get(f"ed25519:{self._device_id}")
+        return key == self._device_key and signature_valid(
+            device, self._user_id, self._device_key, key_name=self._device_id
+        )

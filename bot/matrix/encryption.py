@@ -180,8 +180,11 @@ class Encryption:
         if self._client.olm is None:
             return
         self._identity_retry = None
-        folder = Path(self._client.store_path)
-        setup = OwnIdentitySetup(self._keys, folder, self._client.user_id, self._client.device_id)
+        client = self._client
+        device_key = client.olm.account.identity_keys["ed25519"]
+        setup = OwnIdentitySetup(
+            self._keys, Path(client.store_path), client.user_id, client.device_id, device_key
+        )
         try:
             own = await setup.settle(password)
         except CrossSigningError as error:

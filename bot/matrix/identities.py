@@ -30,9 +30,9 @@ class Identity:
     # Devices signed by the self-signing key: device id → the device's Ed25519 key so signed.
     signed_devices: Mapping[str, str] = field(default_factory=dict)
 
-    def signs(self, device_id: str, ed25519: str) -> bool:
+    def signs(self, device_id: str, ed25519: str | None) -> bool:
         """Whether this identity vouches for the device with this key."""
-        return self.signed_devices.get(device_id) == ed25519
+        return bool(ed25519) and self.signed_devices.get(device_id) == ed25519
 
     def verified_by(self, user_id: str, user_signing_key: str) -> bool:
         """Whether `user_id` signed this master key with their user-signing key."""

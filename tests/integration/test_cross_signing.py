@@ -177,11 +177,14 @@ async def test_an_identity_made_elsewhere_is_left_alone_until_the_operator_reset
     assert published_identity(answer, bot_id)[0] == elsewhere.master_key
     assert not (crypto_store(tmp_path) / KEYS_FILE).exists()
 
-    # The operator decides to replace it; the bot may keep running meanwhile.
+    # The operator decides to replace it, while the bot runs; the bot signs its device at start.
     assert await cli("crypto", "bootstrap", "--reset", "--config", str(runner.config_path)) == 0
     answer = await keys_query(synapse.base_url, host.access_token, bot_id)
     master, self_signing = published_identity(answer, bot_id)
     assert master != elsewhere.master_key
+    await runner.restart()
+    answer = await keys_query(synapse.base_url, host.access_token, bot_id)
+    assert published_identity(answer, bot_id) == (master, self_signing)
     assert signed_by(answer["device_keys"][bot_id][device_id], bot_id, self_signing)
 
 

@@ -20,6 +20,7 @@ from bot.matrix.cross_signing import (
 )
 from bot.matrix.identities import identities_from_query, users_without_identity
 from bot.matrix.keys_api import PasswordNeeded
+from bot.matrix.signing import SigningKey
 
 ANA = "@ana:example.org"
 BOT = "@asamblea:example.org"
@@ -126,15 +127,23 @@ class FakeHomeserver:
 
     user_id: str = BOT
     device_id: str = "BOTDEVICE"
+    device_key: SigningKey = field(default_factory=SigningKey.generate)
     published: dict[str, Any] = field(default_factory=dict)
     device_signatures: dict[str, Any] = field(default_factory=dict)
     wants_password: bool = False
     uploads: int = 0
 
+    def device_payload(self) -> dict[str, Any]:
+        """The bot's device as it uploaded its keys: signed by the device's own key."""
+        payload = device(self.user_id, self.device_id, self.device_key.public_key)
+        label = f"ed25519:{self.device_id}"
+        signature = self.device_key.signature(payload)
+        return {**payload, "signatures": {self.user_id: {label: signature}}}
+
     async def query(self, user_ids: Any) -> dict[str, Any]:
-        payload = device(self.user_id, self.device_id)
-        if self.device_signatures:
-            payload["signatures"] = self.device_signatures
+        payload = self.device_payload()
+        for user_id, signatures in self.device_signatures.items():
+            payload["signatures"].setdefault(user_id, {}).update(signatures)
         answer: dict[str, Any] = {"device_keys": {self.user_id: {self.device_id: payload}}}
         if self.published:
             answer["master_keys"] = {self.user_id: self.published["master_key"]}
@@ -151,8 +160,10 @@ class FakeHomeserver:
         self.device_signatures = signed[self.user_id][self.device_id]["signatures"]
 
 
-def setup(server: FakeHomeserver, folder: Path) -> OwnIdentitySetup:
-    return OwnIdentitySetup(server, folder, server.user_id, server.device_id)  # type: ignore
+def setup(server: FakeHomeserver, folder: Path, device_key: str | None = "") -> OwnIdentitySetup:
+    """The bot's setup, knowing its device's key (None: as the command line, which does not)."""
+    key = server.device_key.public_key if device_key == "" else device_key
+    return OwnIdentitySetup(server, folder, server.user_id, server.device_id, key)  # type: ignore
 
 
 async def test_the_first_start_publishes_an_identity_and_a_restart_reuses_it(
@@ -162,7 +173,7 @@ async def test_the_first_start_publishes_an_identity_and_a_restart_reuses_it(
     first = await setup(server, folder).settle("password")
     assert first.keys is not None and first.device_signed
     identity = identities_from_query(await server.query([BOT]))[BOT]
-    assert identity.signs(server.device_id, "DEVICEKEY")
+    assert identity.signs(server.device_id, server.device_key.public_key)
     assert stat.S_IMODE((folder / KEYS_FILE).stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
@@ -182,9 +193,21 @@ async def test_an_identity_the_bot_does_not_hold_is_reported_never_replaced(
     assert server.uploads == 0 and not server.device_signatures
     assert not (tmp_path / KEYS_FILE).exists()
 
-    replaced = await setup(server, tmp_path).settle("password", reset=True)
+    # From the command line, which does not know the device's key: published, not signed.
+    replaced = await setup(server, tmp_path, device_key=None).settle("password", reset=True)
     assert replaced.keys is not None and replaced.master != elsewhere.master.public_key
-    assert replaced.device_signed
+    assert not replaced.device_signed and "next start" in replaced.summary
+    restarted = await setup(server, tmp_path).settle("password")
+    assert restarted.master == replaced.master and restarted.device_signed
+
+
+async def test_the_bot_signs_only_its_own_device_key_whatever_the_homeserver_serves(
+    tmp_path: Path,
+) -> None:
+    server = FakeHomeserver()
+    own = await setup(server, tmp_path, device_key="SOMEOTHERKEY").settle("password")
+    assert own.keys is not None and not own.device_signed
+    assert server.device_signatures == {}
 
 
 async def test_without_the_password_the_operator_is_told_to_bootstrap_and_nothing_is_lost(
