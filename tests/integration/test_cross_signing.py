@@ -280,3 +280,48 @@ async def answer_to_help(person: EncryptedPerson, room_id: str) -> Any:
         and type_of(e) in ("m.room.message", "m.room.encrypted"),
         since=mark,
     )
+
+
+async def test_by_default_a_changed_master_key_is_refused_until_the_operator_verifies_it(
+    tmp_path: Path,
+    synapse: LocalSynapse,
+    bot_account: RegisteredAccount,
+    erin: EncryptedPerson,
+    erins_identity: ClientIdentity,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot_id = bot_account.user_id
+    rooms = RoomPair(
+        english=await erin.create_encrypted_room("Assembly (EN)", invite=[bot_id]),
+        spanish=await erin.create_encrypted_room("Asamblea (ES)", invite=[bot_id]),
+    )
+    config = configure(tmp_path, synapse, bot_account, rooms, erin.user_id)
+    runner = BotRunner(config, ENCRYPTION_TUNING)
+    await runner.start()
+    try:
+        await erin.wait_for(lambda r, e: r == rooms.english and joined(e, bot_id))
+        assert decrypted(await answer_to_help(erin, rooms.english))  # her first key, pinned
+
+        # Her identity is replaced (she reset it, or someone who took her account did).
+        replaced = ClientIdentity(erin.user_id)
+        await replaced.publish(synapse.base_url, erin.client.access_token, PERSON_PASSWORD)
+        await replaced.sign_device(synapse.base_url, erin.client.access_token, erin.device_id)
+        await eventually(lambda: bool(messages(caplog, f"the master key of {erin.user_id}")))
+        refused = await answer_to_help(erin, rooms.english)
+        assert type_of(refused) == "m.room.encrypted" and not decrypted(refused)
+
+        # The operator checks the new key with her and accepts it.
+        verify = ("crypto", "verify", erin.user_id, "--config", str(config), "--fingerprint")
+        assert await cli(*verify, replaced.master_key) == 0
+        assert await eventually_readable(erin, rooms.english)
+    finally:
+        await runner.stop()
+
+
+async def eventually_readable(person: EncryptedPerson, room_id: str, tries: int = 10) -> bool:
+    """Ask until the bot's answer is readable: the bot takes up the operator's verification
+    after a sync of its own, which the test cannot see."""
+    for _ in range(tries):
+        if decrypted(await answer_to_help(person, room_id)):
+            return True
+    return False
