@@ -199,6 +199,10 @@ class Encryption:
             self._identity_retry = password or ""
             log.warning("cannot set up the bot's cross-signing identity yet (%r)", error)
             return
+        except Exception:
+            # The bot serves without an identity rather than not at all.
+            log.exception("setting up the bot's cross-signing identity failed")
+            return
         if own.keys is None:
             log.warning("%s", own.summary)
             return
