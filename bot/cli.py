@@ -1,4 +1,4 @@
-"""The `asamblea` command: run, check-config, doctor, demo, meetings, minutes."""
+"""The `asamblea` command: run, check-config, doctor, demo, meetings, minutes, crypto."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cli_crypto import add_crypto_command
 from bot.cli_records import add_meetings_command, add_minutes_command
 from bot.config import Config, ConfigError, load_config
 from bot.domain.words import counted
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_records_commands(sub: argparse._SubParsersAction) -> None:
     add_meetings_command(sub)
     add_minutes_command(sub)
+    add_crypto_command(sub)
 
 
 def _privacy_of_providers() -> str:

@@ -203,6 +203,7 @@ class MatrixRuntime:
                 raise FatalMatrixError(problem)
             log.info("end-to-end encryption on: %s", self._crypto.identity())
             await self._upkeep()  # our keys go up before anyone needs them
+            await self._crypto.settle_identity(self._settings.password)
         while not stop.is_set():
             token = await self._store.get_value(SYNC_TOKEN)
             try:

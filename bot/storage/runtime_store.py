@@ -98,6 +98,13 @@ class RuntimeStore:
     async def delete_value(self, key: str) -> None:
         await self.db.execute("DELETE FROM kv WHERE key = ?", (key,))
 
+    async def values_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every value whose key starts with `prefix`, by key."""
+        rows = await self.db.fetch_all(
+            "SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        )
+        return {row["key"]: row["value"] for row in rows}
+
     async def is_handled(self, event_id: str) -> bool:
         row = await self.db.fetch_one(
             "SELECT 1 FROM handled_events WHERE event_id = ?", (event_id,)

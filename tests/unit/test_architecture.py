@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "bot.app",
         "bot.cli",
+        "bot.cli_crypto",
         "bot.cli_records",
         "bot.demo",
         "bot.devserver",

@@ -42,6 +42,9 @@ def test_the_walk_reaches_every_command() -> None:
         "asamblea demo",
         "asamblea meetings",
         "asamblea minutes",
+        "asamblea crypto",
+        "asamblea crypto bootstrap",
+        "asamblea crypto verify",
     }
 
 
