@@ -1,0 +1,115 @@
+"""Everyday manners on the real homeserver: what the bot's messages ask of people, how little it
+says when a hand goes up, which invites it takes, and how it tells an operator about a mistyped
+setting.
+
+alice and carol (the chair) sit in the English room, beto and dani in the Spanish room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.person import Person, body_of, content_of
+from tests.integration.conftest import joined
+
+MARKER = "org.asamblea.bot"
+
+
+def bot_id(bot: BotRunner) -> str:
+    assert bot.app is not None
+    return bot.app.config.matrix.user_id
+
+
+def from_bot(bot: BotRunner, room: str, text: str = "") -> Callable[[str, Any], bool]:
+    """A message from the bot in `room` whose body contains `text`."""
+
+    def match(room_id: str, event: Any) -> bool:
+        body = body_of(event)
+        return (
+            room_id == room
+            and event.source.get("sender") == bot_id(bot)
+            and body is not None
+            and text in body
+        )
+
+    return match
+
+
+def replies_to(event_id: str) -> Callable[[str, Any], bool]:
+    def match(room_id: str, event: Any) -> bool:
+        relation = content_of(event).get("m.relates_to") or {}
+        return (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
+
+    return match
+
+
+def copy_of(source_event_id: str, room_id: str) -> Callable[[str, Any], bool]:
+    def match(event_room: str, event: Any) -> bool:
+        marker = content_of(event).get(MARKER) or {}
+        return (
+            event_room == room_id
+            and marker.get("kind") == "mirror"
+            and marker.get("source") == source_event_id
+        )
+
+    return match
+
+
+async def answer_to(person: Person, room: str, command: str) -> Any:
+    asked = await person.send_text(room, command)
+    return await person.wait_for(replies_to(asked))
+
+
+async def logged(caplog: pytest.LogCaptureFixture, *words: str, timeout: float = 20.0) -> str:
+    """Wait until the bot logs a line holding all of `words`."""
+
+    async def scan() -> str:
+        while True:
+            for record in caplog.records:
+                message = record.getMessage()
+                if all(word in message for word in words):
+                    return message
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+async def open_meeting(bot: BotRunner, rooms: RoomPair, carol: Person, beto: Person) -> None:
+    await carol.send_text(rooms.english, "!startmeeting Manners")
+    await carol.wait_for(from_bot(bot, rooms.english, "Meeting started: Manners"))
+    await beto.wait_for(from_bot(bot, rooms.spanish, "Empieza la reunión"))
+
+
+# -- 3. invites: only the configured rooms, also those added while the bot was down ------------
+
+
+async def test_a_room_added_to_the_configuration_is_joined_at_the_next_start(
+    bot: BotRunner, rooms: RoomPair, alice: Person, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.matrix")
+    committee = await alice.create_room("Committee (EN)", invite=[bot_id(bot)])
+    try:
+        declined = await logged(caplog, committee, alice.user_id)
+        assert "not one of the configured rooms" in declined
+
+        await bot.stop()
+        with bot.config_path.open("a", encoding="utf-8") as config:
+            config.write(
+                f'\n[[assemblies.rooms]]\nroom = "{committee}"\nlanguage = "en"\n'
+                'center = "US"\ntimezone = "America/New_York"\n'
+            )
+        mark = alice.mark()
+        app = await bot.start()
+        await alice.wait_for(lambda r, e: r == committee and joined(e, bot_id(bot)), since=mark)
+        accepted = await logged(caplog, "joined", committee)
+        assert alice.user_id in accepted
+        token = app.client.access_token
+        assert token and token not in caplog.text
+    finally:
+        await alice.leave(committee)
