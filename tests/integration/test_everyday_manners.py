@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.person import Person, body_of, content_of
 from tests.integration.conftest import joined
 
+REPOSITORY = Path(__file__).parents[2]
 MARKER = "org.asamblea.bot"
 
 
@@ -113,3 +118,79 @@ async def test_a_room_added_to_the_configuration_is_joined_at_the_next_start(
         assert token and token not in caplog.text
     finally:
         await alice.leave(committee)
+
+
+# -- 4. a mistyped setting, as the operator meets it ---------------------------------------------
+
+GOOD = """
+[matrix]
+homeserver = "https://matrix.example.org"
+user_id = "@asamblea:example.org"
+password = "secret"
+{matrix}
+
+[bot]
+{bot}
+
+[translation]
+{translation}
+
+[[assemblies]]
+name = "General"
+chairs = ["@ana:example.org"]
+{assembly}
+
+[[assemblies.rooms]]
+room = "#en:example.org"
+language = "en"
+center = "US"
+
+[[assemblies.rooms]]
+room = "#es:example.org"
+language = "es"
+center = "MX"
+"""
+
+
+def check_config(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`asamblea check-config` run as an operator runs it, on a file with `settings`."""
+    values = {"matrix": "", "bot": "", "translation": "", "assembly": "", **settings}
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD.format(**values), encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check-config", str(path)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_config_names_every_misspelt_setting_and_the_one_meant(tmp_path: Path) -> None:
+    checked = check_config(
+        tmp_path,
+        assembly='stak_policy = "fifo"',
+        translation="timout_seconds = 5",
+        matrix="encrypton = false",
+        bot='comand_prefix = "?"',
+    )
+    assert checked.returncode == 2
+    assert ": 4 problems:" in checked.stderr
+    for key, meant in (
+        ("assemblies[0].stak_policy", "stack_policy"),
+        ("translation.timout_seconds", "timeout_seconds"),
+        ("matrix.encrypton", "encryption"),
+        ("bot.comand_prefix", "command_prefix"),
+    ):
+        assert f"  - {key}: unknown setting; did you mean {meant}?\n" in checked.stderr
+
+    one = check_config(tmp_path, matrix="encrypton = false")
+    assert one.returncode == 2
+    assert ": 1 problem:\n" in one.stderr
+    assert "matrix.encrypton: unknown setting; did you mean encryption?" in one.stderr
+
+    fine = check_config(tmp_path)
+    assert fine.returncode == 0, fine.stderr
