@@ -218,7 +218,10 @@ class Reminders:
             ]
 
         cause = f"reminder:{schedule.id}:{reminder.occurrence.key}:{reminder.offset_seconds}"
-        await tell_rooms(self._delivery, assembly, assembly.rooms, lines, cause=cause)
+        # Everyone should hear that a meeting is coming: a message, not a notice.
+        await tell_rooms(
+            self._delivery, assembly, assembly.rooms, lines, cause=cause, alert=True
+        )
 
     # -- action items -------------------------------------------------------------------------
 

@@ -91,6 +91,45 @@ async def open_meeting(bot: BotRunner, rooms: RoomPair, carol: Person, beto: Per
     await beto.wait_for(from_bot(bot, rooms.spanish, "Empieza la reunión"))
 
 
+# -- 1. notices for the bot's chatter, texts where someone must hear it -------------------------
+
+
+async def test_answers_are_notices_the_floor_pings_and_copies_keep_their_type(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    await open_meeting(bot, rooms, carol, beto)
+
+    answer = await answer_to(alice, en, "!stack")
+    assert content_of(answer)["msgtype"] == "m.notice"
+
+    await beto.send_text(es, "!mano")
+    await beto.wait_for(from_bot(bot, es, "Beto (MX)"))
+    mark_alice, mark_beto = alice.mark(), beto.mark()
+    await carol.send_text(en, "!call")
+    ping = await beto.wait_for(from_bot(bot, es, "Beto (MX) tiene la palabra."), since=mark_beto)
+    assert content_of(ping)["msgtype"] == "m.text"
+    assert content_of(ping)["m.mentions"] == {"user_ids": [beto.user_id]}
+    told = await alice.wait_for(from_bot(bot, en, "Beto (MX) has the floor."), since=mark_alice)
+    assert content_of(told)["msgtype"] == "m.notice"  # nobody in this room is being called
+
+    text = await alice.send_text(en, "hello everyone")
+    notice = await alice.send_content(
+        en, "m.room.message", {"msgtype": "m.notice", "body": "good morning"}
+    )
+    emote = await alice.send_content(en, "m.room.message", {"msgtype": "m.emote", "body": "waves"})
+    copies = {
+        source: await beto.wait_for(copy_of(source, es)) for source in (text, notice, emote)
+    }
+    assert {source: content_of(copy)["msgtype"] for source, copy in copies.items()} == {
+        text: "m.text",
+        notice: "m.notice",
+        emote: "m.emote",
+    }
+    assert body_of(copies[text]).startswith("Alice (US) [traducción automática]: hola todos")
+    assert body_of(copies[emote]).startswith("Alice (US)")
+
+
 # -- 3. invites: only the configured rooms, also those added while the bot was down ------------
 
 
