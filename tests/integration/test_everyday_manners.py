@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.harness.bot_runner import BotRunner, RoomPair
-from tests.harness.person import Person, body_of, content_of
+from tests.harness.person import Person, body_of, content_of, type_of
 from tests.integration.conftest import joined
 
 REPOSITORY = Path(__file__).parents[2]
@@ -128,6 +128,59 @@ async def test_answers_are_notices_the_floor_pings_and_copies_keep_their_type(
     }
     assert body_of(copies[text]).startswith("Alice (US) [traducción automática]: hola todos")
     assert body_of(copies[emote]).startswith("Alice (US)")
+
+
+# -- 2. a raised hand is one line ---------------------------------------------------------------
+
+
+def bot_messages(bot: BotRunner, person: Person, room: str, since: int) -> list[str]:
+    return [
+        body_of(event) or ""
+        for event_room, event in person.events[since:]
+        if event_room == room
+        and event.source.get("sender") == bot_id(bot)
+        and type_of(event) == "m.room.message"
+    ]
+
+
+async def test_a_raised_hand_is_answered_with_one_line_in_each_room(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person, dani: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    await open_meeting(bot, rooms, carol, beto)
+    await alice.send_text(en, "!hand")
+    await beto.wait_for(from_bot(bot, es, "Alice (US)"))
+
+    mark_alice, mark_beto = alice.mark(), beto.mark()
+    await beto.send_text(es, "!mano")
+    in_spanish = "Beto (MX) pidió la palabra: número 2 de la lista; sigue: Alice (US)."
+    in_english = "Beto (MX) raised a hand: number 2 on the stack; next: Alice (US)."
+    await beto.wait_for(from_bot(bot, es, in_spanish), since=mark_beto)
+    await alice.wait_for(from_bot(bot, en, in_english), since=mark_alice)
+    # Each room gets the bot's messages in order: an answer asked for afterwards ends the count.
+    stack_en = await answer_to(alice, en, "!stack")
+    stack_es = await answer_to(beto, es, "!turnos")
+    assert bot_messages(bot, alice, en, mark_alice) == [in_english, body_of(stack_en)]
+    assert bot_messages(bot, beto, es, mark_beto) == [in_spanish, body_of(stack_es)]
+    # The whole stack is for !stack / !turnos (and for a change of floor).
+    assert "1. Alice (US) — turn\n2. Beto (MX) — turn" in body_of(stack_en)
+
+    # A ✋ on the latest stack message raises a hand; the one-line answer leaves that message
+    # the one to react to, in both rooms.
+    mark_alice, mark_beto = alice.mark(), beto.mark()
+    await dani.react(es, stack_es.event_id, "✋️")
+    dani_line = "Dani (MX) raised a hand: number 3 on the stack; next: Alice (US)."
+    await alice.wait_for(from_bot(bot, en, dani_line), since=mark_alice)
+    await carol.react(en, stack_en.event_id, "✋")
+    carol_line = "Carol (US) pidió la palabra: número 3 de la lista; sigue: Alice (US)."
+    await beto.wait_for(from_bot(bot, es, carol_line), since=mark_beto)
+    stack_after = await answer_to(beto, es, "!turnos")
+    said = bot_messages(bot, beto, es, mark_beto)
+    assert said[:-1] == [
+        "Dani (MX) pidió la palabra: número 3 de la lista; sigue: Alice (US).",
+        carol_line,
+    ]
+    assert "3. Carol (US) — turno\n4. Dani (MX) — turno" in body_of(stack_after)
 
 
 # -- 3. invites: only the configured rooms, also those added while the bot was down ------------
