@@ -149,7 +149,8 @@ async def test_a_raised_hand_is_answered_with_one_line_in_each_room(
     en, es = rooms.english, rooms.spanish
     await open_meeting(bot, rooms, carol, beto)
     await alice.send_text(en, "!hand")
-    await beto.wait_for(from_bot(bot, es, "Alice (US)"))
+    await alice.wait_for(from_bot(bot, en, "Alice (US) raised a hand and is next"))
+    await beto.wait_for(from_bot(bot, es, "Alice (US) pidió la palabra y es quien sigue"))
 
     mark_alice, mark_beto = alice.mark(), beto.mark()
     await beto.send_text(es, "!mano")
