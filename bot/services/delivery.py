@@ -148,7 +148,7 @@ class Delivery:
         queued: list[tuple[str, int]] = []
         for outcome in outcomes:
             if isinstance(outcome, Reply) and room is not None:
-                row = await self._queue_notice(
+                row = await self._queue_message(
                     room,
                     outcome.lines,
                     cause,
@@ -167,7 +167,7 @@ class Delivery:
             elif isinstance(outcome, Announce):
                 for target in assembly.rooms:
                     mentions = self._mentions_in(target, outcome.mention)
-                    row = await self._queue_notice(
+                    row = await self._queue_message(
                         target,
                         outcome.lines,
                         cause,
@@ -243,7 +243,7 @@ class Delivery:
             source_event_id=redaction.source_event_id,
         )
 
-    async def _queue_notice(
+    async def _queue_message(
         self,
         room: AssemblyRoom,
         lines: Sequence[Msg],
