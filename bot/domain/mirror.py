@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-TEXT_MSGTYPES = ("m.text", "m.notice", "m.emote")
+# Mirrored as files; people's words (`bot.domain.outcomes.TEXT_MSGTYPES`) are mirrored as words.
 MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")
 
 # What stands for a message in a room: its event id, or the placeholder of a copy still queued

@@ -92,6 +92,22 @@ def waiting(hands: Sequence[Hand], names: Names) -> list[Msg]:
     ]
 
 
+def hand_raised(hand: Hand, waiting: Sequence[Hand], names: Names) -> Msg:
+    """One line for a hand just raised: its place on the stack, and who is first. (The whole
+    stack is shown when asked for and when the floor changes, not at every hand.)"""
+    who = person(names(hand.user_id), hand.center)
+    place = waiting.index(hand) + 1
+    if place == 1:
+        return Msg.of(f"stack.raised_first.{hand.kind}", person=who)
+    first = waiting[0]
+    return Msg.of(
+        f"stack.raised.{hand.kind}",
+        person=who,
+        position=place,
+        next=person(names(first.user_id), first.center),
+    )
+
+
 def stack(
     stack_policy: StackPolicy, hands: Sequence[Hand], speaker: Turn | None, names: Names
 ) -> list[Msg]:

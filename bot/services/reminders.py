@@ -221,7 +221,10 @@ class Reminders:
             ]
 
         cause = f"reminder:{schedule.id}:{reminder.occurrence.key}:{reminder.offset_seconds}"
-        await tell_rooms(self._delivery, assembly, assembly.rooms, lines, cause=cause)
+        # Everyone should hear that a meeting is coming: a message, not a notice.
+        await tell_rooms(
+            self._delivery, assembly, assembly.rooms, lines, cause=cause, alert=True
+        )
         self._metrics.reminder_sent(MEETING)
 
     # -- action items -------------------------------------------------------------------------

@@ -125,7 +125,7 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     # Both centers take the floor.
     await alice.send_text(en, "!hand")
     await beto.send_text(es, "!mano")
-    await alice.wait_for(says(bot, en, "Beto (MX) raised a hand."))
+    await alice.wait_for(says(bot, en, "Beto (MX) raised a hand:"))
     await carol.send_text(en, "!call")
     await alice.wait_for(says(bot, en, "Alice (US) has the floor."))
     said = await alice.send_text(en, "hello everyone")
