@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from bot.domain.wording import adds_something, same_words
 from bot.i18n import Msg, UserText
 from bot.render.polls import localized_poll
 from bot.storage.database import Database
+from bot.storage.migrations import MIGRATIONS
 from tests.harness.fakes import Clock, Scheduler, Seats
 from tests.harness.offline import CATALOGS
 from tests.unit.test_meetings_commands import (
@@ -249,3 +251,48 @@ async def test_speaking_time_is_the_same_at_the_end_of_the_meeting_and_in_the_mi
     minutes = minutes_file(world, "minutes-1-en.md")
     assert "| Speaking time | 0 s | 6 min 23 s |" in minutes
     assert "| Beto | MX | 2 | 6 min 23 s |" in minutes
+
+
+# -- a database from before the numbers -------------------------------------------------------
+
+
+async def test_records_kept_before_the_numbers_are_numbered_as_the_minutes_now_show_them(
+    tmp_path: Path,
+) -> None:
+    """Meeting 1 had a poll, two agreements (the second undone) and an action; a poll was opened
+    after it ended, and another in meeting 2."""
+    path = tmp_path / "old.db"
+    old = await Database.open(path, MIGRATIONS[:7])
+    await old.executescript(
+        """
+        INSERT INTO meetings (id, assembly, title, title_language, started_by, started_at,
+            ended_at, stack_policy) VALUES
+            (1, 'a', 'One', 'en', '@carol:x', 1000, 2000, 'fifo'),
+            (2, 'a', 'Two', 'en', '@carol:x', 5000, NULL, 'fifo');
+        INSERT INTO polls (id, assembly, meeting_id, kind, question, language, created_by,
+            created_in, source_event_id, created_at) VALUES
+            (1, 'a', 1, 'yes_no', 'Lunch?', 'en', '@carol:x', '!en', '$p1', 1100),
+            (2, 'a', NULL, 'yes_no', 'Dinner?', 'en', '@carol:x', '!en', '$p2', 3000),
+            (3, 'a', 2, 'yes_no', 'Breakfast?', 'en', '@carol:x', '!en', '$p3', 5100);
+        INSERT INTO decisions (id, assembly, meeting_id, kind, text, language, author,
+            created_at, poll_id, undone_at) VALUES
+            (1, 'a', 1, 'poll', 'Lunch?', 'en', '@carol:x', 1200, 1, NULL),
+            (2, 'a', 1, 'agreed', 'We eat', 'en', '@carol:x', 1300, NULL, NULL),
+            (3, 'a', 1, 'agreed', 'We sing', 'en', '@carol:x', 1400, NULL, 1500),
+            (4, 'a', 1, 'action', 'Cook', 'en', '@carol:x', 1600, NULL, NULL),
+            (5, 'a', 1, 'agreed', 'We dance', 'en', '@carol:x', 1700, NULL, NULL);
+        """
+    )
+    await old.close()
+    db = await Database.open(path)
+    try:
+        entries = await db.fetch_all("SELECT id, number FROM decisions ORDER BY id")
+        assert [(e["id"], e["number"]) for e in entries] == [
+            (1, None), (2, 1), (3, 2), (4, 1), (5, 2)
+        ]  # fmt: skip
+        polls = await db.fetch_all("SELECT id, numbered_in, number FROM polls ORDER BY id")
+        assert [tuple(p) for p in polls] == [(1, 1, 1), (2, 1, 2), (3, 2, 1)]
+        meeting = await db.fetch_one("SELECT standing_chairs FROM meetings WHERE id = 1")
+        assert meeting["standing_chairs"] == "[]"
+    finally:
+        await db.close()
