@@ -50,6 +50,7 @@ from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.people_store import PeopleStore
 from bot.storage.polls_store import PollsStore
 from bot.storage.reminders_store import RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
@@ -390,7 +391,7 @@ def build_core(platform: Platform) -> Core:
 
 
 def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) -> Core:
-    people = People(platform.members)
+    people = People(platform.members, PeopleStore(platform.db), platform.clock_ms)
     authority = AuthorityService(platform.members, meetings_store, people)
     router = Router(
         platform.prefix,
@@ -416,6 +417,7 @@ def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) ->
             router,
             platform.prefix,
             core.status_sections,  # read at each `!status`, so later groups' sections count
+            room_name=platform.members.room_name,
         )
     )
     return core
@@ -536,6 +538,7 @@ def _records_commands(
         mirror=MirrorStore(db),
         translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
         rooms=AssemblyRoomsStore(db),
+        people=PeopleStore(db),
         clock=now_ms,
     )
     return RecordsCommands(

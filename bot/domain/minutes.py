@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.meetings import Turn
+from bot.domain.wording import adds_something
+
 AGREED, ACTION, INFO, IDEA, POLL = "agreed", "action", "info", "idea", "poll"
 ENTRY_KINDS = (AGREED, ACTION, INFO, IDEA)
 
@@ -29,8 +32,8 @@ class WrittenText:
         if language == self.language:
             return self.text, False
         translated = self.translations.get(language)
-        if translated and translated != self.text:
-            return translated, True
+        if adds_something(translated, self.text):
+            return str(translated), True
         return self.text, False
 
 
@@ -62,6 +65,7 @@ class LogEntry:
     item: WrittenText | None = None
     owner: Member | None = None
     due: date | None = None
+    number: int | None = None  # among the meeting's entries of its kind, as chat announced it
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,11 @@ class PollSummary:
     winners: tuple[str, ...] = ()
     dissents: tuple[Dissent, ...] = ()
     secret: bool = False
+    number: int | None = None  # among the meeting's polls, as chat announced it
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number if self.number is not None else self.id}"
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,21 @@ class SpokenTurn:
     center: str
     kind: str
     seconds: float
+
+
+def spoken_turns(turns: Iterable[Turn], until_ms: int) -> tuple[SpokenTurn, ...]:
+    """The stack's turns as time on the floor; a turn still going counts until `until_ms`.
+    `!endmeeting` and the minutes both count speaking time from these, through
+    `speaking_statistics`, so both say the same."""
+    return tuple(
+        SpokenTurn(
+            turn.user_id,
+            turn.center,
+            str(turn.kind),
+            max(0, (turn.ended_at or until_ms) - turn.started_at) / 1000,
+        )
+        for turn in turns
+    )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.wording import adds_something
+
 # Mirrored as files; people's words (`bot.domain.outcomes.TEXT_MSGTYPES`) are mirrored as words.
 MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")
 
@@ -28,8 +30,10 @@ class MirrorText:
     @property
     def translated(self) -> bool:
         """Worth labelling: emoji, links or names alone come back unchanged and say so."""
-        return not self.pending and self.source_language != self.target_language and (
-            self.shown != self.original
+        return (
+            not self.pending
+            and self.source_language != self.target_language
+            and adds_something(self.shown, self.original)
         )
 
 

@@ -15,7 +15,7 @@ from bot.framework.commands import EventService, SpeechObserver, Wants
 from bot.framework.errors import is_transient
 from bot.framework.router import Router
 from bot.services.delivery import Delivery
-from bot.services.people import Membership
+from bot.services.people import Membership, without_center
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
@@ -145,7 +145,10 @@ class Dispatcher:
             event.body,
             event_id=event.event_id,
             sender=event.sender,
-            sender_name=self._members.display_name(event.room_id, event.sender),
+            # Shown beside the center everywhere, so a name that already ends in it loses it.
+            sender_name=without_center(
+                self._members.display_name(event.room_id, event.sender), assembly.centers
+            ),
             ts=event.ts,
             assembly=assembly,
             room=room,

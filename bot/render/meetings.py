@@ -29,6 +29,15 @@ def person(name: str, center: str) -> Msg:
     return Msg.of("stack.person", name=Bold(name), center=center)
 
 
+def listing(items: Sequence[Msg]) -> Msg | str:
+    """Messages as "a, b, c", with the catalogs' own separator."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return Msg.of("meeting.join", head=items[0], tail=listing(items[1:]))
+
+
 def kind(turn_kind: TurnKind) -> Msg:
     return Msg.of(f"stack.kind.{turn_kind}")
 

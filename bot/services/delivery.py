@@ -29,6 +29,7 @@ from bot.domain.outcomes import (
     reply,
 )
 from bot.domain.polls import Poll, ResultView
+from bot.domain.wording import adds_something
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.render.mirror import copy_content, copy_event_type, edit_content, redaction_content
@@ -305,7 +306,7 @@ class Delivery:
         found = await asyncio.gather(
             *(texts.translate_quickly(t.text, t.language, language) for t in wanted)
         )
-        return {t: f for t, f in zip(wanted, found, strict=True) if f and f != t.text}
+        return {t: f for t, f in zip(wanted, found, strict=True) if adds_something(f, t.text)}
 
     def _mentions_in(self, room: AssemblyRoom, users: Sequence[str]) -> list[tuple[str, str]]:
         """Each person is pinged only in the room where they sit."""
