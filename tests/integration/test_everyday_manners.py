@@ -226,6 +226,7 @@ password = "secret"
 {bot}
 
 [translation]
+provider = "none"
 {translation}
 
 [[assemblies]]
