@@ -32,6 +32,7 @@ from bot.services.authority import AuthorityService
 from bot.services.ballots import BallotBox
 from bot.services.decisions import DecisionLog
 from bot.services.delivery import Delivery
+from bot.services.interpretation import InterpretationService
 from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
@@ -44,6 +45,7 @@ from bot.services.timers import Timers, utc_now
 from bot.services.translation import build_translator
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
+from bot.storage.interpretation_store import InterpretationStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.polls_store import PollsStore
@@ -53,6 +55,7 @@ from bot.storage.runtime_store import RuntimeStore, now_ms
 from bot.storage.schedules_store import SchedulesStore
 from commands.agenda import AgendaCommands
 from commands.general import GeneralCommands
+from commands.interpretation import InterpretationCommands
 from commands.meetings import MeetingCommands
 from commands.mirror import MirrorCommands
 from commands.polls import PollCommands
@@ -246,6 +249,8 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
                 stack_policy=str(settings.stack_policy),
                 turn_limit_seconds=settings.turn_limit_seconds,
                 decision_rule=str(settings.decision_rule),
+                interpreters=settings.interpreters,
+                members_may_fix=settings.members_may_fix,
             )
         )
     return tuple(assemblies)
@@ -329,7 +334,13 @@ def build_core(platform: Platform) -> Core:
     of installation is the order of `!help` and the order in which groups are offered events
     that are not commands."""
     meetings_store = MeetingsStore(platform.db)
-    core = _router_and_dispatcher(platform, meetings_store)
+    interpretation = InterpretationService(
+        platform.db,
+        InterpretationStore(platform.db),
+        {a.name: glossary_of(a) for a in platform.config.assemblies},
+    )
+    core = _router_and_dispatcher(platform, meetings_store, interpretation)
+    core.restore.append(lambda: interpretation.load(platform.directory.assemblies))
     people, prefix = core.people, platform.prefix
     # Every delayed job (timeboxes, turn limits, poll deadlines, reminders) runs through these.
     timers = Timers(
@@ -349,7 +360,9 @@ def build_core(platform: Platform) -> Core:
     core.install(AgendaCommands(AgendaService(meetings_store, meetings, notices), meetings, people))
     core.install(_stack_commands(core, platform, meetings_store, meetings, notices))
     core.install(_poll_commands(core, platform, meetings_store, timers))
-    core.install(_mirror_commands(core, platform, meetings))
+    mirror_commands = _mirror_commands(core, platform, meetings, interpretation)
+    core.install(mirror_commands)
+    core.install(InterpretationCommands(interpretation, mirror_commands.mirror, people, prefix))
     decisions = DecisionsStore(platform.db)
     reminders = _reminders(platform, decisions, timers)
     core.install(_records_commands(core, platform, decisions, meetings_store, reminders))
@@ -366,8 +379,10 @@ def build_core(platform: Platform) -> Core:
     return core
 
 
-def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) -> Core:
-    authority = AuthorityService(platform.members, meetings_store)
+def _router_and_dispatcher(
+    platform: Platform, meetings_store: MeetingsStore, interpretation: InterpretationService
+) -> Core:
+    authority = AuthorityService(platform.members, meetings_store, interpretation.is_interpreter)
     router = Router(
         platform.prefix,
         platform.catalogs,
@@ -445,7 +460,12 @@ def _poll_commands(
     return PollCommands(polls, ballots, platform.prefix)
 
 
-def _mirror_commands(core: Core, platform: Platform, meetings: MeetingService) -> MirrorCommands:
+def _mirror_commands(
+    core: Core,
+    platform: Platform,
+    meetings: MeetingService,
+    interpretation: InterpretationService,
+) -> MirrorCommands:
     cache = SqliteTranslationCache(platform.db)
     translator, provider = build_translator(platform.config.translation, cache=cache)
     store = MirrorStore(platform.db)
@@ -456,7 +476,7 @@ def _mirror_commands(core: Core, platform: Platform, meetings: MeetingService) -
         people=core.people,
         delivery=platform.delivery,
         translator=translator,
-        glossaries={a.name: glossary_of(a) for a in platform.config.assemblies},
+        interpretation=interpretation,
         catalogs=platform.catalogs,
         tuning=replace(
             platform.tuning.mirror,

@@ -9,6 +9,11 @@ Three roles, kept apart because the two centers do not have to trust each other'
   named with `!chair`. Meeting chairs act on that meeting only: its agenda, stack, polls and log;
 - a **member** sits in one of the assembly's rooms: speaks, raises a hand, votes, adds notes.
 
+Beside them, an **interpreter** (named in `interpreters`, or by a standing chair with
+`!interpreter`) carries meaning across the languages: corrects machine copies, keeps the glossary
+and the translation memory, and goes on duty. Where the assembly allows it (`members_may_fix`),
+every member may correct a copy too.
+
 Commands declare the `Role` they need; the router checks it with `Authority.has`. Rules about
 *which* record a chair may touch (an earlier meeting's poll, someone else's schedule) are the
 `reaches_*` methods, asked by the services that own those records. The README's "Who may do
@@ -35,6 +40,12 @@ class Role(StrEnum):
     # Names or removes meeting chairs: the meeting's opener, or a standing chair.
     CHAIR_NAMER = "chair_namer"
     STANDING_CHAIR = "standing_chair"
+    # An interpreter of the assembly.
+    INTERPRETER = "interpreter"
+    # Keeps the glossary and the translation memory: interpreters and chairs.
+    LANGUAGE_KEEPER = "language_keeper"
+    # Corrects a machine copy: interpreters, or every member where `members_may_fix`.
+    CORRECTOR = "corrector"
 
 
 class WhoMayStart(StrEnum):
@@ -53,6 +64,8 @@ class Authority:
     chairs_meeting: bool = False
     opened_meeting: bool = False
     who_may_start: WhoMayStart = WhoMayStart.CHAIRS
+    interpreter: bool = False
+    members_may_fix: bool = False
 
     @property
     def is_chair(self) -> bool:
@@ -67,6 +80,12 @@ class Authority:
             return self.is_chair
         if role is Role.CHAIR_NAMER:
             return self.standing or self.opened_meeting
+        if role is Role.INTERPRETER:
+            return self.interpreter
+        if role is Role.LANGUAGE_KEEPER:
+            return self.interpreter or self.is_chair
+        if role is Role.CORRECTOR:
+            return self.interpreter or self.members_may_fix
         return self.standing
 
     def reaches_meeting(self, meeting_id: int | None) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.interpretation import HUMAN_ORIGINS, Origin
+
 TEXT_MSGTYPES = ("m.text", "m.notice", "m.emote")
 MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")
 
@@ -17,20 +19,36 @@ Pointer = str | dict[str, int]
 
 @dataclass(frozen=True)
 class MirrorText:
-    """What one copy says: the words shown, and whether they are still untranslated."""
+    """What one copy says: the words shown, whether they are still untranslated, and who put
+    them in the copy's language (a machine, or an interpreter, named)."""
 
     shown: str
     original: str
     source_language: str
     target_language: str
     pending: bool
+    # None: worked out from the rest (machine translation, or as written).
+    origin: Origin | None = None
+    interpreter: str | None = None
 
     @property
     def translated(self) -> bool:
         """Worth labelling: emoji, links or names alone come back unchanged and say so."""
         return not self.pending and self.source_language != self.target_language and (
-            self.shown != self.original
+            self.shown.strip().casefold() != self.original.strip().casefold()
         )
+
+    @property
+    def kind(self) -> Origin:
+        if self.pending:
+            return Origin.PENDING
+        if self.origin is not None:
+            return self.origin
+        return Origin.MACHINE if self.translated else Origin.AS_WRITTEN
+
+    @property
+    def interpreted(self) -> bool:
+        return self.kind in HUMAN_ORIGINS
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class Router:
         assembly: Assembly,
         room: AssemblyRoom,
         private: bool = False,
+        reply_to: str | None = None,
     ) -> list[Outcome] | None:
         """Outcomes of a command message; None when the body is not a command. `private`: sent
         in a direct chat with the bot, where only the commands declared for it are taken."""
@@ -102,6 +103,7 @@ class Router:
             invoked_as=invocation.name,
             authority=authority,
             private=private,
+            reply_to=reply_to,
         )
         return await self._within_budget(
             assembly, sender, cost, lambda: self._run(bound, invocation, context)
