@@ -188,7 +188,8 @@ async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_a
         await mirrors.add_job("General", source, "!s", "message", {})
     jobs = {job.source_event_id: job for job in await mirrors.waiting_jobs("General")}
     row = await store.enqueue("!r", "m.room.message", {"body": "copy"}, txn_id="copy")
-    await mirrors.add_copy(jobs["$with-copy"], "!r", row, MirrorText("hi", "hola", "es", "en", False))
+    words = MirrorText("hi", "hola", "es", "en", False)
+    await mirrors.add_copy(jobs["$with-copy"], "!r", row, words)
     for source in ("$with-copy", "$edit"):
         await mirrors.finish_job(jobs[source].id)
     await db.execute("UPDATE mirror_jobs SET done_at = 1000 WHERE done_at IS NOT NULL")

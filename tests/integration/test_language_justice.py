@@ -1,0 +1,146 @@
+"""Language justice on the real homeserver: interpreters outrank the machine.
+
+Dani (in the Spanish room) is an interpreter of the assembly; Carol chairs; Alice and Beto are
+members. The translator is the loopback LibreTranslate look-alike ("hello everyone" → "hola
+todos"), whose requests the tests count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.person import Person, body_of, content_of
+from tests.integration.test_mirroring import copy_of, edit_of
+
+BOT = "org.asamblea.bot"
+
+
+@pytest.fixture
+def assembly_extra(dani: Person) -> str:
+    return f'interpreters = ["{dani.user_id}"]\n'
+
+
+def reply_to(event_id: str) -> dict[str, Any]:
+    return {"m.relates_to": {"m.in_reply_to": {"event_id": event_id}}}
+
+
+def answer_to(event_id: str, room_id: str):
+    """The bot's reply (not a mirrored copy) to one command."""
+
+    def match(event_room: str, event: Any) -> bool:
+        content = content_of(event)
+        relation = content.get("m.relates_to") or {}
+        marker = content.get(BOT) or {}
+        return (
+            event_room == room_id
+            and marker.get("kind") != "mirror"
+            and (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
+        )
+
+    return match
+
+
+def says(room_id: str, words: str):
+    def match(event_room: str, event: Any) -> bool:
+        return event_room == room_id and words in (body_of(event) or "")
+
+    return match
+
+
+def reaction_to(event_id: str, key: str):
+    def match(event_room: str, event: Any) -> bool:
+        relation = content_of(event).get("m.relates_to") or {}
+        return relation.get("event_id") == event_id and relation.get("key") == key
+
+    return match
+
+
+async def test_an_interpreter_corrects_a_copy_and_the_same_sentence_comes_from_memory(
+    bot: BotRunner,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    dani: Person,
+    translator: FakeLibreTranslate,
+) -> None:
+    said = await alice.send_text(rooms.english, "hello everyone")
+    copy = await dani.wait_for(copy_of(said, rooms.spanish))
+    assert "[traducción automática]: hola todos" in body_of(copy)
+
+    fix = await dani.send_text(
+        rooms.spanish, "!corregir hola a todas y todos", **reply_to(copy.event_id)
+    )
+    edit = await beto.wait_for(edit_of(copy.event_id))
+    new = content_of(edit)["m.new_content"]
+    assert new["body"].startswith("Alice (US) [interpretado por Dani]: hola a todas y todos")
+    assert "hello everyone" in new["body"]  # the original stays one click away
+    await dani.wait_for(reaction_to(fix, "✅"))
+
+    asked = len(translator.requests)
+    again = await alice.send_text(rooms.english, "Hello,  everyone!")
+    remembered = await beto.wait_for(copy_of(again, rooms.spanish))
+    assert body_of(remembered).startswith(
+        "Alice (US) [interpretado por Dani, de memoria]: hola a todas y todos"
+    )
+    assert len(translator.requests) == asked, "a remembered sentence never goes to the provider"
+
+
+async def test_a_member_who_is_not_an_interpreter_cannot_fix_a_copy(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person
+) -> None:
+    said = await alice.send_text(rooms.english, "hello world")
+    copy = await beto.wait_for(copy_of(said, rooms.spanish))
+    fix = await beto.send_text(
+        rooms.spanish, "!corregir hola mundo entero", **reply_to(copy.event_id)
+    )
+    refusal = await beto.wait_for(answer_to(fix, rooms.spanish))
+    assert "solo quien interpreta" in body_of(refusal) and "!corregir" in body_of(refusal)
+    assert beto.count(rooms.spanish, edit_of(copy.event_id)) == 0
+
+
+async def test_a_fix_must_reply_to_a_copy(
+    bot: BotRunner, rooms: RoomPair, beto: Person, dani: Person
+) -> None:
+    own = await beto.send_text(rooms.spanish, "hola")
+    fix = await dani.send_text(rooms.spanish, "!corregir hello", **reply_to(own))
+    refusal = await dani.wait_for(answer_to(fix, rooms.spanish))
+    assert "no es una copia reflejada" in body_of(refusal)
+
+
+async def test_a_glossary_term_added_in_chat_applies_to_the_next_copy(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    added = await carol.send_text(rooms.english, '!glossary add "assembly" = "junta"')
+    await carol.wait_for(reaction_to(added, "✅"))
+    said = await alice.send_text(rooms.english, "welcome assembly")
+    copy = await beto.wait_for(copy_of(said, rooms.spanish))
+    assert "bienvenidos junta" in body_of(copy)
+
+    listed = await beto.send_text(rooms.spanish, "!glosario")
+    answer = await beto.wait_for(answer_to(listed, rooms.spanish))
+    assert "«assembly» (en) → «junta» (es)" in body_of(answer)
+
+    refused = await alice.send_text(rooms.english, '!glossary keep "May First"')
+    refusal = await alice.wait_for(answer_to(refused, rooms.english))
+    assert "only an interpreter or a chair" in body_of(refusal)
+
+
+async def test_an_interpreter_on_duty_is_not_mirrored_back(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, dani: Person
+) -> None:
+    on = await dani.send_text(rooms.spanish, "!interpretando sí")
+    await alice.wait_for(says(rooms.english, "Dani is interpreting"))
+    interpreted = await dani.send_text(rooms.spanish, "ella dice: hola a todos")
+    after = await beto.send_text(rooms.spanish, "gracias")
+    await alice.wait_for(copy_of(after, rooms.english))
+    assert alice.count(rooms.english, copy_of(interpreted, rooms.english)) == 0
+    assert on  # the command was sent before
+
+    await dani.send_text(rooms.spanish, "!interpretando no")
+    await alice.wait_for(says(rooms.english, "Dani stopped interpreting"))
+    back = await dani.send_text(rooms.spanish, "hola")
+    await alice.wait_for(copy_of(back, rooms.english))
