@@ -56,6 +56,8 @@ class InterpretationService:
 
     async def remove_interpreter(self, assembly: Assembly, user_id: str) -> bool:
         """Only interpreters named in chat can be removed in chat; the configured ones stay."""
+        if user_id in assembly.interpreters:
+            return False
         removed = await self._store.remove_interpreter(assembly.name, user_id)
         if removed:
             duty = self._on_duty.setdefault(assembly.name, set())

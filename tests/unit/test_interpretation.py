@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.domain.assembly import Assembly
 from bot.domain.authority import Authority, Role
 from bot.domain.interpretation import GlossaryTerm, Origin, memory_key, merged_glossary
 from bot.domain.mirror import MirrorText
 from bot.domain.text_protection import Glossary
 from bot.i18n import Catalogs
 from bot.render.mirror import label_of
+from bot.services.interpretation import InterpretationService
+from bot.storage.database import Database
+from bot.storage.interpretation_store import InterpretationStore
 
 
 def test_the_memory_key_ignores_case_spacing_and_punctuation_but_not_accents() -> None:
@@ -78,3 +84,24 @@ def test_each_origin_of_a_copys_words_has_its_label_in_both_languages() -> None:
         "interpretado por Dani, de memoria",
     ]
     assert words["en"][2:] == ["interpreted by Dani", "interpreted by Dani, from memory"]
+
+
+async def test_the_chat_glossary_memory_and_duty_survive_a_restart(tmp_path: Path) -> None:
+    assembly = Assembly("General", (), interpreters=("@i:x",))
+    db = await Database.open(tmp_path / "a.db")
+    service = InterpretationService(db, InterpretationStore(db), {})
+    await service.load((assembly,))
+    await service.keep_term(assembly, "May First", "@i:x")
+    await service.set_on_duty(assembly, "@i:x", True)
+    await service.remember("General", "en", "es", "Hello, everyone!", "Hola a todas", "@i:x")
+    await db.close()
+
+    db = await Database.open(tmp_path / "a.db")
+    again = InterpretationService(db, InterpretationStore(db), {})
+    await again.load((assembly,))
+    assert again.glossary("General").keep == ("May First",)
+    assert again.on_duty("General", "@i:x")
+    found = await again.recall("General", "en", "es", "hello everyone")
+    assert found is not None and found.text == "Hola a todas"
+    assert await again.recall("General", "en", "fr", "hello everyone") is None
+    await db.close()
