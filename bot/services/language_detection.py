@@ -42,9 +42,10 @@ from bot.domain.language_evidence import letter_count, spoken_text
 
 MIN_LETTERS = 10
 MIN_MARGIN = 0.5
-# The first characters tell the language of a long message as well as all of them would, and
-# bound the time one message can take.
-MAX_CHARS = 400
+# The first words tell the language of a long message as well as all of them would; reading
+# only the start bounds the time one message can take. 2000 is as much as is ever translated.
+READ_CHARS = 2000
+JUDGED_CHARS = 400
 
 
 class LanguageModel(Protocol):
@@ -107,11 +108,12 @@ class LanguageDetector:
 
     def detect(self, text: str, fallback: str, *, names: Sequence[str] = ()) -> str:
         """The language `text` is written in, or `fallback` (the room's language) when the text
-        is short, mixed or unclear. `names` are display names in the room, which say nothing
-        about the language around them."""
+        is short or the model is unsure. `names` are display names in the room, which say
+        nothing about the language around them."""
         if self._model is None:
             return fallback
-        words = spoken_text(text, command_prefix=self._prefix, names=names)[:MAX_CHARS]
+        words = spoken_text(text[:READ_CHARS], command_prefix=self._prefix, names=names)
+        words = words[:JUDGED_CHARS]
         if letter_count(words) < self._min_letters:
             return fallback
         ranked = sorted(self._model.confidences(words).items(), key=lambda kv: -kv[1])

@@ -118,6 +118,12 @@ def test_a_command_line_is_not_language_but_the_lines_below_it_are(
     assert detector.detect(below, "es") == "en"
 
 
+def test_a_long_message_is_judged_by_its_start(detector: LanguageDetector) -> None:
+    spanish = "Creo que deberíamos pasar el tema del presupuesto a la próxima semana. " * 30
+    english = "I think we should move the budget item to next week. " * 300
+    assert detector.detect(spanish + english, "en") == "es"
+
+
 class Confident:
     """A model that is as sure as it is told to be."""
 
