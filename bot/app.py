@@ -33,6 +33,7 @@ from bot.services.ballots import BallotBox
 from bot.services.decisions import DecisionLog
 from bot.services.delivery import Delivery
 from bot.services.interpretation import InterpretationService
+from bot.services.language_detection import LanguageDetector
 from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
@@ -484,6 +485,10 @@ def _mirror_commands(
         ),
         may_mirror=platform.may_mirror,
         max_chars=platform.config.translation.max_message_chars,
+        detector=LanguageDetector(
+            [r.language for a in platform.directory.assemblies for r in a.rooms],
+            command_prefix=platform.prefix,
+        ),
     )
     # Beyond the group: delivery words quoted people through the mirror's translator, a paused
     # mirror resumes when the meeting ends, and the translator's upkeep is the bot's.

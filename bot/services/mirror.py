@@ -51,7 +51,7 @@ MIRRORED_MSGTYPES = TEXT_MSGTYPES + MEDIA_MSGTYPES
 
 
 class LanguageDetector(Protocol):
-    def detect(self, text: str, fallback: str) -> str: ...
+    def detect(self, text: str, fallback: str, *, names: Sequence[str] = ()) -> str: ...
 
 
 class GlossaryTranslator(Protocol):
@@ -290,7 +290,7 @@ class MirrorService:
         if event is None or assembly is None or room is None:
             return Prepared(event, assembly, room, [], {})
         text = visible_text(event.content)
-        language = self.language_of(text, room.language)
+        language = self.language_of(text, room.language, self._mentioned_names(event, assembly))
         targets = [
             t
             for t in assembly.other_rooms(room.room_id)
@@ -301,11 +301,12 @@ class MirrorService:
         translations = await self._translate_for(text, language, targets, event, assembly)
         return Prepared(event, assembly, room, targets, translations)
 
-    def language_of(self, text: str, room_language: str) -> str:
-        """The language `text` is written in; the room's when unsure (short or mixed text)."""
+    def language_of(self, text: str, room_language: str, names: Sequence[str] = ()) -> str:
+        """The language `text` is written in; the room's when unsure (short or mixed text).
+        Names mentioned say nothing about the language around them."""
         if self._detector is None or not text.strip():
             return room_language
-        return self._detector.detect(text, room_language)
+        return self._detector.detect(text, room_language, names=names)
 
     async def _mirror(self, job: MirrorJob, prepared: Prepared | None) -> None:
         if job.kind == "message":

@@ -144,3 +144,39 @@ async def test_an_interpreter_on_duty_is_not_mirrored_back(
     await alice.wait_for(says(rooms.english, "Dani stopped interpreting"))
     back = await dani.send_text(rooms.spanish, "hola")
     await alice.wait_for(copy_of(back, rooms.english))
+
+
+async def test_spanish_written_in_the_english_room_reaches_both_rooms_in_their_language(
+    bot: BotRunner,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    translator: FakeLibreTranslate,
+) -> None:
+    await alice.invite(rooms.english, beto.user_id)
+    await beto.join(rooms.english)
+    spanish = "¿Podemos hablar de la propuesta mañana por la tarde, por favor?"
+    said = await beto.send_text(rooms.english, spanish)
+
+    # The Spanish room reads it as written, not as a "translation" of Spanish taken for English.
+    copy = await beto.wait_for(copy_of(said, rooms.spanish))
+    # (Someone in both rooms counts in the center of the room they spoke in.)
+    assert body_of(copy).startswith(f"Beto (US): {spanish}")
+    assert "traducción automática" not in body_of(copy)
+
+    # The English room gets an English rendering, under the message it translates.
+    companion = await alice.wait_for(copy_of(said, rooms.english))
+    body = body_of(companion)
+    assert body.startswith("Beto (US) [machine translation]: ")
+    assert "proposal" in body and "tomorrow" in body
+    assert content_of(companion)["m.relates_to"]["m.in_reply_to"]["event_id"] == said
+    assert content_of(companion)["m.mentions"] == {}
+    asked = [text for text in translator.requests if "propuesta" in text]
+    assert asked, "the companion was translated by the provider"
+
+    # English in the English room is still translated into Spanish, with no companion.
+    english = await alice.send_text(rooms.english, "hello everyone, see you tomorrow")
+    mirrored = await beto.wait_for(copy_of(english, rooms.spanish))
+    assert "traducción automática" in body_of(mirrored)
+    await beto.send_text(rooms.spanish, "gracias")
+    assert alice.count(rooms.english, copy_of(english, rooms.english)) == 0
