@@ -383,7 +383,8 @@ def build_core(platform: Platform) -> Core:
 def _router_and_dispatcher(
     platform: Platform, meetings_store: MeetingsStore, interpretation: InterpretationService
 ) -> Core:
-    authority = AuthorityService(platform.members, meetings_store, interpretation.is_interpreter)
+    people = People(platform.members)
+    authority = AuthorityService(platform.members, meetings_store, people, interpretation)
     router = Router(
         platform.prefix,
         platform.catalogs,
@@ -401,12 +402,11 @@ def _router_and_dispatcher(
         delivery=platform.delivery,
         members=platform.members,
     )
-    core = Core(router, dispatcher, People(platform.members), authority, platform.delivery)
+    core = Core(router, dispatcher, people, authority, platform.delivery)
     core.status_sections.append(platform.delivery.status)
     core.install(
         GeneralCommands(
-            lambda: router.commands,
-            lambda bound, language: router.usage(bound.spec, language),
+            router,
             platform.prefix,
             core.status_sections,  # read at each `!status`, so later groups' sections count
         )

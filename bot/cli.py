@@ -32,10 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the bot with a configuration file")
-    run.add_argument("--config", "-c", type=Path, default=Path("config.toml"))
+    run.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=Path("config.toml"),
+        help="the configuration file (default: config.toml)",
+    )
     run.set_defaults(action=_run)
     check = sub.add_parser("check-config", help="validate a configuration file and exit")
-    check.add_argument("config", type=Path)
+    check.add_argument("config", type=Path, help="the configuration file to check")
     check.set_defaults(action=_check_config)
     demo = sub.add_parser(
         "demo", help="start a local homeserver with two demo rooms and run the bot"
@@ -43,12 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data", type=Path, default=Path("demo-data"), help="where the demo keeps its state"
     )
-    demo.add_argument("--port", type=int, default=8008)
+    demo.add_argument(
+        "--port", type=int, default=8008, help="the local homeserver's port (default: 8008)"
+    )
     demo.add_argument(
         "--translation",
         default="google",
         choices=("google", "none"),
-        help="translation provider for the demo (google needs internet access)",
+        help=(
+            "how the demo translates: google (the default; Google's free endpoint, needs "
+            "internet access and sends every message to Google) or none (mirrors as written)"
+        ),
     )
     demo.set_defaults(action=_demo)
     _add_records_commands(sub)

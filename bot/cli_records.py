@@ -39,9 +39,23 @@ def add_minutes_command(sub: Any) -> None:
     minutes = sub.add_parser("minutes", help="write the minutes of one meeting to a file")
     _add_source(minutes)
     minutes.add_argument("--meeting", "-m", type=int, required=True, help="the meeting's number")
-    minutes.add_argument("--format", "-f", choices=("md", "html"), default="md")
     minutes.add_argument(
-        "--lang", "-l", choices=tuple(LANGUAGES), default="both", help="both: side by side"
+        "--format",
+        "-f",
+        choices=("md", "html"),
+        default="md",
+        help="md: Markdown (the default); html: one self-contained, printable page",
+    )
+    minutes.add_argument(
+        "--lang",
+        "-l",
+        choices=tuple(LANGUAGES),
+        default="both",
+        help=(
+            "en, es or both. Without --lang: both, the minutes in English and in Spanish; "
+            "in HTML side by side, section by section (one after the other on a narrow page "
+            "and in print); in Markdown the English minutes, then the Spanish ones"
+        ),
     )
     minutes.add_argument("--output", "-o", type=Path, help="the file to write (default: stdout)")
     minutes.add_argument(

@@ -1,22 +1,59 @@
 """`asamblea demo`: a complete assembly on this machine, for trying Asamblea without a homeserver.
 
-Starts a local Synapse, creates the bot and two people (Ana in the English room, Beto in the
-Spanish room), writes a configuration for them, and runs the bot until Ctrl-C.
+Starts a local Synapse, creates the bot and four people, two in each center's room: in the
+English room Ana (US), a standing chair, and Carol (US), a member; in the Spanish room Beto (MX),
+a standing chair, and Dora (MX), a member. Two people a room is what it takes to try who may do
+what, the stack alternating between the centers, and a double majority. It writes a
+configuration for them and runs the bot until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import load_config
-from bot.devserver import LocalSynapse
+from bot.devserver import LocalSynapse, RegisteredAccount
 from bot.serving import serve
 from bot.storage.private_files import write_private_text
 
 BOT = ("asamblea", "asamblea-demo-bot", "Asamblea")
-PEOPLE = {"ana": ("ana-demo", "Ana (US)"), "beto": ("beto-demo", "Beto (MX)")}
+
+
+@dataclass(frozen=True)
+class DemoRoom:
+    language: str
+    name: str
+    center: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    localpart: str
+    password: str
+    display_name: str
+    language: str  # the room they sit in
+    chair: bool  # a standing chair, named in the configuration
+
+    @property
+    def role(self) -> str:
+        return "standing chair" if self.chair else "member"
+
+
+ROOMS = (
+    DemoRoom("en", "Assembly (English)", "US", "America/New_York"),
+    DemoRoom("es", "Asamblea (español)", "MX", "America/Mexico_City"),
+)
+# Each room's chair creates it; the member is invited and joined.
+PEOPLE = (
+    DemoPerson("ana", "ana-demo", "Ana (US)", "en", chair=True),
+    DemoPerson("carol", "carol-demo", "Carol (US)", "en", chair=False),
+    DemoPerson("beto", "beto-demo", "Beto (MX)", "es", chair=True),
+    DemoPerson("dora", "dora-demo", "Dora (MX)", "es", chair=False),
+)
 
 
 def run_demo(data: Path, port: int, translation: str = "google") -> int:
@@ -24,44 +61,83 @@ def run_demo(data: Path, port: int, translation: str = "google") -> int:
     server = LocalSynapse(data / "synapse", port=port)
     server.start()
     try:
-        config_path = _prepare(server, data, translation)
-        _print_welcome(server, config_path)
+        config_path = prepare(server, data, translation)
+        print_welcome(server, config_path)
         return asyncio.run(serve(load_config(config_path)))
     finally:
         server.stop()
 
 
-def _prepare(server: LocalSynapse, data: Path, translation: str) -> Path:
+def prepare(server: LocalSynapse, data: Path, translation: str) -> Path:
+    """Accounts, rooms and everyone seated in them (again, harmlessly, on a later run), and the
+    bot's configuration; returns the configuration's path."""
     bot = server.register(BOT[0], BOT[1], displayname=BOT[2])
-    people = {
-        name: server.register(name, password, displayname=display)
-        for name, (password, display) in PEOPLE.items()
+    accounts = {
+        person.localpart: server.register(
+            person.localpart, person.password, displayname=person.display_name
+        )
+        for person in PEOPLE
     }
-    rooms_file = data / "rooms.json"
-    if rooms_file.exists():
-        rooms = json.loads(rooms_file.read_text())
-    else:
-        rooms = {
-            "en": server.create_room(people["ana"], "Assembly (English)", [bot.user_id]),
-            "es": server.create_room(people["beto"], "Asamblea (español)", [bot.user_id]),
-        }
-        rooms_file.write_text(json.dumps(rooms))
+    rooms = _rooms(server, data / "rooms.json", accounts, bot.user_id)
+    for person in PEOPLE:
+        if not person.chair:
+            chair = accounts[_chair_of(person.language).localpart]
+            _seat(server, chair, accounts[person.localpart], rooms[person.language])
     config_path = data / "config.toml"
+    chairs = [server.user_id(person.localpart) for person in PEOPLE if person.chair]
     # It holds the bot's password: readable by its owner only, like the database.
     write_private_text(
-        config_path,
-        _config_text(server, bot.user_id, rooms, [p.user_id for p in people.values()], translation),
+        config_path, config_text(server.base_url, bot.user_id, rooms, chairs, translation)
     )
     return config_path
 
 
-def _config_text(
-    server: LocalSynapse, bot_id: str, rooms: dict[str, str], chairs: list[str], translation: str
+def _chair_of(language: str) -> DemoPerson:
+    return next(p for p in PEOPLE if p.language == language and p.chair)
+
+
+def _rooms(
+    server: LocalSynapse, rooms_file: Path, accounts: dict[str, RegisteredAccount], bot_id: str
+) -> dict[str, str]:
+    """Each room's id by language: made once, by its chair, and kept in `rooms_file`."""
+    if rooms_file.exists():
+        return dict(json.loads(rooms_file.read_text()))
+    rooms = {
+        room.language: server.create_room(
+            accounts[_chair_of(room.language).localpart], room.name, [bot_id]
+        )
+        for room in ROOMS
+    }
+    rooms_file.write_text(json.dumps(rooms))
+    return rooms
+
+
+def _seat(
+    server: LocalSynapse, chair: RegisteredAccount, member: RegisteredAccount, room_id: str
+) -> None:
+    """Invite the member and join them, so that they find the room there at their first login.
+    A demo folder from an earlier run may have them invited or seated already."""
+    server.invite(chair, room_id, member.user_id)
+    server.join_room(member, room_id)
+
+
+def config_text(
+    homeserver: str, bot_id: str, rooms: dict[str, str], chairs: list[str], translation: str
 ) -> str:
     chair_list = ", ".join(f'"{c}"' for c in chairs)
+    room_tables = "".join(
+        f"""
+[[assemblies.rooms]]
+room = "{rooms[room.language]}"
+language = "{room.language}"
+center = "{room.center}"
+timezone = "{room.timezone}"
+"""
+        for room in ROOMS
+    )
     return f"""# Written by `asamblea demo`; see config.example.toml for every option.
 [matrix]
-homeserver = "{server.base_url}"
+homeserver = "{homeserver}"
 user_id = "{bot_id}"
 password = "{BOT[1]}"
 
@@ -73,34 +149,27 @@ provider = "{translation}"
 
 [[assemblies]]
 name = "Demo"
+# The standing chairs: one in each center. Everyone else in the rooms is a member.
 chairs = [{chair_list}]
-
-[[assemblies.rooms]]
-room = "{rooms["en"]}"
-language = "en"
-center = "US"
-timezone = "America/New_York"
-
-[[assemblies.rooms]]
-room = "{rooms["es"]}"
-language = "es"
-center = "MX"
-timezone = "America/Mexico_City"
-"""
+{room_tables}"""
 
 
-def _print_welcome(server: LocalSynapse, config_path: Path) -> None:
+def print_welcome(server: LocalSynapse, config_path: Path) -> None:
+    width = max(len(server.user_id(p.localpart)) for p in PEOPLE)
+    rooms = {room.language: room.name for room in ROOMS}
     logins = "\n".join(
-        f"    {server.user_id(name)}  password: {password}"
-        for name, (password, _) in PEOPLE.items()
+        f"    {server.user_id(p.localpart):<{width}}  password: {p.password:<10}  "
+        f'{p.role} in "{rooms[p.language]}"'
+        for p in PEOPLE
     )
     print(
         f"""
 Asamblea demo is running.
   Homeserver: {server.base_url}  (log in with any Matrix client, e.g. Element, using this URL)
-  People:
+  People (two in each room; log in as a chair and as a member to see who may do what):
 {logins}
-  Ana sits in "Assembly (English)", Beto in "Asamblea (español)". Send !help or !ayuda.
+  Send !help or !ayuda. A chair opens a meeting with !startmeeting; !hand from both rooms shows
+  the stack alternating between the centers; !poll double "…" needs a majority in each center.
   The bot's configuration: {config_path}
 Press Ctrl-C to stop.
 """,

@@ -1,51 +1,78 @@
-"""`!help` / `!ayuda` and `!status` / `!estado`."""
+"""`!help` / `!ayuda` and `!status` / `!estado`.
+
+Help is short enough for a phone: one line per command group, then `!help <group>` lists a
+group's commands and `!help <command>` explains one with an example. Group and command names
+are taken in either language in either room, and everything is read from the declarations.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from bot import __version__
 from bot.domain.authority import open_to_members
 from bot.domain.durations import format_duration
 from bot.domain.outcomes import Reply, reply
-from bot.framework.commands import BoundCommand, CommandGroup, Param, StatusSection, command
+from bot.domain.words import plain
+from bot.framework.commands import (
+    BoundCommand,
+    CommandGroup,
+    CommandSpec,
+    GroupSpec,
+    Param,
+    StatusSection,
+    command,
+)
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, Code, Msg
 
 
+class CommandBook(Protocol):
+    """The declared commands, as the router reads them (`bot.framework.router.Router`)."""
+
+    @property
+    def commands(self) -> list[BoundCommand]: ...
+    def find(self, name: str) -> BoundCommand | None: ...
+    def usage(self, spec: CommandSpec, language: str) -> str: ...
+    def example(self, spec: CommandSpec, language: str) -> str | None: ...
+
+
 class GeneralCommands(CommandGroup):
     group_name = "general"
+    help_names = ("general", "general")
 
     def __init__(
         self,
-        commands: Callable[[], list[BoundCommand]],
-        usage: Callable[[BoundCommand, str], str],
+        book: CommandBook,
         prefix: str,
         status_sections: Sequence[StatusSection] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._commands = commands
+        self._book = book
         self._status_sections = status_sections
-        self._usage = usage
         self._prefix = prefix
         self._clock = clock
         self._started = clock()
 
-    @command("help", "ayuda", Param("command", optional=True), aliases=("?",), private=True)
-    async def help(self, ctx: CommandContext, command: str | None = None) -> Reply:
-        if command:
-            return self._help_for(ctx, command)
-        lines = [Msg.of("help.header", prefix=Code(self._prefix))]
-        group = None
-        for bound in self._commands():
-            if bound.group != group:
-                group = bound.group
-                lines.append(Msg.of("help.group", group=Msg.of(bound.heading_key)))
-            lines.append(self._summary(bound, ctx))
-        lines.append(Msg.of("help.footer", help=Code(self._prefix + ctx.invoked_as)))
-        return reply(*lines)
+    @command("help", "ayuda", Param("topic", optional=True), aliases=("?",), private=True)
+    async def help(self, ctx: CommandContext, topic: str | None = None) -> Reply:
+        if not topic:
+            return self._overview(ctx)
+        wanted = plain(topic.removeprefix(self._prefix))
+        group = next((g for g in self._groups() if wanted in map(plain, g.names())), None)
+        if group is not None:
+            return self._group(ctx, group)
+        bound = self._book.find(wanted)
+        if bound is None:
+            raise CommandError(
+                "error.unknown_command_help",
+                command=Code(topic),
+                help=Code(self._prefix + ctx.invoked_as),
+            )
+        return self._command(ctx, bound)
 
     @command("status", "estado")
     async def status(self, ctx: CommandContext) -> Reply:
@@ -66,15 +93,42 @@ class GeneralCommands(CommandGroup):
         lines.append(Msg.of("status.uptime", uptime=uptime))
         return reply(*lines)
 
-    def _help_for(self, ctx: CommandContext, name: str) -> Reply:
-        wanted = name.lower().lstrip(self._prefix)
-        bound = next((b for b in self._commands() if wanted in b.spec.names()), None)
-        if bound is None:
-            raise CommandError("error.unknown_command_help", command=Code(self._prefix + wanted))
-        return reply(
-            self._summary(bound, ctx),
-            Msg.of("error.usage_line", usage=Code(self._usage(bound, ctx.language))),
-        )
+    def _groups(self) -> list[GroupSpec]:
+        return list(dict.fromkeys(bound.group for bound in self._book.commands))
+
+    def _overview(self, ctx: CommandContext) -> Reply:
+        """One line per group, then how to ask for more."""
+        lines = [Msg.of("help.header")]
+        for group in self._groups():
+            lines.append(
+                Msg.of(
+                    "help.group_line",
+                    group=Msg.of(group.heading_key),
+                    name=Code(group.name_in(ctx.language)),
+                    summary=Msg.of(group.summary_key),
+                )
+            )
+        lines.append(Msg.of("help.footer", help=Code(self._prefix + ctx.invoked_as)))
+        return reply(*lines)
+
+    def _group(self, ctx: CommandContext, group: GroupSpec) -> Reply:
+        """The group's commands, one line each."""
+        lines = [Msg.of("help.group", group=Msg.of(group.heading_key))]
+        lines.extend(self._summary(b, ctx) for b in self._book.commands if b.group == group)
+        lines.append(Msg.of("help.group_footer", help=Code(self._prefix + ctx.invoked_as)))
+        return reply(*lines)
+
+    def _command(self, ctx: CommandContext, bound: BoundCommand) -> Reply:
+        """One command: what it does, how it is written, and an example."""
+        spec, language = bound.spec, ctx.language
+        lines = [self._summary(bound, ctx)]
+        if spec.details_key is not None:
+            lines.append(Msg.of(spec.details_key))
+        lines.append(Msg.of("error.usage_line", usage=Code(self._book.usage(spec, language))))
+        example = self._book.example(spec, language)
+        if example is not None:
+            lines.append(Msg.of("error.example_line", example=Code(example)))
+        return reply(*lines)
 
     def _summary(self, bound: BoundCommand, ctx: CommandContext) -> Msg:
         spec, language = bound.spec, ctx.language

@@ -15,7 +15,7 @@ from bot.domain.limits import MAX_ENTRY, MAX_TITLE
 from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, read_number, to_user_id
 from bot.framework.context import CommandContext
-from bot.framework.errors import CommandError, PermissionDenied, UsageError
+from bot.framework.errors import CommandError, NeedsRole, UsageError
 from bot.i18n import Bold, Code, Msg
 from bot.services.interpretation import InterpretationService
 from bot.services.mirror import MirrorService
@@ -32,6 +32,7 @@ REMOVE_WORDS = frozenset({"remove", "quitar", "borrar"})
 
 class InterpretationCommands(CommandGroup):
     group_name = "interpretation"
+    help_names = ("interpretation", "interpretación")
 
     def __init__(
         self,
@@ -122,7 +123,7 @@ class InterpretationCommands(CommandGroup):
     )
     async def fix(self, ctx: CommandContext, better_text: str) -> list[Outcome]:
         if not ctx.reply_to:
-            raise UsageError("interpretation.fix_needs_reply")
+            raise CommandError("interpretation.fix_needs_reply")
         if len(better_text) > MAX_ENTRY:
             raise CommandError("records.too_long", length=len(better_text), limit=MAX_ENTRY)
         await self._mirror.correct(
@@ -178,10 +179,7 @@ class InterpretationCommands(CommandGroup):
         if not glossary_action:
             return [await self._glossary_list(ctx)]
         if not ctx.authority.has(Role.LANGUAGE_KEEPER):
-            raise PermissionDenied(
-                f"error.needs.{Role.LANGUAGE_KEEPER}",
-                command=Code(f"{self._prefix}{ctx.invoked_as} {glossary_action[0]}"),
-            )
+            raise NeedsRole(Role.LANGUAGE_KEEPER)
         action, rest = glossary_action[0].lower(), glossary_action[1:]
         if action in KEEP_WORDS and len(rest) == 1:
             term = _term_text(rest[0])

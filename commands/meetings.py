@@ -1,6 +1,6 @@
 """Starting and ending a meeting, its chairs and its roll call.
 
-`!startmeeting` / `!iniciarreunion`, `!endmeeting` / `!terminarreunion`, `!chair` / `!moderar`,
+`!startmeeting` / `!iniciarreunión`, `!endmeeting` / `!terminarreunión`, `!chair` / `!moderar`,
 `!unchair` / `!desmoderar`, `!here` / `!presente`, `!attendance` / `!asistencia`.
 """
 
@@ -25,6 +25,7 @@ PRESENT = "✅"
 
 class MeetingCommands(CommandGroup):
     group_name = "meetings"
+    help_names = ("meetings", "reuniones")
 
     def __init__(self, meetings: MeetingService, people: People) -> None:
         self._meetings = meetings
@@ -36,7 +37,7 @@ class MeetingCommands(CommandGroup):
 
     @command(
         "startmeeting",
-        "iniciarreunion",
+        "iniciarreunión",
         Param("title", rest=True),
         aliases=("meeting", "reunion"),
         needs=Role.OPENER,
@@ -46,7 +47,7 @@ class MeetingCommands(CommandGroup):
         meeting = await self._meetings.start(ctx.assembly, title, ctx.language, ctx.sender)
         return announce(*await self._opening(ctx.assembly, meeting))
 
-    @command("endmeeting", "terminarreunion", needs=Role.CHAIR, cost=ANNOUNCES)
+    @command("endmeeting", "terminarreunión", needs=Role.CHAIR, cost=ANNOUNCES)
     async def end_meeting(self, ctx: CommandContext) -> Announce:
         summary = await self._meetings.end(ctx.assembly)
         return announce(*_closing(summary))

@@ -9,12 +9,13 @@ from bot.domain.outcomes import Announce, announce
 from bot.framework.commands import CommandGroup, GroupHooks, command
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
-from bot.i18n import Bold, Code, Msg
+from bot.i18n import Bold, Msg
 from bot.services.mirror import MirrorService
 
 
 class MirrorCommands(CommandGroup):
     group_name = "mirror"
+    help_names = ("mirror", "espejo")
 
     def __init__(self, mirror: MirrorService, prefix: str) -> None:
         self.mirror = mirror
@@ -31,11 +32,7 @@ class MirrorCommands(CommandGroup):
     async def pause(self, ctx: CommandContext) -> Announce:
         if not await self.mirror.pause(ctx.assembly, ctx.sender):
             raise CommandError("mirror.already_paused")
-        return announce(
-            Msg.of(
-                "mirror.paused", name=Bold(ctx.sender_name), resume=Code(self._prefix + "resume")
-            )
-        )
+        return announce(Msg.of("mirror.paused", name=Bold(ctx.sender_name), prefix=self._prefix))
 
     @command("resume", "reanudar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def resume(self, ctx: CommandContext) -> Announce:

@@ -1,4 +1,4 @@
-"""`!poll` / `!votacion`, `!vote` / `!votar`, `!close` / `!cerrar`, `!polls` / `!votaciones`,
+"""`!poll` / `!votación`, `!vote` / `!votar`, `!close` / `!cerrar`, `!polls` / `!votaciones`,
 `!results` / `!resultados`, and `!ballot` / `!papeleta`.
 
 The words people type are read in the domain (`bot.domain.poll_input`); these thin handlers pass
@@ -34,6 +34,7 @@ VOTED = "✅"
 
 class PollCommands(CommandGroup):
     group_name = "polls"
+    help_names = ("polls", "votaciones")
 
     def __init__(self, polls: PollService, ballots: BallotBox, prefix: str) -> None:
         self._polls = polls
@@ -53,11 +54,12 @@ class PollCommands(CommandGroup):
 
     @command(
         "poll",
-        "votacion",
+        "votación",
         Param("poll_spec", rest=True, words=True),
-        aliases=("votación", "encuesta"),
+        aliases=("encuesta",),
         needs=Role.CHAIR,
         cost=ANNOUNCES,
+        details=True,
     )
     async def poll(self, ctx: CommandContext, poll_spec: tuple[str, ...]) -> Announce:
         request = read_poll_request(poll_spec, DecisionRule(ctx.assembly.decision_rule))
@@ -71,7 +73,7 @@ class PollCommands(CommandGroup):
         )
         return announce(*opened_lines(poll, ctx.assembly, ctx.sender_name, self._prefix))
 
-    @command("vote", "votar", Param("ballot", rest=True, words=True), private=True)
+    @command("vote", "votar", Param("ballot", rest=True, words=True), private=True, details=True)
     async def vote(self, ctx: CommandContext, ballot: tuple[str, ...]) -> list[Outcome]:
         number, words = split_poll_number(ballot)
         poll = await self._polls.open_poll(ctx.assembly, number, secret=ctx.private)

@@ -62,6 +62,7 @@ def entry_text(entry: LogRecord, room: AssemblyRoom) -> UserText:
 
 class RecordsCommands(CommandGroup):
     group_name = "records"
+    help_names = ("records", "registro")
 
     def __init__(
         self,

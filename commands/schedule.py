@@ -63,6 +63,7 @@ def read_details(text: str, assembly: Assembly, room: AssemblyRoom) -> tuple[str
 
 class ScheduleCommands(CommandGroup):
     group_name = "schedule"
+    help_names = ("schedules", "programadas")
 
     def __init__(self, reminders: Reminders, delivery: Delivery, prefix: str) -> None:
         self._reminders = reminders
@@ -117,7 +118,7 @@ class ScheduleCommands(CommandGroup):
     async def schedules(self, ctx: CommandContext) -> Reply:
         found = await self._reminders.upcoming(ctx.assembly)
         if not found:
-            return reply(Msg.of("schedule.none", schedule=Code(self._prefix + "schedule")))
+            return reply(Msg.of("schedule.none", prefix=self._prefix))
         lines = [Msg.of("schedule.list_header", count=len(found))]
         lines.extend(self._line(ctx.assembly, upcoming, ctx.room) for upcoming in found)
         return reply(*lines)

@@ -2,7 +2,7 @@
 
 `!hand` / `!mano`, `!direct` / `!directa`, `!process` / `!proceso`, `!lower` / `!bajar`,
 `!stack` / `!turnos`, `!call` / `!llamar`, `!remove` / `!retirar`, `!clearstack` /
-`!vaciarturnos`, `!policy` / `!politica`, `!timelimit` / `!tiempo`.
+`!vaciarturnos`, `!policy` / `!política`, `!timelimit` / `!tiempo`.
 
 Messages that show the stack are queued through the `StackBoard` rather than returned, so that
 the latest one in each room is known: a ✋ on it raises a hand.
@@ -87,6 +87,7 @@ def wants_raised_hand(event: IncomingEvent) -> bool:
 
 class StackCommands(CommandGroup):
     group_name = "stack"
+    help_names = ("stack", "turnos")
 
     def __init__(
         self,
@@ -147,7 +148,7 @@ class StackCommands(CommandGroup):
         line = Msg.of("stack.cleared", count=len(cleared))
         return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
 
-    @command("policy", "politica", Param("policy", to_policy), needs=Role.CHAIR, cost=ANNOUNCES)
+    @command("policy", "política", Param("policy", to_policy), needs=Role.CHAIR, cost=ANNOUNCES)
     async def policy(self, ctx: CommandContext, policy: StackPolicy) -> list[Outcome]:
         await self._meetings.set_policy(ctx.assembly, policy)
         view = await self._stack.view(ctx.assembly)

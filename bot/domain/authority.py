@@ -100,6 +100,58 @@ class Authority:
         return self.standing or created_by == self.user_id
 
 
+@dataclass(frozen=True)
+class Chair:
+    """A person who holds a chair's role, as a refusal names them."""
+
+    user_id: str
+    name: str
+    # None for someone who sits in none of the assembly's rooms.
+    center: str | None = None
+
+
+@dataclass(frozen=True)
+class ChairsNow:
+    """Who holds the chairs' roles in an assembly right now: what a refused command tells the
+    person who sent it, so they know whom to ask."""
+
+    standing: tuple[Chair, ...]
+    # The open meeting's own chairs, its opener first; None when no meeting is open.
+    meeting: tuple[Chair, ...] | None = None
+    opener: Chair | None = None
+    interpreters: tuple[Chair, ...] = ()
+
+    def holders(self, role: Role) -> tuple[Chair, ...]:
+        """Everyone who may now use a command that needs `role` (in `Authority.has`'s order:
+        the meeting's own people first, then the standing chairs)."""
+        if role is Role.CHAIR and self.meeting is not None:
+            return _once((*self.meeting, *self.standing))
+        if role is Role.CHAIR_NAMER and self.opener is not None:
+            return _once((self.opener, *self.standing))
+        if role in (Role.INTERPRETER, Role.CORRECTOR):
+            return self.interpreters
+        if role is Role.LANGUAGE_KEEPER:
+            return _once((*self.interpreters, *(self.meeting or ()), *self.standing))
+        return self.standing
+
+    def refusal_key(self, role: Role) -> str:
+        """The catalog key that explains a refusal of a command needing `role`. A meeting's
+        roles with no meeting open are explained by who may open one."""
+        if role in (Role.CHAIR, Role.CHAIR_NAMER) and self.meeting is None:
+            return "error.needs.no_meeting"
+        if role in (Role.INTERPRETER, Role.CORRECTOR) and not self.interpreters:
+            return "error.needs.no_interpreters"
+        return f"error.needs.{role}"
+
+
+def _once(chairs: tuple[Chair, ...]) -> tuple[Chair, ...]:
+    """Each person once, where they first appear."""
+    first: dict[str, Chair] = {}
+    for chair in chairs:
+        first.setdefault(chair.user_id, chair)
+    return tuple(first.values())
+
+
 def open_to_members(role: Role, who_may_start: WhoMayStart) -> bool:
     """Whether every member may use a command that needs `role` (as help tells them)."""
     return role is Role.ANYONE or (role is Role.OPENER and who_may_start is WhoMayStart.ANYONE)

@@ -34,8 +34,10 @@ class MirrorText:
     @property
     def translated(self) -> bool:
         """Worth labelling: emoji, links or names alone come back unchanged and say so."""
-        return not self.pending and self.source_language != self.target_language and (
-            self.shown.strip().casefold() != self.original.strip().casefold()
+        return (
+            not self.pending
+            and self.source_language != self.target_language
+            and (self.shown.strip().casefold() != self.original.strip().casefold())
         )
 
     @property

@@ -9,7 +9,6 @@ accents.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,15 +34,10 @@ from bot.domain.tally import (
     PollKind,
     Quorum,
 )
+from bot.domain.words import plain as _plain
 from bot.i18n import Msg
 
 MAX_QUORUM = 100_000
-
-
-def _plain(word: str) -> str:
-    """Lower case without accents, so "Votación", "votacion" and "VOTACIÓN" are one word."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _KINDS = {

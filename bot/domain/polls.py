@@ -182,11 +182,11 @@ def privately(poll: Poll, prefix: str) -> dict[str, Any]:
 
 
 def outcome_of(poll: Poll, result: TallyResult) -> str:
-    """The decision log's one-word outcome."""
-    if poll.kind is not PollKind.CHOICE:
-        return "passed" if result.passed else "failed"
+    """The decision log's one-word outcome: "no_quorum" for any poll short of its quorum."""
     if not result.quorum_met:
         return "no_quorum"
+    if poll.kind is not PollKind.CHOICE:
+        return "passed" if result.passed else "failed"
     if not result.winners:
         return "no_votes"
     return "chosen" if len(result.winners) == 1 else "tied"

@@ -2,7 +2,8 @@
 
 A command group is a class in `commands/<group>.py` that subclasses `CommandGroup`:
 
-- `group_name` names the group (its heading in `!help`);
+- `group_name` names the group (its catalog keys), and `help_names` the English and Spanish
+  words that ask `!help` for it (`!help stack`, `!ayuda turnos`);
 - each handler method carries `@command(...)`: names in both languages, parameters, the `Role`
   it needs, what it costs, whether it is also taken in a direct chat;
 - `hooks()` lists what the group brings besides commands (`GroupHooks`): services for events
@@ -17,9 +18,15 @@ Catalog keys are derived by one rule, and each must exist in every catalog
 (`bot/i18n/locales/{en,es}/*.po`; tests/unit/test_catalogs.py checks every declared command):
 
 - `cmd.<name>.help`: the one-line description of command `<name>` (its English name);
+- `cmd.<name>.example`: for a command with parameters, one real example of its arguments
+  (`"Lunch at noon?"`), shown after the command's name in `!help <command>` and under a usage
+  error;
+- `cmd.<name>.details`: for a command declared with `details=True`, what `!help <command>`
+  adds to the one-line description (for commands with too much to say in one line);
 - `param.<param>`: the label of parameter `<param>` in usage lines (shared by every command
   that has a parameter of that name);
-- `group.<group_name>`: the heading of the group in `!help`.
+- `group.<group_name>`: the heading of the group in `!help`, and `group.<group_name>.summary`
+  its one-line summary there.
 """
 
 from __future__ import annotations
@@ -101,15 +108,27 @@ class CommandSpec:
     cost: float = REPLIES
     # Also taken in a person's direct chat with the bot (where secret ballots are voted).
     private: bool = False
+    # `!help <command>` adds a longer explanation (`cmd.<name>.details`).
+    details: bool = False
 
     @property
     def help_key(self) -> str:
         return f"cmd.{self.name}.help"
 
+    @property
+    def example_key(self) -> str | None:
+        """Every command with parameters has one example of its arguments."""
+        return f"cmd.{self.name}.example" if self.params else None
+
+    @property
+    def details_key(self) -> str | None:
+        return f"cmd.{self.name}.details" if self.details else None
+
     def catalog_keys(self, group_name: str) -> tuple[str, ...]:
         """Every key the rule above derives for this command in group `group_name`."""
         labels = (param.label_key for param in self.params)
-        return (self.help_key, *labels, heading_key(group_name))
+        extra = tuple(key for key in (self.example_key, self.details_key) if key)
+        return (self.help_key, *extra, *labels, heading_key(group_name), summary_key(group_name))
 
     def names(self) -> tuple[str, ...]:
         return (self.name, self.name_es, *self.aliases)
@@ -145,6 +164,33 @@ def heading_key(group_name: str) -> str:
     return f"group.{group_name}"
 
 
+def summary_key(group_name: str) -> str:
+    return f"group.{group_name}.summary"
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A command group as `!help` shows it: its catalog name and the words that ask for it."""
+
+    name: str
+    help_name: str
+    help_name_es: str
+
+    @property
+    def heading_key(self) -> str:
+        return heading_key(self.name)
+
+    @property
+    def summary_key(self) -> str:
+        return summary_key(self.name)
+
+    def names(self) -> tuple[str, str]:
+        return (self.help_name, self.help_name_es)
+
+    def name_in(self, language: str) -> str:
+        return self.help_name_es if language == "es" else self.help_name
+
+
 Handler = Callable[..., Awaitable[Any]]
 
 _SPEC_ATTRIBUTE = "__asamblea_command__"
@@ -158,17 +204,22 @@ def command(
     aliases: Sequence[str] = (),
     cost: float = REPLIES,
     private: bool = False,
+    details: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler method of a command group."""
 
     def mark(handler: Handler) -> Handler:
-        setattr(
-            handler,
-            _SPEC_ATTRIBUTE,
-            CommandSpec(
-                name, name_es, tuple(params), needs, tuple(aliases), cost=cost, private=private
-            ),
+        spec = CommandSpec(
+            name,
+            name_es,
+            tuple(params),
+            needs,
+            tuple(aliases),
+            cost=cost,
+            private=private,
+            details=details,
         )
+        setattr(handler, _SPEC_ATTRIBUTE, spec)
         return handler
 
     return mark
@@ -178,11 +229,7 @@ def command(
 class BoundCommand:
     spec: CommandSpec
     handler: Handler
-    group: str = field(default="general")
-
-    @property
-    def heading_key(self) -> str:
-        return heading_key(self.group)
+    group: GroupSpec = field(default_factory=lambda: GroupSpec("general", "general", "general"))
 
 
 # A service for events that are not commands; runs inside the handling transaction.
@@ -218,6 +265,10 @@ class CommandGroup:
     """Related commands and the services they share; see this module's docstring."""
 
     group_name: ClassVar[str]
+    # What to type after `!help` / `!ayuda` for this group, in English and in Spanish. A word
+    # that also names a command shows the group, so it may only be the name of a command of
+    # this group that takes no arguments (the group's list already says all there is of it).
+    help_names: ClassVar[tuple[str, str]]
 
     def hooks(self) -> GroupHooks:
         return GroupHooks()
@@ -232,10 +283,15 @@ def declared_specs(group_type: type) -> Iterator[tuple[str, CommandSpec]]:
             yield attribute_name, spec
 
 
+def group_spec(group: object) -> GroupSpec:
+    name = getattr(group, "group_name", type(group).__name__)
+    return GroupSpec(name, *getattr(group, "help_names", (name, name)))
+
+
 def commands_of(group: object) -> list[BoundCommand]:
     """The declared commands of one command-group object, in declaration order."""
-    group_name = getattr(group, "group_name", type(group).__name__)
+    spec_of_group = group_spec(group)
     return [
-        BoundCommand(spec, getattr(group, attribute_name), group_name)
+        BoundCommand(spec, getattr(group, attribute_name), spec_of_group)
         for attribute_name, spec in declared_specs(type(group))
     ]

@@ -17,20 +17,24 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.authority import Authority
+from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
 from bot.domain.fair_use import REPLIES, FairUse
 from bot.domain.outcomes import Outcome, Reply, refusal
+from bot.domain.polls import joined
+from bot.domain.words import plain
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of
 from bot.framework.context import CommandContext
-from bot.framework.errors import CommandError, PermissionDenied, UsageError, is_transient
+from bot.framework.errors import CommandError, NeedsRole, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
-from bot.i18n import Catalogs, Code, Msg
+from bot.i18n import Bold, Catalogs, Code, Msg
+from bot.render.meetings import person
 
 log = logging.getLogger(__name__)
 
 
 class AuthorityPolicy(Protocol):
     async def authority_of(self, assembly: Assembly, user_id: str) -> Authority: ...
+    async def chairs_now(self, assembly: Assembly) -> ChairsNow: ...
 
 
 class Router:
@@ -52,11 +56,15 @@ class Router:
 
     def add_group(self, group: object) -> None:
         for bound in commands_of(group):
-            for name in bound.spec.names():
+            for name in map(plain, bound.spec.names()):
                 if name in self._by_name:
                     raise ValueError(f"command name {name!r} is declared twice")
                 self._by_name[name] = bound
             self._commands.append(bound)
+
+    def find(self, name: str) -> BoundCommand | None:
+        """The command of that name in either language, typed with or without its accents."""
+        return self._by_name.get(plain(name))
 
     @property
     def commands(self) -> list[BoundCommand]:
@@ -83,7 +91,7 @@ class Router:
             return await self._within_budget(assembly, sender, REPLIES, [refusal(error.message)])
         if invocation is None:
             return None
-        bound = self._by_name.get(invocation.name)
+        bound = self.find(invocation.name)
         authority = await self._authority.authority_of(assembly, sender)
         # Chairs are not rationed while they chair: running the meeting is their job.
         cost = 0.0 if authority.is_chair else bound.spec.cost if bound else REPLIES
@@ -131,14 +139,14 @@ class Router:
     ) -> list[Outcome]:
         try:
             if not context.authority.has(bound.spec.needs):
-                raise PermissionDenied(
-                    f"error.needs.{bound.spec.needs}", command=Code(self.prefix + invocation.name)
-                )
+                return [await self._not_allowed(bound.spec, bound.spec.needs, context)]
             arguments = bound.spec.convert(invocation.words)
             async with self._guard():
                 result = await bound.handler(context, **arguments)
         except UsageError as error:
             return [self._usage_reply(bound.spec, error, context.language)]
+        except NeedsRole as error:
+            return [await self._not_allowed(bound.spec, Role(error.role), context)]
         except CommandError as error:
             return [refusal(error.message)]
         except Exception as error:
@@ -148,6 +156,20 @@ class Router:
             log.exception("bug in command %s (reference %s)", invocation.name, reference)
             return [refusal(Msg.of("error.bug", reference=Code(reference)))]
         return _as_outcomes(result)
+
+    async def _not_allowed(self, spec: CommandSpec, role: Role, context: CommandContext) -> Reply:
+        """Who may use the command, and who that is now, so the sender knows whom to ask."""
+        chairs = await self._authority.chairs_now(context.assembly)
+        command = Code(self.prefix + spec.name_in(context.language))
+        names = _names(chairs.holders(role))
+        key = chairs.refusal_key(role)
+        if key != "error.needs.no_meeting":
+            return refusal(Msg.of(key, command=command, chairs=names))
+        if context.authority.who_may_start is WhoMayStart.ANYONE:
+            opens = Msg.of("error.opens.anyone", prefix=self.prefix)
+        else:
+            opens = Msg.of("error.opens.standing", prefix=self.prefix, chairs=names)
+        return refusal(Msg.of(key, command=command, opens=opens))
 
     def _unknown(self, invocation: Invocation, language: str) -> Reply:
         help_name = "ayuda" if language == "es" else "help"
@@ -164,7 +186,7 @@ class Router:
         """The command most like a mistyped name, named in the room's language: `!stak` is
         `!stack`, and `!turno` in the Spanish room is `!turnos`."""
         by_name = {n: bound.spec for n, bound in self._by_name.items()}
-        found = difflib.get_close_matches(name.lower(), list(by_name), n=1, cutoff=0.6)
+        found = difflib.get_close_matches(plain(name), list(by_name), n=1, cutoff=0.6)
         return by_name[found[0]].name_in(language) if found else None
 
     def _not_in_private(self, invocation: Invocation, language: str) -> Reply:
@@ -182,10 +204,20 @@ class Router:
         )
 
     def _usage_reply(self, spec: CommandSpec, error: UsageError, language: str) -> Reply:
-        usage = Msg.of("error.usage_line", usage=Code(self.usage(spec, language)))
-        if error.message.key == "error.usage":
-            return refusal(usage)
-        return refusal(error.message, usage)
+        """What was wrong (unless only the count of arguments), the usage, and an example."""
+        lines = [] if error.message.key == "error.usage" else [error.message]
+        lines.append(Msg.of("error.usage_line", usage=Code(self.usage(spec, language))))
+        example = self.example(spec, language)
+        if example is not None:
+            lines.append(Msg.of("error.example_line", example=Code(example)))
+        return refusal(*lines)
+
+    def example(self, spec: CommandSpec, language: str) -> str | None:
+        """One real use of the command, in the room's language (`!poll "Lunch at noon?"`)."""
+        if spec.example_key is None:
+            return None
+        arguments = self.catalogs.template(language, spec.example_key)
+        return f"{self.prefix}{spec.name_in(language)} {arguments}"
 
     def usage(self, spec: CommandSpec, language: str) -> str:
         parts = [self.prefix + spec.name_in(language)]
@@ -195,6 +227,11 @@ class Router:
                 label += "…"
             parts.append(f"[{label}]" if param.optional else f"<{label}>")
         return " ".join(parts)
+
+
+def _names(chairs: tuple[Chair, ...]) -> Msg | Bold:
+    """The people as "Ana (US), Beto (MX)"; someone seated in no room is shown by their id."""
+    return joined([person(c.name, c.center) if c.center else Bold(c.name) for c in chairs])
 
 
 def _as_outcomes(result: Outcome | Sequence[Outcome] | None) -> list[Outcome]:

@@ -23,6 +23,11 @@ class RoomMembers:
         room = self._client.rooms.get(room_id)
         return bool(room and user_id in room.users)
 
+    def members(self, room_id: str) -> list[str]:
+        """The people in the room, the bot itself not counted."""
+        room = self._client.rooms.get(room_id)
+        return [user for user in room.users if user != self._client.user_id] if room else []
+
     def power_level(self, room_id: str, user_id: str) -> int:
         room = self._client.rooms.get(room_id)
         return room.power_levels.get_user_level(user_id) if room else 0

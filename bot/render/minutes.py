@@ -4,14 +4,15 @@ Two steps. First `MinutesWriter` words a `MinutesData` in one language as a smal
 (sections of paragraphs, lists and tables, every label from the catalogs). Then Jinja2 templates
 lay the tree out: the HTML environment escapes every value (autoescape), and the Markdown one
 escapes every value it prints (`finalize`), so a hostile title or name stays text in both.
-With two languages the HTML page puts them in two columns, section by section; Markdown, which
-has no columns, puts them side by side in a two-column table, line by line.
+With two languages the HTML page puts them side by side, section by section, on a wide screen,
+and one after the other (each section in English, then in Spanish) on a narrow one and on paper;
+Markdown, which has no columns, gives the whole minutes in the first language, then in the next.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from bot.domain.minutes import (
     AGREED,
     IDEA,
     INFO,
+    CenterStats,
     LogEntry,
     Member,
     MinutesData,
@@ -48,17 +50,18 @@ Line = tuple[Span, ...]
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "p", "ul" or "table"
-    lines: tuple[Line, ...] = ()  # a paragraph's one line, or a list's items
+    kind: str  # "h3", "p", "ul" or "table"
+    lines: tuple[Line, ...] = ()  # a heading's or paragraph's one line, or a list's items
     header: tuple[str, ...] = ()
     rows: tuple[tuple[Line, ...], ...] = ()
+    widths: tuple[int, ...] = ()  # a table's column widths, relative to each other
 
-    def flat(self) -> list[Line]:
-        """The block as lines, for laying two languages side by side in Markdown."""
-        if self.kind != "table":
-            return list(self.lines)
-        header = (Span(" · ".join(self.header), "strong"),)
-        return [header, *(_join_cells(row) for row in self.rows)]
+    def column_percents(self) -> list[float]:
+        """Each column's share of the table's width: the HTML table has a fixed layout, so a
+        long word or URL wraps inside its cell instead of widening the page."""
+        weights = self.widths or (1,) * len(self.header)
+        total = sum(weights)
+        return [round(100 * weight / total, 2) for weight in weights]
 
 
 @dataclass(frozen=True)
@@ -78,17 +81,13 @@ class Document:
     footer: str
 
 
-def _join_cells(row: Sequence[Line]) -> Line:
-    joined: list[Span] = []
-    for index, cell in enumerate(row):
-        if index:
-            joined.append(Span(" · "))
-        joined.extend(cell)
-    return tuple(joined)
-
-
 def plain(text: str) -> Line:
     return (Span(text),)
+
+
+def heading(line: Line) -> Block:
+    """A heading inside a section: one poll, one person's action items."""
+    return Block("h3", lines=(line,))
 
 
 def paragraph(line: Line) -> Block:
@@ -99,8 +98,17 @@ def bullets(lines: Sequence[Line]) -> Block:
     return Block("ul", lines=tuple(lines))
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[Line]]) -> Block:
-    return Block("table", header=tuple(header), rows=tuple(tuple(row) for row in rows))
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[Line]], widths: Sequence[int] = ()
+) -> Block:
+    if widths and len(widths) != len(header):
+        raise ValueError("one width per column")
+    return Block(
+        "table",
+        header=tuple(header),
+        rows=tuple(tuple(row) for row in rows),
+        widths=tuple(widths),
+    )
 
 
 # -- wording the minutes in one language ---------------------------------------------------------
@@ -194,7 +202,7 @@ class MinutesWriter:
             self.t("minutes.col.count"),
             self.t("minutes.col.people"),
         ]
-        return self._section("attendance", [table(header, rows)])
+        return self._section("attendance", [table(header, rows, (20, 16, 64))])
 
     def _agenda(self) -> Section:
         rows = [
@@ -214,7 +222,7 @@ class MinutesWriter:
             self.t("minutes.col.actual"),
             self.t("minutes.col.status"),
         ]
-        return self._section("agenda", [table(header, rows)] if rows else [])
+        return self._section("agenda", [table(header, rows, (7, 39, 19, 19, 16))] if rows else [])
 
     def _entry_line(self, entry: LogEntry) -> Line:
         byline = self.t(
@@ -234,7 +242,7 @@ class MinutesWriter:
         blocks = []
         for owner, entries in self.data.actions_by_owner():
             who = self.member(owner) if owner else self.t("minutes.nobody")
-            blocks.append(paragraph((Span(who, "strong"),)))
+            blocks.append(heading(plain(who)))
             items = []
             for entry in entries:
                 line = list(self._entry_line(entry))
@@ -251,7 +259,7 @@ class MinutesWriter:
         return self._section("polls", blocks)
 
     def _poll(self, poll: PollSummary) -> list[Block]:
-        title = (Span(f"#{poll.id}", "strong"), Span(" "), *self.written(poll.question, "strong"))
+        title = (Span(f"#{poll.id} "), *self.written(poll.question))
         rule = self.t(f"minutes.rule.{poll.rule or 'plurality'}")
         rule_line = self.t(
             "minutes.rule_line",
@@ -267,9 +275,9 @@ class MinutesWriter:
             rows.append((label, *(plain(n) for n in counts)))
         cast = [str(c.votes_cast) for c in (*poll.by_center, poll.total)]
         rows.append((plain(self.t("minutes.votes_cast")), *(plain(n) for n in cast)))
-        blocks = [paragraph(title), paragraph(plain(rule_line))]
+        blocks = [heading(title), paragraph(plain(rule_line))]
         if poll.closed:  # a running count could sway the votes still to come
-            blocks.append(table(header, rows))
+            blocks.append(table(header, rows, (2, *(1 for _ in centers), 1)))
         blocks.append(paragraph((Span(self._poll_outcome(poll), "strong"),)))
         if poll.dissents:
             blocks.append(bullets([plain(self._dissent(d)) for d in poll.dissents]))
@@ -290,6 +298,9 @@ class MinutesWriter:
                     if option
                     else self.t(f"minutes.answer.{answer}")
                 )
+            if len(names) > 1:  # every tied option, none preferred
+                quoted = ", ".join(self.t("minutes.quoted", text=name) for name in names)
+                return self.t("minutes.poll_tie", winners=quoted)
             return self.t("minutes.poll_winner", winners=", ".join(names) or "—")
         if poll.passed:
             return self.t("minutes.poll_passed")
@@ -309,28 +320,9 @@ class MinutesWriter:
 
     def _statistics(self) -> Section:
         stats = self.data.statistics()
-        center_rows = [
-            (
-                plain(c.center),
-                plain(str(c.speakers)),
-                plain(str(c.turns)),
-                plain(self.percent(c.share_of_turns)),
-                plain(self.duration(c.seconds)),
-                plain(self.percent(c.share_of_time)),
-                plain(str(c.messages)),
-                plain(str(c.word_count)),
-            )
-            for c in stats.centers
-        ]
-        center_header = [
-            self.t("minutes.col.center"),
-            self.t("minutes.col.speakers"),
-            self.t("minutes.col.turns"),
-            self.t("minutes.col.share"),
-            self.t("minutes.col.time"),
-            self.t("minutes.col.share"),
-            self.t("minutes.col.messages"),
-            self.t("minutes.col.words"),
+        blocks = [
+            paragraph(plain(self.t("minutes.statistics_note"))),
+            self._center_statistics(stats.centers),
         ]
         person_rows = [
             (
@@ -351,13 +343,25 @@ class MinutesWriter:
             self.t("minutes.col.messages"),
             self.t("minutes.col.words"),
         ]
-        blocks = [
-            paragraph(plain(self.t("minutes.statistics_note"))),
-            table(center_header, center_rows),
-        ]
         if person_rows:
-            blocks.append(table(person_header, person_rows))
+            blocks.append(table(person_header, person_rows, (24, 13, 13, 18, 17, 15)))
         return self._section("statistics", blocks)
+
+    def _center_statistics(self, centers: Sequence[CenterStats]) -> Block:
+        """One column per center, one row per measure: the centers side by side, compared at a
+        glance, and a table as narrow as the number of centers."""
+        measures: list[tuple[str, Callable[[CenterStats], str]]] = [
+            (self.t("minutes.col.speakers"), lambda c: str(c.speakers)),
+            (self.t("minutes.col.turns"), lambda c: str(c.turns)),
+            (self.t("minutes.row.share_of_turns"), lambda c: self.percent(c.share_of_turns)),
+            (self.t("minutes.col.time"), lambda c: self.duration(c.seconds)),
+            (self.t("minutes.row.share_of_time"), lambda c: self.percent(c.share_of_time)),
+            (self.t("minutes.col.messages"), lambda c: str(c.messages)),
+            (self.t("minutes.col.words"), lambda c: str(c.word_count)),
+        ]
+        rows = [(plain(label), *(plain(value(c)) for c in centers)) for label, value in measures]
+        header = [self.t("minutes.col.center"), *(c.center for c in centers)]
+        return table(header, rows, (2, *(1 for _ in centers)))
 
     def _transcript(self) -> Section:
         rows = []
@@ -379,7 +383,8 @@ class MinutesWriter:
             self.t("minutes.col.original"),
         ]
         blocks = [paragraph(plain(self.t("minutes.transcript_note")))]
-        return self._section("transcript", [*blocks, table(header, rows)] if rows else blocks)
+        transcript = table(header, rows, (11, 21, 34, 34))
+        return self._section("transcript", [*blocks, transcript] if rows else blocks)
 
     def _section(self, key: str, blocks: Sequence[Block]) -> Section:
         if not blocks:
@@ -461,30 +466,10 @@ class MinutesRenderer:
     def markdown(
         self, data: MinutesData, languages: Sequence[str], generated: str | None = None
     ) -> str:
+        """One language, or several one after the other: each a whole document of its own."""
         docs = self.documents(data, languages)
-        stamp = generated or generated_stamp()
-        if len(docs) == 1:
-            template = self._markdown.get_template("minutes.md.j2")
-            return template.render(doc=docs[0], generated=stamp)
-        template = self._markdown.get_template("minutes_side_by_side.md.j2")
-        return template.render(docs=docs, sections=_paired_sections(docs), generated=stamp)
-
-
-@dataclass(frozen=True)
-class PairedSection:
-    headings: tuple[str, ...]
-    rows: tuple[tuple[Line, ...], ...]
-
-
-def _paired_sections(docs: Sequence[Document]) -> list[PairedSection]:
-    """Each section's lines in every language, aligned: the writer builds the same structure in
-    each language, so line n of one is line n of the other."""
-    paired = []
-    for sections in zip(*(doc.sections for doc in docs), strict=True):
-        columns = [[line for block in s.blocks for line in block.flat()] for s in sections]
-        rows = tuple(zip(*columns, strict=True))
-        paired.append(PairedSection(tuple(s.heading for s in sections), rows))
-    return paired
+        template = self._markdown.get_template("minutes.md.j2")
+        return template.render(docs=docs, generated=generated or generated_stamp())
 
 
 def generated_stamp() -> str:

@@ -70,7 +70,6 @@ def localized_poll(
     return LocalizedPoll(language, shown(poll.question, 0), answers)
 
 
-
 def poll_start_content(poll: Poll, localized: LocalizedPoll, fallback: str) -> dict[str, Any]:
     """An `org.matrix.msc3381.poll.start` content, as Element sends it."""
     question = _fit(localized.question)
@@ -232,10 +231,11 @@ def result_lines(view: ResultView) -> list[Msg]:
 
 
 def outcome_line(poll: Poll, result: TallyResult) -> Msg:
-    if poll.kind is not PollKind.CHOICE:
-        return Msg.of("poll.result.passed" if result.passed else "poll.result.failed")
+    # Without its quorum a poll decides nothing, whatever its kind, and says so the same way.
     if not result.quorum_met:
         return Msg.of("poll.result.no_quorum")
+    if poll.kind is not PollKind.CHOICE:
+        return Msg.of("poll.result.passed" if result.passed else "poll.result.failed")
     winners = [answer_label(poll, answer) for answer in result.winners]
     if not winners:
         return Msg.of("poll.result.nothing_chosen")

@@ -38,6 +38,9 @@ class Seats:
     def power_level(self, room_id: str, user_id: str) -> int:
         return self._power.get((room_id, user_id), 0)
 
+    def members(self, room_id: str) -> list[str]:
+        return list(self._seats.get(room_id, {}))
+
 
 @dataclass
 class Job:

@@ -29,15 +29,13 @@ async def test_help_in_english_and_ayuda_in_spanish(
     asked = await alice.send_text(rooms.english, "!help")
     answer = await alice.wait_for(replies_to(asked))
     assert "Asamblea commands" in body_of(answer)
-    assert "!help (!ayuda)" in body_of(answer)
-    assert "\nSpeaker stack:\n!hand (!mano)" in body_of(answer)
+    assert "\nSpeaker stack (stack): " in body_of(answer)
     assert content_of(answer)["msgtype"] == "m.notice"
 
     asked = await beto.send_text(rooms.spanish, "!ayuda")
     answer = await beto.wait_for(replies_to(asked))
     assert "Comandos de Asamblea" in body_of(answer)
-    assert "!ayuda (!help)" in body_of(answer)
-    assert "\nLista de turnos:\n!mano (!hand)" in body_of(answer)
+    assert "\nLista de turnos (turnos): " in body_of(answer)
 
 
 async def test_english_names_work_in_the_spanish_room(

@@ -73,7 +73,7 @@ async def test_a_short_meeting_from_both_rooms_survives_a_restart(
     assert "1. Alice (US) — turn\n2. Beto (MX) — turn\n3. Carol (US) — turn" in body_of(raised)
 
     refused = await ask(dani, es, "!llamar")
-    assert refused.startswith("Lo siento, solo quien modera esta reunión o modera la asamblea")
+    assert refused.startswith("Solo quien modera esta reunión puede usar !llamar.")
 
     stack_before = await ask(alice, en, "!stack")
     stack_before_es = await ask(beto, es, "!turnos")

@@ -177,11 +177,11 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     markdown = await download(alice, english_md)
     assert markdown.startswith("# \\<script\\>alert(1)\\</script\\>")
     assert "## Agreements" in markdown and "we rent the hall" in markdown
-    assert "**Beto (MX)**" in markdown and "Due 2030-01-15: call the hall" in markdown
+    assert "### Beto (MX)\n" in markdown and "Due 2030-01-15: call the hall" in markdown
     assert "| Yes | 2 | 1 | 3 |" in markdown and "**Passed.**" in markdown
     assert "## Speaking statistics" in markdown
     assert "Chairs: Carol (US)" in markdown
-    assert "| US | 1 | 1 | 50% |" in markdown and "| MX | 1 | 1 | 50% |" in markdown
+    assert "| Center | US | MX |" in markdown and "| Share of turns | 50% | 50% |" in markdown
     assert "| 1 | Budget | 10 min 00 s |" in markdown
 
     page = await download(beto, spanish_html)
@@ -199,6 +199,15 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     assert '<div lang="en">' in both and '<div lang="es">' in both
     assert "hello everyone" in both and "hola todos" in both and "buenas tardes" in both
     assert "<script" not in both and "Speaking statistics" in both and "Acuerdos" in both
+    # Without --lang or --format: Markdown, the English minutes and then the Spanish ones.
+    plain = tmp_path / "minutes.md"
+    args = ["minutes", "--database", database, "--meeting", str(meeting), "-o", str(plain)]
+    assert await asyncio.to_thread(main, args) == 0
+    text = plain.read_text(encoding="utf-8")
+    assert text.startswith("**English**\n\n# ")
+    assert text.index("## Speaking statistics") < text.index("**español**")
+    assert text.index("**español**") < text.index("## Acuerdos")
+    assert " · " not in text
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["meetings", "--database", database]) == 0
     listed = capsys.readouterr().out
@@ -214,7 +223,7 @@ async def test_mistakes_get_clear_answers_and_change_nothing(
     bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
 ) -> None:
     en, es = rooms.english, rooms.spanish
-    assert "only a chair" in await ask(alice, en, "!undo")
+    assert "Only a chair" in await ask(alice, en, "!undo")
     assert "Write what was agreed" in await ask(carol, en, "!agreed")
     assert "is not a Matrix user id" in await ask(carol, en, "!action beto call the hall")
     answer = await ask(carol, en, "!action @nobody:localhost call the hall")
@@ -222,7 +231,7 @@ async def test_mistakes_get_clear_answers_and_change_nothing(
     answer = await ask(carol, en, f"!action {beto.user_id} call the hall due someday")
     assert "is not a date" in answer and "Usage: !action" in answer
     assert "is not a date" in await ask(carol, en, "!programar 2025-02-30 18:00 Asamblea")
-    assert "solo quien modera" in await ask(beto, es, "!programar mañana 18:00 Asamblea")
+    assert "Solo quien modera" in await ask(beto, es, "!programar mañana 18:00 Asamblea")
     assert "already passed" in await ask(carol, en, '!schedule 2020-01-01 18:00 "Old times"')
     assert "is not a time" in await ask(carol, en, "!schedule tomorrow 25:00 Late")
     assert "Usage: !schedule" in await ask(carol, en, "!schedule tomorrow 18:00")

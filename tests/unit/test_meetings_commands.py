@@ -193,7 +193,7 @@ async def test_only_one_meeting_is_open_per_assembly_whichever_room_asks(world: 
     await world.say(CAROL, ES, "!iniciarreunion Otra reunión")
     assert world.said_in(ES, mark) == [
         "Ya hay una reunión abierta: «Monthly assembly». La moderación puede terminarla con "
-        "!terminarreunion."
+        "!terminarreunión."
     ]
     assert world.said_in(EN, mark) == []
 
@@ -203,8 +203,8 @@ async def test_a_member_cannot_open_a_meeting_unless_the_assembly_lets_anyone(
 ) -> None:
     await world.say(DANI, ES, "!iniciarreunion Reunión de barrio")
     assert world.said_in(ES) == [
-        "Lo siento, solo quien modera la asamblea de forma permanente puede abrir una reunión "
-        "con !iniciarreunion."
+        "Solo quien modera la asamblea de forma permanente puede abrir una reunión con "
+        "!iniciarreunión. Moderan de forma permanente: Carol (US)."
     ]
     assert world.said_in(EN) == []
 
@@ -229,7 +229,10 @@ async def test_whoever_starts_a_meeting_chairs_it_until_it_ends(open_world: Worl
     await world.say(DANI, ES, "!iniciarreunion Otra")
     mark = world.mark()
     await world.say(BETO, ES, "!terminarreunion")
-    assert "solo quien modera esta reunión" in world.said_in(ES, mark)[0]
+    assert world.said_in(ES, mark) == [
+        "Solo quien modera esta reunión puede usar !terminarreunión. "
+        "Moderan ahora: Dani (MX), Carol (US)."
+    ]
 
 
 async def test_a_chair_adds_and_removes_a_chair(world: World) -> None:
@@ -243,7 +246,9 @@ async def test_a_chair_adds_and_removes_a_chair(world: World) -> None:
     assert "Beto is no longer a chair of this meeting." in world.said_in(EN)[-1]
     mark = world.mark()
     await world.say(BETO, ES, "!llamar")
-    assert "solo quien modera" in world.said_in(ES, mark)[0]
+    assert world.said_in(ES, mark) == [
+        "Solo quien modera esta reunión puede usar !llamar. Moderan ahora: Carol (US)."
+    ]
 
 
 async def test_a_configured_chair_cannot_be_removed_by_command(world: World) -> None:
@@ -303,8 +308,8 @@ async def test_ending_the_meeting_tells_how_each_center_took_part(world: World) 
 
 async def test_the_agenda_is_shared_by_both_rooms(world: World) -> None:
     await meeting_with_agenda(world)
-    assert "Sorry, only a chair" not in " ".join(world.said_in(EN))
-    assert "solo quien modera esta reunión" in world.said_in(ES)[-2]
+    assert "Only a chair" not in " ".join(world.said_in(EN))
+    assert "Solo quien modera esta reunión" in world.said_in(ES)[-2]
     mark = world.mark()
     await world.say(DANI, ES, "!orden")
     assert world.said_in(ES, mark) == [
@@ -491,8 +496,7 @@ async def test_a_non_chair_cannot_call_the_next_speaker(world: World) -> None:
     refusal = world.sent[mark]
     assert refusal.room_id == ES
     assert refusal.content["body"] == (
-        "Lo siento, solo quien modera esta reunión o modera la asamblea de forma permanente "
-        "puede usar !llamar."
+        "Solo quien modera esta reunión puede usar !llamar. Moderan ahora: Carol (US)."
     )
     assert refusal.content["m.relates_to"] == {"m.in_reply_to": {"event_id": asked}}
     assert len(world.sent) == mark + 1
@@ -536,7 +540,9 @@ async def test_the_chair_switches_to_fifo_mid_meeting(world: World) -> None:
     await world.say(ALICE, EN, "!policy fifo")
     await world.say(DANI, ES, "!politica fifo")
     assert world.said_in(EN, mark)[0].startswith("“sideways” is not a stack order.")
-    assert "Sorry, only a chair of this meeting or a standing chair" in world.said_in(EN, mark)[1]
+    assert world.said_in(EN, mark)[1] == (
+        "Only a chair of this meeting may use !policy. Chairs now: Carol (US)."
+    )
     await world.say(CAROL, ES, "!politica fifo")
     assert world.said_in(ES)[-1].startswith(
         "La moderación cambió el orden de turnos a: por orden de llegada.\n"
@@ -655,7 +661,8 @@ async def test_a_moderator_of_one_room_is_not_a_chair_of_the_assembly() -> None:
     try:
         await world.say(ALICE, EN, "!startmeeting Alice's meeting")
         assert world.said_in(EN) == [
-            "Sorry, only a standing chair of the assembly can open a meeting with !startmeeting."
+            "Only a standing chair may open a meeting with !startmeeting. Standing chairs: "
+            "Carol (US)."
         ]
     finally:
         await db.close()
@@ -678,8 +685,8 @@ async def test_only_the_opener_or_a_standing_chair_names_meeting_chairs(open_wor
     # beto chairs the meeting, but did not open it: he cannot hand chairs to others.
     await world.say(BETO, ES, "!moderar @alice:test")
     assert world.said_in(ES, mark) == [
-        "Lo siento, solo quien abrió esta reunión o modera la asamblea de forma permanente "
-        "puede usar !moderar."
+        "Solo quien abrió esta reunión o modera la asamblea de forma permanente puede usar "
+        "!moderar; ahora: Dani (MX), Carol (US)."
     ]
     await world.say(CAROL, EN, "!chair @alice:test")
     assert "Alice is now a chair of this meeting." in world.said_in(EN)[-1]
@@ -692,7 +699,10 @@ async def test_meeting_chairs_lose_their_powers_when_the_meeting_ends(open_world
     await world.say(DANI, ES, "!terminarreunion")
     mark = world.mark()
     await world.say(BETO, ES, "!punto Limpieza")
-    assert "solo quien modera esta reunión" in world.said_in(ES, mark)[0]
+    assert world.said_in(ES, mark) == [
+        "Solo quien modera puede usar !punto, y no hay ninguna reunión abierta. "
+        "Cualquier persona puede abrir una con !iniciarreunión."
+    ]
 
 
 # --- failures of the bot's footing ------------------------------------------------------------

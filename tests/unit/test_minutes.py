@@ -7,6 +7,7 @@ carol chaired from the US, beto spoke from Mexico, and someone put markup in the
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
@@ -148,11 +149,14 @@ def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRendere
     assert "**Not passed: the rule was not met in MX.**" in text
     assert "Block by Beto (MX): \\<i\\>too expensive\\</i\\>" in text
     # Actions by person, with due dates.
-    assert "**Beto \\<b\\>MX\\</b\\> (MX)**" in text
+    assert "### Beto \\<b\\>MX\\</b\\> (MX)\n" in text
     assert "- Due 2025-03-17: llamar al salón \\| \\[x\\](javascript:alert(1))" in text
-    # Speaking statistics by center and by person.
-    assert "| US | 2 | 1 | 33% | 2 min 00 s | 57% | 1 | 2 |" in text
-    assert "| MX | 1 | 2 | 67% | 1 min 30 s | 43% | 1 | 2 |" in text
+    # Speaking statistics: the centers side by side, one measure a row; then each person.
+    assert "| Center | US | MX |" in text
+    assert "| Turns | 1 | 2 |" in text and "| Share of turns | 33% | 67% |" in text
+    assert "| Speaking time | 2 min 00 s | 1 min 30 s |" in text
+    assert "| Share of speaking time | 57% | 43% |" in text
+    assert "| Carol | US | 1 | 2 min 00 s | 0 | 0 |" in text
     assert "| Hello all |" not in text and "| hello all |" in text
     assert "<script>" not in text and "<b>" not in text and "<i>" not in text
 
@@ -193,17 +197,38 @@ def test_side_by_side_html_puts_each_section_in_both_languages(
     assert_well_formed(page)
 
 
-def test_side_by_side_markdown_is_a_table_per_section(renderer: MinutesRenderer) -> None:
-    text = renderer.markdown(minutes(), ["en", "es"])
-    assert "## Agreements / Acuerdos" in text
-    assert "| English | español |" in text
-    assert (
-        "| we rent the hall _(18:20, Carol (US))_ _\\[item: Budget\\]_ "
-        "| alquilamos el salón _(traducción automática; original: we rent the hall)_ "
-        "_(18:20, Carol (US))_ _\\[punto: Presupuesto\\]_ |"
-    ) in text
-    assert "| **Center · Speakers · Turns" in text and "| **Centro · Participantes" in text
+def test_bilingual_markdown_is_the_english_minutes_then_the_spanish(
+    renderer: MinutesRenderer,
+) -> None:
+    stamp = "2025-03-10 23:40 UTC"
+    text = renderer.markdown(minutes(), ["en", "es"], generated=stamp)
+    english, spanish = text.split("\n\n---\n\n**español**\n\n")
+    # Each half is the whole minutes in its language, exactly as they are alone.
+    assert english.startswith("**English**\n\n# ")
+    alone = renderer.markdown(minutes(), ["en"], generated=stamp)
+    assert english.removeprefix("**English**\n\n") + "\n" == alone
+    assert spanish == renderer.markdown(minutes(), ["es"], generated=stamp)
+    assert "## Agreements" in english and "## Acuerdos" in spanish
+    assert "alquilamos el salón _(traducción automática; original: we rent the hall)_" in spanish
     assert "<script>" not in text
+
+
+def test_bilingual_markdown_has_real_tables_and_no_crammed_lines(
+    renderer: MinutesRenderer,
+) -> None:
+    text = renderer.markdown(minutes(), ["en", "es"])
+    assert " · " not in text
+    tables = [line for line in text.splitlines() if line.startswith("|")]
+    assert "| Center | People | Who |" in tables and "| Centro | Personas | Quiénes |" in tables
+    assert "| Answer | US | MX | Total |" in tables and "| Sí | 2 | 1 | 3 |" in tables
+    # Every row of a table has as many cells as its header.
+    widths = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            widths.append(len(re.findall(r"(?<!\\)\|", line)))
+        elif widths:
+            assert len(set(widths)) == 1, widths
+            widths = []
 
 
 def test_a_meeting_with_nothing_recorded_says_so(renderer: MinutesRenderer) -> None:
@@ -214,7 +239,8 @@ def test_a_meeting_with_nothing_recorded_says_so(renderer: MinutesRenderer) -> N
     assert "La reunión sigue en curso." in text
     assert text.count("No se registró nada.") == 6
     assert "Moderación: nadie" in text
-    assert "| US | 0 | 0 | — | 0 s | — | 0 | 0 |" in text
+    assert "| Centro | US | MX |" in text
+    assert "| Turnos | 0 | 0 |" in text and "| Proporción de turnos | — | — |" in text
 
 
 def test_markdown_escaping_keeps_text_as_text() -> None:
@@ -224,7 +250,7 @@ def test_markdown_escaping_keeps_text_as_text() -> None:
 
 
 class _Checker(HTMLParser):
-    VOID = frozenset({"meta", "br", "hr", "img", "link", "input"})
+    VOID = frozenset({"meta", "br", "hr", "img", "link", "input", "col"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -244,3 +270,35 @@ def assert_well_formed(page: str) -> None:
     checker = _Checker()
     checker.feed(page)
     assert checker.open == []
+
+
+def test_a_poll_short_of_its_quorum_reads_the_same_whatever_its_kind(
+    renderer: MinutesRenderer,
+) -> None:
+    base = minutes().polls[0]
+    yes_no = replace(base, rule="majority", quorum_met=False, passed=False, failed_centers=())
+    choice = replace(
+        base,
+        id=4,
+        kind="choice",
+        rule=None,
+        answers=(("1", WrittenText("Monday", "en")), ("2", WrittenText("Friday", "en"))),
+        quorum_met=False,
+        passed=None,
+        winners=("1",),
+    )
+    abstained = replace(
+        base,
+        id=5,
+        rule="majority",
+        total=CenterCount(None, {"yes": 0, "no": 0, "abstain": 4}, 4, 0),
+        passed=False,
+        failed_centers=(),
+    )
+    data = minutes(polls=(yes_no, choice, abstained))
+    english = renderer.markdown(data, ["en"])
+    assert english.count("**No decision: the quorum was not met.**") == 2
+    assert "Most votes" not in english
+    assert "**Not passed.**" in english  # everyone abstained, with the quorum met
+    spanish = renderer.markdown(data, ["es"])
+    assert spanish.count("**Sin decisión: no hubo quórum.**") == 2

@@ -405,6 +405,68 @@ async def test_a_deadline_closes_the_poll_and_counts_votes_sent_until_then(world
     assert any("closed at its deadline" in n for n in await world.notices_in(EN))
 
 
+async def test_a_response_at_the_very_moment_of_the_close_counts(world: World) -> None:
+    poll = await world.open('"Q?"')
+    await world.send_everything()
+    await world.respond(poll, BETO, ES, ["yes"], ts=3_000)  # the same millisecond as !close
+    await world.vote(ALICE, EN, "no", ts=3_000)
+    await world.respond(poll, DANI, ES, ["yes"], ts=2_000)
+    result = await world.close(ts=3_000)
+    assert dict(result.counts) == {"yes": 2, "no": 1, "abstain": 0}
+
+
+async def test_a_response_at_the_very_moment_of_the_deadline_counts(world: World) -> None:
+    poll = await world.open('deadline=10m "Q?"', ts=1_000)
+    job = world.scheduler.jobs[f"poll-deadline-{poll.id}"]
+    await world.send_everything()
+    assert poll.deadline_at == 601_000
+    await world.respond(poll, BETO, ES, ["yes"], ts=601_000)
+    await world.respond(poll, DANI, ES, ["no"], ts=601_001)  # a millisecond too late
+    await job.func(*job.args)
+    counts = (await world.decision(poll)).details["counts"]["total"]["answers"]
+    assert counts == {"yes": 1, "no": 0, "abstain": 0}
+
+
+async def test_a_poll_short_of_its_quorum_says_so_the_same_way_whatever_its_kind(
+    world: World,
+) -> None:
+    yes_no = await world.open('quorum=3 "Do we rent the hall?"', ts=1_000)
+    choice = await world.open('quorum=3 "Which day?" "Monday" "Friday"', ts=1_001)
+    await world.send_everything()
+    await world.vote(ALICE, EN, f"#{yes_no.id} yes", ts=2_000)
+    await world.vote(BETO, ES, f"#{choice.id} 1", ts=2_000)
+    await world.close(ts=3_000, number=yes_no.id)
+    await world.close(ts=3_000, number=choice.id)
+    english = await world.notices_in(EN)
+    spanish = await world.notices_in(ES)
+    for results in (english, spanish):
+        short = [n for n in results if "quorum was not met" in n or "no hubo quórum" in n]
+        assert len(short) == 2
+    for text in english[-2:]:
+        assert "Outcome: no decision, the quorum was not met." in text
+        assert "Quorum (3 voters in all): NOT met." in text
+        assert "NOT PASSED" not in text and "was chosen" not in text
+    for text in spanish[-2:]:
+        assert "Resultado: sin decisión, no hubo quórum." in text
+    assert (await world.decision(yes_no)).outcome == "no_quorum"
+    assert (await world.decision(choice)).outcome == "no_quorum"
+
+
+async def test_a_poll_where_everyone_abstained_is_not_passed_once_it_has_its_quorum(
+    world: World,
+) -> None:
+    poll = await world.open('quorum=2 "Do we rent the hall?"')
+    await world.send_everything()
+    await world.vote(ALICE, EN, "abstain", ts=2_000)
+    await world.vote(BETO, ES, "abstención", ts=2_000)
+    result = await world.close(ts=3_000)
+    assert result.quorum_met and result.passed is False
+    english = (await world.notices_in(EN))[-1]
+    assert "Outcome: NOT PASSED." in english and "): met." in english
+    assert "quorum was not met" not in english
+    assert (await world.decision(poll)).outcome == "failed"
+
+
 async def test_a_deadline_job_started_inside_a_transaction_still_waits_its_turn(
     world: World,
 ) -> None:

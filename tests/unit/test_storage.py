@@ -147,7 +147,6 @@ async def test_old_sent_messages_are_pruned_unless_something_still_points_at_the
     await db.close()
 
 
-
 async def test_a_stack_message_and_a_poll_start_keep_their_old_sent_messages(
     tmp_path: Path,
 ) -> None:
@@ -169,14 +168,31 @@ async def test_a_stack_message_and_a_poll_start_keep_their_old_sent_messages(
     )
     await meetings.remember_stack_message(meeting.id, "!r", rows["stack"])
     poll_id = await polls.create(
-        NewPoll("General", meeting.id, PollKind.YES_NO, None, "Rent the hall?", "en", (), 1,
-                False, None, None, None, "@alice:x", "!r", "$ask", 1000)
+        NewPoll(
+            "General",
+            meeting.id,
+            PollKind.YES_NO,
+            None,
+            "Rent the hall?",
+            "en",
+            (),
+            1,
+            False,
+            None,
+            None,
+            None,
+            "@alice:x",
+            "!r",
+            "$ask",
+            1000,
+        )
     )
     await polls.add_room(poll_id, "!r", "en", rows["poll"])
     assert await store.forget_sent_before(10_000, [meetings, polls, MirrorStore(db)]) == 1
     left = {row["txn_id"] for row in await db.fetch_all("SELECT txn_id FROM outbox")}
     assert left == {"stack", "poll"}
     await db.close()
+
 
 async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_are_pruned(
     tmp_path: Path,

@@ -206,6 +206,13 @@ def test_majority_passes_with_more_yes_than_no_and_says_its_denominator() -> Non
     assert result.votes_cast == 3
 
 
+def test_a_majority_is_more_yes_than_no_whatever_the_abstentions() -> None:
+    ballots = votes(*crowd(US, YES, 4), *crowd(MX, NO, 3), *crowd(MX, ABSTAIN, 50))
+    result = yes_no(DecisionRule.MAJORITY, ballots)
+    assert result.passed  # 4 of 7 votes cast, though 57 took part
+    assert (result.votes_cast, result.participants) == (7, 57)
+
+
 def test_a_tie_is_not_a_majority() -> None:
     result = yes_no(DecisionRule.MAJORITY, votes(*crowd(US, YES, 2), *crowd(MX, NO, 2)))
     assert result.threshold_met is False
@@ -310,6 +317,18 @@ def test_a_center_where_nobody_voted_fails_a_double_majority() -> None:
     assert result.by_center[MX].participants == 0
 
 
+@pytest.mark.parametrize("rule", [DecisionRule.DOUBLE_MAJORITY, DecisionRule.DOUBLE_TWO_THIRDS])
+@pytest.mark.parametrize("mexico", ["everyone abstains", "nobody votes"])
+def test_a_double_rule_fails_where_a_center_cast_no_votes(rule: DecisionRule, mexico: str) -> None:
+    abstaining = crowd(MX, ABSTAIN, 3) if mexico == "everyone abstains" else []
+    result = yes_no(rule, votes(*crowd(US, YES, 6), *abstaining))
+    assert result.by_center[MX].votes_cast == 0
+    assert result.threshold_met  # overall, 6 to 0
+    assert result.quorum_met
+    assert result.failed_centers == (MX,)
+    assert result.passed is False
+
+
 def test_double_majority_with_a_third_center() -> None:
     ballots = votes(*crowd(US, YES, 2), *crowd(MX, YES, 2), *crowd(QC, NO, 1))
     result = tally(PollKind.YES_NO, DecisionRule.DOUBLE_MAJORITY, ballots, (US, MX, QC))
@@ -348,6 +367,63 @@ def test_abstentions_count_toward_quorum() -> None:
     result = yes_no(DecisionRule.MAJORITY, ballots, Quorum(overall_min=5))
     assert result.quorum_met
     assert result.passed
+
+
+def test_a_poll_of_abstentions_that_meets_its_quorum_is_not_passed_not_short_of_quorum() -> None:
+    ballots = votes(*crowd(US, ABSTAIN, 3), *crowd(MX, ABSTAIN, 3))
+    for rule in (DecisionRule.MAJORITY, DecisionRule.TWO_THIRDS, DecisionRule.DOUBLE_MAJORITY):
+        result = yes_no(rule, ballots, Quorum(overall_min=6, per_center_min=3))
+        assert result.quorum_met
+        assert result.votes_cast == 0
+        assert result.passed is False
+
+
+def test_the_quorum_counts_the_whole_assembly_and_is_never_split_per_center() -> None:
+    # Four ballots in all meet quorum=4, though Mexico sent only one: under a double rule too.
+    ballots = votes(*crowd(US, YES, 3), ("beto", MX, YES))
+    for rule in (DecisionRule.MAJORITY, DecisionRule.DOUBLE_MAJORITY):
+        result = yes_no(rule, ballots, Quorum(overall_min=4))
+        assert result.quorum_met
+        assert all(t.quorum_met for t in result.by_center.values())
+        assert result.passed
+    short = yes_no(DecisionRule.DOUBLE_MAJORITY, ballots[:3], Quorum(overall_min=4))
+    assert short.quorum_met is False and short.passed is False
+    assert short.failed_centers == (MX,)  # no votes cast there; the quorum is not MX's fault
+
+
+EVERY_RULE = [
+    (PollKind.YES_NO, DecisionRule.MAJORITY, YES),
+    (PollKind.YES_NO, DecisionRule.TWO_THIRDS, YES),
+    (PollKind.YES_NO, DecisionRule.DOUBLE_MAJORITY, YES),
+    (PollKind.YES_NO, DecisionRule.DOUBLE_TWO_THIRDS, YES),
+    (PollKind.CONSENSUS, DecisionRule.CONSENSUS, AGREE),
+    (PollKind.CHOICE, None, "tacos"),
+]
+
+
+@pytest.mark.parametrize(("kind", "rule", "answer"), EVERY_RULE)
+def test_a_per_center_quorum_applies_under_every_rule(
+    kind: PollKind, rule: DecisionRule | None, answer: str
+) -> None:
+    ballots = votes(*crowd(US, answer, 5), ("beto", MX, answer))
+    answer_ids = ("tacos", "pizza") if kind is PollKind.CHOICE else ()
+    result = tally(kind, rule, ballots, CENTERS, Quorum(per_center_min=2), answer_ids=answer_ids)
+    assert result.quorum_met is False
+    assert result.by_center[MX].quorum_met is False and result.by_center[US].quorum_met
+    assert result.failed_centers == (MX,)
+    assert result.passed is (None if kind is PollKind.CHOICE else False)
+    met = tally(kind, rule, ballots, CENTERS, Quorum(per_center_min=1), answer_ids=answer_ids)
+    assert met.quorum_met and met.passed is (None if kind is PollKind.CHOICE else True)
+
+
+def test_a_multiple_choice_poll_short_of_its_quorum_still_counts_but_decides_nothing() -> None:
+    ballots = votes(("ana", US, "tacos"), ("beto", MX, "tacos"))
+    result = tally(
+        PollKind.CHOICE, None, ballots, CENTERS, Quorum(overall_min=3), answer_ids=OPTIONS
+    )
+    assert result.quorum_met is False
+    assert result.passed is None
+    assert result.counts["tacos"] == 2  # the count is reported; the outcome says no quorum
 
 
 def test_spoiled_ballots_do_not_count_toward_quorum() -> None:
@@ -394,6 +470,18 @@ def test_a_stand_aside_lets_the_decision_through_and_goes_in_the_minutes() -> No
     assert result.passed
     assert result.stand_asides == (Dissent("carla", MX, "no me convence el costo"),)
     assert result.blocks == ()
+
+
+def test_consensus_passes_with_any_number_of_stand_asides_and_one_agree() -> None:
+    ballots = votes(
+        ("ana", US, AGREE),
+        *crowd(US, STAND_ASIDE, 7),
+        *crowd(MX, STAND_ASIDE, 9),
+    )
+    result = consensus(ballots)
+    assert result.passed
+    assert len(result.stand_asides) == 16
+    assert result.counts == {AGREE: 1, STAND_ASIDE: 16, BLOCK: 0}
 
 
 def test_one_block_stops_the_decision() -> None:
@@ -452,6 +540,22 @@ def test_multiple_choice_reports_the_winner_and_no_pass_or_fail() -> None:
 def test_a_tie_reports_every_tied_option() -> None:
     result = choice(votes(("ana", US, "tacos"), ("beto", MX, "pizza")))
     assert result.winners == ("tacos", "pizza")
+
+
+def test_every_option_tied_for_first_is_reported_with_no_tie_break() -> None:
+    # Sushi led early and has more US votes; neither breaks the tie.
+    ballots = votes(
+        ("ana", US, "sushi"),
+        ("dan", US, "sushi"),
+        ("beto", MX, "tacos"),
+        ("lupe", MX, "tacos"),
+        ("carla", MX, "pizza"),
+        ("bob", US, "pizza"),
+    )
+    result = choice(ballots)
+    assert result.winners == OPTIONS  # all three, in the poll's own order
+    assert choice(list(reversed(ballots))).winners == OPTIONS
+    assert result.passed is None
 
 
 def test_nobody_voting_means_no_winner() -> None:
@@ -571,6 +675,20 @@ def test_consensus_with_a_block_fails(spec: list[tuple[str, str]], blocker_cente
     result = consensus(ballots)
     assert result.passed is False
     assert any(d.voter == "blocker" for d in result.blocks)
+
+
+@FAST
+@given(st.integers(1, 30), st.integers(0, 30), st.integers(0, 30))
+def test_consensus_without_a_block_passes_exactly_when_someone_agrees(
+    agree: int, aside_us: int, aside_mx: int
+) -> None:
+    ballots = votes(
+        *crowd(MX, AGREE, agree),
+        *crowd(US, STAND_ASIDE, aside_us),
+        *crowd(MX, STAND_ASIDE, aside_mx),
+    )
+    assert consensus(ballots).passed
+    assert consensus(votes(*crowd(US, STAND_ASIDE, aside_us + 1))).passed is False
 
 
 responses = st.lists(
