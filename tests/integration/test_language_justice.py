@@ -98,7 +98,8 @@ async def test_a_member_who_is_not_an_interpreter_cannot_fix_a_copy(
         rooms.spanish, "!corregir hola mundo entero", **reply_to(copy.event_id)
     )
     refusal = await beto.wait_for(answer_to(fix, rooms.spanish))
-    assert "solo quien interpreta" in body_of(refusal) and "!corregir" in body_of(refusal)
+    assert "Solo quien interpreta" in body_of(refusal) and "!corregir" in body_of(refusal)
+    assert "Intérpretes: Dani" in body_of(refusal)
     assert beto.count(rooms.spanish, edit_of(copy.event_id)) == 0
 
 
@@ -126,7 +127,8 @@ async def test_a_glossary_term_added_in_chat_applies_to_the_next_copy(
 
     refused = await alice.send_text(rooms.english, '!glossary keep "May First"')
     refusal = await alice.wait_for(answer_to(refused, rooms.english))
-    assert "only an interpreter or a chair" in body_of(refusal)
+    assert "Only an interpreter or a chair may use !glossary" in body_of(refusal)
+    assert "Dani" in body_of(refusal) and "Carol" in body_of(refusal)
 
 
 async def test_an_interpreter_on_duty_is_not_mirrored_back(
