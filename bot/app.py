@@ -13,8 +13,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import AssemblyConfig, Config
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.events import IncomingEvent
 from bot.domain.fair_use import Budget, FairUse
 from bot.domain.text_protection import Glossary
+from bot.domain.words import counted
 from bot.framework.commands import CommandGroup, StatusSection
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
@@ -27,6 +29,8 @@ from bot.matrix.privacy import MirrorPrivacy
 from bot.matrix.runtime import MatrixRuntime, make_client
 from bot.matrix.sender import OutboxSender
 from bot.matrix.undecryptable import UndecryptableNotices, undecryptable_label
+from bot.observability.metrics import Metrics
+from bot.observability.server import Listener, start_listener
 from bot.services.agenda import AgendaService
 from bot.services.authority import AuthorityService
 from bot.services.ballots import BallotBox
@@ -103,6 +107,8 @@ class Asamblea:
         # start-up; the scheduler itself keeps nothing.
         self.scheduler = scheduler if scheduler is not None else AsyncIOScheduler(timezone=UTC)
         self.clock = clock
+        self.metrics = Metrics()
+        self.listener: Listener | None = None  # /health and /metrics, when configured
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start, serve until `stop` is set, and shut down cleanly."""
@@ -110,6 +116,8 @@ class Asamblea:
         try:
             await self._serve(self.db, stop)
         finally:
+            if self.listener is not None:
+                await self.listener.close()
             await self.client.close()
             await self.db.close()
 
@@ -119,19 +127,32 @@ class Asamblea:
             self.client, self.config.matrix.encryption, store, timing=self.tuning.crypto
         )
         self.crypto = crypto
-        sender = OutboxSender(self.client, store, trust=crypto.trust)
+        sender = OutboxSender(self.client, store, trust=crypto.trust, metrics=self.metrics)
         members = RoomMembers(self.client)
         core: Core | None = None
+
+        async def handle(event: IncomingEvent) -> None:
+            await core.dispatcher.handle(event)  # type: ignore[union-attr]
+            self.metrics.event_handled()
+
         runtime = MatrixRuntime(
             self.client,
             self.config.matrix,
             store,
-            on_event=lambda event: core.dispatcher.handle(event),  # type: ignore[union-attr]
+            on_event=handle,
             sync_timeout_ms=self.tuning.sync_timeout_ms,
             backoff=Backoff(self.tuning.backoff_initial, self.tuning.backoff_maximum),
             crypto=crypto,
         )
         self.runtime = runtime
+        # Listening before login, so that a probe hears "no sync yet" rather than nothing.
+        self.listener = await start_listener(
+            self.config.observability,
+            self.metrics,
+            runtime,
+            store,
+            (assembly.name for assembly in self.config.assemblies),
+        )
         await runtime.login()
         resolved = await runtime.resolve_rooms(
             room.room for assembly in self.config.assemblies for room in assembly.rooms
@@ -155,6 +176,7 @@ class Asamblea:
             chats=DirectChats(
                 self.client, runtime, store, encrypted=self.config.matrix.encryption.enabled
             ),
+            metrics=self.metrics,
         )
         core = build_core(platform)
         sender.finish = core.delivery.finish
@@ -214,7 +236,7 @@ class Asamblea:
     async def _announce_ready(self, runtime: MatrixRuntime) -> None:
         await runtime.first_sync_done.wait()
         count = len(self.config.assemblies)
-        log.info("Asamblea is serving %d %s", count, "assembly" if count == 1 else "assemblies")
+        log.info("Asamblea is serving %s", counted(count, "assembly", "assemblies"))
         self.ready.set()
 
 
@@ -280,6 +302,7 @@ class Platform:
     clock: Callable[[], datetime] = utc_now  # what timers, reminders and meetings take for "now"
     may_mirror: Callable[[str, str], bool] | None = None
     chats: DirectChats | None = None  # None: no direct chats (offline tests)
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def prefix(self) -> str:
@@ -468,7 +491,9 @@ def _mirror_commands(
     interpretation: InterpretationService,
 ) -> MirrorCommands:
     cache = SqliteTranslationCache(platform.db)
-    translator, provider = build_translator(platform.config.translation, cache=cache)
+    translator, provider = build_translator(
+        platform.config.translation, cache=cache, metrics=platform.metrics
+    )
     store = MirrorStore(platform.db)
     mirror = MirrorService(
         db=platform.db,
@@ -514,6 +539,7 @@ def _reminders(platform: Platform, decisions: DecisionsStore, timers: Timers) ->
         directory=platform.directory,
         offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
         prefix=platform.prefix,
+        metrics=platform.metrics,
     )
 
 

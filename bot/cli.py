@@ -1,4 +1,4 @@
-"""The `asamblea` command: run, check-config, demo, meetings, minutes."""
+"""The `asamblea` command: run, check-config, doctor, demo, meetings, minutes, crypto."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cli_crypto import add_crypto_command
 from bot.cli_records import add_meetings_command, add_minutes_command
-from bot.config import ConfigError, load_config
+from bot.config import Config, ConfigError, load_config
+from bot.domain.words import counted
 from bot.serving import leave, serve
+from bot.settings import PROVIDER_PRIVACY
 
 EXIT_CONFIG = 2
 
@@ -40,11 +43,37 @@ def _parser() -> argparse.ArgumentParser:
         help="the configuration file (default: config.toml)",
     )
     run.set_defaults(action=_run)
-    check = sub.add_parser("check-config", help="validate a configuration file and exit")
+    check = sub.add_parser(
+        "check-config",
+        help="validate a configuration file and exit",
+        description="Validate a configuration file: every problem is listed with its dotted key.",
+        epilog=_privacy_of_providers(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument("config", type=Path, help="the configuration file to check")
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask the translation provider for one translation",
+    )
     check.set_defaults(action=_check_config)
+    doctor = sub.add_parser(
+        "doctor",
+        help="log in and check rooms, the translation provider and the rate limit",
+        description="Log in as the bot and check what the configuration needs from the world: "
+        "every room joined or invited, the translation provider answering, the bot exempt from "
+        "the homeserver's rate limit. Prints what to change.",
+    )
+    doctor.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=Path("config.toml"),
+        help="the configuration file (default: config.toml)",
+    )
+    doctor.set_defaults(action=_doctor)
     demo = sub.add_parser(
-        "demo", help="start a local homeserver with two demo rooms and run the bot"
+        "demo", help="start a local homeserver with two demo rooms and four people, and run the bot"
     )
     demo.add_argument(
         "--data", type=Path, default=Path("demo-data"), help="where the demo keeps its state"
@@ -54,11 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--translation",
-        default="google",
-        choices=("google", "none"),
+        default="none",
+        choices=("none", "google"),
         help=(
-            "how the demo translates: google (the default; Google's free endpoint, needs "
-            "internet access and sends every message to Google) or none (mirrors as written)"
+            "how the demo translates: none (the default; mirrors messages as written, needs no "
+            "internet access) or google (Google's free endpoint: needs internet access and sends "
+            "every message to Google)"
         ),
     )
     demo.set_defaults(action=_demo)
@@ -69,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
 def _add_records_commands(sub: argparse._SubParsersAction) -> None:
     add_meetings_command(sub)
     add_minutes_command(sub)
+    add_crypto_command(sub)
+
+
+def _privacy_of_providers() -> str:
+    lines = ["translation.provider is required. Where each choice sends people's words:"]
+    lines += [f"  {name:<10} {privacy}" for name, privacy in PROVIDER_PRIVACY.items()]
+    return "\n".join(lines)
 
 
 def _check_config(args: argparse.Namespace) -> int:
@@ -77,13 +114,24 @@ def _check_config(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_problems(args.config, error)
         return EXIT_CONFIG
-    print(f"{args.config}: OK ({len(config.assemblies)} assemblies)")
+    print(f"{args.config}: OK ({counted(len(config.assemblies), 'assembly', 'assemblies')})")
+    if args.online:
+        return _try_translation(config)
     return 0
 
 
+def _try_translation(config: Config) -> int:
+    from bot.doctor import check_translation
+
+    check = asyncio.run(check_translation(config.translation))
+    print(check.line())
+    if check.hung:
+        leave(1)  # a provider that never answered holds a thread the interpreter would wait for
+    return 0 if check.ok else 1
+
+
 def _print_problems(path: Path, error: ConfigError) -> None:
-    count = len(error.problems)
-    print(f"{path}: {count} problem{'' if count == 1 else 's'}:", file=sys.stderr)
+    print(f"{path}: {counted(len(error.problems), 'problem', 'problems')}:", file=sys.stderr)
     for problem in error.problems:
         print(f"  - {problem}", file=sys.stderr)
 
@@ -94,7 +142,30 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _print_problems(args.config, error)
         return EXIT_CONFIG
+    _configure_logging(config, args.verbose)
     return leave(asyncio.run(serve(config)))
+
+
+def _configure_logging(config: Config, verbose: bool) -> None:
+    from bot.observability.logs import configure_logging
+
+    secrets = (config.matrix.password, config.matrix.access_token, config.translation.api_key)
+    configure_logging(config.logging, verbose=verbose, secrets=secrets)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        _print_problems(args.config, error)
+        return EXIT_CONFIG
+    _configure_logging(config, args.verbose)
+    from bot.doctor import run_doctor
+
+    code, hung = asyncio.run(run_doctor(config))
+    if hung:
+        leave(code)  # see _try_translation
+    return code
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -23,8 +23,14 @@ from bot.domain.schedule import DEFAULT_REMINDER_OFFSETS, parse_offset
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import DecisionRule
 from bot.settings import (
+    DEFAULT_OBSERVABILITY_PORT,
+    LOG_LEVELS,
+    LOOPBACK,
     PROVIDERS,
     EncryptionSettings,
+    LogFormat,
+    LoggingSettings,
+    ObservabilitySettings,
     TranslationSettings,
     Trust,
     VerifiedDevice,
@@ -104,6 +110,8 @@ class Config:
     ignore_users: tuple[str, ...]
     translation: TranslationSettings
     assemblies: tuple[AssemblyConfig, ...]
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
 
 
 class _Reader:
@@ -240,7 +248,9 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, s
         reader, reader.table(raw, "translation", "translation"), environ
     )
     assemblies = _read_assemblies(reader, reader.raw(raw, "assemblies", "assemblies"))
-    known = {"matrix", "bot", "translation", "assemblies"}
+    observability = _read_observability(reader, reader.table(raw, "observability", "observability"))
+    logs = _read_logging(reader, reader.table(raw, "logging", "logging"))
+    known = {"matrix", "bot", "translation", "assemblies", "observability", "logging"}
     for extra in sorted(set(raw) - known):
         near = difflib.get_close_matches(extra, sorted(known), n=1)
         reader.problem(extra, "unknown section" + (f"; did you mean {near[0]}?" if near else ""))
@@ -258,6 +268,8 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, s
         ignore_users=ignore_users,
         translation=translation,
         assemblies=tuple(assemblies),
+        observability=observability,
+        logging=logs,
     )
 
 
@@ -340,8 +352,12 @@ def _place_crypto_store(matrix: MatrixSettings, base_dir: Path, database: Path) 
 def _read_translation(
     reader: _Reader, data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> TranslationSettings:
+    if not data.get("provider"):
+        # No default: every choice but one sends people's words somewhere, and that is the
+        # operator's decision to make knowingly.
+        reader.problem("translation.provider", f"is required; choose one of: {provider_choices()}")
     provider = reader.choice(
-        data, "provider", "translation.provider", TRANSLATION_PROVIDERS, "google"
+        data, "provider", "translation.provider", TRANSLATION_PROVIDERS, "none"
     )
     url = reader.string(data, "url", "translation.url")
     api_key = reader.string(data, "api_key", "translation.api_key")
@@ -370,6 +386,65 @@ def _read_translation(
         max_workers=int(workers or 4),
         max_message_chars=int(max_chars or 2000),
     )
+
+
+def provider_choices() -> str:
+    """The translation providers in one line, grouped by where people's words go."""
+    return "; ".join(f"{names} ({privacy})" for names, privacy in PROVIDER_GROUPS)
+
+
+PROVIDER_GROUPS = (
+    ("libre", "private if self-hosted"),
+    ("deepl, microsoft", "paid, third party"),
+    ("google, mymemory", "free public endpoints, third party"),
+    ("none", "no translation"),
+)
+
+
+def _read_observability(reader: _Reader, data: Mapping[str, Any]) -> ObservabilitySettings:
+    listen = reader.string(data, "listen", "observability.listen")
+    stale = reader.number(
+        data, "stale_after_seconds", "observability.stale_after_seconds", 120.0, 1
+    )
+    if not listen:
+        return ObservabilitySettings(stale_after_seconds=float(stale or 120.0))
+    address = parse_listen(listen)
+    if address is None:
+        reader.problem(
+            "observability.listen",
+            f'expected "HOST:PORT" or a port (listening on {LOOPBACK}) such as '
+            f'"{LOOPBACK}:{DEFAULT_OBSERVABILITY_PORT}"; got {listen!r}',
+        )
+        return ObservabilitySettings()
+    host, port = address
+    return ObservabilitySettings(host=host, port=port, stale_after_seconds=float(stale or 120.0))
+
+
+def parse_listen(listen: str) -> tuple[str, int] | None:
+    """(host, port) of "127.0.0.1:9464", "[::1]:9464" or "0.0.0.0:9464"; a bare port ("9464" or
+    ":9464") listens on the loopback interface only. None if it is neither."""
+    host, _, port = listen.strip().rpartition(":")
+    host = host.strip("[]") or LOOPBACK
+    if not port.isdigit() or not 0 < int(port) < 65536 or any(ch.isspace() for ch in host):
+        return None
+    return host, int(port)
+
+
+def _read_logging(reader: _Reader, data: Mapping[str, Any]) -> LoggingSettings:
+    level = (reader.string(data, "level", "logging.level", default="INFO") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        reader.problem("logging.level", f"expected one of {', '.join(LOG_LEVELS)}; got {level!r}")
+        level = "INFO"
+    log_format = reader.choice(data, "format", "logging.format", tuple(LogFormat), LogFormat.TEXT)
+    levels = []
+    # Each key of `levels` names a logger (a module, a package, "nio"), not a setting.
+    for name, value in reader.table(data, "levels", "logging.levels").items():
+        key = f'logging.levels."{name}"'
+        if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
+            reader.problem(key, f"expected one of {', '.join(LOG_LEVELS)}; got {value!r}")
+            continue
+        levels.append((name, value.upper()))
+    return LoggingSettings(level=level, levels=tuple(levels), format=LogFormat(log_format))
 
 
 def _read_assemblies(reader: _Reader, data: Any) -> list[AssemblyConfig]:

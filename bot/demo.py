@@ -56,7 +56,7 @@ PEOPLE = (
 )
 
 
-def run_demo(data: Path, port: int, translation: str = "google") -> int:
+def run_demo(data: Path, port: int, translation: str = "none") -> int:
     data = data.resolve()
     server = LocalSynapse(data / "synapse", port=port)
     server.start()

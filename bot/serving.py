@@ -29,6 +29,7 @@ async def serve(config: Config) -> int:
     # Imported here: `asamblea check-config` and the records commands need none of the bot.
     from bot.app import Asamblea
     from bot.matrix.runtime import FatalMatrixError
+    from bot.observability.server import ListenerError
     from bot.storage.database import DatabaseTooNew
 
     stop = asyncio.Event()
@@ -37,7 +38,7 @@ async def serve(config: Config) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         await Asamblea(config).run(stop)
-    except (FatalMatrixError, DatabaseTooNew) as error:
+    except (FatalMatrixError, DatabaseTooNew, ListenerError) as error:
         logging.getLogger("asamblea").error("%s", error)
         return 1
     return 0

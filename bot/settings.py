@@ -95,3 +95,55 @@ class TranslationSettings:
         names = [f.name for f in fields(cls)]
         values = {name: getattr(config, name) for name in names if hasattr(config, name)}
         return cls(**{**values, **overrides})
+
+
+# -- operations -----------------------------------------------------------------------------------
+
+# What each provider does with the text it is given (private first, then paid third parties,
+# then free public ones): the operator chooses, nothing is assumed.
+PROVIDER_PRIVACY: dict[str, str] = {
+    "libre": "your own LibreTranslate server: private if you host it yourself",
+    "deepl": "DeepL's paid API: a third party receives every message",
+    "microsoft": "Azure Translator, paid: a third party receives every message",
+    "google": "Google's free public endpoint: a third party receives every message",
+    "mymemory": "MyMemory's free public API: a third party receives every message",
+    "none": "no translation: messages are mirrored as written, nothing leaves the bot",
+}
+
+# The port of the health and metrics listener, registered for Asamblea nowhere but a common
+# choice for Prometheus exporters.
+DEFAULT_OBSERVABILITY_PORT = 9464
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    """The ``observability`` section: an HTTP listener for /health and /metrics, off unless
+    `listen` is set."""
+
+    host: str | None = None
+    port: int = DEFAULT_OBSERVABILITY_PORT
+    # /health fails once the last successful sync is older than this.
+    stale_after_seconds: float = 120.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.host is not None
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"  # one JSON object a line: time, level, logger, message, exception
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    """The ``logging`` section."""
+
+    level: str = "INFO"
+    # Per logger (a module or package name such as "bot.matrix" or "nio"): its own level.
+    levels: tuple[tuple[str, str], ...] = ()
+    format: LogFormat = LogFormat.TEXT

@@ -2,10 +2,11 @@
 before their key.
 
 matrix-nio (with vodozemac) does the cryptography. What it leaves to its caller, this module does:
-the key traffic `sync_forever` would do between syncs (our runtime syncs by itself), applying the
-device trust policy (bot.matrix.trust), and keeping a message that could not be decrypted until
-its key arrives (bot.matrix.undecryptable), so that it is then handled exactly like any other
-event: once.
+the key traffic `sync_forever` would do between syncs (our runtime syncs by itself), the bot's
+cross-signing identity (bot.matrix.cross_signing) and everyone else's (bot.matrix.identities),
+applying the device trust policy (bot.matrix.trust), and keeping a message that could not be
+decrypted until its key arrives (bot.matrix.undecryptable), so that it is then handled exactly
+like any other event: once.
 """
 
 from __future__ import annotations
@@ -18,9 +19,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from nio import AsyncClient, EncryptionError, ErrorResponse, LocalProtocolError, MegolmEvent
+from aiohttp import ClientError
+from nio import (
+    AsyncClient,
+    EncryptionError,
+    ErrorResponse,
+    KeysQueryResponse,
+    LocalProtocolError,
+    MegolmEvent,
+)
 
 from bot.domain.events import IncomingEvent, normalize
+from bot.matrix.cross_signing import CrossSigningError, OwnIdentitySetup
+from bot.matrix.identities import identities_from_query, users_without_identity
+from bot.matrix.keys_api import KeysApi, KeysApiError
+from bot.matrix.pins import PinStore
 from bot.matrix.trust import TrustPolicy
 from bot.matrix.undecryptable import Undecryptable, UndecryptableNotices
 from bot.settings import EncryptionSettings
@@ -73,6 +86,12 @@ class Encryption:
         self._timing = timing or RetryTiming()
         self._clock = clock
         self.trust = TrustPolicy(settings.trust, settings.verified_devices)
+        self._keys = KeysApi(client)
+        self._pins = PinStore(store)
+        # Every user the crypto store knows is queried once per run: cross-signing identities
+        # are not kept between runs, and nio asks again only for users whose devices changed.
+        self._queried_known_users = False
+        self._identity_retry: str | None = None  # the password, while a retry is due
         # Set once the rooms (and so their languages) are known.
         self.notices: UndecryptableNotices | None = None
         # Called after every sync, once the room state is current (the mirror privacy review).
@@ -109,6 +128,8 @@ class Encryption:
             review()
         if self._client.olm is None:
             return
+        if self._identity_retry is not None:
+            await self.settle_identity(self._identity_retry or None)
         await self.maintain_keys()
         await self._handle_decrypted(handle)
         await self._follow_up()
@@ -121,14 +142,76 @@ class Encryption:
             return
         if client.should_upload_keys:
             _check(await client.keys_upload(), "uploading the bot's keys")
-        if client.should_query_keys:
-            _check(await client.keys_query(), "querying members' keys")
+        await self._query_keys()
         self.trust.apply(client)
         if client.should_claim_keys:
             users = client.get_users_for_key_claiming()
             _check(await client.keys_claim(users), "claiming one-time keys")
         for response in await client.send_to_device_messages():
             _check(response, "sending to-device messages")
+
+    async def _query_keys(self) -> None:
+        """nio's key query, made here so that the cross-signing keys in the answer are seen."""
+        client = self._client
+        users = set(client.users_for_key_query)
+        if not self._queried_known_users:
+            users |= {user_id for user_id, _ in client.device_store.items()}
+        self.trust.load_pins(await self._pins.load())
+        if users:
+            try:
+                answer = await self._keys.query(users)
+            except KeysApiError as error:
+                log.warning("%s; trying again after the next sync", error)
+                return
+            response = KeysQueryResponse.from_dict(answer)
+            if not _check(response, "querying members' keys"):
+                return
+            await client.receive_response(response)
+            self.trust.learn(identities_from_query(answer), users_without_identity(answer))
+            self._queried_known_users = True
+        for user_id, pin in self.trust.unsaved_pins().items():
+            await self._pins.save(user_id, pin)
+
+    # -- the bot's own identity -----------------------------------------------------------------
+
+    async def settle_identity(self, password: str | None) -> None:
+        """Publish the bot's cross-signing identity if the account has none, and sign the bot's
+        device with it. Never fatal: without an identity the bot works as before, unsigned."""
+        if self._client.olm is None:
+            return
+        self._identity_retry = None
+        client = self._client
+        device_key = client.olm.account.identity_keys["ed25519"]
+        setup = OwnIdentitySetup(
+            self._keys, Path(client.store_path), client.user_id, client.device_id, device_key
+        )
+        try:
+            own = await setup.settle(password)
+        except CrossSigningError as error:
+            log.error("%s", error)
+            return
+        except KeysApiError as error:
+            if error.status >= 500 or error.status == 429:
+                self._identity_retry = password or ""
+            log.warning("cannot set up the bot's cross-signing identity: %s", error)
+            return
+        except (OSError, TimeoutError, ClientError) as error:
+            self._identity_retry = password or ""
+            log.warning("cannot set up the bot's cross-signing identity yet (%r)", error)
+            return
+        except Exception:
+            # The bot serves without an identity rather than not at all.
+            log.exception("setting up the bot's cross-signing identity failed")
+            return
+        if own.keys is None:
+            log.warning("%s", own.summary)
+            return
+        log.info("%s", own.summary)
+        keys = own.keys
+        self.trust.hold_own_identity(
+            keys.user_id, keys.master.public_key, keys.user_signing.public_key
+        )
+        self._queried_known_users = False  # whose keys it vouches for is worth asking again
 
     # -- unreadable messages --------------------------------------------------------------------
 

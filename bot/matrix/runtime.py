@@ -111,6 +111,10 @@ class MatrixRuntime:
         self.direct_invites: DirectInvites | None = None
         self.first_sync_done = asyncio.Event()
         self._synced = asyncio.Event()  # set, and replaced, after every sync handled
+        # For /health and the sync lag: whether the loop runs, and when (time.monotonic) it last
+        # handled a sync.
+        self.syncing = False
+        self.last_sync: float | None = None
         self._next_forget = 0.0
         # More tables the hourly pruning keeps small (wired in bot/app.py, the sent messages
         # among them: their pruning asks the stores that point at them), by name.
@@ -183,13 +187,24 @@ class MatrixRuntime:
             else:
                 log.warning("cannot join %s yet (invite the bot there): %s", room_id, response)
 
+    def seconds_since_sync(self) -> float | None:
+        return None if self.last_sync is None else time.monotonic() - self.last_sync
+
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until `stop` is set, retrying homeserver errors with exponential backoff."""
+        self.syncing = True
+        try:
+            await self._sync_until(stop)
+        finally:
+            self.syncing = False
+
+    async def _sync_until(self, stop: asyncio.Event) -> None:
         if self._crypto is not None and self._crypto.enabled:
             if problem := self._crypto.problem():
                 raise FatalMatrixError(problem)
             log.info("end-to-end encryption on: %s", self._crypto.identity())
             await self._upkeep()  # our keys go up before anyone needs them
+            await self._crypto.settle_identity(self._settings.password)
         while not stop.is_set():
             token = await self._store.get_value(SYNC_TOKEN)
             try:
@@ -226,6 +241,7 @@ class MatrixRuntime:
             if token is None:
                 await self.join_missing()
             self.first_sync_done.set()
+            self.last_sync = time.monotonic()
             self._synced.set()
             self._synced = asyncio.Event()
 

@@ -21,6 +21,7 @@ from bot.domain.outbox import OUTBOX_REF, REDACTION, UPLOAD, UPLOAD_KEY
 from bot.matrix.backoff import Backoff
 from bot.matrix.sending import attachment, encrypts, send_event
 from bot.matrix.trust import TrustPolicy
+from bot.observability.metrics import Metrics
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,11 @@ class OutboxSender:
         *,
         trust: TrustPolicy | None = None,
         finish: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+        metrics: Metrics | None = None,
     ):
         self._client = client
         self._store = store
+        self._metrics = metrics or Metrics()
         # Words queued to be finished when sent (translations of what people wrote): done here,
         # in the room's lane, so that no transaction ever waits for a translator.
         self.finish = finish
@@ -169,8 +172,10 @@ class OutboxSender:
         """The message is done with: sent as `event_id`, or (None) set aside for good."""
         if event_id is None:
             await self._store.mark_failed(message.id)
+            self._metrics.message_set_aside()
         else:
             await self._store.mark_sent(message.id, event_id)
+            self._metrics.message_sent()
         self.settled[message.room_id] = self.settled.get(message.room_id, 0) + 1
 
     async def _send(self, message: OutgoingMessage) -> bool:

@@ -33,6 +33,7 @@ from bot.domain.schedule import (
     plan_reminders,
 )
 from bot.i18n import Bold, Code, Msg, UserText
+from bot.observability.metrics import Metrics
 from bot.services.decisions import Author, check_text, tell_rooms
 from bot.services.delivery import Delivery
 from bot.services.timers import Timers
@@ -75,8 +76,10 @@ class Reminders:
         directory: AssemblyDirectory,
         offsets: Mapping[str, Sequence[int]],
         prefix: str,
+        metrics: Metrics | None = None,
     ) -> None:
         self._timers = timers
+        self._metrics = metrics or Metrics()
         self._schedules = schedules
         self._sent = sent
         self._decisions = decisions
@@ -219,6 +222,7 @@ class Reminders:
 
         cause = f"reminder:{schedule.id}:{reminder.occurrence.key}:{reminder.offset_seconds}"
         await tell_rooms(self._delivery, assembly, assembly.rooms, lines, cause=cause)
+        self._metrics.reminder_sent(MEETING)
 
     # -- action items -------------------------------------------------------------------------
 
@@ -264,6 +268,7 @@ class Reminders:
             cause=f"reminder:action:{entry_id}:{occurrence}",
             mention=(entry.owner,),
         )
+        self._metrics.reminder_sent(ACTION)
 
     @staticmethod
     def _owner_room(assembly: Assembly, entry: LogRecord) -> AssemblyRoom:

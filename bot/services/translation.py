@@ -29,6 +29,7 @@ from bot.domain.text_protection import (
     protect,
     split_text,
 )
+from bot.observability.metrics import Metrics
 from bot.settings import PROVIDERS, TranslationSettings
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ def _make_deepl_client(settings: TranslationSettings) -> Any:
     except ImportError as exc:
         raise TranslationError(
             "translation.provider is 'deepl' but the 'deepl' package is not installed "
-            "(pip install deepl)",
+            "(pip install 'asamblea[deepl]')",
             provider="deepl",
             reason="config",
         ) from exc
@@ -190,9 +191,10 @@ class ProviderTranslator:
     when all ``max_workers`` slots are hung, new calls wait for a slot and time out cleanly.
     """
 
-    def __init__(self, settings: TranslationSettings) -> None:
+    def __init__(self, settings: TranslationSettings, metrics: Metrics | None = None) -> None:
         self.settings = settings
         self.provider = settings.provider
+        self._metrics = metrics or Metrics()
         self._clients = _ClientFactory(settings) if settings.provider != "none" else None
         self._max_chars = min(settings.max_chars, _PROVIDER_MAX_CHARS.get(self.provider, 10**9))
         self._pool = ThreadPoolExecutor(
@@ -232,16 +234,23 @@ class ProviderTranslator:
         return lead + (core if translated is None else translated) + trail
 
     async def _run(self, job: Callable[[], str | None], deadline: float) -> str | None:
+        started = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout_at(deadline):
                 await self._slots.acquire()
-                return await self._submit(job)
+                result = await self._submit(job)
         except TimeoutError as exc:
+            self._metrics.translation_failed(self.provider, "timeout")
             raise TranslationError(
                 f"{self.provider} did not answer within {self.settings.timeout_seconds:g}s",
                 provider=self.provider,
                 reason="timeout",
             ) from exc
+        except TranslationError as error:
+            self._metrics.translation_failed(self.provider, error.reason)
+            raise
+        self._metrics.translated(self.provider, asyncio.get_running_loop().time() - started)
+        return result
 
     async def _submit(self, job: Callable[[], str | None]) -> str | None:
         """Run job in the pool; the caller holds a slot, given back when the thread is done.
@@ -426,13 +435,27 @@ def build_translator(
     settings: TranslationSettings,
     cache: TranslationCache | None = None,
     glossary: Glossary = EMPTY_GLOSSARY,
+    metrics: Metrics | None = None,
 ) -> tuple[ProtectedTranslator, ProviderTranslator]:
     """Wire the standard stack; the provider is returned too so the app can ``aclose()`` it."""
-    provider = ProviderTranslator(settings)
+    provider = ProviderTranslator(settings, metrics)
     inner: Translator = provider
     if cache is not None:
         inner = CachedTranslator(provider, cache, settings.provider)
     return ProtectedTranslator(inner, glossary), provider
+
+
+# What `asamblea check-config --online` and `asamblea doctor` ask the provider.
+PROBE = ("Good morning", "en", "es")
+
+
+async def try_provider(settings: TranslationSettings) -> str:
+    """One short translation through the same client the bot uses; raises TranslationError."""
+    translator = ProviderTranslator(settings)
+    try:
+        return await translator.translate(*PROBE)
+    finally:
+        await translator.aclose()
 
 
 __all__ = [
@@ -446,4 +469,5 @@ __all__ = [
     "TranslationSettings",
     "Translator",
     "build_translator",
+    "try_provider",
 ]

@@ -162,6 +162,14 @@ class MirrorStore:
         )
         return [MirrorJob.from_row(row) for row in rows]
 
+    async def waiting_counts(self) -> dict[str, int]:
+        """Jobs not mirrored yet, per assembly (assemblies with none are left out)."""
+        rows = await self.db.fetch_all(
+            "SELECT assembly, COUNT(*) AS waiting FROM mirror_jobs WHERE done_at IS NULL "
+            "GROUP BY assembly"
+        )
+        return {row["assembly"]: int(row["waiting"]) for row in rows}
+
     async def job(self, job_id: int) -> MirrorJob | None:
         row = await self.db.fetch_one("SELECT * FROM mirror_jobs WHERE id = ?", (job_id,))
         return MirrorJob.from_row(row) if row else None

@@ -3,11 +3,14 @@ earlier uploads."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiosqlite
@@ -24,6 +27,23 @@ def txn_id(cause: str, index: int) -> str:
     the bot send: fixed by its cause, so the same cause handled twice queues each message once."""
     digest = hashlib.sha256(f"{cause}|{index}".encode()).hexdigest()[:32]
     return f"asamblea-{digest}"
+
+
+def peek_values(database: Path, keys: Sequence[str]) -> dict[str, str]:
+    """Values of the key-value table, read without opening the database for writing (no
+    migration, no lock), for tools run beside the bot; empty when there is no such database."""
+    if not database.exists():
+        return {}
+    marks = ", ".join("?" for _ in keys)
+    try:
+        uri = f"{database.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+            rows = connection.execute(
+                f"SELECT key, value FROM kv WHERE key IN ({marks})", tuple(keys)
+            ).fetchall()
+    except sqlite3.Error:
+        return {}
+    return {key: value for key, value in rows}
 
 
 class OutboxReferences(Protocol):
@@ -77,6 +97,13 @@ class RuntimeStore:
 
     async def delete_value(self, key: str) -> None:
         await self.db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    async def values_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every value whose key starts with `prefix`, by key."""
+        rows = await self.db.fetch_all(
+            "SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        )
+        return {row["key"]: row["value"] for row in rows}
 
     async def is_handled(self, event_id: str) -> bool:
         row = await self.db.fetch_one(
@@ -162,6 +189,14 @@ class RuntimeStore:
             f"SELECT COUNT(*) FROM outbox WHERE failed = 1 AND room_id IN ({marks})", room_ids
         )
         return int(row[0]) if row else 0
+
+    async def outbox_counts(self) -> tuple[int, int]:
+        """Messages still to send, and messages set aside for good, in every room."""
+        row = await self.db.fetch_one(
+            "SELECT COALESCE(SUM(event_id IS NULL AND failed = 0), 0), "
+            "COALESCE(SUM(failed = 1), 0) FROM outbox"
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def message_sent_as(self, event_id: str) -> int | None:
         """The outbox row of the message the homeserver knows as `event_id`."""

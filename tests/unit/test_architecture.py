@@ -11,14 +11,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Lowest first. A module may import from its own layer and the layers before it.
+# bot.observability is split: its metrics are counted from services and the Matrix side alike,
+# so they sit at the bottom and know nobody; its listener and log set-up read the runtime and
+# the stores, so they sit at the top beside bot/app.py.
 LAYERS: list[tuple[str, ...]] = [
-    ("bot.domain", "bot.i18n", "bot.settings"),
+    ("bot.domain", "bot.i18n", "bot.settings", "bot.observability.metrics"),
     ("bot.storage", "bot.render", "bot.config"),
     ("bot.services",),
     ("bot.framework",),
     ("commands",),
     ("bot.matrix",),
-    ("bot.app", "bot.cli", "bot.cli_records", "bot.demo", "bot.devserver", "bot.serving"),
+    (
+        "bot.app",
+        "bot.cli",
+        "bot.cli_crypto",
+        "bot.cli_records",
+        "bot.demo",
+        "bot.devserver",
+        "bot.serving",
+        "bot.observability",
+        "bot.doctor",
+    ),
 ]
 # Imports that never go, whatever the layers: services hand values to delivery, which alone
 # words them (render) into Matrix events; render words values and reads no database.

@@ -38,9 +38,13 @@ def test_the_walk_reaches_every_command() -> None:
         "asamblea",
         "asamblea run",
         "asamblea check-config",
+        "asamblea doctor",
         "asamblea demo",
         "asamblea meetings",
         "asamblea minutes",
+        "asamblea crypto",
+        "asamblea crypto bootstrap",
+        "asamblea crypto verify",
     }
 
 

@@ -8,12 +8,16 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, load_config
+from tests.harness.libretranslate import FakeLibreTranslate
 
 GOOD = """
 [matrix]
 homeserver = "https://matrix.example.org"
 user_id = "@asamblea:example.org"
 password = "secret"
+
+[translation]
+provider = "none"
 
 [[assemblies]]
 name = "General"
@@ -35,6 +39,9 @@ THREE_MISTAKES = """
 homeserver = "matrix.example.org"
 user_id = "@asamblea:example.org"
 password = "secret"
+
+[translation]
+provider = "none"
 
 [[assemblies]]
 name = "General"
@@ -61,7 +68,7 @@ def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD), environ={})
     assert config.command_prefix == "!"
     assert config.database_path == tmp_path / "asamblea.db"
-    assert config.translation.provider == "google"
+    assert config.translation.provider == "none"
     rooms = config.assemblies[0].rooms
     assert [(r.language, r.center) for r in rooms] == [("en", "US"), ("es", "MX")]
 
@@ -134,7 +141,7 @@ def test_a_misspelt_setting_is_refused_with_the_nearest_right_one(
 ) -> None:
     """A misspelling would otherwise be ignored, leaving the setting at its default (with
     `encrypton = false`, encryption would stay on)."""
-    text = GOOD + "\n[bot]\n[translation]\n" if section in ("[bot]", "[translation]") else GOOD
+    text = GOOD + "\n[bot]\n" if section == "[bot]" else GOOD
     if section == "[[assemblies]]":
         text = text.replace('name = "General"', f'name = "General"\n{wrong}')
     elif section == "[matrix]":
@@ -152,3 +159,78 @@ def test_one_problem_is_one_problem(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["check-config", str(path)]) == 2
     errors = capsys.readouterr().err
     assert ": 1 problem:" in errors and "assemblies[0].rule: unknown setting" in errors
+
+
+def test_a_file_without_a_translation_provider_is_refused_naming_every_choice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No default provider: people's words go nowhere the operator did not choose."""
+    path = write(tmp_path, GOOD.replace('[translation]\nprovider = "none"\n', ""))
+    assert main(["check-config", str(path)]) == 2
+    errors = capsys.readouterr().err
+    assert "translation.provider: is required" in errors
+    for choice in (
+        "libre (private if self-hosted)",
+        "deepl, microsoft (paid, third party)",
+        "google, mymemory (free public endpoints, third party)",
+        "none",
+    ):
+        assert choice in errors
+
+
+def test_observability_listens_on_loopback_unless_told_otherwise(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, GOOD), environ={}).observability.enabled is False
+    for listen, address in (
+        ("9464", ("127.0.0.1", 9464)),
+        (":9100", ("127.0.0.1", 9100)),
+        ("0.0.0.0:9464", ("0.0.0.0", 9464)),
+        ("[::1]:9464", ("::1", 9464)),
+    ):
+        config = load_config(
+            write(tmp_path, GOOD + f'\n[observability]\nlisten = "{listen}"\n'), environ={}
+        )
+        assert (config.observability.host, config.observability.port) == address
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, GOOD + '\n[observability]\nlisten = "here"\n'), environ={})
+    [problem] = refused.value.problems
+    assert problem.startswith("observability.listen: expected")
+
+
+def test_logging_takes_a_level_per_logger_and_a_format(tmp_path: Path) -> None:
+    text = GOOD + '\n[logging]\nlevel = "warning"\nformat = "json"\n'
+    text += '[logging.levels]\n"bot.matrix" = "DEBUG"\nnio = "error"\n'
+    logs = load_config(write(tmp_path, text), environ={}).logging
+    assert (logs.level, logs.format) == ("WARNING", "json")
+    assert logs.levels == (("bot.matrix", "DEBUG"), ("nio", "ERROR"))
+    bad = GOOD + '\n[logging]\nformat = "xml"\n[logging.levels]\nnio = "loud"\n'
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, bad), environ={})
+    assert [p.split(":")[0] for p in refused.value.problems] == [
+        "logging.format",
+        'logging.levels."nio"',
+    ]
+
+
+def test_check_config_online_asks_the_provider_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeLibreTranslate() as server:
+        libre = f'[translation]\nprovider = "libre"\nurl = "{server.url}"\n'
+        path = write(tmp_path, GOOD.replace('[translation]\nprovider = "none"\n', libre))
+        assert main(["check-config", "--online", str(path)]) == 0
+        assert 'answered "Good morning" → "Buenos días"' in capsys.readouterr().out
+        assert server.requests == ["Good morning"]
+        server.fail_next(1, status=500)
+        assert main(["check-config", "--online", str(path)]) == 1
+        assert "FAIL  translation: libre at" in capsys.readouterr().out
+
+
+def test_check_config_help_says_where_each_provider_sends_the_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["check-config", "--help"])
+    shown = capsys.readouterr().out
+    assert "translation.provider is required" in shown
+    for provider in ("libre", "deepl", "microsoft", "google", "mymemory", "none"):
+        assert f"\n  {provider} " in shown

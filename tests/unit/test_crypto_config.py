@@ -21,6 +21,9 @@ password = "secret"
 [bot]
 database = "data/asamblea.db"
 
+[translation]
+provider = "none"
+
 [[assemblies]]
 name = "General"
 chairs = ["@ana:example.org"]

@@ -1,17 +1,25 @@
-"""Whose devices get the room keys: trust on first use by default, listed devices only in strict
-mode; and how what the bot sends reaches an encrypted room."""
+"""Whose devices get the room keys: through people's cross-signing identities (master keys pinned
+on first sight, or verified by the operator), per device for people without one (trust on first
+use by default, listed devices only in strict mode); and how what the bot sends reaches an
+encrypted room."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nio import OlmUnverifiedDeviceError, RoomSendError
 from nio.crypto import OlmDevice, TrustState
 
+from bot.matrix.cross_signing import CrossSigningKeys
+from bot.matrix.identities import Identity, identities_from_query
+from bot.matrix.pins import Pin, PinStore
 from bot.matrix.sending import attachment, encrypts, send_event
 from bot.matrix.trust import TrustPolicy
 from bot.settings import Trust, VerifiedDevice
+from bot.storage.database import Database
+from bot.storage.runtime_store import RuntimeStore
 
 KEY = "A" * 43
 OTHER_KEY = "B" * 43
@@ -56,6 +64,105 @@ def test_a_listed_device_whose_key_changed_is_not_trusted_in_either_mode() -> No
     for trust in Trust:
         policy = TrustPolicy(trust, [listed()])
         assert policy.wanted_state(device(key=OTHER_KEY)) is TrustState.blacklisted
+
+
+# -- through cross-signing identities --------------------------------------------------------------
+
+ANA = "@ana:x"
+BOT = "@asamblea:x"
+
+
+def identity_of(keys: CrossSigningKeys, *signed: str, vouched_by: CrossSigningKeys | None = None):
+    """`keys.user_id`'s identity as a key query reports it, with these devices signed (each with
+    the key KEY) and, if given, the master key signed by another account's user-signing key."""
+    public = keys.public_keys()
+    devices = {
+        device_id: keys.device_signature(
+            {"user_id": keys.user_id, "device_id": device_id, "keys": {f"ed25519:{device_id}": KEY}}
+        )
+        for device_id in signed
+    }
+    master = public["master_key"]
+    if vouched_by is not None:
+        master = vouched_by.master_key_signature(master)
+    answer = {
+        "device_keys": {keys.user_id: devices},
+        "master_keys": {keys.user_id: master},
+        "self_signing_keys": {keys.user_id: public["self_signing_key"]},
+    }
+    return identities_from_query(answer)[keys.user_id]
+
+
+def learnt(policy: TrustPolicy, *identities: Identity) -> TrustPolicy:
+    policy.learn({i.user_id: i for i in identities}, ())
+    return policy
+
+
+def test_by_default_the_first_master_key_seen_is_pinned_and_vouches_for_signed_devices() -> None:
+    ana = CrossSigningKeys.generate(ANA)
+    policy = learnt(TrustPolicy(), identity_of(ana, "PHONE"))
+    assert policy.unsaved_pins() == {ANA: Pin(ana.master.public_key)}
+    assert policy.unsaved_pins() == {}  # handed over once
+    assert policy.wanted_state(device()) is TrustState.unset  # shared with
+    assert policy.wanted_state(device(state=TrustState.blacklisted)) is TrustState.unset
+    # Ana has an identity, so a device she has not signed is not hers as far as anyone knows.
+    assert policy.wanted_state(device(device_id="LAPTOP")) is TrustState.blacklisted
+    assert policy.wanted_state(device(key=OTHER_KEY)) is TrustState.blacklisted
+
+
+def test_a_changed_master_key_is_refused_until_the_operator_verifies_it(caplog) -> None:
+    ana, impostor = CrossSigningKeys.generate(ANA), CrossSigningKeys.generate(ANA)
+    policy = TrustPolicy()
+    policy.load_pins({ANA: Pin(ana.master.public_key)})
+    learnt(policy, identity_of(impostor, "PHONE"))
+    assert policy.unsaved_pins() == {}  # the pin stays
+    assert policy.wanted_state(device()) is TrustState.blacklisted
+    assert policy.wanted_state(device(device_id="TABLET")) is TrustState.blacklisted
+    [warning] = [r.getMessage() for r in caplog.records if "master key of" in r.getMessage()]
+    assert "asamblea crypto verify @ana:x" in warning  # logged once, with what to do
+    # The operator checked the new key with Ana and verified it (`asamblea crypto verify`).
+    policy.load_pins({ANA: Pin(impostor.master.public_key, verified=True)})
+    assert policy.wanted_state(device()) is TrustState.unset
+
+
+def test_a_pinned_identity_that_disappears_does_not_fall_back_to_bare_devices() -> None:
+    ana = CrossSigningKeys.generate(ANA)
+    policy = learnt(TrustPolicy(), identity_of(ana, "PHONE"))
+    policy.learn({}, [ANA])  # the homeserver now says Ana has no identity
+    assert policy.wanted_state(device()) is TrustState.blacklisted
+
+
+def test_in_strict_mode_only_verified_identities_vouch_for_their_devices() -> None:
+    ana = CrossSigningKeys.generate(ANA)
+    policy = learnt(TrustPolicy(Trust.VERIFIED), identity_of(ana, "PHONE"))
+    assert policy.wanted_state(device()) is TrustState.blacklisted  # pinned, not verified
+    policy.load_pins({ANA: Pin(ana.master.public_key, verified=True)})
+    assert policy.wanted_state(device()) is TrustState.verified
+    assert policy.wanted_state(device(device_id="LAPTOP")) is TrustState.blacklisted
+
+
+def test_the_bots_signature_on_a_master_key_verifies_it_and_its_own_devices_are_its_own() -> None:
+    bot, ana = CrossSigningKeys.generate(BOT), CrossSigningKeys.generate(ANA)
+    policy = TrustPolicy(Trust.VERIFIED)
+    policy.hold_own_identity(BOT, bot.master.public_key, bot.user_signing.public_key)
+    learnt(policy, identity_of(ana, "PHONE", vouched_by=bot), identity_of(bot, "OLDBOT"))
+    assert policy.unsaved_pins() == {
+        ANA: Pin(ana.master.public_key, verified=True),
+        BOT: Pin(bot.master.public_key, verified=True),
+    }
+    assert policy.wanted_state(device()) is TrustState.verified
+    assert policy.wanted_state(device(user=BOT, device_id="OLDBOT")) is TrustState.verified
+    # A signature by some other key under the bot's name verifies nothing.
+    beto, stranger = CrossSigningKeys.generate("@beto:x"), CrossSigningKeys.generate(BOT)
+    learnt(policy, identity_of(beto, "PHONE", vouched_by=stranger))
+    assert policy.unsaved_pins() == {"@beto:x": Pin(beto.master.public_key)}
+    assert policy.wanted_state(device(user="@beto:x")) is TrustState.blacklisted
+
+
+def test_a_listed_device_stays_trusted_whatever_its_owners_identity_says() -> None:
+    ana = CrossSigningKeys.generate(ANA)
+    policy = learnt(TrustPolicy(Trust.VERIFIED, [listed(device_id="LAPTOP")]), identity_of(ana))
+    assert policy.wanted_state(device(device_id="LAPTOP")) is TrustState.verified
 
 
 @dataclass
@@ -141,3 +248,17 @@ def test_a_file_for_an_encrypted_room_is_referred_to_in_the_encrypted_form() -> 
     assert attachment("mxc://x/sealed", keys, "text/markdown") == {
         "file": {**keys, "url": "mxc://x/sealed", "mimetype": "text/markdown"}
     }
+
+
+async def test_pins_are_kept_in_the_database_one_per_person(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        store = RuntimeStore(db)
+        pins = PinStore(store)
+        await pins.save(ANA, Pin("MASTER"))
+        await pins.save("@beto:x", Pin("OTHER", verified=True))
+        await store.set_value("crypto.identity.@broken:x", "not json")
+        await store.set_value("crypto.identityless", "{}")  # another key, not a pin
+        assert await pins.load() == {ANA: Pin("MASTER"), "@beto:x": Pin("OTHER", True)}
+    finally:
+        await db.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from nio import Event, MegolmEvent
+from nio.crypto import DeviceStore
 
 from bot.domain.events import IncomingEvent
 from bot.matrix.encryption import Encryption, RetryTiming
@@ -72,6 +73,8 @@ class FakeClient:
     should_upload_keys: bool = False
     should_query_keys: bool = False
     should_claim_keys: bool = False
+    users_for_key_query: set[str] = field(default_factory=set)
+    device_store: DeviceStore = field(default_factory=DeviceStore)
     rooms: dict[str, Any] = field(default_factory=dict)
 
     def decrypt_event(self, event: MegolmEvent) -> Decrypted:

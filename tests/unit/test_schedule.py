@@ -271,6 +271,8 @@ def _config(offsets: str) -> dict:
 homeserver = "https://matrix.example.org"
 user_id = "@asamblea:example.org"
 password = "secret"
+[translation]
+provider = "none"
 [[assemblies]]
 name = "General"
 chairs = ["@ana:example.org"]

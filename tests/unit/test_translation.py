@@ -277,7 +277,7 @@ def test_deepl_without_its_package_fails_clearly_at_construction(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "deepl", None)  # makes `import deepl` raise ImportError
-    with pytest.raises(TranslationError, match="pip install deepl") as caught:
+    with pytest.raises(TranslationError, match=r"pip install 'asamblea\[deepl\]'") as caught:
         ProviderTranslator(TranslationSettings(provider="deepl", api_key="k"))
     assert caught.value.reason == "config"
 
