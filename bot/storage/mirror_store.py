@@ -121,6 +121,8 @@ class TranscriptRow:
     origin: Origin | None = None
     interpreter: str | None = None
     settled_in_time: bool = False
+    # A translation posted in the room the message was said in (written in another language).
+    companion: bool = False
 
 
 class MirrorStore:
@@ -280,6 +282,7 @@ class MirrorStore:
         rows = await self.db.fetch_all(
             "SELECT j.source_event_id, j.source_room_id, j.payload, j.created_at, m.text, "
             "m.source_language, m.target_language, m.origin, m.interpreter, m.settled_at, "
+            "m.target_room_id = j.source_room_id AS companion, "
             "CASE WHEN m.origin IS NULL THEN (SELECT c.translated FROM translation_cache c "
             "WHERE c.source = m.source_language AND c.target = m.target_language "
             "AND c.text = m.text ORDER BY c.created_at DESC LIMIT 1) "
@@ -308,6 +311,7 @@ class MirrorStore:
                     origin=Origin(row["origin"]) if row["origin"] else None,
                     interpreter=row["interpreter"],
                     settled_in_time=settled is not None and settled <= until,
+                    companion=bool(row["companion"]),
                 )
             )
         return found
