@@ -7,10 +7,13 @@ todos"), whose requests the tests count.
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.cli import main
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.person import Person, body_of, content_of
@@ -131,21 +134,46 @@ async def test_a_glossary_term_added_in_chat_applies_to_the_next_copy(
     assert "Dani" in body_of(refusal) and "Carol" in body_of(refusal)
 
 
-async def test_an_interpreter_on_duty_is_not_mirrored_back(
-    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, dani: Person
+async def test_an_interpreter_on_duty_is_not_mirrored_back_and_the_minutes_link_their_words(
+    bot: BotRunner,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    carol: Person,
+    dani: Person,
+    tmp_path: Path,
 ) -> None:
-    on = await dani.send_text(rooms.spanish, "!interpretando sí")
+    await carol.send_text(rooms.english, "!startmeeting Weekly")
+    await dani.wait_for(says(rooms.spanish, "Weekly"))
+    await dani.send_text(rooms.spanish, "!interpretando sí")
     await alice.wait_for(says(rooms.english, "Dani is interpreting"))
-    interpreted = await dani.send_text(rooms.spanish, "ella dice: hola a todos")
+    said = await alice.send_text(rooms.english, "hello everyone")
+    copy = await dani.wait_for(copy_of(said, rooms.spanish))
+    # Dani interprets, as a reply to the copy: kept beside Alice's words, never mirrored back.
+    interpreted = await dani.send_text(
+        rooms.spanish, "ella dice: hola a todas y todos", **reply_to(copy.event_id)
+    )
     after = await beto.send_text(rooms.spanish, "gracias")
     await alice.wait_for(copy_of(after, rooms.english))
     assert alice.count(rooms.english, copy_of(interpreted, rooms.english)) == 0
-    assert on  # the command was sent before
 
     await dani.send_text(rooms.spanish, "!interpretando no")
     await alice.wait_for(says(rooms.english, "Dani stopped interpreting"))
     back = await dani.send_text(rooms.spanish, "hola")
     await alice.wait_for(copy_of(back, rooms.english))
+
+    assert bot.app is not None
+    output = tmp_path / "acta.md"
+    args = ["minutes", "--database", str(bot.app.config.database_path), "--meeting", "1"]
+    args += ["--lang", "es", "--transcript", "-o", str(output)]
+    assert await asyncio.to_thread(main, args) == 0
+    rows = [line for line in output.read_text(encoding="utf-8").splitlines() if "|" in line]
+    alice_row = next(i for i, row in enumerate(rows) if "Alice (US)" in row and "hola todos" in row)
+    assert "Dani, interpretando" in rows[alice_row + 1]
+    assert "ella dice: hola a todas y todos" in rows[alice_row + 1]
+    # Interpreting is not Dani's own speech: only "hola", said off duty, counts as a message.
+    statistics = [row for row in rows if row.startswith("| Dani")]
+    assert statistics and statistics[0].split("|")[5].strip() == "1"
 
 
 async def test_spanish_written_in_the_english_room_reaches_both_rooms_in_their_language(
