@@ -53,6 +53,7 @@ from bot.storage.decisions_store import DecisionsStore
 from bot.storage.interpretation_store import InterpretationStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.people_store import PeopleStore
 from bot.storage.polls_store import PollsStore
 from bot.storage.reminders_store import RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
@@ -406,7 +407,7 @@ def build_core(platform: Platform) -> Core:
 def _router_and_dispatcher(
     platform: Platform, meetings_store: MeetingsStore, interpretation: InterpretationService
 ) -> Core:
-    people = People(platform.members)
+    people = People(platform.members, PeopleStore(platform.db), platform.clock_ms)
     authority = AuthorityService(platform.members, meetings_store, people, interpretation)
     router = Router(
         platform.prefix,
@@ -432,6 +433,7 @@ def _router_and_dispatcher(
             router,
             platform.prefix,
             core.status_sections,  # read at each `!status`, so later groups' sections count
+            room_name=platform.members.room_name,
         )
     )
     return core
@@ -561,6 +563,7 @@ def _records_commands(
         mirror=MirrorStore(db),
         translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
         rooms=AssemblyRoomsStore(db),
+        people=PeopleStore(db),
         clock=now_ms,
     )
     return RecordsCommands(

@@ -157,6 +157,7 @@ async def _write_minutes(args: argparse.Namespace) -> int:
     from bot.storage.decisions_store import DecisionsStore
     from bot.storage.meetings_store import MeetingsStore
     from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+    from bot.storage.people_store import PeopleStore
     from bot.storage.polls_store import PollsStore
     from bot.storage.rooms_store import AssemblyRoomsStore
     from bot.storage.runtime_store import now_ms
@@ -170,6 +171,7 @@ async def _write_minutes(args: argparse.Namespace) -> int:
             mirror=MirrorStore(db),
             translations=SqliteTranslationCache(db),
             rooms=AssemblyRoomsStore(db),
+            people=PeopleStore(db),
             clock=now_ms,
         )
         try:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot import __version__
 from bot.domain.authority import open_to_members
-from bot.domain.durations import format_duration
+from bot.domain.durations import duration_message
 from bot.domain.outcomes import Reply, reply
 from bot.domain.words import plain
 from bot.framework.commands import (
@@ -50,8 +50,10 @@ class GeneralCommands(CommandGroup):
         prefix: str,
         status_sections: Sequence[StatusSection] = (),
         clock: Callable[[], float] = time.monotonic,
+        room_name: Callable[[str], str] = str,
     ) -> None:
         self._book = book
+        self._room_name = room_name
         self._status_sections = status_sections
         self._prefix = prefix
         self._clock = clock
@@ -81,7 +83,7 @@ class GeneralCommands(CommandGroup):
             lines.append(
                 Msg.of(
                     "status.room",
-                    room=Code(room.room_id),
+                    room=Bold(self._room_name(room.room_id)),
                     language=Msg.of(f"language.{room.language}"),
                     center=room.center,
                     timezone=room.timezone,
@@ -89,7 +91,7 @@ class GeneralCommands(CommandGroup):
             )
         for section in self._status_sections:
             lines.extend(await section(ctx.assembly))
-        uptime = format_duration(self._clock() - self._started, style="compact")
+        uptime = duration_message(self._clock() - self._started)
         lines.append(Msg.of("status.uptime", uptime=uptime))
         return reply(*lines)
 

@@ -79,11 +79,16 @@ class MeetingCommands(CommandGroup):
         return reply(*self._roll(ctx.assembly, present))
 
     async def _opening(self, assembly: Assembly, meeting: Meeting) -> list[Msg]:
-        chairs = await self._meetings.chairs(assembly, meeting)
-        names = ", ".join(self._people.display_name(assembly, chair) for chair in chairs)
+        chairs = [
+            phrases.person(
+                self._people.display_name(assembly, chair),
+                self._people.center_of(assembly, chair),
+            )
+            for chair in await self._meetings.chairs(meeting)
+        ]
         lines = [
             Msg.of("meeting.started", title=UserText(meeting.title, meeting.title_language)),
-            Msg.of("meeting.chairs", names=Bold(names)),
+            Msg.of("meeting.chairs", names=phrases.listing(chairs)),
             Msg.of("meeting.stack_order", policy=phrases.policy(meeting.stack_policy)),
         ]
         if meeting.turn_limit_seconds:

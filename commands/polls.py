@@ -71,7 +71,9 @@ class PollCommands(CommandGroup):
             cause=ctx.event_id,
             ts=ctx.ts,
         )
-        return announce(*opened_lines(poll, ctx.assembly, ctx.sender_name, self._prefix))
+        return announce(
+            *opened_lines(poll, ctx.assembly, ctx.sender_name, ctx.room.center, self._prefix)
+        )
 
     @command("vote", "votar", Param("ballot", rest=True, words=True), private=True, details=True)
     async def vote(self, ctx: CommandContext, ballot: tuple[str, ...]) -> list[Outcome]:
@@ -109,7 +111,7 @@ class PollCommands(CommandGroup):
             return reply(Msg.of("poll.ballot.none_open"))
         if request.chat_pending:
             return reply(Msg.of("poll.ballot.coming"))
-        numbers = joined([f"#{poll.id}" for poll in request.polls])
+        numbers = joined([f"#{poll.shown_number}" for poll in request.polls])
         return reply(Msg.of("poll.ballot.sent", polls=numbers))
 
     @command(
@@ -122,9 +124,9 @@ class PollCommands(CommandGroup):
     async def close(self, ctx: CommandContext, poll_number: int | None = None) -> None:
         poll = await self._polls.open_poll(ctx.assembly, poll_number)
         if not ctx.authority.reaches_meeting(poll.meeting_id):
-            raise PermissionDenied("poll.error.other_meeting", number=poll.id)
+            raise PermissionDenied("poll.error.other_meeting", number=poll.shown_number)
         # The result is announced in every room by the service, after the poll's end events.
-        await self._polls.close(ctx.assembly, poll.id, closed_by=ctx.sender, ts=ctx.ts)
+        await self._polls.close_poll(ctx.assembly, poll, closed_by=ctx.sender, ts=ctx.ts)
 
     @command("polls", "votaciones", aliases=("encuestas",))
     async def polls(self, ctx: CommandContext) -> Reply:

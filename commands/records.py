@@ -17,6 +17,7 @@ from bot.domain.fair_use import ANNOUNCES
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.outcomes import Outcome, React, reply
 from bot.domain.schedule import parse_date
+from bot.domain.wording import adds_something
 from bot.framework.commands import CommandGroup, Param, command, to_number, to_user_id
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
@@ -55,8 +56,8 @@ def split_due(text: str, today: date) -> tuple[str, date | None]:
 def entry_text(entry: LogRecord, room: AssemblyRoom) -> UserText:
     """The entry's words for a reader in `room`: the stored translation, with the original."""
     translated = entry.translations.get(room.language)
-    if room.language != entry.language and translated:
-        return UserText(translated, room.language, original=entry.text)
+    if room.language != entry.language and adds_something(translated, entry.text):
+        return UserText(str(translated), room.language, original=entry.text)
     return UserText(entry.text, entry.language)
 
 
@@ -123,7 +124,7 @@ class RecordsCommands(CommandGroup):
                     "records.undone_by",
                     name=Bold(ctx.sender_name),
                     kind=Msg.of(f"records.kind.{entry.kind}"),
-                    id=Code(f"#{entry.id}"),
+                    id=Code(f"#{entry.number}"),
                     text=entry_text(entry, room),
                 )
             ]
@@ -138,7 +139,7 @@ class RecordsCommands(CommandGroup):
         line = Msg.of(
             "records.undone",
             kind=Msg.of(f"records.kind.{entry.kind}"),
-            id=Code(f"#{entry.id}"),
+            id=Code(f"#{entry.number}"),
             text=entry_text(entry, ctx.room),
         )
         return [React(UNDONE), reply(line)]
@@ -192,7 +193,7 @@ class RecordsCommands(CommandGroup):
         return [React(NOTED), reply(self._noted(entry, ctx.room))]
 
     def _noted(self, entry: LogRecord, room: AssemblyRoom) -> Msg:
-        values = {"id": Code(f"#{entry.id}"), "text": entry_text(entry, room)}
+        values = {"id": Code(f"#{entry.number}"), "text": entry_text(entry, room)}
         if entry.kind == ACTION:
             values["owner"] = Bold(entry.owner_name or entry.owner or "")
             key = "records.noted.action_due" if entry.due else "records.noted.action"

@@ -11,7 +11,7 @@ from datetime import date, time
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
-from bot.domain.durations import format_duration
+from bot.domain.durations import duration_message
 from bot.domain.outcomes import Outcome, React, Reply, reply
 from bot.domain.schedule import (
     Recurrence,
@@ -24,6 +24,7 @@ from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_
 from bot.framework.context import CommandContext
 from bot.framework.errors import UsageError
 from bot.i18n import Bold, Code, Msg, UserText
+from bot.render import meetings as phrases
 from bot.services.decisions import tell_rooms
 from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders, Upcoming, when_lines
@@ -152,7 +153,7 @@ class ScheduleCommands(CommandGroup):
 
     def _scheduled(self, assembly: Assembly, upcoming: Upcoming, room: AssemblyRoom) -> Msg:
         offsets = self._reminders.offsets_of(assembly.name)
-        before = ", ".join(format_duration(seconds, room.language) for seconds in offsets)
+        before = phrases.listing([duration_message(seconds) for seconds in offsets])
         return Msg.of(
             "schedule.added",
             line=self._line(assembly, upcoming, room),

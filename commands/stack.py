@@ -4,8 +4,11 @@
 `!stack` / `!turnos`, `!call` / `!llamar`, `!remove` / `!retirar`, `!clearstack` /
 `!vaciarturnos`, `!policy` / `!política`, `!timelimit` / `!tiempo`.
 
-Messages that show the stack are queued through the `StackBoard` rather than returned, so that
-the latest one in each room is known: a ✋ on it raises a hand.
+A raised hand is told in one line (its place, and who is first); the whole stack is shown when
+asked for and whenever it changes otherwise (the floor given, a hand lowered or removed, a new
+order). Messages that show the stack are queued through the `StackBoard` rather than returned,
+so that the latest one in each room is known: a ✋ on it raises a hand. The one-line answers to
+hands leave it the latest, so that several people can react on the same message.
 """
 
 from __future__ import annotations
@@ -174,10 +177,8 @@ class StackCommands(CommandGroup):
             async with self._guard():
                 raised = await self._stack.raise_hand(assembly, event.sender, event.room_id)
                 if raised.is_new:
-                    outcome = announce(*self._raised_lines(assembly, raised))
-                    await self._board.show(
-                        meeting, outcome, cause=event.event_id, assembly=assembly
-                    )
+                    outcome = announce(self._raised_line(assembly, raised))
+                    await self._board.tell(outcome, cause=event.event_id, assembly=assembly)
         except CommandError:
             return  # the meeting closed meanwhile: a stray reaction needs no answer
 
@@ -193,13 +194,10 @@ class StackCommands(CommandGroup):
                     )
                 )
             ]
-        outcome = announce(*self._raised_lines(ctx.assembly, raised))
-        return await self._show(ctx, raised.view, outcome)
+        return [announce(self._raised_line(ctx.assembly, raised))]
 
-    def _raised_lines(self, assembly: Assembly, raised: Raised) -> list[Msg]:
-        hand = raised.hand
-        line = Msg.of(f"stack.raised.{hand.kind}", person=self._person(assembly, hand))
-        return [line, *self._lines(assembly, raised.view)]
+    def _raised_line(self, assembly: Assembly, raised: Raised) -> Msg:
+        return phrases.hand_raised(raised.hand, raised.view.waiting, self._names(assembly))
 
     def _floor(self, assembly: Assembly, called: Called) -> Announce:
         """Who has the floor now (pinged in their own room), and who waits after them."""

@@ -3,6 +3,7 @@ its turns at speaking. The meetings store builds them from its rows."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ class Meeting:
     stack_policy: StackPolicy
     turn_limit_seconds: int | None
     next_hand_seq: int
+    # The configured chairs announced when the meeting opened (its minutes list them again).
+    standing_chairs: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Meeting:
@@ -36,7 +39,13 @@ class Meeting:
             stack_policy=StackPolicy(row["stack_policy"]),
             turn_limit_seconds=row["turn_limit_seconds"],
             next_hand_seq=row["next_hand_seq"],
+            standing_chairs=tuple(json.loads(row["standing_chairs"] or "[]")),
         )
+
+    def chairs(self, named: Iterable[str]) -> list[str]:
+        """Who chairs it, as announced at its opening and listed in its minutes: the chairs
+        named for it (its opener first), then the configured chairs it was opened with."""
+        return list(dict.fromkeys([*named, *self.standing_chairs]))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.meetings import Turn
 from bot.domain.translation_equity import CopyOutcome, TranslationEquity, translation_equity
+from bot.domain.wording import adds_something
 
 AGREED, ACTION, INFO, IDEA, POLL = "agreed", "action", "info", "idea", "poll"
 ENTRY_KINDS = (AGREED, ACTION, INFO, IDEA)
@@ -33,8 +35,8 @@ class WrittenText:
         if language == self.language:
             return self.text, False
         translated = self.translations.get(language)
-        if translated and translated.strip().casefold() != self.text.strip().casefold():
-            return translated, True
+        if adds_something(translated, self.text):
+            return str(translated), True
         return self.text, False
 
     def interpreter_in(self, language: str) -> str | None:
@@ -71,6 +73,7 @@ class LogEntry:
     item: WrittenText | None = None
     owner: Member | None = None
     due: date | None = None
+    number: int | None = None  # among the meeting's entries of its kind, as chat announced it
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,11 @@ class PollSummary:
     winners: tuple[str, ...] = ()
     dissents: tuple[Dissent, ...] = ()
     secret: bool = False
+    number: int | None = None  # among the meeting's polls, as chat announced it
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number if self.number is not None else self.id}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,21 @@ class SpokenTurn:
     center: str
     kind: str
     seconds: float
+
+
+def spoken_turns(turns: Iterable[Turn], until_ms: int) -> tuple[SpokenTurn, ...]:
+    """The stack's turns as time on the floor; a turn still going counts until `until_ms`.
+    `!endmeeting` and the minutes both count speaking time from these, through
+    `speaking_statistics`, so both say the same."""
+    return tuple(
+        SpokenTurn(
+            turn.user_id,
+            turn.center,
+            str(turn.kind),
+            max(0, (turn.ended_at or until_ms) - turn.started_at) / 1000,
+        )
+        for turn in turns
+    )
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.interpretation import HUMAN_ORIGINS, Origin
+from bot.domain.wording import adds_something
 
-TEXT_MSGTYPES = ("m.text", "m.notice", "m.emote")
+# Mirrored as files; people's words (`bot.domain.outcomes.TEXT_MSGTYPES`) are mirrored as words.
 MEDIA_MSGTYPES = ("m.image", "m.file", "m.audio", "m.video")
 
 # What stands for a message in a room: its event id, or the placeholder of a copy still queued
@@ -37,7 +38,7 @@ class MirrorText:
         return (
             not self.pending
             and self.source_language != self.target_language
-            and (self.shown.strip().casefold() != self.original.strip().casefold())
+            and adds_something(self.shown, self.original)
         )
 
     @property

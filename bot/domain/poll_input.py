@@ -270,14 +270,14 @@ def read_ballot(poll: Poll, words: Sequence[str]) -> BallotChoice:
         raise UsageError("error.usage")
     if _plain(words[0]) in _WITHDRAW:
         if len(words) > 1:
-            raise CommandError("poll.error.one_answer", number=poll.id)
+            raise CommandError("poll.error.one_answer", number=poll.shown_number)
         return BallotChoice(())
     if poll.kind is PollKind.CHOICE:
         return BallotChoice(_choices(poll, words))
     answer = _fixed_answer(poll, words[0])
     reason = " ".join(words[1:]).strip() or None
     if reason and poll.kind is not PollKind.CONSENSUS:
-        raise CommandError("poll.error.one_answer", number=poll.id)
+        raise CommandError("poll.error.one_answer", number=poll.shown_number)
     if reason and len(reason) > MAX_REASON:
         raise CommandError("poll.error.reason_too_long", max=MAX_REASON)
     return BallotChoice((answer,), reason)
@@ -294,7 +294,9 @@ def _choices(poll: Poll, words: Sequence[str]) -> tuple[str, ...]:
             chosen.append(_numbered_answer(poll, token))
     answers = tuple(dict.fromkeys(chosen))
     if len(answers) > poll.max_selections:
-        raise CommandError("poll.error.too_many_answers", number=poll.id, max=poll.max_selections)
+        raise CommandError(
+            "poll.error.too_many_answers", number=poll.shown_number, max=poll.max_selections
+        )
     return answers
 
 
@@ -307,7 +309,9 @@ def _numbered_answer(poll: Poll, word: str) -> str:
     ids = poll.answer_ids
     if word.isdigit() and 1 <= int(word) <= len(ids):
         return ids[int(word) - 1]
-    raise CommandError("poll.error.bad_answer", answer=word, number=poll.id, answers=_menu(poll))
+    raise CommandError(
+        "poll.error.bad_answer", answer=word, number=poll.shown_number, answers=_menu(poll)
+    )
 
 
 def _menu(poll: Poll) -> Msg | Any:

@@ -53,6 +53,13 @@ class Poll:
     created_at: int
     closed_at: int | None
     closed_by: str | None
+    # Its number in its meeting's numbering (see `numbered_in` in the polls store): what people
+    # read and type as `#n`. `id` is the database's own, never shown.
+    number: int | None = None
+
+    @property
+    def shown_number(self) -> int:
+        return self.number if self.number is not None else self.id
 
     @property
     def is_open(self) -> bool:
@@ -124,13 +131,14 @@ class Progress:
 @dataclass(frozen=True)
 class ResultView:
     """A closed poll's one tally, with what a result message needs beyond it: who closed the
-    poll and people's names."""
+    poll and people's names (each shown beside their center, as mirrored messages show them)."""
 
     poll: Poll
     result: TallyResult
     ballots: Mapping[str, Ballot]
     names: Mapping[str, str]
     closed_by_name: str | None
+    closed_by_center: str | None = None
 
 
 # -- words about a poll, as catalog messages ------------------------------------------------------
@@ -168,7 +176,7 @@ def reason_request(poll: Poll, choice: BallotChoice, prefix: str) -> Msg:
     answer = choice.answers[0]
     return Msg.of(
         "poll.reason_wanted",
-        example=Msg.of(f"poll.reason_example.{answer}", prefix=prefix, number=poll.id),
+        example=Msg.of(f"poll.reason_example.{answer}", prefix=prefix, number=poll.shown_number),
     )
 
 
@@ -178,7 +186,7 @@ def vote_privately(poll: Poll, prefix: str) -> Msg:
 
 def privately(poll: Poll, prefix: str) -> dict[str, Any]:
     """The values of a message that sends a voter to their direct chat with the bot."""
-    return {"number": poll.id, "ballot": Msg.of("poll.ballot_command", prefix=prefix)}
+    return {"number": poll.shown_number, "ballot": Msg.of("poll.ballot_command", prefix=prefix)}
 
 
 def outcome_of(poll: Poll, result: TallyResult) -> str:

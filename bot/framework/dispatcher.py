@@ -16,7 +16,7 @@ from bot.framework.commands import EventService, SpeechObserver, Wants
 from bot.framework.errors import is_transient
 from bot.framework.router import Router
 from bot.services.delivery import Delivery
-from bot.services.people import Membership
+from bot.services.people import Membership, without_center
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
@@ -151,7 +151,10 @@ class Dispatcher:
             event_id=event.event_id,
             reply_to=event.in_reply_to,
             sender=event.sender,
-            sender_name=self._members.display_name(event.room_id, event.sender),
+            # Shown beside the center everywhere, so a name that already ends in it loses it.
+            sender_name=without_center(
+                self._members.display_name(event.room_id, event.sender), assembly.centers
+            ),
             ts=event.ts,
             assembly=assembly,
             room=room,

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
+from bot.domain.durations import duration_message
 from bot.domain.fair_use import REPLIES, FairUse
 from bot.domain.outcomes import Outcome, Reply, refusal
 from bot.domain.polls import joined
@@ -131,7 +132,8 @@ class Router:
             if not verdict.allowed:
                 if not verdict.notify:
                     return []
-                return [refusal(Msg.of("error.too_fast", seconds=verdict.retry_after_seconds))]
+                wait = duration_message(verdict.retry_after_seconds)
+                return [refusal(Msg.of("error.too_fast", wait=wait))]
         return outcomes if isinstance(outcomes, list) else await outcomes()
 
     async def _run(

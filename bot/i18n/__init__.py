@@ -16,6 +16,8 @@ from typing import Any
 from babel.messages.pofile import read_po
 from markupsafe import Markup, escape
 
+from bot.domain.wording import adds_something
+
 DEFAULT_LANGUAGE = "en"
 
 
@@ -59,6 +61,12 @@ class UserText:
     text: str
     language: str
     original: str | None = None
+
+    @property
+    def shows_original(self) -> bool:
+        """A translation that says more than its original is shown with it; one that came back
+        unchanged (or only in other case or spacing) is shown once."""
+        return self.original is not None and adds_something(self.text, self.original)
 
 
 class Catalogs:
@@ -105,7 +113,7 @@ class Catalogs:
     def _plain(self, language: str, value: Any) -> str:
         if isinstance(value, Msg):
             return self.text(language, value)
-        if isinstance(value, UserText) and value.original:
+        if isinstance(value, UserText) and value.shows_original:
             return f"{value.text} ({value.original})"
         if isinstance(value, Bold | Code | UserText):
             return value.text
@@ -119,7 +127,7 @@ class Catalogs:
         if isinstance(value, Code):
             return Markup("<code>{}</code>").format(value.text)
         if isinstance(value, UserText):
-            if value.original:
+            if value.shows_original:
                 return Markup("{} <i>({})</i>").format(value.text, value.original)
             return value.text
         return str(value)  # Markup.format_map escapes plain strings

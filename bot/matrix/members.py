@@ -1,4 +1,5 @@
-"""What the homeserver says about people in our rooms: names, membership, power levels.
+"""What the homeserver says about people in our rooms (names, membership, power levels) and
+about the rooms themselves (their names).
 
 Read from matrix-nio's room state, which the sync loop keeps current.
 """
@@ -31,3 +32,10 @@ class RoomMembers:
     def power_level(self, room_id: str, user_id: str) -> int:
         room = self._client.rooms.get(room_id)
         return room.power_levels.get_user_level(user_id) if room else 0
+
+    def room_name(self, room_id: str) -> str:
+        """The room's name (m.room.name), else its alias, else its id."""
+        room = self._client.rooms.get(room_id)
+        if room is None:
+            return room_id
+        return room.name or room.canonical_alias or room_id

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import Any
 
 from aiohttp import ClientError
 from nio import (
@@ -30,6 +30,7 @@ from bot.config import MatrixSettings
 from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.backoff import Backoff
 from bot.matrix.encryption import Encryption, prepare_store
+from bot.matrix.invites import DirectInvites, Invites
 from bot.storage.runtime_store import RuntimeStore, now_ms
 
 log = logging.getLogger(__name__)
@@ -58,13 +59,6 @@ FORGET_EVERY_SECONDS = 3600.0
 EventHandler = Callable[[IncomingEvent], Awaitable[None]]
 # One pruning step: given the cutoff (epoch ms), forget what is older; returns how many rows.
 PruningStep = Callable[[int], Awaitable[int]]
-
-
-class DirectInvites(Protocol):
-    """Who may invite the bot to a direct chat, and what follows when it has joined."""
-
-    def may_join(self, room_id: str, inviter: str) -> bool: ...
-    async def joined(self, room_id: str, inviter: str) -> None: ...
 
 
 class FatalMatrixError(Exception):
@@ -109,6 +103,9 @@ class MatrixRuntime:
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
         self.room_ids: set[str] = set()
         self.direct_invites: DirectInvites | None = None
+        self.invites = Invites(
+            client, settings.user_id, lambda: self.room_ids, lambda: self.direct_invites
+        )
         self.first_sync_done = asyncio.Event()
         self._synced = asyncio.Event()  # set, and replaced, after every sync handled
         # For /health and the sync lag: whether the loop runs, and when (time.monotonic) it last
@@ -179,11 +176,13 @@ class MatrixRuntime:
                 log.error("cannot resolve room alias %s: %s", reference, response)
         return resolved
 
-    async def join_missing(self) -> None:
-        for room_id in sorted(self.room_ids - set(self.client.rooms)):
+    async def join_missing(self, entered: Collection[str] = ()) -> None:
+        """Join the configured rooms the bot is not in (nor has just `entered`): a room open to
+        anyone needs no invite."""
+        for room_id in sorted(self.room_ids - set(self.client.rooms) - set(entered)):
             response = await self.client.join(room_id)
             if isinstance(response, JoinResponse):
-                log.info("joined %s", room_id)
+                log.info("joined %s (a configured room)", room_id)
             else:
                 log.warning("cannot join %s yet (invite the bot there): %s", room_id, response)
 
@@ -238,12 +237,22 @@ class MatrixRuntime:
             await self._upkeep()
             await self._forget_old_events()
             await self._store.set_value(SYNC_TOKEN, response.next_batch)
-            if token is None:
-                await self.join_missing()
+            if not self.first_sync_done.is_set():
+                await self._enter_rooms(response, first=token is None)
             self.first_sync_done.set()
             self.last_sync = time.monotonic()
             self._synced.set()
             self._synced = asyncio.Event()
+
+    async def _enter_rooms(self, response: SyncResponse, *, first: bool) -> None:
+        """Once per start, after its first sync: accept the invites still pending (a sync from a
+        stored position brings only newer ones, so a room added to the configuration after its
+        invite came would otherwise never be joined), then try the configured rooms the bot is
+        still not in."""
+        entered: set[str] = set()
+        if not first:
+            entered = await self.invites.accept_pending(handled=set(response.rooms.invite))
+        await self.join_missing(entered)
 
     async def until_synced(self, room_id: str, timeout: float) -> bool:
         """Wait until a sync has brought in `room_id` (a room just created or joined, which nio
@@ -303,7 +312,7 @@ class MatrixRuntime:
 
     async def _process(self, response: SyncResponse, *, first: bool) -> None:
         for room_id, info in response.rooms.invite.items():
-            await self._consider_invite(room_id, info.invite_state)
+            await self.invites.consider(room_id, info.invite_state)
         for room_id, info in response.rooms.join.items():
             if room_id not in self.room_ids:
                 continue
@@ -392,31 +401,3 @@ class MatrixRuntime:
                 found.append(raw)
             token = response.end
         return self._split(room_id, reversed(found))
-
-    async def _consider_invite(self, room_id: str, invite_state: list[Any]) -> None:
-        invite = next(
-            (
-                ev
-                for ev in invite_state
-                if getattr(ev, "state_key", None) == self.user_id
-                and getattr(ev, "membership", None) == "invite"
-            ),
-            None,
-        )
-        if invite is None:
-            return
-        inviter = getattr(invite, "sender", "")
-        content = getattr(invite, "content", None)
-        is_direct = isinstance(content, dict) and content.get("is_direct") is True
-        direct = self.direct_invites if room_id not in self.room_ids and is_direct else None
-        if room_id not in self.room_ids and direct is None:
-            log.info("ignoring invite to %s: not one of the configured rooms", room_id)
-            return
-        if direct is not None and not direct.may_join(room_id, inviter):
-            log.info("ignoring direct chat invite from %s: not a member of an assembly", inviter)
-            return
-        response = await self.client.join(room_id)
-        if not isinstance(response, JoinResponse):
-            log.warning("could not accept invite to %s: %s", room_id, response)
-        elif direct is not None:
-            await direct.joined(room_id, inviter)

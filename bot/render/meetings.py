@@ -29,6 +29,15 @@ def person(name: str, center: str) -> Msg:
     return Msg.of("stack.person", name=Bold(name), center=center)
 
 
+def listing(items: Sequence[Msg]) -> Msg | str:
+    """Messages as "a, b, c", with the catalogs' own separator."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return Msg.of("meeting.join", head=items[0], tail=listing(items[1:]))
+
+
 def kind(turn_kind: TurnKind) -> Msg:
     return Msg.of(f"stack.kind.{turn_kind}")
 
@@ -90,6 +99,22 @@ def waiting(hands: Sequence[Hand], names: Names) -> list[Msg]:
         )
         for position, hand in enumerate(hands, start=1)
     ]
+
+
+def hand_raised(hand: Hand, waiting: Sequence[Hand], names: Names) -> Msg:
+    """One line for a hand just raised: its place on the stack, and who is first. (The whole
+    stack is shown when asked for and when the floor changes, not at every hand.)"""
+    who = person(names(hand.user_id), hand.center)
+    place = waiting.index(hand) + 1
+    if place == 1:
+        return Msg.of(f"stack.raised_first.{hand.kind}", person=who)
+    first = waiting[0]
+    return Msg.of(
+        f"stack.raised.{hand.kind}",
+        person=who,
+        position=place,
+        next=person(names(first.user_id), first.center),
+    )
 
 
 def stack(

@@ -21,7 +21,7 @@ from babel.numbers import format_percent
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.domain.durations import format_duration
+from bot.domain.durations import duration_message
 from bot.domain.minutes import (
     AGREED,
     IDEA,
@@ -182,7 +182,9 @@ class MinutesWriter:
         return local_time(moment, zone).strftime("%H:%M")
 
     def duration(self, seconds: float | None) -> str:
-        return "—" if seconds is None else format_duration(seconds, self.language, "table")
+        if seconds is None:
+            return "—"
+        return self._catalogs.text(self.language, duration_message(seconds))
 
     def percent(self, share: float | None) -> str:
         return "—" if share is None else format_percent(share, locale=self.language)
@@ -236,6 +238,8 @@ class MinutesWriter:
             "minutes.entry_by", time=self.clock(entry.at), author=self.member(entry.author)
         )
         line: list[Span] = [*self.written(entry.text), Span(" "), Span(byline, "em")]
+        if entry.number is not None:
+            line[:0] = [Span(f"#{entry.number}", "strong"), Span(" ")]
         if entry.item is not None:
             shown, _ = entry.item.shown_in(self.language)
             line.extend((Span(" "), Span(self.t("minutes.entry_item", item=shown), "em")))
@@ -254,7 +258,8 @@ class MinutesWriter:
             for entry in entries:
                 line = list(self._entry_line(entry))
                 if entry.due:
-                    line.insert(0, Span(self.t("minutes.due", date=entry.due.isoformat()) + " "))
+                    at = 2 if entry.number is not None else 0  # after the number
+                    line.insert(at, Span(self.t("minutes.due", date=entry.due.isoformat()) + " "))
                 items.append(tuple(line))
             blocks.append(bullets(items))
         return self._section("actions", blocks)
@@ -266,7 +271,7 @@ class MinutesWriter:
         return self._section("polls", blocks)
 
     def _poll(self, poll: PollSummary) -> list[Block]:
-        title = (Span(f"#{poll.id} "), *self.written(poll.question))
+        title = (Span(f"{poll.label} "), *self.written(poll.question))
         rule = self.t(f"minutes.rule.{poll.rule or 'plurality'}")
         rule_line = self.t(
             "minutes.rule_line",

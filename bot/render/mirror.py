@@ -15,7 +15,6 @@ from bot.domain.events import MARKER, MESSAGE, STICKER
 from bot.domain.interpretation import Origin
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
-    TEXT_MSGTYPES,
     CopyEdit,
     CopyRedaction,
     CopyRelation,
@@ -24,6 +23,7 @@ from bot.domain.mirror import (
     Speaker,
 )
 from bot.domain.outbox import outbox_ref
+from bot.domain.outcomes import EMOTE, copy_msgtype
 from bot.i18n import Catalogs, Msg
 
 
@@ -109,19 +109,20 @@ def text_content(
 def _text_content(
     catalogs: Catalogs, speaker: Speaker, msgtype: str, text: MirrorText, *, with_original: bool
 ) -> dict[str, Any]:
-    """Emotes become text ("* Name waves"): sent as emotes they would show the bot's name."""
+    """An emote stays an emote, which clients show after the sender's name, the bot's: so it
+    reads "* Asamblea Alice (US) waves"."""
     head_plain, head_html = _header(catalogs, speaker, text)
     original_plain, original_html = (
         _original_block(catalogs, text) if with_original else ("", Markup(""))
     )
-    if msgtype == "m.emote":
-        body = f"* {head_plain} {text.shown}"
-        html = Markup("* {} <em>{}</em>").format(head_html, _lines(text.shown))
+    if msgtype == EMOTE:
+        body = f"{head_plain} {text.shown}"
+        html = Markup("{} {}").format(head_html, _lines(text.shown))
     else:
         body = f"{head_plain}: {text.shown}"
         html = Markup("{}: {}").format(head_html, _lines(text.shown))
     return {
-        "msgtype": "m.notice" if msgtype == "m.notice" else "m.text",
+        "msgtype": msgtype,
         "body": body + original_plain,
         "format": "org.matrix.custom.html",
         "formatted_body": str(html + original_html),
@@ -184,8 +185,7 @@ def copy_content(catalogs: Catalogs, copy: MirrorCopy) -> dict[str, Any]:
         if copy.event_type == STICKER:
             content.pop("msgtype", None)
     else:
-        kind = msgtype if msgtype in TEXT_MSGTYPES else "m.text"
-        content = text_content(catalogs, copy.speaker, kind, copy.words)
+        content = text_content(catalogs, copy.speaker, copy_msgtype(msgtype), copy.words)
     content = mark(content, copy.source_event_id, copy.source_room_id)
     relation = relation_content(copy.relation) if copy.relation else None
     if relation:

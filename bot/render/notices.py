@@ -21,14 +21,15 @@ def bot_message(
     language: str,
     lines: Sequence[Msg],
     *,
+    msgtype: str,
     reply_to: str | None = None,
     mentions: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
-    """Content of one bot message.
+    """Content of one bot message, of the msgtype the outcome's rule gave it
+    (`bot.domain.outcomes.msgtype_of`).
 
-    A notice, so it never notifies anyone, unless it mentions people: then plain text, with
-    `m.mentions` naming exactly those people (and an empty `m.mentions` otherwise, so that a name
-    inside a title never pings anyone by accident).
+    `m.mentions` names exactly the people it pings, and is empty otherwise, so that a name
+    inside a title never pings anyone by accident.
     """
     body = "\n".join(catalogs.text(language, line) for line in lines)
     html = Markup("<br>").join(catalogs.html(language, line) for line in lines)
@@ -36,7 +37,7 @@ def bot_message(
         body += "\n" + " ".join(name for _, name in mentions)
         html += Markup("<br>") + Markup(" ").join(pill(uid, name) for uid, name in mentions)
     content: dict[str, Any] = {
-        "msgtype": "m.text" if mentions else "m.notice",
+        "msgtype": msgtype,
         "body": body,
         "format": "org.matrix.custom.html",
         "formatted_body": str(html),

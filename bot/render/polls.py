@@ -26,6 +26,7 @@ from bot.domain.tally import (
     PollKind,
     TallyResult,
 )
+from bot.domain.wording import adds_something
 from bot.i18n import Bold, Catalogs, Msg, UserText
 
 POLL_START = "org.matrix.msc3381.poll.start"
@@ -57,7 +58,7 @@ def localized_poll(
 
     def shown(text: str, index: int) -> str:
         found = translated[index] if index < len(translated) else None
-        return f"{found} ({text})" if found and found != text else text
+        return f"{found} ({text})" if found and adds_something(found, text) else text
 
     if poll.kind is PollKind.CHOICE:
         options = [shown(option, index) for index, option in enumerate(poll.options, start=1)]
@@ -102,7 +103,7 @@ def poll_end_content(start_event: Any, fallback: str) -> dict[str, Any]:
 def start_fallback(catalogs: Catalogs, poll: Poll, localized: LocalizedPoll, prefix: str) -> str:
     """The poll as plain text, with how to vote by command, for clients without polls."""
     language = localized.language
-    lines = [Msg.of("poll.start.title", number=poll.id, question=localized.question)]
+    lines = [Msg.of("poll.start.title", number=poll.shown_number, question=localized.question)]
     for number, (_, text) in enumerate(localized.answers, start=1):
         lines.append(Msg.of("poll.start.option", number=number, answer=text))
     lines.append(_how_to_vote(poll, Msg.of("poll.vote_command", prefix=prefix)))
@@ -110,7 +111,7 @@ def start_fallback(catalogs: Catalogs, poll: Poll, localized: LocalizedPoll, pre
 
 
 def end_fallback(catalogs: Catalogs, language: str, poll: Poll) -> str:
-    return catalogs.text(language, Msg.of("poll.end.text", number=poll.id))
+    return catalogs.text(language, Msg.of("poll.end.text", number=poll.shown_number))
 
 
 def _how_to_vote(poll: Poll, vote: Msg) -> Msg:
@@ -155,12 +156,19 @@ def deadline_times(assembly: Assembly, deadline_ms: int) -> str:
 # -- the announcement when a poll opens -----------------------------------------------------------
 
 
-def opened_lines(poll: Poll, assembly: Assembly, author_name: str, prefix: str) -> list[Msg]:
+def person(name: str, center: str | None) -> Msg | Bold:
+    """A person as mirrored messages show them: "Alice (US)"."""
+    return Msg.of("poll.person", name=Bold(name), center=center) if center else Bold(name)
+
+
+def opened_lines(
+    poll: Poll, assembly: Assembly, author_name: str, author_center: str, prefix: str
+) -> list[Msg]:
     lines = [
         Msg.of(
             "poll.opened",
-            number=poll.id,
-            name=Bold(author_name),
+            number=poll.shown_number,
+            name=person(author_name, author_center),
             question=UserText(poll.question, poll.language),
         ),
         Msg.of("poll.opened.rule", rule=rule_label(poll)),
@@ -194,10 +202,12 @@ def _options(poll: Poll) -> list[Msg]:
 
 def ballot_lines(poll: Poll, prefix: str) -> list[Msg]:
     """What comes with a secret poll's ballot in a person's direct chat with the bot."""
-    vote = Msg.of("poll.vote_command_numbered", prefix=prefix, number=poll.id)
+    vote = Msg.of("poll.vote_command_numbered", prefix=prefix, number=poll.shown_number)
     return [
         Msg.of(
-            "poll.ballot.intro", number=poll.id, question=UserText(poll.question, poll.language)
+            "poll.ballot.intro",
+            number=poll.shown_number,
+            question=UserText(poll.question, poll.language),
         ),
         Msg.of("poll.ballot.privacy"),
         _how_to_vote(poll, vote),
@@ -213,12 +223,14 @@ def result_lines(view: ResultView) -> list[Msg]:
     if view.closed_by_name:
         header = Msg.of(
             "poll.result.closed_by",
-            number=poll.id,
-            name=Bold(view.closed_by_name),
+            number=poll.shown_number,
+            name=person(view.closed_by_name, view.closed_by_center),
             question=question,
         )
     else:
-        header = Msg.of("poll.result.closed_at_deadline", number=poll.id, question=question)
+        header = Msg.of(
+            "poll.result.closed_at_deadline", number=poll.shown_number, question=question
+        )
     lines = [header, outcome_line(poll, result), Msg.of("poll.result.rule", rule=rule_label(poll))]
     if poll.quorum:
         key = "poll.result.quorum_met" if result.quorum_met else "poll.result.quorum_not_met"
@@ -299,18 +311,18 @@ def _voter_lines(view: ResultView) -> list[Msg]:
     for answer in (a for a in poll.answer_ids if a not in named):
         voters = sorted(
             (
-                view.names.get(b.voter, b.voter)
+                (view.names.get(b.voter, b.voter), b.center)
                 for b in view.ballots.values()
                 if answer in b.answers
             ),
-            key=str.casefold,
+            key=lambda voter: (voter[0].casefold(), voter[1]),
         )
         if voters:
             lines.append(
                 Msg.of(
                     "poll.result.voters",
                     answer=answer_label(poll, answer),
-                    names=joined([Bold(name) for name in voters]),
+                    names=joined([person(name, center) for name, center in voters]),
                 )
             )
     return lines
@@ -327,7 +339,7 @@ def progress_lines(
     lines = [
         Msg.of(
             "poll.progress",
-            number=poll.id,
+            number=poll.shown_number,
             question=UserText(poll.question, poll.language),
             rule=rule_label(poll),
             voted=voted,

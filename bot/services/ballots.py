@@ -124,7 +124,8 @@ class BallotBox:
             return BallotRequest([], chat_pending=False)
         chat = await self._store.ballot_room_of(user_id)
         if chat is not None and (self._chats is None or self._chats.is_open(chat, user_id)):
-            await self._polls.post_ballots(assembly, user_id, chat, number)
+            only = wanted[0].id if number is not None else None
+            await self._polls.post_ballots(assembly, user_id, chat, only)
             return BallotRequest(wanted, chat_pending=False)
         await self._store.want_ballot_room(user_id, ts)
         self._wake.set()  # the worker waits for this transaction before it reads the request

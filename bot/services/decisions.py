@@ -134,15 +134,16 @@ async def tell_rooms(
     *,
     cause: str,
     mention: tuple[str, ...] = (),
+    alert: bool = False,
 ) -> None:
-    """A notice in each of `rooms`, worded for that room (times in its language and zone order).
+    """A message in each of `rooms`, worded for that room (times in its language and zone order).
 
     Each room's message has its own cause, so its transaction id differs from the other rooms'
     and stays the same if the same cause is handled again.
     """
     for room in rooms:
         await delivery.deliver(
-            [Announce(tuple(lines_for(room)), mention)],
+            [Announce(tuple(lines_for(room)), mention, alert)],
             cause=f"{cause}:{room.room_id}",
             assembly=replace(assembly, rooms=(room,)),
         )

@@ -18,8 +18,18 @@ from bot.domain.events import MARKER, MESSAGE
 from bot.domain.minutes import MinutesData
 from bot.domain.mirror import CopyEdit, CopyRedaction, MirrorCopy
 from bot.domain.outbox import REDACTION, UPLOAD, outbox_ref, upload_content
-from bot.domain.outcomes import Announce, Outcome, React, Reply, reply
+from bot.domain.outcomes import (
+    NOTICE,
+    TEXT,
+    Announce,
+    Outcome,
+    React,
+    Reply,
+    msgtype_of,
+    reply,
+)
 from bot.domain.polls import Poll, ResultView
+from bot.domain.wording import adds_something
 from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
 from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.render.mirror import copy_content, copy_event_type, edit_content, redaction_content
@@ -139,8 +149,13 @@ class Delivery:
         queued: list[tuple[str, int]] = []
         for outcome in outcomes:
             if isinstance(outcome, Reply) and room is not None:
-                row = await self._queue_notice(
-                    room, outcome.lines, cause, counter, reply_to=reply_to
+                row = await self._queue_message(
+                    room,
+                    outcome.lines,
+                    cause,
+                    counter,
+                    msgtype=msgtype_of(outcome) or NOTICE,
+                    reply_to=reply_to,
                 )
                 queued.append((room.room_id, row))
             elif isinstance(outcome, React) and room is not None and reply_to:
@@ -152,12 +167,14 @@ class Delivery:
                 )
             elif isinstance(outcome, Announce):
                 for target in assembly.rooms:
-                    row = await self._queue_notice(
+                    mentions = self._mentions_in(target, outcome.mention)
+                    row = await self._queue_message(
                         target,
                         outcome.lines,
                         cause,
                         counter,
-                        mentions=self._mentions_in(target, outcome.mention),
+                        msgtype=msgtype_of(outcome, pings_here=bool(mentions)) or NOTICE,
+                        mentions=mentions,
                     )
                     queued.append((target.room_id, row))
         return queued
@@ -227,13 +244,14 @@ class Delivery:
             source_event_id=redaction.source_event_id,
         )
 
-    async def _queue_notice(
+    async def _queue_message(
         self,
         room: AssemblyRoom,
         lines: Sequence[Msg],
         cause: str,
         counter: Iterator[int],
         *,
+        msgtype: str,
         reply_to: str | None = None,
         mentions: Sequence[tuple[str, str]] = (),
     ) -> int:
@@ -243,12 +261,18 @@ class Delivery:
                 "notice",
                 language=room.language,
                 lines=[to_data(line) for line in lines],
+                msgtype=msgtype,
                 reply_to=reply_to,
                 mentions=[list(m) for m in mentions],
             )
         else:
             content = bot_message(
-                self._catalogs, room.language, lines, reply_to=reply_to, mentions=mentions
+                self._catalogs,
+                room.language,
+                lines,
+                msgtype=msgtype,
+                reply_to=reply_to,
+                mentions=mentions,
             )
         return await self.queue(
             room.room_id, "m.room.message", content, txn_id(cause, next(counter))
@@ -258,12 +282,15 @@ class Delivery:
         language = str(data["language"])
         lines = [from_data(line) for line in data["lines"]]
         translated = await self._translations(lines, language)
+        mentions = [(str(user), str(name)) for user, name in data.get("mentions") or []]
         return bot_message(
             self._catalogs,
             language,
             [localized(line, language, translated) for line in lines],
+            # Queued before messages carried their msgtype: then a mention made it a text.
+            msgtype=str(data.get("msgtype") or (TEXT if mentions else NOTICE)),
             reply_to=data.get("reply_to"),
-            mentions=[(str(user), str(name)) for user, name in data.get("mentions") or []],
+            mentions=mentions,
         )
 
     async def _translations(self, lines: Sequence[Msg], language: str) -> dict[UserText, str]:
@@ -277,7 +304,7 @@ class Delivery:
         found = await asyncio.gather(
             *(texts.translate_quickly(t.text, t.language, language) for t in wanted)
         )
-        return {t: f for t, f in zip(wanted, found, strict=True) if f and f != t.text}
+        return {t: f for t, f in zip(wanted, found, strict=True) if adds_something(f, t.text)}
 
     def _mentions_in(self, room: AssemblyRoom, users: Sequence[str]) -> list[tuple[str, str]]:
         """Each person is pinged only in the room where they sit."""

@@ -16,6 +16,7 @@ from bot.domain.assembly import Assembly
 from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_TITLE
 from bot.domain.meetings import Attendee, Meeting
+from bot.domain.minutes import speaking_statistics, spoken_turns
 from bot.domain.stack import StackPolicy
 from bot.i18n import Bold, UserText
 from bot.services.people import People
@@ -41,7 +42,7 @@ class CenterSummary:
     center: str
     present: int
     turns: int
-    speaking_seconds: int
+    speaking_seconds: float  # counted as the minutes count it
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,11 @@ class MeetingService:
             started_at=now,
             stack_policy=StackPolicy(assembly.stack_policy),
             turn_limit_seconds=assembly.turn_limit_seconds,
+            standing_chairs=assembly.chairs,
         )
         await self._store.add_chair(meeting.id, user_id, user_id, now)
+        for chair in meeting.chairs([user_id]):
+            await self._people.remember(assembly, chair)
         return meeting
 
     async def end(self, assembly: Assembly) -> MeetingSummary:
@@ -124,18 +128,20 @@ class MeetingService:
         await self._store.end_meeting(meeting.id, now)
         for watcher in self.on_end:
             await watcher(assembly, meeting)
-        return MeetingSummary(meeting, now, await self._centers(assembly, meeting.id))
+        return MeetingSummary(meeting, now, await self._centers(assembly, meeting.id, now))
 
-    async def _centers(self, assembly: Assembly, meeting_id: int) -> tuple[CenterSummary, ...]:
+    async def _centers(
+        self, assembly: Assembly, meeting_id: int, ended_at: int
+    ) -> tuple[CenterSummary, ...]:
         present = Counter(a.center for a in await self._store.attendance(meeting_id))
         turns = await self._store.turns(meeting_id)
         counted = Counter(t.center for t in turns)
-        spoken: Counter[str] = Counter()
-        for turn in turns:
-            spoken[turn.center] += ((turn.ended_at or turn.started_at) - turn.started_at) // 1000
+        # The minutes' own count, so both give each center the same speaking time.
+        statistics = speaking_statistics(spoken_turns(turns, ended_at), (), assembly.centers, {})
+        spoken = {c.center: c.seconds for c in statistics.centers}
         centers = dict.fromkeys([*assembly.centers, *present, *counted])
         return tuple(
-            CenterSummary(center, present[center], counted[center], spoken[center])
+            CenterSummary(center, present[center], counted[center], spoken.get(center, 0.0))
             for center in centers
         )
 
@@ -150,6 +156,7 @@ class MeetingService:
             raise CommandError("chair.already", name=name)
         if not await self._store.add_chair(meeting.id, user_id, by, self.clock()):
             raise CommandError("chair.already", name=name)
+        await self._people.remember(assembly, user_id)
         return name.text
 
     async def remove_chair(self, assembly: Assembly, user_id: str) -> str:
@@ -166,10 +173,10 @@ class MeetingService:
         await self._store.remove_chair(meeting.id, user_id)
         return name.text
 
-    async def chairs(self, assembly: Assembly, meeting: Meeting) -> list[str]:
-        """Configured chairs and this meeting's own chairs (moderators are not listed)."""
-        meeting_chairs = await self._store.chairs(meeting.id)
-        return list(dict.fromkeys([*meeting_chairs, *assembly.chairs]))
+    async def chairs(self, meeting: Meeting) -> list[str]:
+        """This meeting's own chairs and the configured chairs it opened with (moderators are
+        not listed): the same list its minutes give."""
+        return meeting.chairs(await self._store.chairs(meeting.id))
 
     # -- roll call --------------------------------------------------------------------------
 
@@ -184,7 +191,10 @@ class MeetingService:
         self, meeting: Meeting, assembly: Assembly, user_id: str, room_id: str, how: str
     ) -> bool:
         center = self._people.center_of(assembly, user_id, spoken_in=room_id)
-        return await self._store.mark_present(meeting.id, user_id, center, how, self.clock())
+        marked = await self._store.mark_present(meeting.id, user_id, center, how, self.clock())
+        if marked:
+            await self._people.remember(assembly, user_id, spoken_in=room_id)
+        return marked
 
     async def note_speaker(self, assembly: Assembly, user_id: str, room_id: str) -> None:
         """Someone said something during a meeting: that counts as being present."""

@@ -23,13 +23,15 @@ from bot.domain.minutes import (
     MinutesData,
     PollSummary,
     SaidMessage,
-    SpokenTurn,
     WrittenText,
+    spoken_turns,
 )
 from bot.domain.translation_equity import CopyOutcome
+from bot.services.people import without_center
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.people_store import PeopleStore
 from bot.storage.polls_store import PollsStore
 from bot.storage.rooms_store import AssemblyRoomsStore
 
@@ -55,6 +57,7 @@ class MinutesService:
         mirror: MirrorStore,
         translations: SqliteTranslationCache,
         rooms: AssemblyRoomsStore,
+        people: PeopleStore,
         clock: Callable[[], int],
     ) -> None:
         self._decisions = decisions
@@ -63,6 +66,7 @@ class MinutesService:
         self._mirror = mirror
         self._translations = translations
         self._rooms = rooms
+        self._people = people
         self._clock = clock
 
     async def meeting(self, assembly: str | None, meeting_id: int | None) -> Meeting:
@@ -96,20 +100,28 @@ class MinutesService:
         ended = meeting.ended_at or self._clock()
         entries = await self._decisions.entries_of_meeting(meeting.id)
         said, copies = await self._messages(meeting, ended, languages)
+        attendance = await self._meetings.attendance(meeting.id)
+        chairs = meeting.chairs(await self._meetings.chairs(meeting.id))
+        turns = await self._meetings.turns(meeting.id)
+        known = await self._people.known(meeting.assembly)
+        # Names as the homeserver gives them now, else as last seen (kept in the database, so
+        # a restart or the command line still has them), else as stored with what they wrote.
         names = _stored_names(entries, said)
-        for user in {*names, *(a.user_id for a in await self._meetings.attendance(meeting.id))}:
+        names.update({user: person.name for user, person in known.items()})
+        everyone = {*names, *chairs, *(a.user_id for a in attendance), *(t.user_id for t in turns)}
+        for user in everyone:
             live = name_of(user)
             if live and live != user:
                 names[user] = live
-        attendance = await self._meetings.attendance(meeting.id)
-        centers_known = _stored_centers(entries, said)
+        names = {user: without_center(name, tuple(centers)) for user, name in names.items()}
+        centers_known = {user: person.center for user, person in known.items()}
+        centers_known.update(_stored_centers(entries, said))
         centers_known.update({a.user_id: a.center for a in attendance})
 
         def member(user: str, center: str | None = None) -> Member:
             found = center or centers_known.get(user) or center_of(user) or ""
             return Member(user, names.get(user, user), found)
 
-        chairs = list(dict.fromkeys([meeting.started_by, *await self._meetings.chairs(meeting.id)]))
         agenda = await self._meetings.agenda(meeting.id)
         items = {item.id: item for item in agenda}
         return MinutesData(
@@ -135,12 +147,7 @@ class MinutesService:
             ),
             entries=tuple([await self._entry(e, member, items, languages) for e in entries]),
             polls=tuple(await self._poll_summaries(meeting.id, centers, languages, names)),
-            turns=tuple(
-                SpokenTurn(
-                    t.user_id, t.center, str(t.kind), _seconds(t.started_at, t.ended_at, ended) or 0
-                )
-                for t in await self._meetings.turns(meeting.id)
-            ),
+            turns=spoken_turns(turns, ended),
             messages=tuple(said),
             names=names,
             include_transcript=transcript,
@@ -183,6 +190,7 @@ class MinutesService:
             item=await self._written(item.title, item.language, languages) if item else None,
             owner=member(record.owner, record.owner_center) if record.owner else None,
             due=record.due,
+            number=record.number,
         )
 
     async def _messages(
@@ -270,6 +278,7 @@ class MinutesService:
                     winners=tuple(result.winners),
                     dissents=tuple(dissents),
                     secret=poll.secret,
+                    number=poll.number,
                 )
             )
         return summaries

@@ -25,7 +25,6 @@ from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
-    TEXT_MSGTYPES,
     CopyEdit,
     CopyRedaction,
     CopyRelation,
@@ -35,6 +34,7 @@ from bot.domain.mirror import (
     Speaker,
 )
 from bot.domain.outbox import outbox_ref
+from bot.domain.outcomes import TEXT_MSGTYPES
 from bot.domain.text_protection import Glossary, strip_reply_fallback
 from bot.i18n import Catalogs, Msg
 from bot.services.delivery import Delivery

@@ -6,13 +6,17 @@ bilingual member who sits in several rooms is counted with the room they are spe
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.storage.people_store import PeopleStore
 
 
 class Membership(Protocol):
-    """Who sits in which Matrix room, under which display name and with which power level.
+    """Who sits in which Matrix room, under which display name and with which power level; and
+    what each room is called.
 
     The homeserver's answer is `bot.matrix.members.RoomMembers`; tests fake it with
     `tests.harness.fakes.Seats`.
@@ -22,13 +26,37 @@ class Membership(Protocol):
     def display_name(self, room_id: str, user_id: str) -> str: ...
     def power_level(self, room_id: str, user_id: str) -> int: ...
     def members(self, room_id: str) -> list[str]: ...
+    def room_name(self, room_id: str) -> str: ...
 
 
 class People:
-    """The assembly's people: each one's center, home room and name, read from `Membership`."""
+    """The assembly's people: each one's center, home room and name, read from `Membership`;
+    with a store, the names are also kept for when the homeserver cannot say (`remember`)."""
 
-    def __init__(self, membership: Membership) -> None:
+    def __init__(
+        self,
+        membership: Membership,
+        store: PeopleStore | None = None,
+        clock: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
         self._membership = membership
+        self._store = store
+        self._clock = clock
+
+    async def remember(
+        self, assembly: Assembly, user_id: str, spoken_in: str | None = None
+    ) -> None:
+        """Keep the person's name and center as now seen, for the minutes: a chair, someone
+        marked present, a voter in an open poll. Someone who sits in no room is not kept."""
+        if self._store is None or not self.is_member(assembly, user_id):
+            return
+        await self._store.remember(
+            assembly.name,
+            user_id,
+            self.display_name(assembly, user_id),
+            self.center_of(assembly, user_id, spoken_in),
+            self._clock(),
+        )
 
     def home_room(
         self, assembly: Assembly, user_id: str, spoken_in: str | None = None

@@ -118,8 +118,10 @@ class PollService:
         """Record the poll and queue its start event in every room. Inside the caller's
         transaction, so a failure leaves neither a poll nor a start event behind."""
         deadline = ts + request.deadline_seconds * 1000 if request.deadline_seconds else None
-        # The meeting in progress, so the minutes find the polls held during it.
+        # The meeting in progress, so the minutes find the polls held during it. A poll is
+        # numbered in that meeting, or between meetings after the latest one's polls.
         meeting = await self._meetings.open_meeting(assembly.name)
+        numbering = meeting or await self._meetings.latest_meeting(assembly.name)
         poll_id = await self._store.create(
             NewPoll(
                 assembly=assembly.name,
@@ -138,6 +140,7 @@ class PollService:
                 created_in=room.room_id,
                 source_event_id=cause,
                 created_at=ts,
+                numbered_in=numbering.id if numbering else None,
             )
         )
         poll = await self._existing(poll_id)
@@ -174,17 +177,17 @@ class PollService:
                 await self.post_ballots(assembly, person, chat, poll.id)
 
     async def post_ballots(
-        self, assembly: Assembly, person: str, chat: str, number: int | None = None
+        self, assembly: Assembly, person: str, chat: str, poll_id: int | None = None
     ) -> list[Poll]:
         """Queue in the person's direct chat a native poll for each open secret poll (or only
-        poll #number) not posted there yet, in the language of their center's room. Returns the
-        secret polls whose ballot is now in the chat."""
+        the poll `poll_id`) not posted there yet, in the language of their center's room.
+        Returns the secret polls whose ballot is now in the chat."""
         home = self._people.home_room(assembly, person)
         here = AssemblyRoom(chat, home.language, home.center, home.timezone)
         polls = [
             poll
             for poll in await self._store.open_polls(assembly.name)
-            if poll.secret and number in (None, poll.id)
+            if poll.secret and poll_id in (None, poll.id)
         ]
         for poll in polls:
             if await self._store.has_room(poll.id, chat):
@@ -216,7 +219,7 @@ class PollService:
         """A `!vote`, already read against the poll it is for; `private` when it was sent in the
         voter's direct chat with the bot."""
         if not poll.is_open:
-            raise CommandError("poll.error.closed", number=poll.id)
+            raise CommandError("poll.error.closed", number=poll.shown_number)
         _check_where(poll, private, self._prefix)
         if not self._people.is_member(assembly, voter):
             raise CommandError("poll.error.not_member")
@@ -292,6 +295,9 @@ class PollService:
             ts=ts,
             via=via,
         )
+        if not poll.secret:
+            # The result names open polls' voters; a secret poll's leave no trace of who voted.
+            await self._people.remember(assembly, voter, spoken_in=room_id)
 
     async def _poll_room_of(self, start_event_id: str) -> PollRoom | None:
         """Which poll a response is for. Start events' ids are learned from the outbox when
@@ -310,8 +316,15 @@ class PollService:
     async def close(
         self, assembly: Assembly, number: int | None, *, closed_by: str, ts: int
     ) -> TallyResult:
-        """A chair closes a poll now (inside the command's transaction)."""
+        """A chair closes poll #number, or the one open poll, now (inside the command's
+        transaction)."""
         poll = await self.open_poll(assembly, number)
+        return await self._close(poll, assembly, closed_by=closed_by, at=ts)
+
+    async def close_poll(
+        self, assembly: Assembly, poll: Poll, *, closed_by: str, ts: int
+    ) -> TallyResult:
+        """A chair closes this poll now (inside the command's transaction)."""
         return await self._close(poll, assembly, closed_by=closed_by, at=ts)
 
     async def close_due(self, poll_id: int) -> None:
@@ -327,7 +340,7 @@ class PollService:
         self, poll: Poll, assembly: Assembly, *, closed_by: str | None, at: int
     ) -> TallyResult:
         if not await self._store.close(poll.id, at, closed_by):
-            raise CommandError("poll.error.closed", number=poll.id)
+            raise CommandError("poll.error.closed", number=poll.shown_number)
         closed = await self._existing(poll.id)
         view = self._view(closed, assembly, await self._store.ballots_of(closed))
         if closed.secret:
@@ -381,7 +394,8 @@ class PollService:
         result = poll.tally(ballots, assembly.centers)
         names = {} if poll.secret else {v: self._people.display_name(assembly, v) for v in ballots}
         closer = self._people.display_name(assembly, poll.closed_by) if poll.closed_by else None
-        return ResultView(poll, result, ballots, names, closer)
+        closer_center = self._people.center_of(assembly, poll.closed_by) if poll.closed_by else None
+        return ResultView(poll, result, ballots, names, closer, closer_center)
 
     async def results(self, assembly: Assembly, number: int | None) -> ResultView | Progress:
         """A closed poll's result, or an open poll's turnout (its counts wait for the close)."""
@@ -414,7 +428,7 @@ class PollService:
         if number is not None:
             poll = await self._poll_numbered(assembly, number)
             if not poll.is_open:
-                raise CommandError("poll.error.closed", number=poll.id)
+                raise CommandError("poll.error.closed", number=poll.shown_number)
             return poll
         every = await self._store.open_polls(assembly.name)
         open_polls = [p for p in every if secret in (None, p.secret)]
@@ -424,8 +438,10 @@ class PollService:
             key = "poll.error.no_open_secret_poll" if secret else "poll.error.no_open_poll"
             raise CommandError(key)
         if len(open_polls) > 1:
-            numbers = joined([f"#{p.id}" for p in open_polls])
-            raise CommandError("poll.error.several_open", polls=numbers, example=open_polls[-1].id)
+            numbers = joined([f"#{p.shown_number}" for p in open_polls])
+            raise CommandError(
+                "poll.error.several_open", polls=numbers, example=open_polls[-1].shown_number
+            )
         return open_polls[0]
 
     async def open_secret_polls(self, assembly: Assembly, number: int | None) -> list[Poll]:
@@ -434,11 +450,17 @@ class PollService:
             return [p for p in await self._store.open_polls(assembly.name) if p.secret]
         poll = await self.open_poll(assembly, number)
         if not poll.secret:
-            raise CommandError("poll.error.vote_in_rooms", number=poll.id)
+            raise CommandError("poll.error.vote_in_rooms", number=poll.shown_number)
         return [poll]
 
     async def _poll_numbered(self, assembly: Assembly, number: int) -> Poll:
-        poll = await self._store.poll_of(assembly.name, number)
+        """`#number` as people type it: the poll of that number in the open meeting (between
+        meetings, in the latest one, whose numbering the polls opened since continue); failing
+        that, an open poll of that number left from an earlier meeting."""
+        latest = await self._meetings.latest_meeting(assembly.name)
+        poll = await self._store.numbered(assembly.name, latest.id if latest else None, number)
+        if poll is None:
+            poll = await self._store.open_numbered(assembly.name, number)
         if poll is None:
             raise CommandError("poll.error.unknown_poll", number=number)
         return poll
@@ -458,4 +480,4 @@ def _check_where(poll: Poll, private: bool, prefix: str) -> None:
     if poll.secret and not private:
         raise CommandError("poll.error.vote_privately", **privately(poll, prefix))
     if private and not poll.secret:
-        raise CommandError("poll.error.vote_in_rooms", number=poll.id)
+        raise CommandError("poll.error.vote_in_rooms", number=poll.shown_number)

@@ -17,7 +17,7 @@ from functools import partial
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.authority import Authority
-from bot.domain.durations import format_duration
+from bot.domain.durations import duration_message, to_the_minute
 from bot.domain.errors import CommandError, PermissionDenied
 from bot.domain.limits import MAX_TITLE
 from bot.domain.schedule import (
@@ -213,7 +213,7 @@ class Reminders:
                 Msg.of(
                     "reminder.meeting",
                     title=UserText(schedule.title, schedule.language),
-                    remaining=format_duration(remaining, room.language),
+                    remaining=duration_message(to_the_minute(remaining)),
                     day=day,
                     times=times,
                     id=Code(f"#{schedule.id}"),
@@ -221,7 +221,10 @@ class Reminders:
             ]
 
         cause = f"reminder:{schedule.id}:{reminder.occurrence.key}:{reminder.offset_seconds}"
-        await tell_rooms(self._delivery, assembly, assembly.rooms, lines, cause=cause)
+        # Everyone should hear that a meeting is coming: a message, not a notice.
+        await tell_rooms(
+            self._delivery, assembly, assembly.rooms, lines, cause=cause, alert=True
+        )
         self._metrics.reminder_sent(MEETING)
 
     # -- action items -------------------------------------------------------------------------
@@ -258,7 +261,7 @@ class Reminders:
             owner=Bold(entry.owner_name or entry.owner),
             text=UserText(entry.text, entry.language),
             due=entry.due.isoformat(),
-            id=Code(f"#{entry.id}"),
+            id=Code(f"#{entry.number}"),
         )
         await tell_rooms(
             self._delivery,

@@ -193,6 +193,11 @@ class StackBoard:
         for room_id, outbox_id in queued:
             await self._store.remember_stack_message(meeting.id, room_id, outbox_id)
 
+    async def tell(self, outcome: Outcome, *, cause: str, assembly: Assembly) -> None:
+        """A message about the stack that does not show it (a hand raised in one line): the
+        latest stack message stays the one a ✋ goes on."""
+        await self._deliver([outcome], cause=cause, assembly=assembly)
+
     async def is_latest(self, meeting: Meeting, room_id: str, event_id: str | None) -> bool:
         outbox_id = await self._store.stack_message(meeting.id, room_id)
         if outbox_id is None or event_id is None:

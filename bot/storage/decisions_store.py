@@ -45,6 +45,8 @@ class LogRecord:
     poll_id: int | None = None
     outcome: str | None = None
     details: dict[str, Any] | None = None
+    # Its number among the entries of its kind in its meeting, as chat and minutes show it.
+    number: int | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> LogRecord:
@@ -70,6 +72,7 @@ class LogRecord:
             poll_id=row["poll_id"],
             outcome=row["outcome"],
             details=json.loads(row["details"]) if row["details"] else None,
+            number=row["number"],
         )
 
 
@@ -101,11 +104,16 @@ class DecisionsStore:
     # -- entries written by people ------------------------------------------------------------
 
     async def add_entry(self, entry: NewLogRecord) -> int:
+        """Keep the entry, numbered after the other entries of its kind in its meeting (or
+        outside any meeting) that are not undone: `!undo` takes back only the newest entry, so
+        the numbers stay 1, 2, 3… and the number it freed is given again."""
         return await self.db.execute(
             "INSERT INTO decisions (assembly, meeting_id, agenda_item_id, kind, text, language, "
             "translations, author, author_name, author_center, room_id, source_event_id, "
-            "created_at, owner, owner_name, owner_center, due_date) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, owner, owner_name, owner_center, due_date, number) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "(SELECT ifnull(max(number), 0) + 1 FROM decisions WHERE assembly = ? "
+            "AND meeting_id IS ? AND kind = ? AND undone_at IS NULL))",
             (
                 entry.assembly,
                 entry.meeting_id,
@@ -124,6 +132,9 @@ class DecisionsStore:
                 entry.owner_name,
                 entry.owner_center,
                 entry.due.isoformat() if entry.due else None,
+                entry.assembly,
+                entry.meeting_id,
+                entry.kind,
             ),
         )
 

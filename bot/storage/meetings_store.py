@@ -6,6 +6,7 @@ domain's own `Hand`, so the service can rebuild a `SpeakerStack` from them direc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import aiosqlite
@@ -73,10 +74,11 @@ class MeetingsStore:
         started_at: int,
         stack_policy: StackPolicy,
         turn_limit_seconds: int | None,
+        standing_chairs: Iterable[str] = (),
     ) -> Meeting:
         meeting_id = await self.db.execute(
             "INSERT INTO meetings (assembly, title, title_language, started_by, started_at, "
-            "stack_policy, turn_limit_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "stack_policy, turn_limit_seconds, standing_chairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 assembly,
                 title,
@@ -85,6 +87,7 @@ class MeetingsStore:
                 started_at,
                 str(stack_policy),
                 turn_limit_seconds,
+                json.dumps(list(standing_chairs)),
             ),
         )
         meeting = await self.meeting(meeting_id)
@@ -126,7 +129,7 @@ class MeetingsStore:
 
     async def chairs(self, meeting_id: int) -> list[str]:
         rows = await self.db.fetch_all(
-            "SELECT user_id FROM meeting_chairs WHERE meeting_id = ? ORDER BY added_at, user_id",
+            "SELECT user_id FROM meeting_chairs WHERE meeting_id = ? ORDER BY added_at, rowid",
             (meeting_id,),
         )
         return [row["user_id"] for row in rows]

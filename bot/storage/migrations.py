@@ -382,7 +382,55 @@ async def v7_secret_ballots(db: SchemaWriter) -> None:
     )
 
 
-async def v8_language_justice(db: SchemaWriter) -> None:
+async def v8_names_and_numbers(db: SchemaWriter) -> None:
+    """People's names kept for the minutes, the chairs a meeting was opened with, and entries
+    and polls numbered within their meeting."""
+    # `people`: the name and center the bot last saw for each person of an assembly (names are
+    # kept without a trailing center), so minutes made after a restart or from the command line
+    # name people rather than show their Matrix ids. `meetings.standing_chairs`: the configured
+    # chairs announced when the meeting opened, which its minutes list again.
+    # `decisions.number`: an entry's number among the entries of its kind in its meeting (or
+    # outside any meeting); a number freed by `!undo` is given again. `polls.number`: a poll's
+    # number in its meeting; a poll opened between meetings continues the numbering of the
+    # latest meeting (`numbered_in`), so `#n` is read in the latest meeting's numbering.
+    await db.executescript(
+        """
+        CREATE TABLE people (
+            assembly TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            center TEXT NOT NULL,
+            seen_at INTEGER NOT NULL,
+            PRIMARY KEY (assembly, user_id)
+        );
+        ALTER TABLE meetings ADD COLUMN standing_chairs TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE decisions ADD COLUMN number INTEGER;
+        UPDATE decisions SET number = 1 + (
+            SELECT count(*) FROM decisions AS d
+            WHERE d.assembly = decisions.assembly AND d.meeting_id IS decisions.meeting_id
+                AND d.kind = decisions.kind AND d.undone_at IS NULL AND d.id < decisions.id
+        ) WHERE kind != 'poll';
+        CREATE UNIQUE INDEX decisions_number
+            ON decisions (assembly, ifnull(meeting_id, 0), kind, number)
+            WHERE undone_at IS NULL AND number IS NOT NULL;
+        ALTER TABLE polls ADD COLUMN numbered_in INTEGER;
+        ALTER TABLE polls ADD COLUMN number INTEGER;
+        UPDATE polls SET numbered_in = ifnull(meeting_id, (
+            SELECT m.id FROM meetings AS m
+            WHERE m.assembly = polls.assembly AND m.started_at <= polls.created_at
+            ORDER BY m.started_at DESC, m.id DESC LIMIT 1
+        ));
+        UPDATE polls SET number = (
+            SELECT count(*) FROM polls AS p
+            WHERE p.assembly = polls.assembly AND p.numbered_in IS polls.numbered_in
+                AND p.id <= polls.id
+        );
+        CREATE UNIQUE INDEX polls_number ON polls (assembly, ifnull(numbered_in, 0), number)
+        """
+    )
+
+
+async def v9_language_justice(db: SchemaWriter) -> None:
     """Interpreters, their corrections remembered per language pair, and glossary terms added in
     chat. Each copy records where its words came from (`origin`: machine, memory, interpreter,
     as written, pending), the words it shows, who interpreted it, and when its words stopped
@@ -436,5 +484,6 @@ MIGRATIONS: list[Migration] = [
     v5_records,
     v6_fair_use,
     v7_secret_ballots,
-    v8_language_justice,
+    v8_names_and_numbers,
+    v9_language_justice,
 ]

@@ -35,6 +35,7 @@ def _poll_from_row(row: aiosqlite.Row) -> Poll:
         created_at=row["created_at"],
         closed_at=row["closed_at"],
         closed_by=row["closed_by"],
+        number=row["number"],
     )
 
 
@@ -58,6 +59,9 @@ class NewPoll:
     created_in: str
     source_event_id: str
     created_at: int
+    # The meeting whose numbering the poll takes its number in: the open meeting, or between
+    # meetings the latest one (None before the assembly's first meeting).
+    numbered_in: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,10 @@ class PollsStore:
         return await self.db.execute(
             "INSERT INTO polls (assembly, meeting_id, kind, rule, question, language, options, "
             "max_selections, secret, ballot_key, quorum_overall, quorum_per_center, deadline_at, "
-            "created_by, created_in, source_event_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_in, source_event_id, created_at, numbered_in, number) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "(SELECT ifnull(max(number), 0) + 1 FROM polls WHERE assembly = ? "
+            "AND numbered_in IS ?))",
             (
                 poll.assembly,
                 poll.meeting_id,
@@ -124,6 +130,9 @@ class PollsStore:
                 poll.created_in,
                 poll.source_event_id,
                 poll.created_at,
+                poll.numbered_in,
+                poll.assembly,
+                poll.numbered_in,
             ),
         )
 
@@ -131,9 +140,20 @@ class PollsStore:
         row = await self.db.fetch_one("SELECT * FROM polls WHERE id = ?", (poll_id,))
         return _poll_from_row(row) if row else None
 
-    async def poll_of(self, assembly: str, poll_id: int) -> Poll | None:
+    async def numbered(self, assembly: str, numbered_in: int | None, number: int) -> Poll | None:
+        """Poll #number in the numbering of meeting `numbered_in` (None: before any meeting)."""
         row = await self.db.fetch_one(
-            "SELECT * FROM polls WHERE id = ? AND assembly = ?", (poll_id, assembly)
+            "SELECT * FROM polls WHERE assembly = ? AND numbered_in IS ? AND number = ?",
+            (assembly, numbered_in, number),
+        )
+        return _poll_from_row(row) if row else None
+
+    async def open_numbered(self, assembly: str, number: int) -> Poll | None:
+        """The newest open poll numbered `number` in any meeting's numbering."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM polls WHERE assembly = ? AND number = ? AND closed_at IS NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (assembly, number),
         )
         return _poll_from_row(row) if row else None
 

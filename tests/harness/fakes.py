@@ -18,16 +18,22 @@ class Seats:
     names and power levels.
 
     `seats` maps a room id to its members' user ids and display names; `power` maps
-    (room id, user id) to a power level, 0 for anyone not listed.
+    (room id, user id) to a power level, 0 for anyone not listed; `room_names` maps a room id
+    to its name (a room not listed goes by its id).
     """
 
     def __init__(
         self,
         seats: Mapping[str, Mapping[str, str]],
         power: Mapping[tuple[str, str], int] | None = None,
+        room_names: Mapping[str, str] | None = None,
     ) -> None:
         self._seats = seats
         self._power = power or {}
+        self._room_names = room_names or {}
+
+    def room_name(self, room_id: str) -> str:
+        return self._room_names.get(room_id, room_id)
 
     def display_name(self, room_id: str, user_id: str) -> str:
         return self._seats.get(room_id, {}).get(user_id, user_id)

@@ -65,12 +65,12 @@ async def test_a_short_meeting_from_both_rooms_survives_a_restart(
     # Two hands from the English room, then one from the Spanish room: alternation puts beto
     # between them.
     await alice.send_text(en, "!hand")
-    await beto.wait_for(bot_says(bot, es, "Alice (US) pidió la palabra."))
+    await beto.wait_for(bot_says(bot, es, "Alice (US) pidió la palabra y es quien sigue"))
     await carol.send_text(en, "!hand")
-    await beto.wait_for(bot_says(bot, es, "Carol (US) pidió la palabra."))
+    await beto.wait_for(bot_says(bot, es, "Carol (US) pidió la palabra: número 2 de la lista"))
     await beto.send_text(es, "!mano")
-    raised = await alice.wait_for(bot_says(bot, en, "Beto (MX) raised a hand."))
-    assert "1. Alice (US) — turn\n2. Beto (MX) — turn\n3. Carol (US) — turn" in body_of(raised)
+    raised = await alice.wait_for(bot_says(bot, en, "Beto (MX) raised a hand"))
+    assert body_of(raised) == "Beto (MX) raised a hand: number 2 on the stack; next: Alice (US)."
 
     refused = await ask(dani, es, "!llamar")
     assert refused.startswith("Solo quien modera esta reunión puede usar !llamar.")
@@ -110,9 +110,11 @@ async def test_a_hand_raised_with_a_reaction_and_gentle_time_notices(
     await beto.wait_for(bot_says(bot, es, "Empieza la reunión"))
 
     await alice.send_text(en, "!hand")
-    stack_message = await dani.wait_for(bot_says(bot, es, "Alice (US) pidió la palabra."))
+    await dani.wait_for(bot_says(bot, es, "Alice (US) pidió la palabra"))
+    asked = await dani.send_text(es, "!turnos")
+    stack_message = await dani.wait_for(replies_to(asked))
     await dani.react(es, stack_message.event_id, "✋️")
-    await alice.wait_for(bot_says(bot, en, "Dani (MX) raised a hand."))
+    await alice.wait_for(bot_says(bot, en, "Dani (MX) raised a hand: number 2 on the stack"))
 
     await carol.send_text(en, "!timelimit 1s")
     await alice.wait_for(bot_says(bot, en, "From the next turn on, each turn has 1 s."))

@@ -169,7 +169,7 @@ async def test_alice_and_beto_vote_natively_and_by_text_and_the_outcome_is_logge
     assert "All centers: Yes 3, No 0, Abstain 0" in english_result
     assert "US: Yes 1, No 0, Abstain 0" in english_result
     assert "MX: Sí 2, No 0, Abstención 0" in spanish_result
-    assert "Votaron Sí: Alice, Beto, Dani." in spanish_result
+    assert "Votaron Sí: Alice (US), Beto (MX), Dani (MX)." in spanish_result
     await alice.wait_for(poll_end_of(english))
     await beto.wait_for(poll_end_of(spanish))
 

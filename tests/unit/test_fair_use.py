@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
+from bot.domain.durations import duration_message
 from bot.domain.fair_use import ANNOUNCES, REPLIES, Budget, FairUse, TokenBucket
 from bot.domain.outcomes import announce, reply
 from bot.framework.commands import Param, command
@@ -126,7 +127,7 @@ async def test_thirty_notes_in_a_row_five_run_one_notice_then_silence(router_and
     answers = [await send(router, f"!nota {n}") for n in range(30)]
     assert notes.noted == ["0", "1", "2", "3", "4"]
     [notice] = answers[5]
-    assert notice.refused and notice.lines[0] == Msg.of("error.too_fast", seconds=10)
+    assert notice.refused and notice.lines[0] == Msg.of("error.too_fast", wait=duration_message(10))
     text = router.catalogs.text("es", notice.lines[0])
     assert text == "Estás enviando órdenes demasiado rápido; vuelve a intentarlo en 10 s."
     assert all(answer == [] for answer in answers[6:])

@@ -442,8 +442,15 @@ async def test_hands_from_both_rooms_alternate_between_centers(world: World) -> 
     await world.say(ALICE, EN, "!hand")
     await world.say(CAROL, EN, "!hand")
     await world.say(BETO, ES, "!mano")
+    # A raised hand is one line in each room: its place, and who is first.
     assert world.said_in(ES)[-1] == (
-        "Beto (MX) pidió la palabra.\n"
+        "Beto (MX) pidió la palabra: número 2 de la lista; sigue: Alice (US)."
+    )
+    assert world.said_in(EN)[-1] == (
+        "Beto (MX) raised a hand: number 2 on the stack; next: Alice (US)."
+    )
+    await world.say(DANI, ES, "!turnos")
+    assert world.said_in(ES)[-1] == (
         "Lista de turnos, alternando entre centros:\n"
         "1. Alice (US) — turno\n"
         "2. Beto (MX) — turno\n"
@@ -553,19 +560,30 @@ async def test_the_chair_switches_to_fifo_mid_meeting(world: World) -> None:
 async def test_a_hand_raised_with_a_reaction_on_the_latest_stack_message(world: World) -> None:
     await world.say(CAROL, EN, "!startmeeting Monthly assembly")
     await world.say(ALICE, EN, "!hand")
-    older = world.last_in(ES)
-    await world.say(ALICE, EN, "!stack")  # a reply in the English room only
+    await world.say(DANI, ES, "!turnos")
     latest_es = world.last_in(ES)
-    assert latest_es == older
+    await world.say(ALICE, EN, "!stack")  # a reply in the English room only
+    latest_en = world.last_in(EN)
+    assert world.last_in(ES) == latest_es
     await world.react(DANI, ES, "$not-a-stack-message", "✋")
     await world.react(DANI, ES, f"$sent{latest_es.id}", "👍")
     assert "Dani" not in world.said_in(ES)[-1]
     await world.react(DANI, ES, f"$sent{latest_es.id}", "✋🏽")
-    assert world.said_in(ES)[-1].startswith("Dani (MX) pidió la palabra.\n")
-    await world.react(BETO, ES, f"$sent{latest_es.id}", "✋️")  # no longer the latest
-    assert "Beto" not in world.said_in(ES)[-1]
-    await world.react(BETO, ES, f"$sent{world.last_in(ES).id}", "✋️")
-    assert world.said_in(EN)[-1].startswith("Beto (MX) raised a hand.\n")
+    assert world.said_in(ES)[-1] == (
+        "Dani (MX) pidió la palabra: número 2 de la lista; sigue: Alice (US)."
+    )
+    # The one-line answer is no stack message: beto raises his hand on the same one.
+    await world.react(BETO, ES, f"$sent{latest_es.id}", "✋️")
+    assert world.said_in(EN)[-1] == (
+        "Beto (MX) raised a hand: number 3 on the stack; next: Alice (US)."
+    )
+    await world.say(CAROL, EN, "!call")  # the floor changes: the stack is shown in every room
+    await world.react(CAROL, EN, f"$sent{latest_en.id}", "✋")  # no longer the latest
+    assert "Carol" not in world.said_in(EN)[-1]
+    await world.react(CAROL, EN, f"$sent{world.last_in(EN).id}", "✋")
+    assert world.said_in(EN)[-1] == (
+        "Carol (US) raised a hand: number 2 on the stack; next: Dani (MX)."
+    )
 
 
 async def test_a_turn_limit_is_noticed_once_at_the_limit(world: World) -> None:

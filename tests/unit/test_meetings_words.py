@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.stack import StackPolicy, TurnKind
+from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.errors import UsageError
 from bot.i18n import Catalogs, Msg
 from bot.render import meetings as phrases
@@ -100,7 +100,10 @@ def test_every_kind_of_turn_and_policy_is_worded_in_both_languages() -> None:
     for language in ("en", "es"):
         for kind in TurnKind:
             assert CATALOGS.text(language, phrases.kind(kind))
-            assert CATALOGS.text(language, Msg.of(f"stack.raised.{kind}", person="x"))
+            hand, first = Hand("@b:x", "MX", kind, 2), Hand("@a:x", "US", TurnKind.ORDINARY, 1)
+            assert CATALOGS.text(language, phrases.hand_raised(hand, [hand], str.upper))
+            line = CATALOGS.text(language, phrases.hand_raised(hand, [first, hand], str.upper))
+            assert "2" in line and "@A:X (US)" in line and "\n" not in line
         for policy in StackPolicy:
             assert CATALOGS.text(language, phrases.policy(policy))
 

@@ -114,8 +114,11 @@ async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged
     await scheduler.run_due(clock.utc())
     sent = await outbox(db)
     assert [room for room, _ in sent] == ["!en:x", "!es:x"]
-    assert "starts in 1 hour" in sent[0][1] and "18:00 New York / 16:00 Mexico City" in sent[0][1]
-    assert "empieza en 1 hora" in sent[1][1]
+    assert "starts in 1 h:" in sent[0][1] and "18:00 New York / 16:00 Mexico City" in sent[0][1]
+    assert "empieza en 1 h:" in sent[1][1]
+    # A meeting coming is news for everyone: a message, not a notice, naming nobody.
+    assert all('"msgtype": "m.text"' in content for _, content in sent)
+    assert all('"m.mentions": {}' in content for _, content in sent)
     assert "16:00 Ciudad de México / 18:00 Nueva York" in sent[1][1]
 
     # A restart rebuilds the job; running it again at the same moment sends nothing new.
@@ -128,7 +131,7 @@ async def test_reminders_are_sent_once_across_a_restart_and_late_ones_are_judged
     reminders, scheduler, stores = await bot_parts(db, clock)
     await scheduler.run_due(clock.utc())
     sent = await outbox(db)
-    assert len(sent) == 4 and "starts in 6 minutes" in sent[2][1]
+    assert len(sent) == 4 and "starts in 6 min:" in sent[2][1]
 
     # Next week's reminders come while the bot is down; it returns after that meeting began.
     clock.set(start + timedelta(days=7, minutes=5))
@@ -174,7 +177,7 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     await scheduler.run_due(clock.utc())
     [(room, content)] = await outbox(db)
     assert room == "!es:x" and "Beto, un recordatorio: la tarea #1 vence hoy" in content
-    assert '"user_ids": ["@beto:x"]' in content
+    assert '"user_ids": ["@beto:x"]' in content and '"msgtype": "m.text"' in content
     # Restarted, nothing is left to remind.
     reminders, scheduler, stores = await bot_parts(db, clock)
     assert scheduler.jobs == {}

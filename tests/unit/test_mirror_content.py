@@ -30,7 +30,15 @@ def test_markup_from_people_is_escaped() -> None:
     words = MirrorText("<script>x</script>", "<script>y</script>", "en", "es", pending=False)
     html = text_content(CATALOGS, speaker, "m.emote", words)["formatted_body"]
     assert "<script>" not in html and "<img" not in html and "<b>US" not in html
-    assert html.startswith("* <b>&lt;img src=x&gt;</b> (&lt;b&gt;US&lt;/b&gt;)")
+    assert html.startswith("<b>&lt;img src=x&gt;</b> (&lt;b&gt;US&lt;/b&gt;)")
+
+
+def test_an_emote_stays_an_emote_told_after_the_bots_name() -> None:
+    """Clients show an emote after its sender's name: "* Asamblea Alice (US) saluda"."""
+    words = MirrorText("saluda", "waves", "en", "es", pending=False)
+    content = text_content(CATALOGS, ALICE, "m.emote", words)
+    assert content["msgtype"] == "m.emote"
+    assert content["body"].startswith("Alice (US) [traducción automática] saluda")
 
 
 def test_a_huge_message_still_fits_in_one_event() -> None:

@@ -238,7 +238,7 @@ async def test_votes_from_both_rooms_count_together_and_the_result_is_logged(wor
     assert "Outcome: PASSED." in english and "Resultado: APROBADA." in spanish
     assert "US: Yes 2, No 0, Abstain 0" in english
     assert "MX: Sí 1, No 1, Abstención 0" in spanish
-    assert "Voted Yes: Alice, Carol, Dani." in english
+    assert "Voted Yes: Alice (US), Carol (US), Dani (MX)." in english
 
     decision = await world.decision(poll)
     assert (decision.kind, decision.outcome, decision.text) == (

@@ -14,7 +14,6 @@ import pytest
 
 from bot.config import ConfigError, parse_config
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.durations import format_duration
 from bot.domain.schedule import (
     MeetingRule,
     Recurrence,
@@ -250,15 +249,6 @@ def test_action_items_remind_their_owner_on_the_morning_of_the_due_date() -> Non
     assert not action_reminder_useful(date(2025, 3, 10), MEXICO_CITY, utc(2025, 3, 10, 14))
     assert action_reminder_useful(date(2025, 3, 10), MEXICO_CITY, utc(2025, 3, 10, 23))
     assert not action_reminder_useful(date(2025, 3, 10), MEXICO_CITY, utc(2025, 3, 11, 7))
-
-
-def test_durations_in_each_language() -> None:
-    assert format_duration(3600, "en") == "1 hour"
-    assert format_duration(600, "es") == "10 minutos"
-    assert format_duration(86400, "en") == "24 hours"
-    assert format_duration(3.8, "es") == "4 segundos"
-    assert format_duration(5400, "en") == "90 minutes"
-    assert format_duration(5 * 60 + 47, "es") == "6 minutos"
 
 
 # -- configuration ----------------------------------------------------------------------------

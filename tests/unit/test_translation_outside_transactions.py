@@ -13,7 +13,8 @@ from tests.unit.test_bad_input import CONFIG, EN, SEATS
 
 
 class WatchfulTranslator:
-    """Translates by shouting, and notes whether the database was held at each call."""
+    """Translates by shouting (a change of case alone would not count as a translation), and
+    notes whether the database was held at each call."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -21,13 +22,13 @@ class WatchfulTranslator:
 
     async def translate_quickly(self, text: str, source: str, target: str) -> str | None:
         self.calls.append((text, self._db.in_transaction))
-        return text.upper()
+        return text.upper() + "!"
 
     async def translate_lines_quickly(
         self, lines: Sequence[str], source: str, target: str
     ) -> list[str | None]:
         self.calls.append(("\n".join(lines), self._db.in_transaction))
-        return [line.upper() for line in lines]
+        return [line.upper() + "!" for line in lines]
 
 
 async def test_titles_options_and_entries_are_translated_when_sent_not_while_handled() -> None:
@@ -61,12 +62,12 @@ async def test_titles_options_and_entries_are_translated_when_sent_not_while_han
     spanish = " ".join(
         str(c.get("body", "")) for c, m in zip(sent, queued, strict=True) if m.room_id != EN
     )
-    assert "BUDGET NIGHT (Budget night)" in spanish
-    assert "WE RENT THE SMALL HALL (we rent the small hall)" in spanish
+    assert "BUDGET NIGHT! (Budget night)" in spanish
+    assert "WE RENT THE SMALL HALL! (we rent the small hall)" in spanish
     polls = [c for c in sent if "org.matrix.msc3381.poll.start" in c]
     answers = [
         a["org.matrix.msc1767.text"]
         for c in polls
         for a in c["org.matrix.msc3381.poll.start"]["answers"]
     ]
-    assert "THE SMALL HALL (the small hall)" in answers
+    assert "THE SMALL HALL! (the small hall)" in answers
