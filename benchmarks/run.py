@@ -15,6 +15,8 @@ Parts (`--only`, comma-separated; all by default):
               apart, drained against the parallel floor; `!status` asked in the middle of it
   assemblies  one bot serving 20 assemblies: a quiet one while 19 are busy; peak RSS
   minutes     exporting the minutes of a recorded 5,000-message meeting
+  language    language detection: each candidate library on labelled chat lines (accuracy,
+              time per message) and the bot's memory with and without it (`benchmarks.language`)
 
 Rate limits: the homeserver is LocalSynapse in its "relaxed" mode, whose homeserver.yaml lifts
 every rc_* limit (10,000/s, bursts of 100,000) for every account, the bots and the people alike;
@@ -39,6 +41,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.language import CHOSEN, print_comparison
+from benchmarks.language import measure as measure_language
 from benchmarks.meeting import (
     TURNS,
     Contender,
@@ -63,7 +67,7 @@ from bot.devserver import LocalSynapse, RegisteredAccount
 from tests.harness.bot_runner import RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
 
-PARTS = ("onebyone", "pace", "burst", "assemblies", "minutes")
+PARTS = ("onebyone", "pace", "burst", "assemblies", "minutes", "language")
 PEOPLE = ("alice", "beto", "carol", "dani")
 BOTS = ("asamblea", "raw", "nio")
 MANY = ("asamblea20", "raw20")
@@ -87,6 +91,7 @@ class Settings:
     assemblies: int = 20
     probes: int = 20
     minutes_messages: int = 5000
+    language_rounds: int = 10
     profile: bool = False
 
 
@@ -354,6 +359,9 @@ async def _probes(
 
 
 async def run(settings: Settings, out: Path | None, keep: bool) -> dict[str, Any]:
+    language = None
+    if "language" in settings.only:  # first, while no homeserver shares the machine
+        language = await asyncio.to_thread(measure_language, settings.language_rounds)
     with FakeLibreTranslate() as mt:
         tmp = tempfile.mkdtemp(prefix="asamblea-bench-") if keep else None
         with tempfile.TemporaryDirectory(prefix="asamblea-bench-") as scratch:
@@ -371,6 +379,8 @@ async def run(settings: Settings, out: Path | None, keep: bool) -> dict[str, Any
                 }
         if tmp:
             print(f"kept the logs and databases in {tmp}")
+    if language:
+        details["language_detection"] = language
     results = {"settings": asdict(settings), "rows": [asdict(r) for r in rows(details)]}
     results["details"] = details
     print_table(results)
@@ -380,7 +390,7 @@ async def run(settings: Settings, out: Path | None, keep: bool) -> dict[str, Any
 
 
 async def _measure(settings: Settings, mt: FakeLibreTranslate, workdir: Path) -> dict[str, Any]:
-    parts = set(settings.only) - {"minutes"}
+    parts = set(settings.only) - {"minutes", "language"}
     if not parts:
         return {}
     synapse = LocalSynapse(workdir / "synapse")
@@ -586,7 +596,57 @@ def rows(details: dict[str, Any]) -> list[Row]:
         table.append(
             Row(f"minutes export s, {export['messages']} msgs", export["seconds"], None, "")
         )
+    if language := details.get("language_detection"):
+        table.extend(language_rows(language["candidates"][CHOSEN]))
     return table
+
+
+def language_rows(chosen: dict[str, Any]) -> list[Row]:
+    if "unavailable" in chosen:
+        return [Row("language detection available", False, None, "")]
+    without, loaded = chosen["without"], chosen["with"]
+    return [
+        Row(
+            "language: clear lines found %",
+            chosen["clear_accuracy"] * 100,
+            None,
+            "",
+            None,
+            "≥ 97 %",
+            chosen["clear_accuracy"] >= 0.97,
+        ),
+        Row(
+            "language: fallback lines kept %",
+            chosen["fallback_accuracy"] * 100,
+            None,
+            "",
+            None,
+            "≥ 90 %",
+            chosen["fallback_accuracy"] >= 0.90,
+        ),
+        Row("language detect p50 ms", chosen["p50_ms"], None, ""),
+        Row(
+            "language detect p95 ms",
+            chosen["p95_ms"],
+            None,
+            "",
+            None,
+            "< 5 ms",
+            chosen["p95_ms"] < 5,
+        ),
+        ratio_row(
+            "RSS MB, bot + detector", loaded["rss_mb"], without["rss_mb"], "bot, no detector", None
+        ),
+        Row(
+            "peak RSS MB, bot + detector",
+            loaded["peak_mb"],
+            without["peak_mb"],
+            "bot, no detector",
+            loaded["peak_mb"] / without["peak_mb"],
+            "< 150 MB",
+            loaded["peak_mb"] < 150,
+        ),
+    ]
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -620,6 +680,8 @@ def print_table(results: dict[str, Any]) -> None:
         sends = ", ".join(f"{name} {v['send']['p50_ms']:.0f} ms" for name, v in pace.items())
         print(f"homeserver's answer to a send at the meeting pace, p50: {sends}")
     print(f"rate limits: {details.get('rate_limits', 'n/a')}")
+    if language := details.get("language_detection"):
+        print_comparison(language)
 
 
 def main() -> int:
@@ -638,6 +700,12 @@ def main() -> int:
     parser.add_argument("--assemblies", type=int, default=defaults.assemblies)
     parser.add_argument("--probes", type=int, default=defaults.probes)
     parser.add_argument("--minutes-messages", type=int, default=defaults.minutes_messages)
+    parser.add_argument(
+        "--language-rounds",
+        type=int,
+        default=defaults.language_rounds,
+        help="times every labelled line is detected, for the time per message",
+    )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results.json"))
     parser.add_argument("--keep", action="store_true", help="keep the logs and databases")
     parser.add_argument(
@@ -659,6 +727,7 @@ def main() -> int:
         assemblies=args.assemblies,
         probes=args.probes,
         minutes_messages=args.minutes_messages,
+        language_rounds=args.language_rounds,
         profile=args.profile,
     )
     asyncio.run(run(settings, args.json, args.keep or args.profile))

@@ -36,6 +36,8 @@ from bot.services.authority import AuthorityService
 from bot.services.ballots import BallotBox
 from bot.services.decisions import DecisionLog
 from bot.services.delivery import Delivery
+from bot.services.interpretation import InterpretationService
+from bot.services.language_detection import LanguageDetector
 from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
@@ -48,6 +50,7 @@ from bot.services.timers import Timers, utc_now
 from bot.services.translation import build_translator
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
+from bot.storage.interpretation_store import InterpretationStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.people_store import PeopleStore
@@ -58,6 +61,7 @@ from bot.storage.runtime_store import RuntimeStore, now_ms
 from bot.storage.schedules_store import SchedulesStore
 from commands.agenda import AgendaCommands
 from commands.general import GeneralCommands
+from commands.interpretation import InterpretationCommands
 from commands.meetings import MeetingCommands
 from commands.mirror import MirrorCommands
 from commands.polls import PollCommands
@@ -269,6 +273,8 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
                 stack_policy=str(settings.stack_policy),
                 turn_limit_seconds=settings.turn_limit_seconds,
                 decision_rule=str(settings.decision_rule),
+                interpreters=settings.interpreters,
+                members_may_fix=settings.members_may_fix,
             )
         )
     return tuple(assemblies)
@@ -353,7 +359,13 @@ def build_core(platform: Platform) -> Core:
     of installation is the order of `!help` and the order in which groups are offered events
     that are not commands."""
     meetings_store = MeetingsStore(platform.db)
-    core = _router_and_dispatcher(platform, meetings_store)
+    interpretation = InterpretationService(
+        platform.db,
+        InterpretationStore(platform.db),
+        {a.name: glossary_of(a) for a in platform.config.assemblies},
+    )
+    core = _router_and_dispatcher(platform, meetings_store, interpretation)
+    core.restore.append(lambda: interpretation.load(platform.directory.assemblies))
     people, prefix = core.people, platform.prefix
     # Every delayed job (timeboxes, turn limits, poll deadlines, reminders) runs through these.
     timers = Timers(
@@ -373,7 +385,9 @@ def build_core(platform: Platform) -> Core:
     core.install(AgendaCommands(AgendaService(meetings_store, meetings, notices), meetings, people))
     core.install(_stack_commands(core, platform, meetings_store, meetings, notices))
     core.install(_poll_commands(core, platform, meetings_store, timers))
-    core.install(_mirror_commands(core, platform, meetings))
+    mirror_commands = _mirror_commands(core, platform, meetings, interpretation)
+    core.install(mirror_commands)
+    core.install(InterpretationCommands(interpretation, mirror_commands.mirror, people, prefix))
     decisions = DecisionsStore(platform.db)
     reminders = _reminders(platform, decisions, timers)
     core.install(_records_commands(core, platform, decisions, meetings_store, reminders))
@@ -390,9 +404,11 @@ def build_core(platform: Platform) -> Core:
     return core
 
 
-def _router_and_dispatcher(platform: Platform, meetings_store: MeetingsStore) -> Core:
+def _router_and_dispatcher(
+    platform: Platform, meetings_store: MeetingsStore, interpretation: InterpretationService
+) -> Core:
     people = People(platform.members, PeopleStore(platform.db), platform.clock_ms)
-    authority = AuthorityService(platform.members, meetings_store, people)
+    authority = AuthorityService(platform.members, meetings_store, people, interpretation)
     router = Router(
         platform.prefix,
         platform.catalogs,
@@ -470,7 +486,12 @@ def _poll_commands(
     return PollCommands(polls, ballots, platform.prefix)
 
 
-def _mirror_commands(core: Core, platform: Platform, meetings: MeetingService) -> MirrorCommands:
+def _mirror_commands(
+    core: Core,
+    platform: Platform,
+    meetings: MeetingService,
+    interpretation: InterpretationService,
+) -> MirrorCommands:
     cache = SqliteTranslationCache(platform.db)
     translator, provider = build_translator(
         platform.config.translation, cache=cache, metrics=platform.metrics
@@ -483,7 +504,7 @@ def _mirror_commands(core: Core, platform: Platform, meetings: MeetingService) -
         people=core.people,
         delivery=platform.delivery,
         translator=translator,
-        glossaries={a.name: glossary_of(a) for a in platform.config.assemblies},
+        interpretation=interpretation,
         catalogs=platform.catalogs,
         tuning=replace(
             platform.tuning.mirror,
@@ -491,6 +512,10 @@ def _mirror_commands(core: Core, platform: Platform, meetings: MeetingService) -
         ),
         may_mirror=platform.may_mirror,
         max_chars=platform.config.translation.max_message_chars,
+        detector=LanguageDetector(
+            [r.language for a in platform.directory.assemblies for r in a.rooms],
+            command_prefix=platform.prefix,
+        ),
     )
     # Beyond the group: delivery words quoted people through the mirror's translator, a paused
     # mirror resumes when the meeting ends, and the translator's upkeep is the bot's.

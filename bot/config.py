@@ -95,6 +95,11 @@ class AssemblyConfig:
     # row, then once every `command_refill_seconds` (bot.domain.fair_use).
     command_burst: int = 5
     command_refill_seconds: float = 10.0
+    # Interpreters correct machine copies (`!fix`), keep the glossary and the translation
+    # memory, and may go on duty (`!interpreting on`). Standing chairs may name more in chat.
+    interpreters: tuple[str, ...] = ()
+    # Whether every member, not only interpreters, may correct a machine copy with `!fix`.
+    members_may_fix: bool = False
 
 
 @dataclass(frozen=True)
@@ -514,6 +519,8 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
         ),
         command_burst=int(burst or 5),
         command_refill_seconds=float(refill or 10.0),
+        interpreters=reader.user_ids(data, "interpreters", f"{key}.interpreters"),
+        members_may_fix=reader.boolean(data, "members_may_fix", f"{key}.members_may_fix", False),
     )
 
 

@@ -50,9 +50,7 @@ class AgendaCommands(CommandGroup):
     group_name = "agenda"
     help_names = ("agenda", "orden")
 
-    def __init__(
-        self, agenda: AgendaService, meetings: MeetingService, people: People
-    ) -> None:
+    def __init__(self, agenda: AgendaService, meetings: MeetingService, people: People) -> None:
         self._agenda = agenda
         self._meetings = meetings
         self._people = people

@@ -18,28 +18,28 @@ class MirrorCommands(CommandGroup):
     help_names = ("mirror", "espejo")
 
     def __init__(self, mirror: MirrorService, prefix: str) -> None:
-        self._mirror = mirror
+        self.mirror = mirror
         self._prefix = prefix
 
     def hooks(self) -> GroupHooks:
         return GroupHooks(
-            events=((self._mirror.wants, self._mirror.accept),),
+            events=((self.mirror.wants, self.mirror.accept),),
             status=(self.status,),
-            background=(self._mirror.run,),
+            background=(self.mirror.run,),
         )
 
     @command("pause", "pausar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def pause(self, ctx: CommandContext) -> Announce:
-        if not await self._mirror.pause(ctx.assembly, ctx.sender):
+        if not await self.mirror.pause(ctx.assembly, ctx.sender):
             raise CommandError("mirror.already_paused")
         return announce(Msg.of("mirror.paused", name=Bold(ctx.sender_name), prefix=self._prefix))
 
     @command("resume", "reanudar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def resume(self, ctx: CommandContext) -> Announce:
-        if not await self._mirror.resume(ctx.assembly):
+        if not await self.mirror.resume(ctx.assembly):
             raise CommandError("mirror.not_paused")
         return announce(Msg.of("mirror.resumed", name=Bold(ctx.sender_name)))
 
     async def status(self, assembly: Assembly) -> list[Msg]:
-        paused = await self._mirror.is_paused(assembly)
+        paused = await self.mirror.is_paused(assembly)
         return [Msg.of("status.mirroring_paused" if paused else "status.mirroring_on")]

@@ -23,6 +23,8 @@ class Assembly:
     stack_policy: str = "alternate"
     turn_limit_seconds: int | None = None
     decision_rule: str = "majority"
+    interpreters: tuple[str, ...] = ()
+    members_may_fix: bool = False
 
     def room(self, room_id: str) -> AssemblyRoom | None:
         return next((r for r in self.rooms if r.room_id == room_id), None)

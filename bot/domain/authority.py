@@ -9,6 +9,11 @@ Three roles, kept apart because the two centers do not have to trust each other'
   named with `!chair`. Meeting chairs act on that meeting only: its agenda, stack, polls and log;
 - a **member** sits in one of the assembly's rooms: speaks, raises a hand, votes, adds notes.
 
+Beside them, an **interpreter** (named in `interpreters`, or by a standing chair with
+`!interpreter`) carries meaning across the languages: corrects machine copies, keeps the glossary
+and the translation memory, and goes on duty. Where the assembly allows it (`members_may_fix`),
+every member may correct a copy too.
+
 Commands declare the `Role` they need; the router checks it with `Authority.has`. Rules about
 *which* record a chair may touch (an earlier meeting's poll, someone else's schedule) are the
 `reaches_*` methods, asked by the services that own those records. The README's "Who may do
@@ -35,6 +40,12 @@ class Role(StrEnum):
     # Names or removes meeting chairs: the meeting's opener, or a standing chair.
     CHAIR_NAMER = "chair_namer"
     STANDING_CHAIR = "standing_chair"
+    # An interpreter of the assembly.
+    INTERPRETER = "interpreter"
+    # Keeps the glossary and the translation memory: interpreters and chairs.
+    LANGUAGE_KEEPER = "language_keeper"
+    # Corrects a machine copy: interpreters, or every member where `members_may_fix`.
+    CORRECTOR = "corrector"
 
 
 class WhoMayStart(StrEnum):
@@ -53,6 +64,8 @@ class Authority:
     chairs_meeting: bool = False
     opened_meeting: bool = False
     who_may_start: WhoMayStart = WhoMayStart.CHAIRS
+    interpreter: bool = False
+    members_may_fix: bool = False
 
     @property
     def is_chair(self) -> bool:
@@ -67,6 +80,12 @@ class Authority:
             return self.is_chair
         if role is Role.CHAIR_NAMER:
             return self.standing or self.opened_meeting
+        if role is Role.INTERPRETER:
+            return self.interpreter
+        if role is Role.LANGUAGE_KEEPER:
+            return self.interpreter or self.is_chair
+        if role is Role.CORRECTOR:
+            return self.interpreter or self.members_may_fix
         return self.standing
 
     def reaches_meeting(self, meeting_id: int | None) -> bool:
@@ -100,6 +119,7 @@ class ChairsNow:
     # The open meeting's own chairs, its opener first; None when no meeting is open.
     meeting: tuple[Chair, ...] | None = None
     opener: Chair | None = None
+    interpreters: tuple[Chair, ...] = ()
 
     def holders(self, role: Role) -> tuple[Chair, ...]:
         """Everyone who may now use a command that needs `role` (in `Authority.has`'s order:
@@ -108,6 +128,10 @@ class ChairsNow:
             return _once((*self.meeting, *self.standing))
         if role is Role.CHAIR_NAMER and self.opener is not None:
             return _once((self.opener, *self.standing))
+        if role in (Role.INTERPRETER, Role.CORRECTOR):
+            return self.interpreters
+        if role is Role.LANGUAGE_KEEPER:
+            return _once((*self.interpreters, *(self.meeting or ()), *self.standing))
         return self.standing
 
     def refusal_key(self, role: Role) -> str:
@@ -115,6 +139,8 @@ class ChairsNow:
         roles with no meeting open are explained by who may open one."""
         if role in (Role.CHAIR, Role.CHAIR_NAMER) and self.meeting is None:
             return "error.needs.no_meeting"
+        if role in (Role.INTERPRETER, Role.CORRECTOR) and not self.interpreters:
+            return "error.needs.no_interpreters"
         return f"error.needs.{role}"
 
 

@@ -25,3 +25,12 @@ class UsageError(CommandError):
 
 class PermissionDenied(CommandError):
     """Only chairs (or members) may do this."""
+
+
+class NeedsRole(CommandError):
+    """Part of a command needs a role its sender lacks (`!glossary add` needs an interpreter or
+    a chair, while `!glossary` itself is for everyone): refused like a command needing it."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"error.needs.{role}")
+        self.role = role

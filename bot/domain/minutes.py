@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.domain.meetings import Turn
+from bot.domain.translation_equity import CopyOutcome, TranslationEquity, translation_equity
 from bot.domain.wording import adds_something
 
 AGREED, ACTION, INFO, IDEA, POLL = "agreed", "action", "info", "idea", "poll"
@@ -26,15 +27,22 @@ class WrittenText:
     text: str
     language: str
     translations: Mapping[str, str] = field(default_factory=dict)
+    # Translations an interpreter made or corrected, by target language: the interpreter's name.
+    interpreters: Mapping[str, str] = field(default_factory=dict)
 
     def shown_in(self, language: str) -> tuple[str, bool]:
-        """(the text to show a reader of `language`, whether it is a machine translation)."""
+        """(the text to show a reader of `language`, whether it is a translation)."""
         if language == self.language:
             return self.text, False
         translated = self.translations.get(language)
         if adds_something(translated, self.text):
             return str(translated), True
         return self.text, False
+
+    def interpreter_in(self, language: str) -> str | None:
+        """Who interpreted the words shown to a reader of `language`, if a person did."""
+        _, translated = self.shown_in(language)
+        return self.interpreters.get(language) if translated else None
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,18 @@ class SaidMessage:
     center: str
     at: datetime
     text: WrittenText
+    event_id: str = ""
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """What an interpreter on duty said, and the event id of the message it interprets (None
+    when it replied to nothing)."""
+
+    interprets: str | None
+    name: str
+    at: datetime
+    text: str
 
 
 @dataclass(frozen=True)
@@ -263,6 +283,9 @@ class MinutesData:
     messages: tuple[SaidMessage, ...] = ()
     names: Mapping[str, str] = field(default_factory=dict)
     include_transcript: bool = False
+    interpretations: tuple[Interpretation, ...] = ()
+    copies: tuple[CopyOutcome, ...] = ()
+    languages: tuple[str, ...] = ()
 
     @property
     def centers(self) -> tuple[str, ...]:
@@ -290,6 +313,12 @@ class MinutesData:
 
     def statistics(self) -> SpeakingStatistics:
         return speaking_statistics(self.turns, self.messages, self.centers, self.names)
+
+    def equity(self) -> TranslationEquity:
+        return translation_equity(self.copies, self.centers, self.languages)
+
+    def interpretations_of(self, event_id: str) -> tuple[Interpretation, ...]:
+        return tuple(i for i in self.interpretations if i.interprets == event_id)
 
 
 def _name(member: Member) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.interpretation import HUMAN_ORIGINS, Origin
 from bot.domain.wording import adds_something
 
 # Mirrored as files; people's words (`bot.domain.outcomes.TEXT_MSGTYPES`) are mirrored as words.
@@ -19,13 +20,17 @@ Pointer = str | dict[str, int]
 
 @dataclass(frozen=True)
 class MirrorText:
-    """What one copy says: the words shown, and whether they are still untranslated."""
+    """What one copy says: the words shown, whether they are still untranslated, and who put
+    them in the copy's language (a machine, or an interpreter, named)."""
 
     shown: str
     original: str
     source_language: str
     target_language: str
     pending: bool
+    # None: worked out from the rest (machine translation, or as written).
+    origin: Origin | None = None
+    interpreter: str | None = None
 
     @property
     def translated(self) -> bool:
@@ -35,6 +40,18 @@ class MirrorText:
             and self.source_language != self.target_language
             and adds_something(self.shown, self.original)
         )
+
+    @property
+    def kind(self) -> Origin:
+        if self.pending:
+            return Origin.PENDING
+        if self.origin is not None:
+            return self.origin
+        return Origin.MACHINE if self.translated else Origin.AS_WRITTEN
+
+    @property
+    def interpreted(self) -> bool:
+        return self.kind in HUMAN_ORIGINS
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ class CommandContext:
     # Sent in the sender's direct chat with the bot; `room` is then that chat, worded and
     # counted like the sender's own assembly room.
     private: bool = False
+    # The event the command message replies to, if any (`!fix` corrects the copy it replies to).
+    reply_to: str | None = None
 
     @property
     def language(self) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
 from bot.domain.events import MESSAGE, IncomingEvent
+from bot.domain.text_protection import strip_reply_fallback
 from bot.framework.commands import EventService, SpeechObserver, Wants
 from bot.framework.errors import is_transient
 from bot.framework.router import Router
@@ -141,9 +142,14 @@ class Dispatcher:
             room = assembly.room(event.room_id) if assembly else None
         if assembly is None or room is None:
             return False
+        body = event.body
+        if event.in_reply_to:
+            # Some clients quote the message replied to before a reply: `!fix` is a reply.
+            body, _ = strip_reply_fallback(body, None)
         outcomes = await self._router.route(
-            event.body,
+            body,
             event_id=event.event_id,
+            reply_to=event.in_reply_to,
             sender=event.sender,
             # Shown beside the center everywhere, so a name that already ends in it loses it.
             sender_name=without_center(

@@ -11,9 +11,9 @@ import sqlite3
 
 import aiohttp
 
-from bot.domain.errors import CommandError, PermissionDenied, UsageError
+from bot.domain.errors import CommandError, NeedsRole, PermissionDenied, UsageError
 
-__all__ = ["CommandError", "PermissionDenied", "UsageError", "is_transient"]
+__all__ = ["CommandError", "NeedsRole", "PermissionDenied", "UsageError", "is_transient"]
 
 
 def is_transient(error: BaseException) -> bool:

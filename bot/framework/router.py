@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.authority import Authority, Chair, ChairsNow, WhoMayStart
+from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
 from bot.domain.durations import duration_message
 from bot.domain.fair_use import REPLIES, FairUse
 from bot.domain.outcomes import Outcome, Reply, refusal
@@ -25,7 +25,7 @@ from bot.domain.polls import joined
 from bot.domain.words import plain
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of
 from bot.framework.context import CommandContext
-from bot.framework.errors import CommandError, UsageError, is_transient
+from bot.framework.errors import CommandError, NeedsRole, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
 from bot.i18n import Bold, Catalogs, Code, Msg
 from bot.render.meetings import person
@@ -82,6 +82,7 @@ class Router:
         assembly: Assembly,
         room: AssemblyRoom,
         private: bool = False,
+        reply_to: str | None = None,
     ) -> list[Outcome] | None:
         """Outcomes of a command message; None when the body is not a command. `private`: sent
         in a direct chat with the bot, where only the commands declared for it are taken."""
@@ -111,6 +112,7 @@ class Router:
             invoked_as=invocation.name,
             authority=authority,
             private=private,
+            reply_to=reply_to,
         )
         return await self._within_budget(
             assembly, sender, cost, lambda: self._run(bound, invocation, context)
@@ -139,12 +141,14 @@ class Router:
     ) -> list[Outcome]:
         try:
             if not context.authority.has(bound.spec.needs):
-                return [await self._not_allowed(bound.spec, context)]
+                return [await self._not_allowed(bound.spec, bound.spec.needs, context)]
             arguments = bound.spec.convert(invocation.words)
             async with self._guard():
                 result = await bound.handler(context, **arguments)
         except UsageError as error:
             return [self._usage_reply(bound.spec, error, context.language)]
+        except NeedsRole as error:
+            return [await self._not_allowed(bound.spec, Role(error.role), context)]
         except CommandError as error:
             return [refusal(error.message)]
         except Exception as error:
@@ -155,12 +159,12 @@ class Router:
             return [refusal(Msg.of("error.bug", reference=Code(reference)))]
         return _as_outcomes(result)
 
-    async def _not_allowed(self, spec: CommandSpec, context: CommandContext) -> Reply:
+    async def _not_allowed(self, spec: CommandSpec, role: Role, context: CommandContext) -> Reply:
         """Who may use the command, and who that is now, so the sender knows whom to ask."""
         chairs = await self._authority.chairs_now(context.assembly)
         command = Code(self.prefix + spec.name_in(context.language))
-        names = _names(chairs.holders(spec.needs))
-        key = chairs.refusal_key(spec.needs)
+        names = _names(chairs.holders(role))
+        key = chairs.refusal_key(role)
         if key != "error.needs.no_meeting":
             return refusal(Msg.of(key, command=command, chairs=names))
         if context.authority.who_may_start is WhoMayStart.ANYONE:

@@ -49,6 +49,7 @@ def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
         "account_data": {"not_types": ["*"]},
     }
 
+
 BACKFILL_LIMIT = 1000
 # Handled event ids are kept this long (a sync or back-fill never reaches further back) and
 # pruned this often; sent messages and other leftovers are pruned at the same time.

@@ -27,10 +27,12 @@ from bot.domain.minutes import (
     IDEA,
     INFO,
     CenterStats,
+    Interpretation,
     LogEntry,
     Member,
     MinutesData,
     PollSummary,
+    SaidMessage,
     WrittenText,
 )
 from bot.domain.schedule import format_day, format_in_zones, local_time
@@ -134,6 +136,7 @@ class MinutesWriter:
             self._entries("info", INFO),
             self._entries("ideas", IDEA),
             self._statistics(),
+            self._equity(),
         ]
         if data.include_transcript:
             sections.append(self._transcript())
@@ -154,7 +157,11 @@ class MinutesWriter:
         shown, translated = text.shown_in(self.language)
         if not translated:
             return (Span(shown, style),)
-        note = self.t("minutes.machine_translation", original=text.text)
+        interpreter = text.interpreter_in(self.language)
+        if interpreter:
+            note = self.t("minutes.interpreted", name=interpreter, original=text.text)
+        else:
+            note = self.t("minutes.machine_translation", original=text.text)
         return (Span(shown, style), Span(" "), Span(note, "em"))
 
     def member(self, member: Member) -> str:
@@ -368,19 +375,67 @@ class MinutesWriter:
         header = [self.t("minutes.col.center"), *(c.center for c in centers)]
         return table(header, rows, (2, *(1 for _ in centers)))
 
-    def _transcript(self) -> Section:
-        rows = []
-        for message in self.data.messages:
-            shown, translated = message.text.shown_in(self.language)
-            original = message.text.text if translated else ""
-            rows.append(
-                (
-                    plain(self.clock(message.at)),
-                    plain(f"{message.name} ({message.center})"),
-                    plain(shown),
-                    (Span(original, "em"),) if original else plain(""),
+    def _equity(self) -> Section:
+        """Did each center's words reach the other room in its language, and who carried them."""
+        equity = self.data.equity()
+        rows = [
+            (
+                plain(self.t("minutes.direction", source=d.source, target=d.target)),
+                plain(str(d.messages)),
+                plain(str(d.machine)),
+                plain(str(d.interpreted)),
+                plain(str(d.memory)),
+                plain(str(d.untranslated)),
+            )
+            for d in equity.directions
+        ]
+        header = [
+            self.t("minutes.col.direction"),
+            self.t("minutes.col.messages"),
+            self.t("minutes.col.machine"),
+            self.t("minutes.col.interpreted"),
+            self.t("minutes.col.memory"),
+            self.t("minutes.col.untranslated"),
+        ]
+        reach = [
+            plain(
+                self.t(
+                    "minutes.reach",
+                    center=c.center,
+                    share=self.percent(c.share),
+                    reached=c.reached_words,
+                    words=c.words,
                 )
             )
+            for c in equity.centers
+        ]
+        blocks = [paragraph(plain(self.t("minutes.equity_note")))]
+        if rows:
+            blocks.append(table(header, rows, (20, 16, 16, 16, 16, 16)))
+        blocks.append(bullets(reach))
+        return self._section("equity", blocks)
+
+    def _transcript(self) -> Section:
+        """Each message with what interpreters on duty said about it right below; what they
+        said about nothing in particular in its place in time."""
+        said_here = {m.event_id for m in self.data.messages}
+        entries: list[tuple[datetime, list[tuple[Line, ...]]]] = [
+            (
+                message.at,
+                [
+                    self._message_row(message),
+                    *map(self._interpretation_row, self.data.interpretations_of(message.event_id)),
+                ],
+            )
+            for message in self.data.messages
+        ]
+        entries += [
+            (i.at, [self._interpretation_row(i)])
+            for i in self.data.interpretations
+            if i.interprets not in said_here
+        ]
+        entries.sort(key=lambda entry: entry[0])
+        rows = [row for _, group in entries for row in group]
         header = [
             self.t("minutes.col.time_of_day"),
             self.t("minutes.col.person"),
@@ -390,6 +445,26 @@ class MinutesWriter:
         blocks = [paragraph(plain(self.t("minutes.transcript_note")))]
         transcript = table(header, rows, (11, 21, 34, 34))
         return self._section("transcript", [*blocks, transcript] if rows else blocks)
+
+    def _message_row(self, message: SaidMessage) -> tuple[Line, ...]:
+        shown, translated = message.text.shown_in(self.language)
+        original = message.text.text if translated else ""
+        said = plain(shown)
+        interpreter = message.text.interpreter_in(self.language)
+        if interpreter:
+            note = self.t("minutes.interpreted_short", name=interpreter)
+            said = (Span(shown), Span(" "), Span(note, "em"))
+        return (
+            plain(self.clock(message.at)),
+            plain(f"{message.name} ({message.center})"),
+            said,
+            (Span(original, "em"),) if original else plain(""),
+        )
+
+    def _interpretation_row(self, said: Interpretation) -> tuple[Line, ...]:
+        """An interpreter on duty, beside the words interpreted (or on its own line)."""
+        who = self.t("minutes.interpreter_row", name=said.name)
+        return (plain(self.clock(said.at)), (Span(who, "em"),), plain(said.text), plain(""))
 
     def _section(self, key: str, blocks: Sequence[Block]) -> Section:
         if not blocks:

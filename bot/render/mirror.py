@@ -12,6 +12,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from bot.domain.events import MARKER, MESSAGE, STICKER
+from bot.domain.interpretation import Origin
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
     CopyEdit,
@@ -30,14 +31,25 @@ def _lines(text: str) -> Markup:
     return Markup("<br>").join(escape(line) for line in text.split("\n"))
 
 
+# The label each origin of a copy's words gets; as written needs none.
+_LABELS = {
+    Origin.PENDING: "mirror.pending",
+    Origin.MACHINE: "mirror.machine_translation",
+    Origin.INTERPRETER: "mirror.interpreted_by",
+    Origin.MEMORY: "mirror.interpreted_from_memory",
+}
+
+
+def label_of(text: MirrorText) -> Msg | None:
+    key = _LABELS.get(text.kind)
+    if key is None:
+        return None
+    return Msg.of(key, name=text.interpreter or "") if text.interpreted else Msg.of(key)
+
+
 def _header(catalogs: Catalogs, speaker: Speaker, text: MirrorText) -> tuple[str, Markup]:
-    language = text.target_language
-    if text.pending:
-        note = catalogs.text(language, Msg.of("mirror.pending"))
-    elif text.translated:
-        note = catalogs.text(language, Msg.of("mirror.machine_translation"))
-    else:
-        note = ""
+    label = label_of(text)
+    note = catalogs.text(text.target_language, label) if label else ""
     plain = f"{speaker.name} ({speaker.center})" + (f" [{note}]" if note else "")
     html = Markup("<b>{}</b> ({})").format(speaker.name, speaker.center)
     if note:
@@ -46,7 +58,7 @@ def _header(catalogs: Catalogs, speaker: Speaker, text: MirrorText) -> tuple[str
 
 
 def _original_block(catalogs: Catalogs, text: MirrorText) -> tuple[str, Markup]:
-    if not text.translated or not text.original.strip():
+    if not (text.translated or text.interpreted) or not text.original.strip():
         return "", Markup("")
     label = catalogs.text(
         text.target_language,

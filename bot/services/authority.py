@@ -4,17 +4,33 @@ levels and the open meeting, and who holds the chairs' roles now. The rules them
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Authority, Chair, ChairsNow, WhoMayStart, moderator_everywhere
 from bot.services.people import Membership, People
 from bot.storage.meetings_store import MeetingsStore
 
 
+class InterpreterRoster(Protocol):
+    """Who interprets for an assembly (bot.services.interpretation)."""
+
+    async def is_interpreter(self, assembly: Assembly, user_id: str) -> bool: ...
+    async def interpreters(self, assembly: Assembly) -> list[str]: ...
+
+
 class AuthorityService:
-    def __init__(self, power: Membership, meetings: MeetingsStore, people: People) -> None:
+    def __init__(
+        self,
+        power: Membership,
+        meetings: MeetingsStore,
+        people: People,
+        interpreters: InterpreterRoster,
+    ) -> None:
         self._power = power
         self._meetings = meetings
         self._people = people
+        self._interpreters = interpreters
 
     async def authority_of(self, assembly: Assembly, user_id: str) -> Authority:
         meeting = await self._meetings.open_meeting(assembly.name)
@@ -26,6 +42,8 @@ class AuthorityService:
             chairs_meeting=user_id in chairs,
             opened_meeting=meeting is not None and meeting.started_by == user_id,
             who_may_start=WhoMayStart(assembly.who_may_start),
+            interpreter=await self._interpreters.is_interpreter(assembly, user_id),
+            members_may_fix=assembly.members_may_fix,
         )
 
     def is_standing_chair(self, assembly: Assembly, user_id: str) -> bool:
@@ -49,14 +67,18 @@ class AuthorityService:
     async def chairs_now(self, assembly: Assembly) -> ChairsNow:
         """Who may chair right now, named as the rooms know them."""
         standing = tuple(self._chair(assembly, user) for user in self.standing_chairs(assembly))
+        interpreters = tuple(
+            self._chair(assembly, user) for user in await self._interpreters.interpreters(assembly)
+        )
         meeting = await self._meetings.open_meeting(assembly.name)
         if meeting is None:
-            return ChairsNow(standing)
+            return ChairsNow(standing, interpreters=interpreters)
         chairs = await self._meetings.chairs(meeting.id)
         return ChairsNow(
             standing,
             meeting=tuple(self._chair(assembly, user) for user in chairs),
             opener=self._chair(assembly, meeting.started_by),
+            interpreters=interpreters,
         )
 
     def _chair(self, assembly: Assembly, user_id: str) -> Chair:

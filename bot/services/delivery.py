@@ -296,9 +296,7 @@ class Delivery:
     async def _translations(self, lines: Sequence[Msg], language: str) -> dict[UserText, str]:
         """Every person-written text of the lines in `language`, all asked for at once."""
         wanted = list(
-            dict.fromkeys(
-                t for line in lines for t in user_texts(line) if t.language != language
-            )
+            dict.fromkeys(t for line in lines for t in user_texts(line) if t.language != language)
         )
         if not wanted or self.texts is None:
             return {}

@@ -11,11 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.domain.assembly import AssemblyRoom
+from bot.domain.interpretation import HUMAN_ORIGINS
 from bot.domain.meetings import Meeting
 from bot.domain.minutes import (
     AgendaEntry,
     CenterCount,
     Dissent,
+    Interpretation,
     LogEntry,
     Member,
     MinutesData,
@@ -24,6 +26,7 @@ from bot.domain.minutes import (
     WrittenText,
     spoken_turns,
 )
+from bot.domain.translation_equity import CopyOutcome
 from bot.services.people import without_center
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
@@ -96,7 +99,7 @@ class MinutesService:
         centers = [center for center, _ in zones]
         ended = meeting.ended_at or self._clock()
         entries = await self._decisions.entries_of_meeting(meeting.id)
-        said = await self._messages(meeting, ended, languages)
+        said, copies = await self._messages(meeting, ended, languages)
         attendance = await self._meetings.attendance(meeting.id)
         chairs = meeting.chairs(await self._meetings.chairs(meeting.id))
         turns = await self._meetings.turns(meeting.id)
@@ -148,6 +151,9 @@ class MinutesService:
             messages=tuple(said),
             names=names,
             include_transcript=transcript,
+            interpretations=tuple(await self._interpretations(meeting, ended)),
+            copies=tuple(copies),
+            languages=tuple(languages),
         )
 
     # -- pieces -------------------------------------------------------------------------------
@@ -189,22 +195,50 @@ class MinutesService:
 
     async def _messages(
         self, meeting: Meeting, until: int, languages: Sequence[str]
-    ) -> list[SaidMessage]:
+    ) -> tuple[list[SaidMessage], list[CopyOutcome]]:
+        """What people said, each message with its translations (and who interpreted them),
+        and how each copy reached its room, for the equity section."""
         rows = await self._mirror.transcript(meeting.assembly, meeting.started_at, until)
         by_event: dict[str, SaidMessage] = {}
+        copies = []
         for row in rows:
             said = by_event.get(row.source_event_id)
             translations = dict(said.text.translations) if said else {}
+            interpreters = dict(said.text.interpreters) if said else {}
             if row.translated:
                 translations[row.target_language] = row.translated
+            if row.translated and row.origin in HUMAN_ORIGINS and row.interpreter:
+                interpreters[row.target_language] = row.interpreter
+            text = WrittenText(row.text, row.source_language, translations, interpreters)
             by_event[row.source_event_id] = SaidMessage(
                 user_id=row.sender,
                 name=row.speaker or row.sender,
                 center=row.center,
                 at=moment(row.ts),
-                text=WrittenText(row.text, row.source_language, translations),
+                text=text,
+                event_id=row.source_event_id,
             )
-        return list(by_event.values())
+            copies.append(
+                CopyOutcome(
+                    source_event_id=row.source_event_id,
+                    center=row.center,
+                    source_language=row.source_language,
+                    target_language=row.target_language,
+                    origin=row.origin,
+                    translated=bool(row.translated),
+                    settled_in_time=row.settled_in_time,
+                    word_count=len(row.text.split()),
+                    companion=row.companion,
+                )
+            )
+        return list(by_event.values()), copies
+
+    async def _interpretations(self, meeting: Meeting, until: int) -> list[Interpretation]:
+        rows = await self._mirror.interpretations(meeting.assembly, meeting.started_at, until)
+        return [
+            Interpretation(row.interprets, row.speaker or row.sender, moment(row.ts), row.text)
+            for row in rows
+        ]
 
     async def _poll_summaries(
         self,

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
+from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
+from bot.domain.interpretation import Origin
 from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
 from bot.domain.mirror import (
@@ -36,6 +38,7 @@ from bot.domain.outcomes import TEXT_MSGTYPES
 from bot.domain.text_protection import Glossary, strip_reply_fallback
 from bot.i18n import Catalogs, Msg
 from bot.services.delivery import Delivery
+from bot.services.interpretation import InterpretationService
 from bot.services.people import People
 from bot.services.translation import TranslationError
 from bot.storage.database import Database
@@ -45,6 +48,10 @@ log = logging.getLogger(__name__)
 
 MAX_JOB_FAILURES = 3
 MIRRORED_MSGTYPES = TEXT_MSGTYPES + MEDIA_MSGTYPES
+
+
+class LanguageDetector(Protocol):
+    def detect(self, text: str, fallback: str, *, names: Sequence[str] = ()) -> str: ...
 
 
 class GlossaryTranslator(Protocol):
@@ -102,11 +109,12 @@ class MirrorService:
         people: People,
         delivery: Delivery,
         translator: GlossaryTranslator,
-        glossaries: dict[str, Glossary],
+        interpretation: InterpretationService,
         catalogs: Catalogs,
         tuning: MirrorTuning | None = None,
         may_mirror: Callable[[str, str], bool] | None = None,
         max_chars: int = 2000,
+        detector: LanguageDetector | None = None,
     ) -> None:
         self._db = db
         self._store = store
@@ -114,7 +122,9 @@ class MirrorService:
         self._people = people
         self._delivery = delivery
         self._translator = translator
-        self._glossaries = glossaries
+        self._interpretation = interpretation
+        # Which language a message is in; without one, every message is in its room's language.
+        self._detector = detector
         self._catalogs = catalogs
         self._tuning = tuning or MirrorTuning()
         self._breaker = TranslationBreaker(self._tuning.cooldown_seconds)
@@ -144,13 +154,14 @@ class MirrorService:
         if assembly is None or await self._store.is_paused(assembly.name):
             return
         kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
-        await self._store.add_event_job(
-            assembly.name,
-            kind,
-            event,
-            speaker=self._people.display_name(assembly, event.sender),
-            center=self._people.center_of(assembly, event.sender, event.room_id),
-        )
+        speaker = self._people.display_name(assembly, event.sender)
+        center = self._people.center_of(assembly, event.sender, event.room_id)
+        if kind == "message" and self._interpretation.on_duty(assembly.name, event.sender):
+            # An interpreter on duty already speaks for the other room: never mirrored back.
+            interprets = await self._source_of(event.in_reply_to)
+            await self._store.add_interpretation(assembly.name, event, speaker, center, interprets)
+            return
+        await self._store.add_event_job(assembly.name, kind, event, speaker=speaker, center=center)
         lane = self._lanes[assembly.name]
         if self._db.in_transaction:
             self._db.after_commit(_setter(lane))  # the lane must find the job once it wakes
@@ -172,6 +183,34 @@ class MirrorService:
             await self._delivery.announce(
                 assembly, [Msg.of("mirror.resumed_at_end")], cause=f"meeting:{meeting.id}:resume"
             )
+
+    async def correct(
+        self, assembly: Assembly, copy_event_id: str, words: str, by: str, *, cause: str
+    ) -> None:
+        """An interpreter's better words for one of our copies: the copy is edited into them,
+        labelled with the interpreter's name, and the same sentence is taken from the
+        translation memory from now on."""
+        copy = await self._copy_behind(copy_event_id)
+        if copy is None or copy.redacted or assembly.room(copy.target_room_id) is None:
+            raise CommandError("interpretation.not_a_copy")
+        job = await self._store.job(copy.job_id)
+        if job is None or copy.source_language == copy.target_language:
+            raise CommandError("interpretation.nothing_to_fix")
+        fixed = MirrorText(
+            words,
+            copy.text,
+            copy.source_language,
+            copy.target_language,
+            pending=False,
+            origin=Origin.INTERPRETER,
+            interpreter=self._people.display_name(assembly, by),
+        )
+        content = job.event.content if job.event else {}
+        await self._queue_edit(copy, job, content, fixed, f"fix:{cause}")
+        await self._store.update_copy(copy.id, fixed)
+        await self._interpretation.remember(
+            assembly.name, copy.source_language, copy.target_language, copy.text, words, by
+        )
 
     # -- the worker ---------------------------------------------------------------------------
 
@@ -240,21 +279,34 @@ class MirrorService:
         self._failures.pop(job.id, None)
 
     async def _prepare(self, job: MirrorJob) -> Prepared:
-        """Everything a message's copies need from the network: their translations."""
+        """Everything a message's copies need from the network: their translations.
+
+        People write in the language they think in, whatever the room: a message is translated
+        from the language it is in, and one written in another language than its room's gets a
+        companion in its own room too, in the room's language."""
         event = job.event
         assembly = self._directory.by_name(job.assembly)
         room = assembly.room(job.source_room_id) if assembly else None
         if event is None or assembly is None or room is None:
             return Prepared(event, assembly, room, [], {})
+        text = visible_text(event.content)
+        language = self.language_of(text, room.language, self._mentioned_names(event, assembly))
         targets = [
             t
             for t in assembly.other_rooms(room.room_id)
             if self._may_mirror(room.room_id, t.room_id)
         ]
-        translations = await self._translate_for(
-            visible_text(event.content), room.language, targets, event, assembly
-        )
+        if language != room.language and event.msgtype in TEXT_MSGTYPES:
+            targets.append(room)
+        translations = await self._translate_for(text, language, targets, event, assembly)
         return Prepared(event, assembly, room, targets, translations)
+
+    def language_of(self, text: str, room_language: str, names: Sequence[str] = ()) -> str:
+        """The language `text` is written in; the room's when unsure (short or mixed text).
+        Names mentioned say nothing about the language around them."""
+        if self._detector is None or not text.strip():
+            return room_language
+        return self._detector.detect(text, room_language, names=names)
 
     async def _mirror(self, job: MirrorJob, prepared: Prepared | None) -> None:
         if job.kind == "message":
@@ -277,26 +329,24 @@ class MirrorService:
     async def _mirror_message(self, job: MirrorJob, ready: Prepared) -> None:
         event, room = ready.event, ready.room
         assert event is not None and room is not None
-        text = visible_text(event.content)
         async with self._db.transaction():
             for index, target in enumerate(ready.targets):
-                copy_text = ready.translations[target.language]
-                relation = await self._relation(event, target.room_id)
-                copy = self._copy(
-                    job, target.room_id, event.type, event.content, copy_text, relation
-                )
+                words = ready.translations[target.language]
+                if target.room_id == room.room_id:
+                    # The companion: under the message it translates, notifying nobody again.
+                    relation = CopyRelation(event.event_id, event.thread_root)
+                    copy = self._copy(
+                        job, target.room_id, event.type, event.content, words, relation, ()
+                    )
+                else:
+                    relation = await self._relation(event, target.room_id)
+                    copy = self._copy(
+                        job, target.room_id, event.type, event.content, words, relation
+                    )
                 outbox_id = await self._delivery.queue_copy(
                     copy, cause=f"mirror:{event.event_id}", index=index
                 )
-                await self._store.add_copy(
-                    job,
-                    target.room_id,
-                    outbox_id,
-                    room.language,
-                    target.language,
-                    text,
-                    copy_text.pending,
-                )
+                await self._store.add_copy(job, target.room_id, outbox_id, words)
             await self._store.finish_job(job.id)
 
     async def _mirror_edit(
@@ -318,12 +368,14 @@ class MirrorService:
             return
         text = visible_text(new_content)
         targets = [t for t in assembly.rooms if t.room_id in {c.target_room_id for c in copies}]
-        translations = await self._translate_for(text, room.language, targets, event, assembly)
+        # Translated from the language the message was found in when first said.
+        language = copies[0].source_language
+        translations = await self._translate_for(text, language, targets, event, assembly)
         async with self._db.transaction():
             for copy in copies:
                 copy_text = translations[copy.target_language]
                 await self._queue_edit(copy, original_job, new_content, copy_text, event.event_id)
-                await self._store.update_copy(copy.id, text=text, pending=copy_text.pending)
+                await self._store.update_copy(copy.id, copy_text)
             await self._store.finish_job(job.id)
 
     async def _mirror_redaction(self, job: MirrorJob, event: IncomingEvent) -> None:
@@ -361,7 +413,7 @@ class MirrorService:
                 if latest is None or latest.revision != copy.revision:
                     continue  # edited meanwhile; the next round translates the new words
                 await self._queue_edit(copy, job, content, copy_text, f"retry:{copy.revision}")
-                await self._store.update_copy(copy.id, text=copy.text, pending=False)
+                await self._store.update_copy(copy.id, copy_text)
             self._delivery.wake()
 
     async def _queue_edit(
@@ -373,7 +425,15 @@ class MirrorService:
         cause: str,
     ) -> None:
         event_type = job.event.type if job.event else MESSAGE
-        new = self._copy(job, copy.target_room_id, event_type, new_source_content, copy_text)
+        companion = copy.target_room_id == copy.source_room_id
+        new = self._copy(
+            job,
+            copy.target_room_id,
+            event_type,
+            new_source_content,
+            copy_text,
+            mentions=() if companion else None,
+        )
         await self._delivery.queue_copy_edit(
             CopyEdit(copy_outbox_id=copy.outbox_id, new=new),
             cause=f"mirror-edit:{copy.id}:{cause}",
@@ -389,6 +449,7 @@ class MirrorService:
         source: dict[str, Any],
         words: MirrorText,
         relation: CopyRelation | None = None,
+        mentions: tuple[str, ...] | None = None,
     ) -> MirrorCopy:
         return MirrorCopy(
             source_event_id=job.source_event_id,
@@ -398,7 +459,7 @@ class MirrorService:
             source_content=source,
             words=words,
             speaker=Speaker(job.speaker, job.center),
-            mentions=self._copy_mentions(source, target_room),
+            mentions=self._copy_mentions(source, target_room) if mentions is None else mentions,
             relation=relation,
         )
 
@@ -411,6 +472,18 @@ class MirrorService:
             return CopyRelation(reply_to, root) if root is not None else None
         return CopyRelation(reply_to) if reply_to is not None else None
 
+    async def _source_of(self, event_id: str | None) -> str | None:
+        """The message a reply is about: the original behind one of our copies, or itself."""
+        if not event_id:
+            return None
+        copy = await self._copy_behind(event_id)
+        return copy.source_event_id if copy is not None else event_id
+
+    async def _copy_behind(self, event_id: str) -> MirroredCopy | None:
+        """Our copy that was sent as `event_id`, if it is one."""
+        sent = await self._delivery.message_sent_as(event_id)
+        return await self._store.copy_queued_as(sent) if sent is not None else None
+
     async def _counterpart(self, event_id: str | None, target_room: str) -> Pointer | None:
         """What stands for `event_id` in the target room: our copy of it, or, when it is itself
         our copy of a message from the target room, that original message."""
@@ -419,8 +492,7 @@ class MirrorService:
         copy = await self._store.copy_in(event_id, target_room)
         if copy is not None:
             return outbox_ref(copy.outbox_id)
-        sent = await self._delivery.message_sent_as(event_id)
-        ours = await self._store.copy_queued_as(sent) if sent is not None else None
+        ours = await self._copy_behind(event_id)
         if ours is None:
             return None
         if ours.source_room_id == target_room:
@@ -498,8 +570,20 @@ class MirrorService:
         names: Sequence[str] = (),
         probe: bool = False,
     ) -> MirrorText:
+        """An interpreter's earlier correction of the same sentence first, then the machine."""
         if source == target or not text.strip():
             return MirrorText(text, text, source, target, pending=False)
+        remembered = await self._interpretation.recall(assembly.name, source, target, text)
+        if remembered is not None:
+            return MirrorText(
+                remembered.text,
+                text,
+                source,
+                target,
+                pending=False,
+                origin=Origin.MEMORY,
+                interpreter=self._people.display_name(assembly, remembered.interpreter),
+            )
         if self._breaker.is_open and not probe:
             return MirrorText(text, text, source, target, pending=True)
         head, rest = split_for_translation(text, self._max_chars)
@@ -508,7 +592,7 @@ class MirrorService:
                 head,
                 source,
                 target,
-                glossary=self._glossaries.get(assembly.name),
+                glossary=self._interpretation.glossary(assembly.name),
                 display_names=names,
             )
         except (TranslationError, TimeoutError) as error:

@@ -76,8 +76,6 @@ def is_poll_response(event: IncomingEvent) -> bool:
 # -- the service ----------------------------------------------------------------------------------
 
 
-
-
 class PollService:
     def __init__(
         self,

@@ -430,6 +430,52 @@ async def v8_names_and_numbers(db: SchemaWriter) -> None:
     )
 
 
+async def v9_language_justice(db: SchemaWriter) -> None:
+    """Interpreters, their corrections remembered per language pair, and glossary terms added in
+    chat. Each copy records where its words came from (`origin`: machine, memory, interpreter,
+    as written, pending), the words it shows, who interpreted it, and when its words stopped
+    being pending (`settled_at`), so the minutes can tell what reached the other room in time."""
+    await db.executescript(
+        """
+        CREATE TABLE interpreters (
+            assembly TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            added_at INTEGER NOT NULL,
+            on_duty INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (assembly, user_id)
+        );
+        CREATE TABLE translation_memory (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            key TEXT NOT NULL,
+            original TEXT NOT NULL,
+            text TEXT NOT NULL,
+            interpreter TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (assembly, source, target, key)
+        );
+        CREATE TABLE glossary_terms (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            term TEXT NOT NULL,
+            translation TEXT,
+            source TEXT,
+            target TEXT,
+            added_by TEXT NOT NULL,
+            added_at INTEGER NOT NULL
+        );
+        CREATE INDEX glossary_terms_assembly ON glossary_terms (assembly);
+        ALTER TABLE mirrors ADD COLUMN origin TEXT;
+        ALTER TABLE mirrors ADD COLUMN shown TEXT;
+        ALTER TABLE mirrors ADD COLUMN interpreter TEXT;
+        ALTER TABLE mirrors ADD COLUMN settled_at INTEGER;
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -439,4 +485,5 @@ MIGRATIONS: list[Migration] = [
     v6_fair_use,
     v7_secret_ballots,
     v8_names_and_numbers,
+    v9_language_justice,
 ]

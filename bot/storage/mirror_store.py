@@ -11,6 +11,8 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.events import IncomingEvent, from_record, normalize, to_record
+from bot.domain.interpretation import Origin
+from bot.domain.mirror import MirrorText
 from bot.storage.database import Database
 from bot.storage.runtime_store import now_ms
 
@@ -73,6 +75,11 @@ class MirroredCopy:
     translation_pending: bool
     revision: int
     redacted: bool
+    # Where the copy's words came from and the words themselves (None for copies made before
+    # they were recorded), and the interpreter's name for human ones.
+    origin: Origin | None = None
+    shown: str | None = None
+    interpreter: str | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> MirroredCopy:
@@ -89,6 +96,9 @@ class MirroredCopy:
             translation_pending=bool(row["translation_pending"]),
             revision=row["revision"],
             redacted=bool(row["redacted"]),
+            origin=Origin(row["origin"]) if row["origin"] else None,
+            shown=row["shown"],
+            interpreter=row["interpreter"],
         )
 
 
@@ -106,6 +116,13 @@ class TranscriptRow:
     source_language: str
     target_language: str
     translated: str | None
+    # Where `translated` came from (None: a copy from before origins were kept), the
+    # interpreter's name, and whether it was settled (no longer pending) by `until`.
+    origin: Origin | None = None
+    interpreter: str | None = None
+    settled_in_time: bool = False
+    # A translation posted in the room the message was said in (written in another language).
+    companion: bool = False
 
 
 class MirrorStore:
@@ -163,29 +180,24 @@ class MirrorStore:
         await self.db.execute("UPDATE mirror_jobs SET done_at = ? WHERE id = ?", (now_ms(), job_id))
 
     async def add_copy(
-        self,
-        job: MirrorJob,
-        target_room_id: str,
-        outbox_id: int,
-        source_language: str,
-        target_language: str,
-        text: str,
-        pending: bool,
+        self, job: MirrorJob, target_room_id: str, outbox_id: int, words: MirrorText
     ) -> None:
         await self.db.execute(
             "INSERT OR IGNORE INTO mirrors (source_event_id, source_room_id, target_room_id, "
-            "outbox_id, job_id, source_language, target_language, text, translation_pending) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "outbox_id, job_id, source_language, target_language, text, translation_pending, "
+            "origin, shown, interpreter, settled_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.source_event_id,
                 job.source_room_id,
                 target_room_id,
                 outbox_id,
                 job.id,
-                source_language,
-                target_language,
-                text,
-                int(pending),
+                words.source_language,
+                words.target_language,
+                words.original,
+                int(words.pending),
+                *_words_columns(words),
             ),
         )
 
@@ -221,11 +233,13 @@ class MirrorStore:
         )
         return [MirroredCopy.from_row(row) for row in rows]
 
-    async def update_copy(self, copy_id: int, *, text: str, pending: bool) -> None:
+    async def update_copy(self, copy_id: int, words: MirrorText) -> None:
+        """The copy now says `words`: the author's edit, a late translation, a correction."""
         await self.db.execute(
-            "UPDATE mirrors SET text = ?, translation_pending = ?, revision = revision + 1 "
+            "UPDATE mirrors SET text = ?, translation_pending = ?, origin = ?, shown = ?, "
+            "interpreter = ?, settled_at = COALESCE(settled_at, ?), revision = revision + 1 "
             "WHERE id = ?",
-            (text, int(pending), copy_id),
+            (words.original, int(words.pending), *_words_columns(words), copy_id),
         )
 
     async def mark_redacted(self, copy_id: int) -> None:
@@ -237,6 +251,7 @@ class MirrorStore:
         retries of their translation and the minutes' transcript are made from."""
         return await self.db.execute_rowcount(
             "DELETE FROM mirror_jobs WHERE done_at IS NOT NULL AND done_at < ? "
+            "AND kind != 'interpretation' "
             "AND NOT EXISTS (SELECT 1 FROM mirrors WHERE mirrors.job_id = mirror_jobs.id)",
             (cutoff_ms,),
         )
@@ -262,12 +277,16 @@ class MirrorStore:
         return changed == 1
 
     async def transcript(self, assembly: str, since: int, until: int) -> list[TranscriptRow]:
-        """Messages mirrored between `since` and `until`, one row per target language."""
+        """Messages mirrored between `since` and `until`, one row per target language. Copies
+        made before their words were recorded are read back from the translation cache."""
         rows = await self.db.fetch_all(
             "SELECT j.source_event_id, j.source_room_id, j.payload, j.created_at, m.text, "
-            "m.source_language, m.target_language, (SELECT c.translated FROM translation_cache c "
+            "m.source_language, m.target_language, m.origin, m.interpreter, m.settled_at, "
+            "m.target_room_id = j.source_room_id AS companion, "
+            "CASE WHEN m.origin IS NULL THEN (SELECT c.translated FROM translation_cache c "
             "WHERE c.source = m.source_language AND c.target = m.target_language "
-            "AND c.text = m.text ORDER BY c.created_at DESC LIMIT 1) AS translated "
+            "AND c.text = m.text ORDER BY c.created_at DESC LIMIT 1) "
+            "WHEN m.origin IN ('pending', 'as_written') THEN NULL ELSE m.shown END AS translated "
             "FROM mirror_jobs j JOIN mirrors m ON m.job_id = j.id "
             "WHERE j.assembly = ? AND j.kind = 'message' AND m.redacted = 0 "
             "AND j.created_at BETWEEN ? AND ? ORDER BY j.id, m.id",
@@ -277,6 +296,7 @@ class MirrorStore:
         for row in rows:
             payload = json.loads(row["payload"])
             event = stored_event(row["source_room_id"], payload)
+            settled = row["settled_at"]
             found.append(
                 TranscriptRow(
                     source_event_id=row["source_event_id"],
@@ -288,9 +308,71 @@ class MirrorStore:
                     source_language=row["source_language"],
                     target_language=row["target_language"],
                     translated=row["translated"],
+                    origin=Origin(row["origin"]) if row["origin"] else None,
+                    interpreter=row["interpreter"],
+                    settled_in_time=settled is not None and settled <= until,
+                    companion=bool(row["companion"]),
                 )
             )
         return found
+
+    async def add_interpretation(
+        self, assembly: str, event: IncomingEvent, speaker: str, center: str, interprets: str | None
+    ) -> None:
+        """An interpreter on duty said this: kept for the minutes beside the words it
+        interprets (`interprets`, a source event id), and never mirrored."""
+        payload = {**job_payload(event, speaker, center), "interprets": interprets}
+        async with self.db.transaction():
+            await self.add_job(assembly, event.event_id, event.room_id, "interpretation", payload)
+            await self.db.execute(
+                "UPDATE mirror_jobs SET done_at = ? WHERE source_event_id = ?",
+                (now_ms(), event.event_id),
+            )
+
+    async def interpretations(
+        self, assembly: str, since: int, until: int
+    ) -> list[InterpretationRow]:
+        rows = await self.db.fetch_all(
+            "SELECT source_room_id, payload, created_at FROM mirror_jobs "
+            "WHERE assembly = ? AND kind = 'interpretation' AND created_at BETWEEN ? AND ? "
+            "ORDER BY id",
+            (assembly, since, until),
+        )
+        found = []
+        for row in rows:
+            payload = json.loads(row["payload"])
+            event = stored_event(row["source_room_id"], payload)
+            if event is None:
+                continue
+            found.append(
+                InterpretationRow(
+                    interprets=payload.get("interprets"),
+                    sender=event.sender,
+                    speaker=str(payload.get("speaker", "")),
+                    room_id=row["source_room_id"],
+                    ts=event.ts,
+                    text=event.body,
+                )
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class InterpretationRow:
+    """What an interpreter on duty said, and the source event of the words it interprets."""
+
+    interprets: str | None
+    sender: str
+    speaker: str
+    room_id: str
+    ts: int
+    text: str
+
+
+def _words_columns(words: MirrorText) -> tuple[str, str, str | None, int | None]:
+    """origin, shown, interpreter and settled_at of a copy saying `words`."""
+    settled = None if words.pending else now_ms()
+    return str(words.kind), words.shown, words.interpreter, settled
 
 
 class SqliteTranslationCache:

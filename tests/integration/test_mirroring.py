@@ -52,8 +52,9 @@ async def test_alice_is_read_in_spanish_and_beto_answers_as_a_reply(
     body = body_of(copy)
     assert body.startswith("Alice (US) [traducción automática]: hola todos")
     assert "Original (inglés)" in body and "> hello everyone" in body
-    assert "<details><summary>Original (inglés)</summary>hello everyone</details>" in (
-        content_of(copy)["formatted_body"]
+    assert (
+        "<details><summary>Original (inglés)</summary>hello everyone</details>"
+        in (content_of(copy)["formatted_body"])
     )
 
     answer = await beto.send_text(
@@ -81,6 +82,7 @@ async def test_an_edit_updates_the_copy_and_a_redaction_removes_it(
     assert beto.count(rooms.spanish, copy_of(said, rooms.spanish)) == 1
 
     await alice.redact(rooms.english, said, reason="wrong room")
+
     def redacts_copy(room_id: str, event: Any) -> bool:
         redacted = event.source.get("redacts") or content_of(event).get("redacts")
         return type_of(event) == "m.room.redaction" and redacted == copy.event_id
@@ -142,8 +144,10 @@ async def test_the_bots_own_messages_are_never_mirrored(
     assert beto.count(rooms.spanish, lambda r, e: "Asamblea commands" in (body_of(e) or "")) == 0
     mirrored_back = alice.count(
         rooms.english,
-        lambda r, e: (content_of(e).get(MARKER) or {}).get("room") == rooms.spanish
-        and e.source.get("sender") == bot_id(bot),
+        lambda r, e: (
+            (content_of(e).get(MARKER) or {}).get("room") == rooms.spanish
+            and e.source.get("sender") == bot_id(bot)
+        ),
     )
     assert mirrored_back == 0
 
@@ -169,10 +173,10 @@ async def test_with_the_translator_hanging_commands_are_still_answered(
     said = await alice.send_text(rooms.english, "the new proposal")
     asked = await beto.send_text(rooms.spanish, "!estado")
     answer = await beto.wait_for(
-        lambda r, e: (content_of(e).get("m.relates_to") or {}).get("m.in_reply_to", {}).get(
-            "event_id"
-        )
-        == asked,
+        lambda r, e: (
+            (content_of(e).get("m.relates_to") or {}).get("m.in_reply_to", {}).get("event_id")
+            == asked
+        ),
         timeout=10,
     )
     assert "Espejo: activo." in body_of(answer)

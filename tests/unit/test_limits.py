@@ -10,7 +10,10 @@ from bot.domain.poll_input import read_poll_request
 from bot.domain.tally import DecisionRule
 from bot.framework.errors import CommandError
 from bot.i18n import Catalogs
+from bot.services.interpretation import InterpretationService
 from bot.services.mirror import MirrorService
+from bot.storage.database import Database
+from bot.storage.interpretation_store import InterpretationStore
 
 
 def test_a_short_message_is_sent_for_translation_whole() -> None:
@@ -49,14 +52,15 @@ class CountingTranslator:
 
 async def test_only_the_first_part_of_a_long_message_goes_to_the_translator() -> None:
     translator = CountingTranslator()
+    db = await Database.open(":memory:")
     mirror = MirrorService(
-        db=None,  # type: ignore[arg-type]
+        db=db,
         store=None,  # type: ignore[arg-type]
         directory=AssemblyDirectory(()),
         people=None,  # type: ignore[arg-type]
         delivery=None,  # type: ignore[arg-type]
         translator=translator,
-        glossaries={},
+        interpretation=InterpretationService(db, InterpretationStore(db), {}),
         catalogs=Catalogs.load_default(),
         max_chars=100,
     )
@@ -67,3 +71,4 @@ async def test_only_the_first_part_of_a_long_message_goes_to_the_translator() ->
     assert head == "word " * 11 + "word"
     assert note == "[the rest is not translated: it is too long]"
     assert rest == text[96:] and words.original == text
+    await db.close()

@@ -189,6 +189,7 @@ def test_side_by_side_html_puts_each_section_in_both_languages(
         "info",
         "ideas",
         "statistics",
+        "equity",
         "transcript",
     ]
     agreed = page.split('id="agreed"')[1].split("</section>")[0]

@@ -242,7 +242,6 @@ async def test_unchanged_minutes_are_posted_again_from_the_earlier_upload(db: Da
     assert {row["content"] for row in rows} == {"{}"}  # no file kept once posted
 
 
-
 async def test_minutes_made_again_later_of_an_unchanged_meeting_are_told_apart_only_by_their_stamp(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,7 +256,10 @@ async def test_minutes_made_again_later_of_an_unchanged_meeting_are_told_apart_o
         before = await db.fetch_all("SELECT id FROM outbox")
         names = await delivery.queue_minutes(ASSEMBLY, data, cause=cause)
         assert names == [
-            "minutes-7-en.md", "minutes-7-en.html", "minutes-7-es.md", "minutes-7-es.html"
+            "minutes-7-en.md",
+            "minutes-7-en.html",
+            "minutes-7-es.md",
+            "minutes-7-es.html",
         ]
         rows = await db.fetch_all(
             "SELECT event_type, content FROM outbox WHERE id > ? ORDER BY id",
@@ -270,7 +272,10 @@ async def test_minutes_made_again_later_of_an_unchanged_meeting_are_told_apart_o
     first = await reuse_marks(minutes(), "minutes:$first")
     second = await reuse_marks(minutes(), "minutes:$second")
     assert sorted(first) == [
-        "minutes:7:!en:x:html", "minutes:7:!en:x:md", "minutes:7:!es:x:html", "minutes:7:!es:x:md"
+        "minutes:7:!en:x:html",
+        "minutes:7:!en:x:md",
+        "minutes:7:!es:x:html",
+        "minutes:7:!es:x:md",
     ]
     assert second == first
     amended = minutes(title=WrittenText("Budget meeting", "en", {"es": "Reunión de presupuesto"}))

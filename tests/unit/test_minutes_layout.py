@@ -241,8 +241,8 @@ def test_bilingual_markdown_reads_as_two_documents(renderer: MinutesRenderer) ->
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     english = ["## Attendance by center", "## Agenda", "## Agreements", "## Polls"]
     spanish = ["## Asistencia por centro", "## Orden del día", "## Acuerdos", "## Votaciones"]
-    assert headings[:4] == english and headings[9:13] == spanish
-    assert len(headings) == 18  # nine sections, in English, then in Spanish
+    assert headings[:4] == english and headings[10:14] == spanish
+    assert len(headings) == 20  # ten sections, in English, then in Spanish
     assert text.count("\n# ") == 2 and text.startswith("**English**\n\n# Extraordinary")
     assert "\n**español**\n\n# Asamblea binacional" in text
     assert "### \\#2 Where should the regional gathering be held?" in text

@@ -19,6 +19,9 @@ WHO = {
     Role.CHAIR: {"chairs"},
     Role.CHAIR_NAMER: {"the opener, standing chairs"},
     Role.STANDING_CHAIR: {"standing chairs"},
+    Role.INTERPRETER: {"interpreters"},
+    Role.LANGUAGE_KEEPER: {"interpreters, chairs"},
+    Role.CORRECTOR: {"interpreters (or members: `members_may_fix`)"},
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.mirror import MirrorText
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import PollKind
 from bot.storage.database import Database, DatabaseTooNew
@@ -139,12 +140,11 @@ async def test_old_sent_messages_are_pruned_unless_something_still_points_at_the
     await db.execute("UPDATE outbox SET sent_at = 1000, created_at = 1000 WHERE txn_id != 'recent'")
     await mirrors.add_job("General", "$source", "!s", "message", {})
     [job] = await mirrors.waiting_jobs("General")
-    await mirrors.add_copy(job, "!r", rows["copy"], "es", "en", "hola", pending=False)
+    await mirrors.add_copy(job, "!r", rows["copy"], MirrorText("hi", "hola", "es", "en", False))
     assert await store.forget_sent_before(10_000, [mirrors]) == 1
     left = {row["txn_id"] for row in await db.fetch_all("SELECT txn_id FROM outbox")}
     assert left == {"copy", "unsent", "recent"}
     await db.close()
-
 
 
 async def test_a_stack_message_and_a_poll_start_keep_their_old_sent_messages(
@@ -168,14 +168,31 @@ async def test_a_stack_message_and_a_poll_start_keep_their_old_sent_messages(
     )
     await meetings.remember_stack_message(meeting.id, "!r", rows["stack"])
     poll_id = await polls.create(
-        NewPoll("General", meeting.id, PollKind.YES_NO, None, "Rent the hall?", "en", (), 1,
-                False, None, None, None, "@alice:x", "!r", "$ask", 1000)
+        NewPoll(
+            "General",
+            meeting.id,
+            PollKind.YES_NO,
+            None,
+            "Rent the hall?",
+            "en",
+            (),
+            1,
+            False,
+            None,
+            None,
+            None,
+            "@alice:x",
+            "!r",
+            "$ask",
+            1000,
+        )
     )
     await polls.add_room(poll_id, "!r", "en", rows["poll"])
     assert await store.forget_sent_before(10_000, [meetings, polls, MirrorStore(db)]) == 1
     left = {row["txn_id"] for row in await db.fetch_all("SELECT txn_id FROM outbox")}
     assert left == {"stack", "poll"}
     await db.close()
+
 
 async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_are_pruned(
     tmp_path: Path,
@@ -187,7 +204,8 @@ async def test_finished_mirror_jobs_without_copies_and_the_oldest_translations_a
         await mirrors.add_job("General", source, "!s", "message", {})
     jobs = {job.source_event_id: job for job in await mirrors.waiting_jobs("General")}
     row = await store.enqueue("!r", "m.room.message", {"body": "copy"}, txn_id="copy")
-    await mirrors.add_copy(jobs["$with-copy"], "!r", row, "es", "en", "hola", pending=False)
+    words = MirrorText("hi", "hola", "es", "en", False)
+    await mirrors.add_copy(jobs["$with-copy"], "!r", row, words)
     for source in ("$with-copy", "$edit"):
         await mirrors.finish_job(jobs[source].id)
     await db.execute("UPDATE mirror_jobs SET done_at = 1000 WHERE done_at IS NOT NULL")

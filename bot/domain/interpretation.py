@@ -1,0 +1,86 @@
+"""Language justice: people write in the language they think in, interpreters outrank the machine.
+
+Values and plain rules only: where a copy's words came from, how a sentence is recognised in the
+translation memory, and how the chat's glossary terms join the configuration's.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.text_protection import Glossary
+
+
+class Origin(StrEnum):
+    """Where the words of a copy came from, as its label tells the reader."""
+
+    # Written by the speaker in the copy's own language: shown as written.
+    AS_WRITTEN = "as_written"
+    MACHINE = "machine"
+    # A sentence an interpreter corrected before, taken from the translation memory.
+    MEMORY = "memory"
+    # Corrected on this very copy by an interpreter (`!fix`).
+    INTERPRETER = "interpreter"
+    # The translator failed or was too slow: the original words, until it answers.
+    PENDING = "pending"
+
+
+HUMAN_ORIGINS = frozenset({Origin.MEMORY, Origin.INTERPRETER})
+
+_PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def memory_key(text: str) -> str:
+    """The form under which a sentence is remembered: case, spacing and punctuation do not
+    matter ("We eat at noon." and "we eat  at noon" are one sentence); accents do."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", folded).split())
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """A glossary entry added in chat: a word never translated (`translation` None) or a fixed
+    translation from `source` to `target`."""
+
+    id: int
+    term: str
+    translation: str | None
+    source: str | None
+    target: str | None
+    added_by: str
+
+    @property
+    def keeps(self) -> bool:
+        return self.translation is None
+
+
+def merged_glossary(configured: Glossary, terms: Iterable[GlossaryTerm]) -> Glossary:
+    """The configuration's glossary with the chat's terms added; a chat term wins over a fixed
+    translation of the same word in the configuration."""
+    keep = list(configured.keep)
+    fixed = {pair: dict(words) for pair, words in configured.fixed.items()}
+    for term in terms:
+        if term.keeps:
+            if term.term not in keep:
+                keep.append(term.term)
+        elif term.source and term.target and term.translation:
+            fixed.setdefault((term.source, term.target), {})[term.term] = term.translation
+            # A fixed pair works both ways, as `Glossary.from_equivalents` does for the config.
+            fixed.setdefault((term.target, term.source), {})[term.translation] = term.term
+    return Glossary(keep=tuple(keep), fixed=fixed)
+
+
+@dataclass(frozen=True)
+class MemoryEntry:
+    """A human translation of one sentence, reused for the same sentence later."""
+
+    id: int
+    source: str
+    target: str
+    original: str
+    text: str
+    interpreter: str

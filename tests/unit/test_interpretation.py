@@ -1,0 +1,107 @@
+"""Language justice's plain rules: the memory key, the chat glossary, the roles, the labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.domain.assembly import Assembly
+from bot.domain.authority import Authority, Role
+from bot.domain.interpretation import GlossaryTerm, Origin, memory_key, merged_glossary
+from bot.domain.mirror import MirrorText
+from bot.domain.text_protection import Glossary
+from bot.i18n import Catalogs
+from bot.render.mirror import label_of
+from bot.services.interpretation import InterpretationService
+from bot.storage.database import Database
+from bot.storage.interpretation_store import InterpretationStore
+
+
+def test_the_memory_key_ignores_case_spacing_and_punctuation_but_not_accents() -> None:
+    assert memory_key("We eat at noon.") == memory_key("  we EAT at   noon!! ")
+    assert memory_key("¿Comemos a mediodía?") == "comemos a mediodía"
+    assert memory_key("si") != memory_key("sí")
+    assert memory_key("...") == ""
+
+
+def test_chat_terms_join_the_configured_glossary_and_work_both_ways() -> None:
+    configured = Glossary(keep=("Asamblea",), fixed={("en", "es"): {"chair": "moderación"}})
+    terms = [
+        GlossaryTerm(1, "May First", None, None, None, "@i:x"),
+        GlossaryTerm(2, "chair", "facilitación", "en", "es", "@i:x"),
+    ]
+    merged = merged_glossary(configured, terms)
+    assert merged.keep == ("Asamblea", "May First")
+    assert merged.fixed_for("en", "es")["chair"] == "facilitación"  # the chat's term wins
+    assert merged.fixed_for("es", "en")["facilitación"] == "chair"
+    assert configured.fixed_for("en", "es")["chair"] == "moderación"  # the config is untouched
+
+
+def test_who_may_correct_keep_the_glossary_and_go_on_duty() -> None:
+    member = Authority("@m:x")
+    interpreter = Authority("@i:x", interpreter=True)
+    chair = Authority("@c:x", standing=True)
+    lenient = Authority("@m:x", members_may_fix=True)
+    assert [member.has(r) for r in (Role.CORRECTOR, Role.LANGUAGE_KEEPER, Role.INTERPRETER)] == [
+        False,
+        False,
+        False,
+    ]
+    assert all(interpreter.has(r) for r in (Role.CORRECTOR, Role.LANGUAGE_KEEPER, Role.INTERPRETER))
+    assert chair.has(Role.LANGUAGE_KEEPER) and not chair.has(Role.INTERPRETER)
+    assert not chair.has(Role.CORRECTOR)
+    assert lenient.has(Role.CORRECTOR) and not lenient.has(Role.LANGUAGE_KEEPER)
+
+
+def test_each_origin_of_a_copys_words_has_its_label_in_both_languages() -> None:
+    catalogs = Catalogs.load_default()
+    machine = MirrorText("hola", "hello", "en", "es", pending=False)
+    same = MirrorText("hola", "hola", "es", "es", pending=False)
+    unchanged = MirrorText("OK", "ok", "en", "es", pending=False)
+    pending = MirrorText("hello", "hello", "en", "es", pending=True)
+    fixed = MirrorText("hola a todas", "hello", "en", "es", False, Origin.INTERPRETER, "Dani")
+    remembered = MirrorText("hola a todas", "hello", "en", "es", False, Origin.MEMORY, "Dani")
+    assert [t.kind for t in (machine, same, unchanged, pending, fixed, remembered)] == [
+        Origin.MACHINE,
+        Origin.AS_WRITTEN,
+        Origin.AS_WRITTEN,  # a "translation" identical to the original is not one
+        Origin.PENDING,
+        Origin.INTERPRETER,
+        Origin.MEMORY,
+    ]
+    assert label_of(same) is None and label_of(unchanged) is None
+    words = {
+        language: [
+            catalogs.text(language, label)
+            for text in (machine, pending, fixed, remembered)
+            if (label := label_of(text)) is not None
+        ]
+        for language in ("en", "es")
+    }
+    assert words["es"] == [
+        "traducción automática",
+        "traducción pendiente",
+        "interpretado por Dani",
+        "interpretado por Dani, de memoria",
+    ]
+    assert words["en"][2:] == ["interpreted by Dani", "interpreted by Dani, from memory"]
+
+
+async def test_the_chat_glossary_memory_and_duty_survive_a_restart(tmp_path: Path) -> None:
+    assembly = Assembly("General", (), interpreters=("@i:x",))
+    db = await Database.open(tmp_path / "a.db")
+    service = InterpretationService(db, InterpretationStore(db), {})
+    await service.load((assembly,))
+    await service.keep_term(assembly, "May First", "@i:x")
+    await service.set_on_duty(assembly, "@i:x", True)
+    await service.remember("General", "en", "es", "Hello, everyone!", "Hola a todas", "@i:x")
+    await db.close()
+
+    db = await Database.open(tmp_path / "a.db")
+    again = InterpretationService(db, InterpretationStore(db), {})
+    await again.load((assembly,))
+    assert again.glossary("General").keep == ("May First",)
+    assert again.on_duty("General", "@i:x")
+    found = await again.recall("General", "en", "es", "hello everyone")
+    assert found is not None and found.text == "Hola a todas"
+    assert await again.recall("General", "en", "fr", "hello everyone") is None
+    await db.close()
