@@ -99,6 +99,8 @@ class Invites:
         self._user_id = user_id
         self._room_ids = room_ids
         self._direct = direct
+        # Every room joined through an invite since start.
+        self.joined: set[str] = set()
 
     async def consider(self, room_id: str, invite_state: Iterable[Any]) -> None:
         """An invite as nio's sync brings it (the room's invite state, as nio events)."""
@@ -140,6 +142,7 @@ class Invites:
             log.warning("could not accept the invite to %s from %s: %s", room_id, inviter, response)
             return False
         log.info("joined %s (invited by %s)", room_id, inviter)
+        self.joined.add(room_id)
         if direct is not None:
             await direct.joined(room_id, inviter)
         return True

@@ -249,10 +249,10 @@ class MatrixRuntime:
         stored position brings only newer ones, so a room added to the configuration after its
         invite came would otherwise never be joined), then try the configured rooms the bot is
         still not in."""
-        entered: set[str] = set()
         if not first:
-            entered = await self.invites.accept_pending(handled=set(response.rooms.invite))
-        await self.join_missing(entered)
+            await self.invites.accept_pending(handled=set(response.rooms.invite))
+        # Rooms joined through an invite just now are not yet in nio's rooms: not again.
+        await self.join_missing(self.invites.joined)
 
     async def until_synced(self, room_id: str, timeout: float) -> bool:
         """Wait until a sync has brought in `room_id` (a room just created or joined, which nio
