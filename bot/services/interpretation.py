@@ -26,9 +26,13 @@ class InterpretationService:
         self._configured = dict(configured)
         self._glossaries: dict[str, Glossary] = {}
         self._on_duty: dict[str, set[str]] = {}
+        # Which sentences the memory holds, so that the mirror asks the database only for those.
+        self._remembered: set[tuple[str, str, str, str]] = set()
 
     async def load(self, assemblies: tuple[Assembly, ...]) -> None:
-        """Read what chat added before the restart: glossary terms and who is on duty."""
+        """Read what chat added before the restart: glossary terms, who is on duty, and which
+        sentences the translation memory holds."""
+        self._remembered = await self._store.memory_keys()
         terms: dict[str, list[GlossaryTerm]] = {}
         for assembly, term in await self._store.all_terms():
             terms.setdefault(assembly, []).append(term)
@@ -82,7 +86,7 @@ class InterpretationService:
         self, assembly: str, source: str, target: str, text: str
     ) -> MemoryEntry | None:
         key = memory_key(text)
-        if not key:
+        if (assembly, source, target, key) not in self._remembered:
             return None
         return await self._store.recall(assembly, source, target, key)
 
@@ -92,11 +96,15 @@ class InterpretationService:
         key = memory_key(original)
         if key:
             await self._store.remember(assembly, source, target, key, original, text, interpreter)
+            entry = (assembly, source, target, key)
+            await self._once_stored(lambda: self._remembered.add(entry))
 
     async def memory(self, assembly: Assembly) -> list[MemoryEntry]:
         return await self._store.memory(assembly.name)
 
     async def forget(self, assembly: Assembly, entry_id: int) -> MemoryEntry | None:
+        """Gone from the database; its key stays known until a restart, which costs one lookup
+        that finds nothing."""
         return await self._store.forget(assembly.name, entry_id)
 
     # -- glossary ----------------------------------------------------------------------------

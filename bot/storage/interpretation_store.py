@@ -81,6 +81,13 @@ class InterpretationStore:
         )
         return _memory_entry(row) if row else None
 
+    async def memory_keys(self) -> set[tuple[str, str, str, str]]:
+        """(assembly, source, target, key) of every remembered sentence."""
+        rows = await self.db.fetch_all(
+            "SELECT assembly, source, target, key FROM translation_memory"
+        )
+        return {(row["assembly"], row["source"], row["target"], row["key"]) for row in rows}
+
     async def memory(self, assembly: str) -> list[MemoryEntry]:
         rows = await self.db.fetch_all(
             "SELECT * FROM translation_memory WHERE assembly = ? ORDER BY id", (assembly,)
