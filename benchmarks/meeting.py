@@ -160,8 +160,12 @@ class Talk:
         return max(self.copy_seen.values()) - min(s.started for s in self.said)
 
 
-def unique_text(speaker: str, topic: str) -> str:
-    """Words no one said before, so that no translation cache can answer for the provider."""
+def unique_text(speaker: str, topic: str, language: str = "en") -> str:
+    """Words no one said before, so that no translation cache can answer for the provider, in
+    the language of the speaker's room (a message in the other language would also get a
+    companion translation in its own room)."""
+    if language == "es":
+        return f"{speaker} habla de la propuesta {topic}, que es el punto {next(_unique)}"
     return f"{speaker} on the proposal {topic} point {next(_unique)}"
 
 
@@ -172,7 +176,9 @@ def turns(pairs: Sequence[RoomPair], count: int, topic: str) -> list[Line]:
     for n in range(count):
         speaker = TURNS[n % len(TURNS)]
         pair = pairs[n % len(pairs)]
-        lines.append(Line(speaker, seating.room_of(speaker, pair), unique_text(speaker, topic)))
+        room = seating.room_of(speaker, pair)
+        language = "en" if seating.is_english(room) else "es"
+        lines.append(Line(speaker, room, unique_text(speaker, topic, language)))
     return lines
 
 
