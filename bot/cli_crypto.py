@@ -15,7 +15,6 @@ keeps in its database) and with the keys in its crypto store; the bot may keep r
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from collections.abc import AsyncIterator
@@ -26,6 +25,7 @@ from typing import Any
 
 from nio import AsyncClient, WhoamiResponse
 
+from bot.cli_support import EXIT_REFUSED, EXIT_USAGE, Problem, run_to_exit
 from bot.config import Config, ConfigError, load_config
 from bot.matrix.cross_signing import (
     CrossSigningError,
@@ -41,14 +41,8 @@ from bot.matrix.signing import fingerprint
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
-
-
-class _Problem(Exception):
-    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
-        super().__init__(message)
-        self.code = code
+# What the homeserver or the crypto store may refuse, told to the operator as it is.
+REFUSED = (KeysApiError, CrossSigningError, OSError)
 
 
 CONFIG_HELP = "the configuration file (default: config.toml)"
@@ -75,22 +69,11 @@ def add_crypto_command(sub: Any) -> None:
 
 
 def _bootstrap(args: argparse.Namespace) -> int:
-    return _run(_bootstrap_identity(args))
+    return run_to_exit(_bootstrap_identity(args), REFUSED)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    return _run(_verify_user(args))
-
-
-def _run(work: Any) -> int:
-    try:
-        return asyncio.run(work)
-    except _Problem as problem:
-        print(f"asamblea: {problem}", file=sys.stderr)
-        return problem.code
-    except (KeysApiError, CrossSigningError, OSError) as error:
-        print(f"asamblea: {error}", file=sys.stderr)
-        return EXIT_REFUSED
+    return run_to_exit(_verify_user(args), REFUSED)
 
 
 @dataclass
@@ -111,7 +94,7 @@ async def _session(config_path: Path) -> AsyncIterator[_Session]:
     try:
         config = load_config(config_path)
     except ConfigError as error:
-        raise _Problem(f"{config_path}: {'; '.join(error.problems)}", EXIT_USAGE) from None
+        raise Problem(f"{config_path}: {'; '.join(error.problems)}", EXIT_USAGE) from None
     matrix = config.matrix
     db = await Database.open(config.database_path)
     client = AsyncClient(matrix.homeserver, matrix.user_id)
@@ -119,13 +102,16 @@ async def _session(config_path: Path) -> AsyncIterator[_Session]:
         store = RuntimeStore(db)
         client.access_token = matrix.access_token or await store.get_value(ACCESS_TOKEN) or ""
         if not client.access_token:
-            raise _Problem(
+            raise Problem(
                 "no access token: start the bot once (it logs in and keeps its session), "
-                "or set matrix.access_token"
+                "or set matrix.access_token",
+                EXIT_REFUSED,
             )
         who = await client.whoami()
         if not isinstance(who, WhoamiResponse) or not who.device_id:
-            raise _Problem(f"the homeserver did not accept the bot's access token: {who}")
+            raise Problem(
+                f"the homeserver did not accept the bot's access token: {who}", EXIT_REFUSED
+            )
         yield _Session(config, KeysApi(client), PinStore(store), who.user_id, who.device_id)
     finally:
         await client.close()
@@ -154,9 +140,10 @@ async def _verify_user(args: argparse.Namespace) -> int:
         answer = await session.api.query([args.user_id])
         identity = identities_from_query(answer).get(args.user_id)
         if identity is None:
-            raise _Problem(
+            raise Problem(
                 f"{args.user_id} has no cross-signing identity yet; they set one up in their "
-                "client (Element asks for it when they verify a session or set up recovery)"
+                "client (Element asks for it when they verify a session or set up recovery)",
+                EXIT_REFUSED,
             )
         print(f"master key of {args.user_id}: {fingerprint(identity.master)}")
         if not _confirmed(args.fingerprint, identity.master):
@@ -174,14 +161,16 @@ async def _own_keys(session: _Session, config_path: Path) -> CrossSigningKeys:
     answer = await session.api.query([session.user_id])
     published = identities_from_query(answer).get(session.user_id)
     if published is None:
-        raise _Problem(
+        raise Problem(
             "the bot has no cross-signing identity to sign with yet; start it with its password, "
-            f"or run `asamblea crypto bootstrap --config {config_path}`"
+            f"or run `asamblea crypto bootstrap --config {config_path}`",
+            EXIT_REFUSED,
         )
     if keys is None or not keys.owns(published):
-        raise _Problem(
+        raise Problem(
             "the account's cross-signing identity is not one the bot holds. "
-            + reset_advice(f"--config {config_path}")
+            + reset_advice(f"--config {config_path}"),
+            EXIT_REFUSED,
         )
     return keys
 

@@ -8,17 +8,15 @@ given, otherwise from the copy of the rooms the bot keeps in the database.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli_support import EXIT_REFUSED, Problem, run_to_exit
 from bot.storage.private_files import write_private_text
 
-EXIT_NOT_FOUND = 1
-EXIT_USAGE = 2
 LANGUAGES = {"en": ["en"], "es": ["es"], "both": ["en", "es"]}
 
 
@@ -64,26 +62,12 @@ def add_minutes_command(sub: Any) -> None:
     minutes.set_defaults(action=_minutes)
 
 
-class _Problem(Exception):
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def _meetings(args: argparse.Namespace) -> int:
-    return _run(_list_meetings(args))
+    return run_to_exit(_list_meetings(args))
 
 
 def _minutes(args: argparse.Namespace) -> int:
-    return _run(_write_minutes(args))
-
-
-def _run(work: Any) -> int:
-    try:
-        return asyncio.run(work)
-    except _Problem as problem:
-        print(f"asamblea: {problem}", file=sys.stderr)
-        return problem.code
+    return run_to_exit(_write_minutes(args))
 
 
 def _database_path(args: argparse.Namespace) -> Path:
@@ -95,7 +79,7 @@ def _database_path(args: argparse.Namespace) -> Path:
         if not path.is_absolute():
             path = args.config.parent / path
     if not path.exists():
-        raise _Problem(f"{path}: no such database")
+        raise Problem(f"{path}: no such database")
     return path
 
 
@@ -103,9 +87,9 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
     try:
         return tomllib.loads(args.config.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _Problem(f"{args.config}: file not found") from None
+        raise Problem(f"{args.config}: file not found") from None
     except tomllib.TOMLDecodeError as error:
-        raise _Problem(f"{args.config}: not valid TOML ({error})") from None
+        raise Problem(f"{args.config}: not valid TOML ({error})") from None
 
 
 def _configured_rooms(args: argparse.Namespace, assembly: str) -> list[Any]:
@@ -177,7 +161,7 @@ async def _write_minutes(args: argparse.Namespace) -> int:
         try:
             meeting = await service.meeting(args.assembly, args.meeting)
         except MeetingNotFound:
-            raise _Problem(f"there is no meeting {args.meeting}", EXIT_NOT_FOUND) from None
+            raise Problem(f"there is no meeting {args.meeting}", EXIT_REFUSED) from None
         rooms = _configured_rooms(args, meeting.assembly) or await service.rooms_of(
             meeting.assembly
         )

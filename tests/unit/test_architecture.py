@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.app",
         "bot.cli",
         "bot.cli_crypto",
+        "bot.cli_support",
         "bot.cli_records",
         "bot.demo",
         "bot.devserver",
