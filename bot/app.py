@@ -275,6 +275,7 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
                 decision_rule=str(settings.decision_rule),
                 interpreters=settings.interpreters,
                 members_may_fix=settings.members_may_fix,
+                member_centers=tuple(settings.member_centers.items()),
             )
         )
     return tuple(assemblies)

@@ -100,6 +100,9 @@ class AssemblyConfig:
     interpreters: tuple[str, ...] = ()
     # Whether every member, not only interpreters, may correct a machine copy with `!fix`.
     members_may_fix: bool = False
+    # The center of people who sit in more than one room: otherwise they count in the center of
+    # the room they speak in.
+    member_centers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -521,7 +524,25 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
         command_refill_seconds=float(refill or 10.0),
         interpreters=reader.user_ids(data, "interpreters", f"{key}.interpreters"),
         members_may_fix=reader.boolean(data, "members_may_fix", f"{key}.members_may_fix", False),
+        member_centers=_read_member_centers(
+            reader, data, f"{key}.member_centers", {room.center for room in rooms}
+        ),
     )
+
+
+def _read_member_centers(
+    reader: _Reader, data: Mapping[str, Any], key: str, centers: set[str]
+) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for user, center in reader.table(data, "member_centers", key).items():
+        if not _USER_ID.match(user):
+            reader.problem(f"{key}", f"expected user ids like @name:server as keys; got {user!r}")
+        elif center not in centers:
+            known = ", ".join(sorted(centers)) or "none"
+            reader.problem(f'{key}."{user}"', f"expected one of the rooms' centers ({known})")
+        else:
+            found[user] = center
+    return found
 
 
 def _read_reminder_offsets(reader: _Reader, data: Mapping[str, Any], key: str) -> tuple[int, ...]:

@@ -25,6 +25,11 @@ class Assembly:
     decision_rule: str = "majority"
     interpreters: tuple[str, ...] = ()
     members_may_fix: bool = False
+    # (user id, center) for people configured to one center, whichever rooms they sit in.
+    member_centers: tuple[tuple[str, str], ...] = ()
+
+    def configured_center(self, user_id: str) -> str | None:
+        return next((center for user, center in self.member_centers if user == user_id), None)
 
     def room(self, room_id: str) -> AssemblyRoom | None:
         return next((r for r in self.rooms if r.room_id == room_id), None)

@@ -64,6 +64,11 @@ class People:
         rooms = [r for r in assembly.rooms if self._membership.is_member(r.room_id, user_id)]
         if len(rooms) == 1:
             return rooms[0]
+        configured = assembly.configured_center(user_id)
+        if configured is not None:
+            # Someone of one center who also sits in the other's room still counts in theirs.
+            of_center = [r for r in (*rooms, *assembly.rooms) if r.center == configured]
+            return of_center[0]
         here = assembly.room(spoken_in) if spoken_in else None
         return here or (rooms[0] if rooms else assembly.rooms[0])
 

@@ -234,3 +234,16 @@ def test_check_config_help_says_where_each_provider_sends_the_words(
     assert "translation.provider is required" in shown
     for provider in ("libre", "deepl", "microsoft", "google", "mymemory", "none"):
         assert f"\n  {provider} " in shown
+
+
+def test_a_person_of_one_center_counts_there_from_any_room(tmp_path: Path) -> None:
+    centers = 'member_centers = { "@beto:example.org" = "MX" }\n'
+    config = load_config(write(tmp_path, GOOD.replace("chairs = [", centers + "chairs = [")), {})
+    assert config.assemblies[0].member_centers == {"@beto:example.org": "MX"}
+
+    wrong = 'member_centers = { "@beto:example.org" = "CA", "beto" = "MX" }\n'
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, GOOD.replace("chairs = [", wrong + "chairs = [")), {})
+    problems = "\n".join(error.value.problems)
+    assert 'assemblies[0].member_centers."@beto:example.org": expected one of' in problems
+    assert "(MX, US)" in problems and "got 'beto'" in problems

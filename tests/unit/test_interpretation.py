@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.domain.assembly import Assembly
+from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority, Role
 from bot.domain.interpretation import GlossaryTerm, Origin, memory_key, merged_glossary
 from bot.domain.mirror import MirrorText
@@ -12,8 +12,10 @@ from bot.domain.text_protection import Glossary
 from bot.i18n import Catalogs
 from bot.render.mirror import label_of
 from bot.services.interpretation import InterpretationService
+from bot.services.people import People
 from bot.storage.database import Database
 from bot.storage.interpretation_store import InterpretationStore
+from tests.harness.fakes import Seats
 
 
 def test_the_memory_key_ignores_case_spacing_and_punctuation_but_not_accents() -> None:
@@ -105,3 +107,16 @@ async def test_the_chat_glossary_memory_and_duty_survive_a_restart(tmp_path: Pat
     assert found is not None and found.text == "Hola a todas"
     assert await again.recall("General", "en", "fr", "hello everyone") is None
     await db.close()
+
+
+def test_someone_sitting_in_both_rooms_counts_in_their_configured_center() -> None:
+    english = AssemblyRoom("!en", "en", "US", "America/New_York")
+    spanish = AssemblyRoom("!es", "es", "MX", "America/Mexico_City")
+    assembly = Assembly("General", (english, spanish), member_centers=(("@beto:x", "MX"),))
+    both = {"@beto:x": "Beto", "@ana:x": "Ana"}
+    seats = Seats({"!en": both, "!es": both})
+    people = People(seats)
+    assert people.center_of(assembly, "@beto:x", spoken_in="!en") == "MX"
+    # Without a configured center, the room spoken in decides.
+    assert people.center_of(assembly, "@ana:x", spoken_in="!es") == "MX"
+    assert people.center_of(assembly, "@ana:x", spoken_in="!en") == "US"
