@@ -22,6 +22,8 @@ from bot.services.mirror import MirrorService
 from bot.services.people import People
 
 FIXED = "✅"
+# The most lines one list shows: a long memory or glossary would not fit in one message.
+MAX_LISTED = 50
 
 ON_WORDS = frozenset({"on", "yes", "si", "sí", "activo"})
 OFF_WORDS = frozenset({"off", "no"})
@@ -145,7 +147,8 @@ class InterpretationCommands(CommandGroup):
             if not entries:
                 return reply(Msg.of("interpretation.memory_empty"))
             header = Msg.of("interpretation.memory_header", count=len(entries))
-            return reply(header, *(self._memory_line(ctx, entry) for entry in entries))
+            lines = [self._memory_line(ctx, entry) for entry in entries]
+            return reply(header, *newest(lines))
         if len(memory_action) != 2 or memory_action[0].lower() not in REMOVE_WORDS:
             raise UsageError("error.usage")
         number = read_number(memory_action[1])
@@ -233,7 +236,7 @@ class InterpretationCommands(CommandGroup):
         lines.extend(self._term_line(term) for term in terms)
         if not lines:
             return reply(Msg.of("interpretation.glossary_empty"))
-        return reply(Msg.of("interpretation.glossary_header", count=len(lines)), *lines)
+        return reply(Msg.of("interpretation.glossary_header", count=len(lines)), *newest(lines))
 
     def _term_line(self, term: GlossaryTerm) -> Msg:
         number = Code(f"#{term.id}")
@@ -263,3 +266,11 @@ def _term_text(word: str) -> str:
     if not term or len(term) > MAX_TITLE:
         raise UsageError("error.usage")
     return term
+
+
+def newest(lines: list[Msg]) -> list[Msg]:
+    """The last `MAX_LISTED` lines (the newest entries), saying how many are left out."""
+    if len(lines) <= MAX_LISTED:
+        return lines
+    left_out = len(lines) - MAX_LISTED
+    return [Msg.of("interpretation.older_left_out", count=left_out), *lines[-MAX_LISTED:]]

@@ -9,12 +9,13 @@ from bot.domain.authority import Authority, Role
 from bot.domain.interpretation import GlossaryTerm, Origin, memory_key, merged_glossary
 from bot.domain.mirror import MirrorText
 from bot.domain.text_protection import Glossary
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Msg
 from bot.render.mirror import label_of
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People
 from bot.storage.database import Database
 from bot.storage.interpretation_store import InterpretationStore
+from commands.interpretation import MAX_LISTED, newest
 from tests.harness.fakes import Seats
 
 
@@ -120,3 +121,14 @@ def test_someone_sitting_in_both_rooms_counts_in_their_configured_center() -> No
     # Without a configured center, the room spoken in decides.
     assert people.center_of(assembly, "@ana:x", spoken_in="!es") == "MX"
     assert people.center_of(assembly, "@ana:x", spoken_in="!en") == "US"
+
+
+def test_a_long_list_shows_its_newest_entries_and_how_many_are_left_out() -> (
+    None
+):
+    lines = [Msg.of("interpretation.list_line", name=str(n)) for n in range(MAX_LISTED + 7)]
+    shown = newest(lines)
+    assert len(shown) == MAX_LISTED + 1
+    assert shown[0] == Msg.of("interpretation.older_left_out", count=7)
+    assert shown[-1] == lines[-1] and shown[1] == lines[7]
+    assert newest(lines[:3]) == lines[:3]
