@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.matchers import copy_of, edit_of
 from tests.harness.person import MatrixRequestError, Person, body_of, content_of
-from tests.integration.test_mirroring import copy_of, edit_of
 from tests.integration.test_records import ask, says
 
 

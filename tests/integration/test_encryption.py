@@ -25,10 +25,10 @@ from tests.conftest import BOT_LOCALPART, BOT_PASSWORD, PERSON_PASSWORD
 from tests.harness.bot_runner import TEST_TUNING, BotRunner, RoomPair, write_config
 from tests.harness.encrypted_person import EncryptedPerson
 from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.matchers import copy_of, edit_of, reaction_to, replies_to
 from tests.harness.person import Person, body_of, content_of, type_of
 from tests.integration.conftest import joined
 
-MARKER = "org.asamblea.bot"
 START = "org.matrix.msc3381.poll.start"
 RESPONSE = "org.matrix.msc3381.poll.response"
 TEXT = "org.matrix.msc1767.text"
@@ -148,48 +148,6 @@ async def bot(
 def decrypted(event: Any) -> bool:
     """Sent encrypted, and readable by this person."""
     return bool(getattr(event, "decrypted", False))
-
-
-def replies_to(event_id: str) -> Callable[[str, Any], bool]:
-    def match(room_id: str, event: Any) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
-
-    return match
-
-
-def copy_of(source_event_id: str, room_id: str) -> Callable[[str, Any], bool]:
-    def match(event_room: str, event: Any) -> bool:
-        marker = content_of(event).get(MARKER) or {}
-        relation = content_of(event).get("m.relates_to") or {}
-        return (
-            event_room == room_id
-            and marker.get("kind") == "mirror"
-            and marker.get("source") == source_event_id
-            and relation.get("rel_type") != "m.replace"
-        )
-
-    return match
-
-
-def edit_of(event_id: str) -> Callable[[str, Any], bool]:
-    def match(event_room: str, event: Any) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return relation.get("rel_type") == "m.replace" and relation.get("event_id") == event_id
-
-    return match
-
-
-def reaction_to(event_id: str, key: str | None = None) -> Callable[[str, Any], bool]:
-    def match(event_room: str, event: Any) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return (
-            type_of(event) == "m.reaction"
-            and relation.get("event_id") == event_id
-            and (key is None or relation.get("key") == key)
-        )
-
-    return match
 
 
 def redaction_of(event_id: str) -> Callable[[str, Any], bool]:

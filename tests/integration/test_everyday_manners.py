@@ -12,58 +12,18 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.matchers import bot_id, copy_of, replies_to
+from tests.harness.matchers import bot_says as from_bot
 from tests.harness.person import Person, body_of, content_of, type_of
 from tests.integration.conftest import joined
 
 REPOSITORY = Path(__file__).parents[2]
-MARKER = "org.asamblea.bot"
-
-
-def bot_id(bot: BotRunner) -> str:
-    assert bot.app is not None
-    return bot.app.config.matrix.user_id
-
-
-def from_bot(bot: BotRunner, room: str, text: str = "") -> Callable[[str, Any], bool]:
-    """A message from the bot in `room` whose body contains `text`."""
-
-    def match(room_id: str, event: Any) -> bool:
-        body = body_of(event)
-        return (
-            room_id == room
-            and event.source.get("sender") == bot_id(bot)
-            and body is not None
-            and text in body
-        )
-
-    return match
-
-
-def replies_to(event_id: str) -> Callable[[str, Any], bool]:
-    def match(room_id: str, event: Any) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
-
-    return match
-
-
-def copy_of(source_event_id: str, room_id: str) -> Callable[[str, Any], bool]:
-    def match(event_room: str, event: Any) -> bool:
-        marker = content_of(event).get(MARKER) or {}
-        return (
-            event_room == room_id
-            and marker.get("kind") == "mirror"
-            and marker.get("source") == source_event_id
-        )
-
-    return match
 
 
 async def answer_to(person: Person, room: str, command: str) -> Any:
@@ -118,9 +78,7 @@ async def test_answers_are_notices_the_floor_pings_and_copies_keep_their_type(
         en, "m.room.message", {"msgtype": "m.notice", "body": "good morning"}
     )
     emote = await alice.send_content(en, "m.room.message", {"msgtype": "m.emote", "body": "waves"})
-    copies = {
-        source: await beto.wait_for(copy_of(source, es)) for source in (text, notice, emote)
-    }
+    copies = {source: await beto.wait_for(copy_of(source, es)) for source in (text, notice, emote)}
     assert {source: content_of(copy)["msgtype"] for source, copy in copies.items()} == {
         text: "m.text",
         notice: "m.notice",

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.matchers import bot_id
 from tests.harness.person import Person, body_of, content_of, type_of
 
 BURST = 5
@@ -24,11 +25,6 @@ REFILL_SECONDS = 120
 @pytest.fixture
 def assembly_extra() -> str:
     return f"command_burst = {BURST}\ncommand_refill_seconds = {REFILL_SECONDS}"
-
-
-def bot_id(bot: BotRunner) -> str:
-    assert bot.app is not None
-    return bot.app.config.matrix.user_id
 
 
 def from_bot(bot: BotRunner):

@@ -16,6 +16,7 @@ import pytest
 from bot.devserver import LocalSynapse
 from tests.conftest import BOT_PASSWORD
 from tests.harness.bot_runner import BotProcess, BotRunner, RoomPair, write_config
+from tests.harness.matchers import copy_of
 from tests.harness.person import Person, content_of
 from tests.integration.conftest import joined
 
@@ -37,16 +38,6 @@ def copies_in(person: Person, room_id: str, sources: list[str]) -> list[int]:
         ):
             found.append(position[marker["source"]])
     return found
-
-
-def copy_of(source: str):
-    def match(room_id: str, event: Any) -> bool:
-        marker = content_of(event).get(MARKER) or {}
-        return marker.get("source") == source and "rel_type" not in (
-            content_of(event).get("m.relates_to") or {}
-        )
-
-    return match
 
 
 async def test_the_bot_killed_mid_burst_loses_and_repeats_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.matchers import replies_to
 from tests.harness.person import Person, body_of, content_of
 
 
@@ -11,14 +12,6 @@ def from_bot(bot: BotRunner):
 
     def match(room_id: str, event) -> bool:
         return event.source.get("sender") == bot_id and body_of(event) is not None
-
-    return match
-
-
-def replies_to(event_id: str):
-    def match(room_id: str, event) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
 
     return match
 

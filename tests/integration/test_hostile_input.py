@@ -6,33 +6,14 @@ from typing import Any
 
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.matchers import copy_of, replies_to
 from tests.harness.person import MatrixRequestError, Person, body_of, content_of
-
-MARKER = "org.asamblea.bot"
 
 
 def field(event: Any, key: str) -> dict[str, Any]:
     """A content field that should be an object; {} when it is not (these events are odd)."""
     value = content_of(event).get(key)
     return value if isinstance(value, dict) else {}
-
-
-def copy_of(source: str):
-    def match(room_id: str, event: Any) -> bool:
-        return (
-            field(event, MARKER).get("source") == source
-            and field(event, "m.relates_to").get("rel_type") != "m.replace"
-        )
-
-    return match
-
-
-def replies_to(event_id: str):
-    def match(room_id: str, event: Any) -> bool:
-        reply = field(event, "m.relates_to").get("m.in_reply_to")
-        return isinstance(reply, dict) and reply.get("event_id") == event_id
-
-    return match
 
 
 async def test_malformed_events_are_survived_and_the_bot_keeps_serving(

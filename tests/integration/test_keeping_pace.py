@@ -14,10 +14,10 @@ from tests.conftest import BOT_LOCALPART
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.faulty_proxy import FaultyProxy
 from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.matchers import copy_of
 from tests.harness.person import Person, body_of, content_of
 from tests.integration.conftest import assembly_config, running_bot
 from tests.integration.test_faults import copies_in
-from tests.integration.test_mirroring import copy_of
 from tests.integration.test_records import ask
 
 

@@ -16,8 +16,8 @@ import pytest
 from bot.cli import main
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.matchers import copy_of, edit_of, reaction_to
 from tests.harness.person import Person, body_of, content_of
-from tests.integration.test_mirroring import copy_of, edit_of
 
 BOT = "org.asamblea.bot"
 
@@ -25,10 +25,7 @@ BOT = "org.asamblea.bot"
 @pytest.fixture
 def assembly_extra(dani: Person, beto: Person) -> str:
     # Beto sits in both rooms in one test: he is of the Mexican center wherever he writes.
-    return (
-        f'interpreters = ["{dani.user_id}"]\n'
-        f'member_centers = {{ "{beto.user_id}" = "MX" }}\n'
-    )
+    return f'interpreters = ["{dani.user_id}"]\nmember_centers = {{ "{beto.user_id}" = "MX" }}\n'
 
 
 def reply_to(event_id: str) -> dict[str, Any]:
@@ -54,14 +51,6 @@ def answer_to(event_id: str, room_id: str):
 def says(room_id: str, words: str):
     def match(event_room: str, event: Any) -> bool:
         return event_room == room_id and words in (body_of(event) or "")
-
-    return match
-
-
-def reaction_to(event_id: str, key: str):
-    def match(event_room: str, event: Any) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return relation.get("event_id") == event_id and relation.get("key") == key
 
     return match
 

@@ -12,9 +12,9 @@ from bot.matrix.runtime import ACCESS_TOKEN
 from bot.storage.runtime_store import peek_values
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
 from tests.harness.bot_runner import BotProcess, RoomPair
+from tests.harness.matchers import copy_of
 from tests.harness.person import Person
 from tests.integration.conftest import joined
-from tests.integration.test_mirroring import copy_of
 
 TRANSLATION_KEY = "translator-key-0123456789"
 

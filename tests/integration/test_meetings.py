@@ -8,34 +8,8 @@ language, and a restart of the bot in the middle of the meeting loses nothing.
 from __future__ import annotations
 
 from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.matchers import bot_says, replies_to
 from tests.harness.person import Person, body_of, content_of
-
-
-def bot_id(bot: BotRunner) -> str:
-    return bot.app.config.matrix.user_id if bot.app else ""
-
-
-def bot_says(bot: BotRunner, room: str, text: str):
-    """A message from the bot in `room` whose body contains `text`."""
-
-    def match(room_id: str, event) -> bool:
-        body = body_of(event)
-        return (
-            room_id == room
-            and event.source.get("sender") == bot_id(bot)
-            and body is not None
-            and text in body
-        )
-
-    return match
-
-
-def replies_to(event_id: str):
-    def match(room_id: str, event) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return (relation.get("m.in_reply_to") or {}).get("event_id") == event_id
-
-    return match
 
 
 async def ask(person: Person, room: str, command: str) -> str:

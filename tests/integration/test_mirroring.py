@@ -10,38 +10,10 @@ from typing import Any
 
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate, fake_translate
+from tests.harness.matchers import bot_id, copy_of, edit_of
 from tests.harness.person import Person, body_of, content_of, type_of
 
 MARKER = "org.asamblea.bot"
-
-
-def bot_id(bot: BotRunner) -> str:
-    assert bot.app is not None
-    return bot.app.config.matrix.user_id
-
-
-def copy_of(source_event_id: str, room_id: str):
-    """The bot's mirrored copy of one source message, in one room."""
-
-    def match(event_room: str, event: Any) -> bool:
-        marker = content_of(event).get(MARKER) or {}
-        relation = content_of(event).get("m.relates_to") or {}
-        return (
-            event_room == room_id
-            and marker.get("kind") == "mirror"
-            and marker.get("source") == source_event_id
-            and relation.get("rel_type") != "m.replace"
-        )
-
-    return match
-
-
-def edit_of(event_id: str):
-    def match(event_room: str, event: Any) -> bool:
-        relation = content_of(event).get("m.relates_to") or {}
-        return relation.get("rel_type") == "m.replace" and relation.get("event_id") == event_id
-
-    return match
 
 
 async def test_alice_is_read_in_spanish_and_beto_answers_as_a_reply(

@@ -16,9 +16,9 @@ from bot.devserver import LocalSynapse, RegisteredAccount, free_port
 from tests.conftest import BOT_LOCALPART
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
+from tests.harness.matchers import copy_of
 from tests.harness.person import Person
 from tests.integration.conftest import assembly_config, running_bot
-from tests.integration.test_mirroring import copy_of
 
 ASSEMBLY = "Asamblea de prueba"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

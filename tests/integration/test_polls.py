@@ -12,23 +12,14 @@ from typing import Any
 from bot.devserver import LocalSynapse
 from tests.conftest import PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.matchers import bot_id, reaction_to, relation_of
+from tests.harness.matchers import replies_to as reply_to
 from tests.harness.person import Person, body_of, content_of, type_of
 
 START = "org.matrix.msc3381.poll.start"
 END = "org.matrix.msc3381.poll.end"
 RESPONSE = "org.matrix.msc3381.poll.response"
 TEXT = "org.matrix.msc1767.text"
-
-
-def bot_id(bot: BotRunner) -> str:
-    assert bot.app is not None
-    return bot.app.config.matrix.user_id
-
-
-def relation_of(event: Any) -> dict[str, Any]:
-    """An event's relation, or {} (earlier tests leave hostile events in the people's history)."""
-    relation = content_of(event).get("m.relates_to")
-    return relation if isinstance(relation, dict) else {}
 
 
 def poll_start(room_id: str):
@@ -41,21 +32,6 @@ def poll_start(room_id: str):
 def poll_end_of(start_event_id: str):
     def match(event_room: str, event: Any) -> bool:
         return type_of(event) == END and relation_of(event).get("event_id") == start_event_id
-
-    return match
-
-
-def reaction_to(event_id: str):
-    def match(event_room: str, event: Any) -> bool:
-        return type_of(event) == "m.reaction" and relation_of(event).get("event_id") == event_id
-
-    return match
-
-
-def reply_to(event_id: str):
-    def match(event_room: str, event: Any) -> bool:
-        replied = relation_of(event).get("m.in_reply_to")
-        return isinstance(replied, dict) and replied.get("event_id") == event_id
 
     return match
 

@@ -18,6 +18,9 @@ from nio import DownloadResponse
 
 from bot.cli import main
 from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.matchers import bot_says as says
+from tests.harness.matchers import reaction_to, relation_of
+from tests.harness.matchers import replies_to as reply_to
 from tests.harness.person import Person, body_of, content_of, type_of
 from tests.harness.time_machine import TimeMachine
 
@@ -35,48 +38,6 @@ def assembly_extra() -> str:
 def time_machine() -> TimeMachine:
     """The bot's timers fire when a test moves time on, not when the wall clock gets there."""
     return TimeMachine()
-
-
-def bot_id(bot: BotRunner) -> str:
-    assert bot.app is not None
-    return bot.app.config.matrix.user_id
-
-
-def says(bot: BotRunner, room_id: str, contains: str):
-    def match(event_room: str, event: Any) -> bool:
-        return (
-            event_room == room_id
-            and event.source.get("sender") == bot_id(bot)
-            and contains in (body_of(event) or "")
-        )
-
-    return match
-
-
-def relation_of(event: Any) -> dict[str, Any]:
-    """The event's m.relates_to; other tests leave malformed ones in people's timelines."""
-    relation = content_of(event).get("m.relates_to")
-    return relation if isinstance(relation, dict) else {}
-
-
-def reply_to(event_id: str):
-    def match(room_id: str, event: Any) -> bool:
-        parent = relation_of(event).get("m.in_reply_to")
-        return isinstance(parent, dict) and parent.get("event_id") == event_id
-
-    return match
-
-
-def reaction_to(event_id: str, key: str):
-    def match(room_id: str, event: Any) -> bool:
-        relation = relation_of(event)
-        return (
-            type_of(event) == "m.reaction"
-            and relation.get("event_id") == event_id
-            and relation.get("key") == key
-        )
-
-    return match
 
 
 def a_file(room_id: str, name: str):
