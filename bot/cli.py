@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.cli_crypto import add_crypto_command
 from bot.cli_records import add_meetings_command, add_minutes_command
+from bot.cli_support import add_config_option
 from bot.config import Config, ConfigError, load_config
 from bot.domain.words import counted
 from bot.serving import leave, serve
@@ -35,13 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the bot with a configuration file")
-    run.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        default=Path("config.toml"),
-        help="the configuration file (default: config.toml)",
-    )
+    add_config_option(run)
     run.set_defaults(action=_run)
     check = sub.add_parser(
         "check-config",
@@ -64,13 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         "every room joined or invited, the translation provider answering, the bot exempt from "
         "the homeserver's rate limit. Prints what to change.",
     )
-    doctor.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        default=Path("config.toml"),
-        help="the configuration file (default: config.toml)",
-    )
+    add_config_option(doctor)
     doctor.set_defaults(action=_doctor)
     demo = sub.add_parser(
         "demo", help="start a local homeserver with two demo rooms and four people, and run the bot"

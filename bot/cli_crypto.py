@@ -25,7 +25,7 @@ from typing import Any
 
 from nio import AsyncClient, WhoamiResponse
 
-from bot.cli_support import EXIT_REFUSED, EXIT_USAGE, Problem, run_to_exit
+from bot.cli_support import EXIT_REFUSED, EXIT_USAGE, Problem, add_config_option, run_to_exit
 from bot.config import Config, ConfigError, load_config
 from bot.matrix.cross_signing import (
     CrossSigningError,
@@ -45,23 +45,18 @@ from bot.storage.runtime_store import RuntimeStore
 REFUSED = (KeysApiError, CrossSigningError, OSError)
 
 
-CONFIG_HELP = "the configuration file (default: config.toml)"
-
-
 def add_crypto_command(sub: Any) -> None:
     crypto = sub.add_parser("crypto", help="the bot's cross-signing identity; verify people")
     actions = crypto.add_subparsers(required=True, metavar="ACTION")
     bootstrap = actions.add_parser("bootstrap", help="publish the bot's cross-signing identity")
-    bootstrap.add_argument(
-        "--config", "-c", type=Path, default=Path("config.toml"), help=CONFIG_HELP
-    )
+    add_config_option(bootstrap)
     bootstrap.add_argument(
         "--reset", action="store_true", help="replace an identity the bot does not hold"
     )
     bootstrap.set_defaults(action=_bootstrap)
     verify = actions.add_parser("verify", help="verify a person's master key and sign it")
     verify.add_argument("user_id", help="the person, e.g. @ana:example.org")
-    verify.add_argument("--config", "-c", type=Path, default=Path("config.toml"), help=CONFIG_HELP)
+    add_config_option(verify)
     verify.add_argument(
         "--fingerprint", help="the key the person read out (otherwise asked for confirmation)"
     )

@@ -3,14 +3,27 @@ and a coroutine run to an exit status."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 # Exit statuses: the thing asked for is not there or was refused; the request itself is wrong.
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """`--config` / `-c`: the bot's configuration file, config.toml unless told otherwise."""
+    parser.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=Path("config.toml"),
+        help="the configuration file (default: config.toml)",
+    )
 
 
 class Problem(Exception):
