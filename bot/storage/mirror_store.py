@@ -30,10 +30,13 @@ class MirrorJob:
     event: IncomingEvent | None
     speaker: str
     center: str
+    # For an interpreter's words ("interpretation"): the source event of what they interpret.
+    interprets: str | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> MirrorJob:
         payload = json.loads(row["payload"])
+        interprets = payload.get("interprets")
         return cls(
             id=row["id"],
             assembly=row["assembly"],
@@ -43,6 +46,7 @@ class MirrorJob:
             event=stored_event(row["source_room_id"], payload),
             speaker=str(payload.get("speaker", "")),
             center=str(payload.get("center", "")),
+            interprets=interprets if isinstance(interprets, str) else None,
         )
 
 
@@ -280,7 +284,8 @@ class MirrorStore:
         """Messages mirrored between `since` and `until`, one row per target language. Copies
         made before their words were recorded are read back from the translation cache."""
         rows = await self.db.fetch_all(
-            "SELECT j.source_event_id, j.source_room_id, j.payload, j.created_at, m.text, "
+            "SELECT j.id, j.assembly, j.kind, j.source_event_id, j.source_room_id, j.payload, "
+            "j.created_at, m.text, "
             "m.source_language, m.target_language, m.origin, m.interpreter, m.settled_at, "
             "m.target_room_id = j.source_room_id AS companion, "
             "CASE WHEN m.origin IS NULL THEN (SELECT c.translated FROM translation_cache c "
@@ -294,15 +299,15 @@ class MirrorStore:
         )
         found = []
         for row in rows:
-            payload = json.loads(row["payload"])
-            event = stored_event(row["source_room_id"], payload)
+            job = MirrorJob.from_row(row)
+            event = job.event
             settled = row["settled_at"]
             found.append(
                 TranscriptRow(
-                    source_event_id=row["source_event_id"],
+                    source_event_id=job.source_event_id,
                     sender=event.sender if event else "",
-                    speaker=str(payload.get("speaker", "")),
-                    center=str(payload.get("center", "")),
+                    speaker=job.speaker,
+                    center=job.center,
                     ts=event.ts if event else row["created_at"],
                     text=row["text"],
                     source_language=row["source_language"],
@@ -333,28 +338,24 @@ class MirrorStore:
         self, assembly: str, since: int, until: int
     ) -> list[InterpretationRow]:
         rows = await self.db.fetch_all(
-            "SELECT source_room_id, payload, created_at FROM mirror_jobs "
+            "SELECT * FROM mirror_jobs "
             "WHERE assembly = ? AND kind = 'interpretation' AND created_at BETWEEN ? AND ? "
             "ORDER BY id",
             (assembly, since, until),
         )
-        found = []
-        for row in rows:
-            payload = json.loads(row["payload"])
-            event = stored_event(row["source_room_id"], payload)
-            if event is None:
-                continue
-            found.append(
-                InterpretationRow(
-                    interprets=payload.get("interprets"),
-                    sender=event.sender,
-                    speaker=str(payload.get("speaker", "")),
-                    room_id=row["source_room_id"],
-                    ts=event.ts,
-                    text=event.body,
-                )
+        jobs = [MirrorJob.from_row(row) for row in rows]
+        return [
+            InterpretationRow(
+                interprets=job.interprets,
+                sender=job.event.sender,
+                speaker=job.speaker,
+                room_id=job.source_room_id,
+                ts=job.event.ts,
+                text=job.event.body,
             )
-        return found
+            for job in jobs
+            if job.event is not None
+        ]
 
 
 @dataclass(frozen=True)
