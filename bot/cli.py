@@ -98,10 +98,8 @@ def _privacy_of_providers() -> str:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        _print_problems(args.config, error)
+    config = _loaded(args.config)
+    if config is None:
         return EXIT_CONFIG
     print(f"{args.config}: OK ({counted(len(config.assemblies), 'assembly', 'assemblies')})")
     if args.online:
@@ -119,6 +117,15 @@ def _try_translation(config: Config) -> int:
     return 0 if check.ok else 1
 
 
+def _loaded(path: Path) -> Config | None:
+    """The configuration, or None once every problem in it is printed."""
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        _print_problems(path, error)
+        return None
+
+
 def _print_problems(path: Path, error: ConfigError) -> None:
     print(f"{path}: {counted(len(error.problems), 'problem', 'problems')}:", file=sys.stderr)
     for problem in error.problems:
@@ -126,10 +133,8 @@ def _print_problems(path: Path, error: ConfigError) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        _print_problems(args.config, error)
+    config = _loaded(args.config)
+    if config is None:
         return EXIT_CONFIG
     _configure_logging(config, args.verbose)
     return leave(asyncio.run(serve(config)))
@@ -143,10 +148,8 @@ def _configure_logging(config: Config, verbose: bool) -> None:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        _print_problems(args.config, error)
+    config = _loaded(args.config)
+    if config is None:
         return EXIT_CONFIG
     _configure_logging(config, args.verbose)
     from bot.doctor import run_doctor
