@@ -144,6 +144,7 @@ class Asamblea:
             sync_timeout_ms=self.tuning.sync_timeout_ms,
             backoff=Backoff(self.tuning.backoff_initial, self.tuning.backoff_maximum),
             crypto=crypto,
+            on_synced=sender.wake,
         )
         self.runtime = runtime
         # Listening before login, so that a probe hears "no sync yet" rather than nothing.
@@ -481,6 +482,8 @@ def _poll_commands(
         directory=platform.directory,
         delivery=platform.delivery,
         chats=platform.chats,
+        bot_user_id=platform.config.matrix.user_id,
+        prefix=platform.prefix,
     )
     # The Matrix side hands invites to direct chats to the ballot box.
     core.ballots = ballots

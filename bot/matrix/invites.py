@@ -132,7 +132,8 @@ class Invites:
             return False
         if direct is not None and not direct.may_join(room_id, inviter):
             log.info(
-                "not accepting the direct chat invite to %s from %s: not a member of an assembly",
+                "not accepting the direct chat invite to %s from %s: not a member of an "
+                "assembly, or already in a direct chat with the bot",
                 room_id,
                 inviter,
             )

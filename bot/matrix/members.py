@@ -21,13 +21,20 @@ class RoomMembers:
         return name or user_id
 
     def is_member(self, room_id: str, user_id: str) -> bool:
+        """Joined: someone only invited is not a member (nio's `users` holds both)."""
         room = self._client.rooms.get(room_id)
-        return bool(room and user_id in room.users)
+        return bool(room and user_id in room.users and user_id not in room.invited_users)
 
     def members(self, room_id: str) -> list[str]:
-        """The people in the room, the bot itself not counted."""
+        """The people who have joined the room, the bot itself not counted."""
         room = self._client.rooms.get(room_id)
-        return [user for user in room.users if user != self._client.user_id] if room else []
+        if room is None:
+            return []
+        return [
+            user
+            for user in room.users
+            if user != self._client.user_id and user not in room.invited_users
+        ]
 
     def power_level(self, room_id: str, user_id: str) -> int:
         room = self._client.rooms.get(room_id)

@@ -7,6 +7,7 @@ id is recorded when handled, so a crash at any point neither loses nor repeats a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable
@@ -93,8 +94,11 @@ class MatrixRuntime:
         sync_timeout_ms: int = 30_000,
         backoff: Backoff | None = None,
         crypto: Encryption | None = None,
+        on_synced: Callable[[], None] = lambda: None,
     ) -> None:
         self.client = client
+        # Told after every sync handled: messages held until a room came in may go now.
+        self._on_synced = on_synced
         self._crypto = crypto
         self._settings = settings
         self._store = store
@@ -108,6 +112,11 @@ class MatrixRuntime:
         )
         self.first_sync_done = asyncio.Event()
         self._synced = asyncio.Event()  # set, and replaced, after every sync handled
+        # A room newly watched (a direct chat just made or joined): the long-poll in flight,
+        # asked with the old filter, is cut short, and the next sync brings every room's whole
+        # state, so the new room arrives with its encryption and members wherever it began.
+        self._rooms_changed = asyncio.Event()
+        self._state_wanted = False
         # For /health and the sync lag: whether the loop runs, and when (time.monotonic) it last
         # handled a sync.
         self.syncing = False
@@ -162,6 +171,14 @@ class MatrixRuntime:
             return False
         raise FatalMatrixError(f"could not reach the homeserver to check the token: {response}")
 
+    def watch(self, room_id: str) -> None:
+        """Sync `room_id` from now on, starting with its whole state."""
+        if room_id in self.room_ids:
+            return
+        self.room_ids.add(room_id)
+        self._state_wanted = True
+        self._rooms_changed.set()
+
     async def resolve_rooms(self, references: Iterable[str]) -> dict[str, str]:
         """Room ids for configured ids and aliases; unresolvable aliases are logged and left out."""
         resolved = {}
@@ -207,18 +224,13 @@ class MatrixRuntime:
         while not stop.is_set():
             token = await self._store.get_value(SYNC_TOKEN)
             try:
-                response = await self.client.sync(
-                    timeout=await self._sync_timeout(),
-                    sync_filter=sync_filter(self.room_ids),
-                    since=token,
-                    # nio keeps no state between runs: without the full state once per run, a
-                    # restarted bot would not know who sits in its rooms (names, centers, pings).
-                    full_state=not self.first_sync_done.is_set(),
-                )
+                response = await self._sync_once(token)
             except (OSError, TimeoutError) as error:
                 log.warning("sync failed (%s); retrying", error)
                 await self._backoff.wait(stop)
                 continue
+            if response is None:
+                continue  # cut short for a newly watched room: asked again at once
             if not isinstance(response, SyncResponse):
                 self._check_fatal(response)
                 log.warning("sync error: %s; retrying", response)
@@ -243,6 +255,43 @@ class MatrixRuntime:
             self.last_sync = time.monotonic()
             self._synced.set()
             self._synced = asyncio.Event()
+            self._on_synced()
+
+    async def _sync_once(self, token: str | None) -> Any:
+        """One /sync, or None if a room was newly watched meanwhile. The request is cut short
+        only while it waits for the homeserver: nio handles a response only once it has read
+        it whole, with no pause in between, so nothing of a cut-short sync has been taken in,
+        and the next one, from the same position, brings it all again."""
+        self._rooms_changed.clear()
+        # nio keeps no state between runs: without the full state once per run, a restarted
+        # bot would not know who sits in its rooms (names, centers, pings).
+        full_state = self._state_wanted or not self.first_sync_done.is_set()
+        self._state_wanted = False
+        request = asyncio.ensure_future(
+            self.client.sync(
+                timeout=await self._sync_timeout(),
+                sync_filter=sync_filter(self.room_ids),
+                since=token,
+                full_state=full_state,
+            )
+        )
+        changed = asyncio.ensure_future(self._rooms_changed.wait())
+        try:
+            await asyncio.wait({request, changed}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            request.cancel()  # shutting down
+            raise
+        finally:
+            changed.cancel()
+        if request.done():
+            if self._rooms_changed.is_set():
+                self._state_wanted = True  # this one's filter did not have the new room yet
+            return request.result()
+        request.cancel()
+        self._state_wanted = True
+        with contextlib.suppress(asyncio.CancelledError):
+            return await request  # it had finished after all: taken in, so handled
+        return None
 
     async def _enter_rooms(self, response: SyncResponse, *, first: bool) -> None:
         """Once per start, after its first sync: accept the invites still pending (a sync from a

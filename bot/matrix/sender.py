@@ -19,7 +19,7 @@ from nio import AsyncClient, RoomRedactResponse, RoomSendResponse, UploadRespons
 
 from bot.domain.outbox import OUTBOX_REF, REDACTION, UPLOAD, UPLOAD_KEY
 from bot.matrix.backoff import Backoff
-from bot.matrix.sending import attachment, encrypts, send_event
+from bot.matrix.sending import attachment, encrypts, held_back, send_event
 from bot.matrix.trust import TrustPolicy
 from bot.observability.metrics import Metrics
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
@@ -216,8 +216,8 @@ class OutboxSender:
         mimetype = upload.get("mimetype", "application/octet-stream")
         # In an encrypted room the file is uploaded encrypted; its key travels in the message.
         encrypt = encrypts(self._client, message.room_id)
-        if encrypt is None:
-            return None  # the room's encryption is not known before the first sync
+        if encrypt is None or held_back(self._client, message.room_id):
+            return None  # not before the room has come in by sync, nor to nobody
         reuse = _reuse_of(upload, encrypt)
         earlier = await self._store.earlier_upload(*reuse) if reuse else None
         if earlier is not None:
@@ -306,7 +306,7 @@ class _Lane:
             if not delivered:
                 if self._sender.settled.get(self._room_id, 0) > settled:
                     self._backoff.reset()  # it got somewhere: this is a new trouble
-                await self._backoff.wait(self._stop)
+                await self._pause()
                 continue
             self._backoff.reset()
             waiter = asyncio.ensure_future(self._wake.wait())
@@ -314,3 +314,15 @@ class _Lane:
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
+
+    async def _pause(self) -> None:
+        """The backoff's wait, cut short when the lane is woken: after a sync, a message held
+        until its room came in, or until its person joined, may go at once."""
+        self._wake.clear()
+        pause = asyncio.ensure_future(self._backoff.wait(self._stop))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({pause, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            pause.cancel()
+            woken.cancel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nio import AsyncClient, LocalProtocolError, OlmUnverifiedDeviceError, Response, RoomSendError
+from nio import AsyncClient, LocalProtocolError, OlmUnverifiedDeviceError, Response
 
 from bot.matrix.trust import TrustPolicy
 
@@ -17,9 +17,7 @@ def encrypts(client: AsyncClient, room_id: str) -> bool | None:
     if getattr(client, "olm", None) is None:  # encryption off (or a stand-in client)
         return False
     room = client.rooms.get(room_id)
-    if room is None:
-        return None if not client.next_batch else False
-    return room.encrypted
+    return None if room is None else room.encrypted
 
 
 async def send_event(
@@ -32,14 +30,14 @@ async def send_event(
 ) -> Response | None:
     """room_send, encrypted in encrypted rooms for the devices `trust` allows.
 
-    None means "not now": the rooms are not known before the first sync, or a device turned up
-    that the trust policy had not settled yet. The caller tries again later.
+    None means "not now", tried again after the next sync: the room has not come in by sync
+    yet (nio encrypts only for rooms it has synced), nobody but the bot has joined an encrypted
+    room yet (a key shared now would reach no one who reads it), or a device turned up that the
+    trust policy had not settled yet. Nothing goes in the clear to an encrypted room.
     """
-    if getattr(client, "olm", None) is not None and room_id not in client.rooms:
-        if not client.next_batch:
-            return None
-        # nio cannot encrypt for a room it has not synced; the homeserver would refuse it too.
-        return RoomSendError(f"the bot is not in {room_id}", "M_FORBIDDEN")
+    if hold := held_back(client, room_id):
+        log.debug("holding back a message to %s: %s", room_id, hold)
+        return None
     try:
         return await client.room_send(
             room_id,
@@ -54,6 +52,26 @@ async def send_event(
     except LocalProtocolError as error:  # members could not be fetched to share the room key
         log.warning("cannot encrypt for %s yet (%s); will retry", room_id, error)
         return None
+
+
+def held_back(client: AsyncClient, room_id: str) -> str | None:
+    """Why a message cannot go to the room now, or None if it can."""
+    rooms = getattr(client, "rooms", None)
+    if rooms is None:
+        return None  # a stand-in client that keeps no rooms
+    room = rooms.get(room_id)
+    if room is None:
+        return "the room has not come in by sync yet"
+    if room.encrypted and getattr(client, "olm", None) is None:
+        return "the room is encrypted and the bot's encryption is off"
+    anyone_joined = any(
+        user_id != client.user_id and user_id not in room.invited_users for user_id in room.users
+    )
+    # In an encrypted room the key would reach no one who reads it; in a chat just made, the
+    # person invited would not see what came before they joined.
+    if not anyone_joined and (room.encrypted or room.invited_users):
+        return "nobody else has joined yet"
+    return None
 
 
 def attachment(content_uri: str, keys: dict[str, Any] | None, mimetype: str) -> dict[str, Any]:

@@ -131,6 +131,10 @@ class Delivery:
     def wake(self) -> None:
         self._wake()
 
+    def text(self, language: str, message: Msg) -> str:
+        """One message worded in plain text, for what is not a room message (a reason)."""
+        return self._catalogs.text(language, message)
+
     async def deliver(
         self,
         outcomes: Sequence[Outcome],

@@ -190,9 +190,15 @@ class PollService:
             if poll.secret and poll_id in (None, poll.id)
         ]
         for poll in polls:
-            if await self._store.has_room(poll.id, chat):
-                continue
             cause = f"ballot:{poll.id}:{chat}"
+            earlier = await self._store.outbox_id_in(poll.id, chat)
+            if earlier is not None:
+                _, set_aside = await self._runtime.sent_state(earlier)
+                if not set_aside:
+                    continue  # delivered, or on its way
+                # A ballot that never arrived is posted again, under new transaction ids.
+                await self._store.drop_room(poll.id, chat)
+                cause = f"{cause}:after:{earlier}"
             await self._delivery.deliver_ballot_intro(
                 poll, assembly=assembly, chat=here, cause=cause, prefix=self._prefix
             )

@@ -209,6 +209,20 @@ class PollsStore:
         rows = await self.db.fetch_all("SELECT outbox_id FROM poll_rooms")
         return {row["outbox_id"] for row in rows}
 
+    async def outbox_id_in(self, poll_id: int, room_id: str) -> int | None:
+        """The outbox row of the poll's start event in the room, if it was posted there."""
+        row = await self.db.fetch_one(
+            "SELECT outbox_id FROM poll_rooms WHERE poll_id = ? AND room_id = ?",
+            (poll_id, room_id),
+        )
+        return row["outbox_id"] if row else None
+
+    async def drop_room(self, poll_id: int, room_id: str) -> None:
+        """Forget a start event that never reached the room (it is posted anew)."""
+        await self.db.execute(
+            "DELETE FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)
+        )
+
     async def has_room(self, poll_id: int, room_id: str) -> bool:
         row = await self.db.fetch_one(
             "SELECT 1 FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)
@@ -359,6 +373,12 @@ class PollsStore:
             "SELECT user_id FROM ballot_rooms WHERE room_id IS NULL ORDER BY requested_at"
         )
         return [row["user_id"] for row in rows]
+
+    async def drop_ballot_room(self, user_id: str, room_id: str) -> None:
+        """The chat is no longer the person's: the next `!ballot` makes a new one."""
+        await self.db.execute(
+            "DELETE FROM ballot_rooms WHERE user_id = ? AND room_id = ?", (user_id, room_id)
+        )
 
     async def set_ballot_room(self, user_id: str, room_id: str, at: int) -> None:
         await self.db.execute(

@@ -1,0 +1,230 @@
+"""Secret ballots the way members reach them: `!ballot` / `!papeleta` in an assembly room, the
+direct chat the bot opens, the native ballot answered there, and `!close` counting every vote.
+
+Run twice: with the default `matrix.encryption = true`, encrypted assembly rooms and members
+whose clients really encrypt (nio with its e2e extra, as the bot itself); and with encryption
+off and plain clients, since an assembly may run that way too. The bot's long-poll is as long
+as in production: a chat must come in by sync without waiting for an idle sync to end.
+
+alice and carol sit in the English room (center US), beto and dani in the Spanish room (MX);
+carol chairs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.devserver import LocalSynapse, RegisteredAccount
+from tests.conftest import BOT_LOCALPART, PERSON_PASSWORD
+from tests.harness.bot_runner import BotRunner, RoomPair
+from tests.harness.encrypted_person import EncryptedPerson
+from tests.harness.person import Person, body_of, content_of, type_of
+from tests.integration.conftest import joined
+from tests.integration.test_encryption import ENCRYPTION_TUNING
+from tests.integration.test_polls import START, close, notice, poll_start, reply_to, respond
+
+Accounts = dict[str, RegisteredAccount]
+
+BALLOT_ROAD_SECONDS = 30.0
+
+
+@pytest.fixture(params=["encrypted", "plain"])
+def encryption(request: pytest.FixtureRequest) -> bool:
+    return request.param == "encrypted"
+
+
+async def _member(
+    synapse: LocalSynapse, account: RegisteredAccount, store: Path, encrypted: bool
+) -> AsyncIterator[Person]:
+    person: Person = (
+        EncryptedPerson(synapse.base_url, account, PERSON_PASSWORD, store)
+        if encrypted
+        else Person(synapse.base_url, account)
+    )
+    await person.start()
+    try:
+        yield person
+    finally:
+        await person.stop()
+
+
+@pytest.fixture
+async def alice(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
+    async for person in _member(synapse, accounts["alice"], tmp_path / "alice", encryption):
+        yield person
+
+
+@pytest.fixture
+async def beto(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
+    async for person in _member(synapse, accounts["beto"], tmp_path / "beto", encryption):
+        yield person
+
+
+@pytest.fixture
+async def carol(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
+    async for person in _member(synapse, accounts["carol"], tmp_path / "carol", encryption):
+        yield person
+
+
+@pytest.fixture
+async def dani(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
+    async for person in _member(synapse, accounts["dani"], tmp_path / "dani", encryption):
+        yield person
+
+
+@pytest.fixture
+async def rooms(
+    accounts: Accounts, alice: Person, beto: Person, carol: Person, dani: Person, encryption: bool
+) -> AsyncIterator[RoomPair]:
+    bot_id = accounts[BOT_LOCALPART].user_id
+
+    async def make(owner: Person, name: str, guest: Person) -> str:
+        if isinstance(owner, EncryptedPerson) and encryption:
+            room = await owner.create_encrypted_room(name, invite=[bot_id, guest.user_id])
+        else:
+            room = await owner.create_room(name, invite=[bot_id, guest.user_id])
+        await guest.join(room)
+        return room
+
+    english = await make(alice, "Assembly (EN)", carol)
+    spanish = await make(beto, "Asamblea (ES)", dani)
+    yield RoomPair(english=english, spanish=spanish)
+    for person, room in ((alice, english), (carol, english), (beto, spanish), (dani, spanish)):
+        with contextlib.suppress(Exception):
+            await person.leave(room)
+
+
+@pytest.fixture
+def bot_config(bot_config: Path, encryption: bool) -> Path:
+    if encryption:
+        return bot_config  # the default
+    # The plain run: an assembly whose operator turned encryption off.
+    text = bot_config.read_text(encoding="utf-8")
+    bot_config.write_text(text.replace("[matrix]\n", "[matrix]\nencryption = false\n", 1))
+    return bot_config
+
+
+@pytest.fixture
+async def bot(
+    bot_config: Path, rooms: RoomPair, alice: Person, beto: Person, accounts: Accounts
+) -> AsyncIterator[BotRunner]:
+    bot_id = accounts[BOT_LOCALPART].user_id
+    runner = BotRunner(bot_config, ENCRYPTION_TUNING)
+    await runner.start()
+    try:
+        for person, room in ((alice, rooms.english), (beto, rooms.spanish)):
+            await person.wait_for(lambda r, e, room=room: r == room and joined(e, bot_id))
+        yield runner
+    finally:
+        await runner.stop()
+
+
+# -- what the tests do ---------------------------------------------------------------------------
+
+
+async def open_secret_poll(chair: Person, rooms: RoomPair, command: str, *watchers: Person) -> None:
+    marks = [(person, person.mark()) for person in (chair, *watchers)]
+    await chair.send_text(rooms.english, command)
+    await chair.wait_for(notice(rooms.english, "started by"), since=marks[0][1])
+    for person, mark in marks[1:]:
+        await person.wait_for(notice(rooms.spanish, "iniciada por"), since=mark)
+
+
+async def ask_for_ballot(person: Person, room_id: str, command: str) -> tuple[str, str]:
+    """The member asks in their room, joins the chat the bot invites them to, and waits for the
+    ballot there: the chat's id and the ballot's event id."""
+    mark = person.mark()
+    asked = await person.send_text(room_id, command)
+    await person.wait_for(reply_to(asked), since=mark)
+    chat = await person.wait_for_invite(since=mark)
+    await person.join(chat)
+    ballot = await person.wait_for(poll_start(chat), since=mark)
+    return chat, ballot.source["event_id"]
+
+
+def from_the_bot(bot_user: str):
+    def match(room_id: str, event: Any) -> bool:
+        return event.source.get("sender") == bot_user and "state_key" not in event.source
+
+    return match
+
+
+def sealed(event: Any) -> bool:
+    """Sent as m.room.encrypted: nio marks what it decrypted."""
+    return bool(getattr(event, "decrypted", False))
+
+
+# -- the tests -------------------------------------------------------------------------------------
+
+
+async def test_three_members_ask_for_ballots_at_once_and_close_counts_all_three(
+    bot: BotRunner,
+    rooms: RoomPair,
+    alice: Person,
+    beto: Person,
+    carol: Person,
+    dani: Person,
+    encryption: bool,
+) -> None:
+    assert bot.app is not None
+    assert bot.app.config.matrix.encryption.enabled is encryption
+    began = time.monotonic()
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto, dani)
+
+    (alice_chat, alice_ballot), (beto_chat, beto_ballot), (dani_chat, dani_ballot) = (
+        await asyncio.gather(
+            ask_for_ballot(alice, rooms.english, "!ballot"),
+            ask_for_ballot(beto, rooms.spanish, "!papeleta"),
+            ask_for_ballot(dani, rooms.spanish, "!ballot"),
+        )
+    )
+    assert len({alice_chat, beto_chat, dani_chat}) == 3
+    [spanish_ballot] = [e for _, e in beto.events if e.source.get("event_id") == beto_ballot]
+    assert [a["org.matrix.msc1767.text"] for a in content_of(spanish_ballot)[START]["answers"]] == [
+        "Sí",
+        "No",
+        "Abstención",
+    ]
+
+    await respond(alice, alice_chat, alice_ballot, ["yes"])
+    await respond(beto, beto_chat, beto_ballot, ["yes"])
+    await respond(dani, dani_chat, dani_ballot, ["no"])
+    [result] = await close(carol, rooms, (carol, rooms.english))
+    assert "All centers: Yes 2, No 1" in result, result
+    assert time.monotonic() - began < BALLOT_ROAD_SECONDS
+
+    if encryption:
+        bot_user = bot.app.config.matrix.user_id
+        for person, places in (
+            (alice, (rooms.english, alice_chat)),
+            (beto, (rooms.spanish, beto_chat)),
+            (dani, (rooms.spanish, dani_chat)),
+            (carol, (rooms.english,)),
+        ):
+            for place in places:
+                sent = await person.events_in(place, from_the_bot(bot_user))
+                assert sent, (person, place)
+                clear = [f"{type_of(e)} {body_of(e)!r}" for e in sent if not sealed(e)]
+                assert not clear, (person, place, clear)
+
+
+async def test_asking_for_a_ballot_twice_gives_one_ballot(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto)
+    chat, _ = await ask_for_ballot(beto, rooms.spanish, "!papeleta")
+    mark = beto.mark()
+    again = await beto.send_text(rooms.spanish, "!papeleta")
+    answer = body_of(await beto.wait_for(reply_to(again), since=mark))
+    assert "chat directo" in answer, answer
+    # A round trip in the chat shows the bot has done all it was going to do there.
+    asked = await beto.send_text(chat, "!ayuda")
+    await beto.wait_for(reply_to(asked), since=mark)
+    assert beto.count(chat, poll_start(chat)) == 1
