@@ -178,12 +178,14 @@ async def test_three_members_ask_for_ballots_at_once_and_close_counts_all_three(
     began = time.monotonic()
     await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto, dani)
 
-    (alice_chat, alice_ballot), (beto_chat, beto_ballot), (dani_chat, dani_ballot) = (
-        await asyncio.gather(
-            ask_for_ballot(alice, rooms.english, "!ballot"),
-            ask_for_ballot(beto, rooms.spanish, "!papeleta"),
-            ask_for_ballot(dani, rooms.spanish, "!ballot"),
-        )
+    (
+        (alice_chat, alice_ballot),
+        (beto_chat, beto_ballot),
+        (dani_chat, dani_ballot),
+    ) = await asyncio.gather(
+        ask_for_ballot(alice, rooms.english, "!ballot"),
+        ask_for_ballot(beto, rooms.spanish, "!papeleta"),
+        ask_for_ballot(dani, rooms.spanish, "!ballot"),
     )
     assert len({alice_chat, beto_chat, dani_chat}) == 3
     [spanish_ballot] = [e for _, e in beto.events if e.source.get("event_id") == beto_ballot]
@@ -228,3 +230,114 @@ async def test_asking_for_a_ballot_twice_gives_one_ballot(
     asked = await beto.send_text(chat, "!ayuda")
     await beto.wait_for(reply_to(asked), since=mark)
     assert beto.count(chat, poll_start(chat)) == 1
+
+
+# -- who may hold a ballot chat --------------------------------------------------------------
+
+
+def membership_of(user_id: str, membership: str):
+    def match(room_id: str, event: Any) -> bool:
+        return (
+            type_of(event) == "m.room.member"
+            and event.source.get("state_key") == user_id
+            and content_of(event).get("membership") == membership
+        )
+
+    return match
+
+
+async def round_trip(person: Person, room_id: str, command: str = "!help") -> None:
+    """An answer from the bot shows it has handled everything sent before the command."""
+    mark = person.mark()
+    asked = await person.send_text(room_id, command)
+    await person.wait_for(reply_to(asked), since=mark)
+
+
+@pytest.fixture
+async def erin(
+    synapse: LocalSynapse, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[EncryptedPerson]:
+    """Someone new: a fresh account per test."""
+    name = f"erin-{request.node.name.split('[')[0][-20:]}-{int(time.time() * 1000) % 100000}"
+    account = synapse.register(name.replace("_", "-"), PERSON_PASSWORD, displayname="Erin")
+    person = EncryptedPerson(synapse.base_url, account, PERSON_PASSWORD, tmp_path / "erin")
+    await person.start()
+    try:
+        yield person
+    finally:
+        await person.stop()
+
+
+@pytest.mark.parametrize("encryption", [True])
+async def test_someone_only_invited_to_an_assembly_room_gets_no_ballot_chat(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person, erin: Person
+) -> None:
+    assert bot.app is not None
+    bot_user = bot.app.config.matrix.user_id
+    await alice.invite(rooms.english, erin.user_id)  # invited, never joins
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto)
+    chat = await erin.create_room(invite=[bot_user], is_direct=True)
+    await round_trip(alice, rooms.english)
+    await erin.next_sync()
+    assert erin.count(chat, membership_of(bot_user, "join")) == 0
+    assert erin.count(chat, poll_start(chat)) == 0
+    [result] = await close(carol, rooms, (carol, rooms.english))
+    assert "0 have voted" in result or "No votes" in result or "All centers: Yes 0" in result, (
+        result
+    )
+
+
+@pytest.mark.parametrize("encryption", [True])
+async def test_a_group_room_flagged_direct_is_refused_with_the_reason(
+    bot: BotRunner, rooms: RoomPair, beto: Person, carol: Person, dani: Person
+) -> None:
+    assert bot.app is not None
+    bot_user = bot.app.config.matrix.user_id
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto, dani)
+    mark = dani.mark()
+    group = await dani.create_room(invite=[bot_user, beto.user_id], is_direct=True)
+    left = await dani.wait_for(membership_of(bot_user, "leave"), since=mark)
+    assert "Solo recibo papeletas" in content_of(left).get("reason", ""), content_of(left)
+    assert dani.count(group, poll_start(group), since=mark) == 0
+
+
+@pytest.mark.parametrize("encryption", [True])
+async def test_a_ballot_chat_someone_else_comes_into_is_given_up_and_a_new_one_opened(
+    bot: BotRunner, rooms: RoomPair, beto: Person, carol: Person, dani: Person
+) -> None:
+    assert bot.app is not None
+    bot_user = bot.app.config.matrix.user_id
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto, dani)
+    mark = dani.mark()
+    chat = await dani.create_room(invite=[bot_user], is_direct=True)
+    ballot = await dani.wait_for(poll_start(chat), since=mark)
+    await dani.invite(chat, beto.user_id)
+    said = await dani.wait_for(notice(chat, "alguien más"), since=mark)
+    assert "!papeleta" in body_of(said)
+    # A vote from the crowded chat does not count; !papeleta opens a new, private chat.
+    await respond(dani, chat, ballot.source["event_id"], ["yes"])
+    new_chat, new_ballot = await ask_for_ballot(dani, rooms.spanish, "!papeleta")
+    assert new_chat != chat
+    await respond(dani, new_chat, new_ballot, ["no"])
+    [result] = await close(carol, rooms, (carol, rooms.english))
+    assert "All centers: Yes 0, No 1" in result, result
+
+
+@pytest.mark.parametrize("encryption", [True])
+async def test_more_direct_chats_from_one_person_are_declined_with_a_short_answer(
+    bot: BotRunner, rooms: RoomPair, beto: Person, carol: Person, dani: Person
+) -> None:
+    assert bot.app is not None
+    bot_user = bot.app.config.matrix.user_id
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto, dani)
+    first, _ = await ask_for_ballot(dani, rooms.spanish, "!papeleta")
+    mark = dani.mark()
+    extra = [await dani.create_room(invite=[bot_user], is_direct=True) for _ in range(3)]
+    for room in extra:
+        left = await dani.wait_for(
+            lambda r, e, room=room: r == room and membership_of(bot_user, "leave")(r, e),
+            since=mark,
+        )
+        assert "Ya tenemos un chat directo" in content_of(left).get("reason", "")
+        assert dani.count(room, poll_start(room), since=mark) == 0
+    assert dani.count(first, poll_start(first)) == 1

@@ -508,3 +508,20 @@ async def test_words_a_person_wrote_are_never_taken_as_html(world: World) -> Non
     assert "&lt;b&gt;this&lt;/b&gt; &amp; that" in english["formatted_body"]
     assert "Is <b>this</b> & that ok?" in english["body"]
     assert poll.question == "Is <b>this</b> & that ok?"
+
+
+async def test_a_ballot_that_never_arrived_is_posted_again_and_one_on_its_way_is_not(
+    world: World,
+) -> None:
+    await world.open('secret "Do we approve the budget?"')
+    chat = "!dm-beto"
+    async with world.db.transaction():
+        await world.store.set_ballot_room(BETO, chat, 0)
+        await world.polls.post_ballots(ASSEMBLY, BETO, chat)
+        await world.polls.post_ballots(ASSEMBLY, BETO, chat)  # `!ballot` again: on its way
+    [first] = [m for m in await world.runtime.pending(limit=100) if m.event_type == START]
+    await world.runtime.mark_failed(first.id)  # the homeserver refused it for good
+    async with world.db.transaction():
+        await world.polls.post_ballots(ASSEMBLY, BETO, chat)
+    [again] = [m for m in await world.runtime.pending(limit=100) if m.event_type == START]
+    assert again.id != first.id and again.room_id == chat and again.txn_id != first.txn_id
