@@ -123,6 +123,18 @@ async def test_alice_reads_the_js_members_message_and_native_poll_response(
     }
 
 
+async def test_a_message_whose_key_comes_late_is_unreadable_then_readable(
+    alice: EncryptedPerson, dani: JsMember, room: str
+) -> None:
+    said, key = await alice.send_text_withholding_key(room, "The key comes later")
+    locked = await dani.wait_for(lambda r, e: e.source.get("event_id") == said)
+    assert locked.encrypted and locked.decryption_failure == "MEGOLM_UNKNOWN_INBOUND_SESSION_ID"
+
+    await alice.share_room_key(key, dani.user_id)
+    opened = await dani.wait_for(lambda r, e: body_of(e) == "The key comes later")
+    assert opened.source["event_id"] == said and readable(opened)
+
+
 async def test_the_js_member_has_a_device_of_its_own_until_it_stops(
     synapse: LocalSynapse, accounts: Accounts
 ) -> None:

@@ -18,7 +18,8 @@
 //              "state_key"?, "encrypted", "decryption_failure"}}
 // An event is what the member reads: decrypted where the client could, with "encrypted" telling
 // whether it came as m.room.encrypted and "decryption_failure" the SDK's reason when it could not
-// be read. An event that becomes readable later (its key arrived late) is reported again.
+// be read (such an event reads as the SDK shows it: an m.room.message of msgtype m.bad.encrypted).
+// An event that becomes readable later (its key arrived late) is reported again, readable.
 // Invites are reported as the invite's m.room.member event; they are never accepted on their own.
 // Only what happens after the first sync is reported, as a person sees new things arrive.
 // The SDK's own log goes to stderr, at debug level if MEMBER_DEBUG is set.
