@@ -5,11 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nio import AsyncClient, LocalProtocolError, OlmUnverifiedDeviceError, Response
+from nio import (
+    Api,
+    AsyncClient,
+    LocalProtocolError,
+    OlmUnverifiedDeviceError,
+    Response,
+    RoomSendResponse,
+)
 
 from bot.matrix.trust import TrustPolicy
 
 log = logging.getLogger(__name__)
+
+REACTION = "m.reaction"
 
 
 def encrypts(client: AsyncClient, room_id: str) -> bool | None:
@@ -39,6 +48,8 @@ async def send_event(
         log.debug("holding back a message to %s: %s", room_id, hold)
         return None
     try:
+        if event_type == REACTION and encrypts(client, room_id):
+            return await _send_sealed_reaction(client, trust, room_id, content, txn_id)
         return await client.room_send(
             room_id,
             event_type,
@@ -52,6 +63,26 @@ async def send_event(
     except LocalProtocolError as error:  # members could not be fetched to share the room key
         log.warning("cannot encrypt for %s yet (%s); will retry", room_id, error)
         return None
+
+
+async def _send_sealed_reaction(
+    client: AsyncClient, trust: TrustPolicy, room_id: str, content: dict[str, Any], txn_id: str
+) -> Response:
+    """A reaction, encrypted as Element sends one (the relation stays outside, so that clients
+    can aggregate it). nio's room_send leaves reactions in the clear; this takes its steps
+    for any other event: members known, the room key shared, then the event encrypted."""
+    room = client.rooms[room_id]
+    if not room.members_synced:
+        await client.joined_members(room_id)
+        if client.should_query_keys:
+            await client.keys_query()
+    if client.olm is not None and client.olm.should_share_group_session(room_id):
+        await client.share_group_session(
+            room_id, ignore_unverified_devices=trust.shares_with_unverified
+        )
+    event_type, sealed = client.encrypt(room_id, REACTION, content)
+    method, path, data = Api.room_send(client.access_token, room_id, event_type, sealed, txn_id)
+    return await client._send(RoomSendResponse, method, path, data, (room_id,))
 
 
 def held_back(client: AsyncClient, room_id: str) -> str | None:
