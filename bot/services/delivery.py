@@ -47,7 +47,7 @@ from bot.render.polls import (
     start_fallback,
 )
 from bot.services.people import Membership
-from bot.storage.runtime_store import RuntimeStore, txn_id
+from bot.storage.runtime_store import RuntimeStore, now_ms, txn_id
 
 MINUTES_MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
 
@@ -94,6 +94,10 @@ class QuickTranslator(Protocol):
     ) -> list[str | None]:
         """Several short texts at once, within one quick budget."""
         ...
+
+
+# A message unsent this long is shown as waiting in `!status` (a burst drains well within it).
+WAITING_AFTER_MS = 30_000
 
 
 class Delivery:
@@ -184,9 +188,15 @@ class Delivery:
         return queued
 
     async def status(self, assembly: Assembly) -> list[Msg]:
-        """For `!status`: messages the homeserver refused for good (each is in the log too)."""
-        count = await self._store.set_aside_count(assembly.room_ids)
-        return [Msg.of("status.set_aside", count=count)] if count else []
+        """For `!status`: messages the homeserver refused for good (each is in the log too),
+        and messages waiting longer than usual (a room, or a direct chat, that cannot take them
+        yet: nothing goes in the clear where the bot cannot encrypt yet)."""
+        lines = []
+        if count := await self._store.set_aside_count(assembly.room_ids):
+            lines.append(Msg.of("status.set_aside", count=count))
+        if waiting := await self._store.waiting_count(now_ms() - WAITING_AFTER_MS):
+            lines.append(Msg.of("status.waiting", count=waiting))
+        return lines
 
     async def announce(self, assembly: Assembly, lines: Sequence[Msg], *, cause: str) -> None:
         await self.deliver([Announce(tuple(lines))], cause=cause, assembly=assembly)

@@ -190,6 +190,15 @@ class RuntimeStore:
         )
         return int(row[0]) if row else 0
 
+    async def waiting_count(self, queued_before: int) -> int:
+        """Messages still unsent that were queued before `queued_before` (epoch ms), in every
+        room: held for a room that cannot take them yet, or kept back by an outage."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) FROM outbox WHERE event_id IS NULL AND failed = 0 AND created_at < ?",
+            (queued_before,),
+        )
+        return int(row[0]) if row else 0
+
     async def outbox_counts(self) -> tuple[int, int]:
         """Messages still to send, and messages set aside for good, in every room."""
         row = await self.db.fetch_one(
