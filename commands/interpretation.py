@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
-from bot.domain.interpretation import GlossaryTerm, MemoryEntry
+from bot.domain.interpretation import GlossaryTerm, Learning, MemoryEntry
 from bot.domain.limits import MAX_ENTRY, MAX_TITLE
 from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, read_number, to_user_id
@@ -128,9 +128,16 @@ class InterpretationCommands(CommandGroup):
             raise CommandError("interpretation.fix_needs_reply")
         if len(better_text) > MAX_ENTRY:
             raise CommandError("records.too_long", length=len(better_text), limit=MAX_ENTRY)
-        await self._mirror.correct(
+        correction = await self._mirror.correct(
             ctx.assembly, ctx.reply_to, better_text, ctx.sender, cause=ctx.event_id
         )
+        original = correction.original
+        if correction.learning is Learning.AWAITS_SECOND:
+            waits = Msg.of("interpretation.fix_awaits_second", original=original)
+            return [React(FIXED), reply(waits)]
+        if correction.learning is Learning.CONFIRMED:
+            learned = Msg.of("interpretation.fix_confirmed", original=original, text=better_text)
+            return [React(FIXED), reply(learned)]
         return [React(FIXED)]
 
     # -- translation memory ------------------------------------------------------------------

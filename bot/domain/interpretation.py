@@ -41,6 +41,40 @@ def memory_key(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", folded).split())
 
 
+# A sentence this short ("sí", "ok", "no way") is said by everyone, meaning different things at
+# different moments: one interpreter's correction of it would silently rewrite what everyone
+# says later. The memory learns it only once a second interpreter corrects it the same way.
+MIN_WORDS_ALONE = 3
+
+
+def needs_confirmation(original: str) -> bool:
+    """Whether one interpreter's correction of `original` waits for a second interpreter."""
+    return len(memory_key(original).split()) < MIN_WORDS_ALONE
+
+
+class Learning(StrEnum):
+    """What the translation memory did with a correction."""
+
+    # A sentence long enough: reused from now on.
+    LEARNED = "learned"
+    # A short sentence: it applies to the corrected copy only, until a second interpreter
+    # corrects the same sentence the same way.
+    AWAITS_SECOND = "awaits_second"
+    # The second interpreter's correction agreed with another's: reused from now on.
+    CONFIRMED = "confirmed"
+    # Nothing to remember (no words, only punctuation).
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What an interpreter's correction of one copy came to: the sentence it corrected and
+    what the translation memory did with it."""
+
+    original: str
+    learning: Learning
+
+
 @dataclass(frozen=True)
 class GlossaryTerm:
     """A glossary entry added in chat: a word never translated (`translation` None) or a fixed

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from bot.domain.assembly import Assembly
-from bot.domain.interpretation import GlossaryTerm, MemoryEntry, memory_key, merged_glossary
+from bot.domain.interpretation import (
+    GlossaryTerm,
+    Learning,
+    MemoryEntry,
+    memory_key,
+    merged_glossary,
+    needs_confirmation,
+)
 from bot.domain.text_protection import EMPTY_GLOSSARY, Glossary
 from bot.storage.database import Database
 from bot.storage.interpretation_store import InterpretationStore
@@ -92,12 +99,37 @@ class InterpretationService:
 
     async def remember(
         self, assembly: str, source: str, target: str, original: str, text: str, interpreter: str
-    ) -> None:
+    ) -> Learning:
+        """Learn an interpreter's correction of `original`; a short sentence only once a second
+        interpreter has corrected it the same way (`needs_confirmation`)."""
         key = memory_key(original)
-        if key:
-            await self._store.remember(assembly, source, target, key, original, text, interpreter)
-            entry = (assembly, source, target, key)
-            await self._once_stored(lambda: self._remembered.add(entry))
+        if not key:
+            return Learning.NOTHING
+        if not needs_confirmation(original):
+            await self._learn(assembly, source, target, key, original, text, interpreter)
+            return Learning.LEARNED
+        text_key = memory_key(text)
+        store = self._store
+        if await store.proposed_by_another(assembly, source, target, key, text_key, interpreter):
+            await self._learn(assembly, source, target, key, original, text, interpreter)
+            await store.drop_proposals(assembly, source, target, key)
+            return Learning.CONFIRMED
+        await store.propose(assembly, source, target, key, text_key, original, text, interpreter)
+        return Learning.AWAITS_SECOND
+
+    async def _learn(
+        self,
+        assembly: str,
+        source: str,
+        target: str,
+        key: str,
+        original: str,
+        text: str,
+        interpreter: str,
+    ) -> None:
+        await self._store.remember(assembly, source, target, key, original, text, interpreter)
+        entry = (assembly, source, target, key)
+        await self._once_stored(lambda: self._remembered.add(entry))
 
     async def memory(self, assembly: Assembly) -> list[MemoryEntry]:
         return await self._store.memory(assembly.name)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
-from bot.domain.interpretation import Origin
+from bot.domain.interpretation import Correction, Origin
 from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
 from bot.domain.mirror import (
@@ -186,10 +186,10 @@ class MirrorService:
 
     async def correct(
         self, assembly: Assembly, copy_event_id: str, words: str, by: str, *, cause: str
-    ) -> None:
+    ) -> Correction:
         """An interpreter's better words for one of our copies: the copy is edited into them,
         labelled with the interpreter's name, and the same sentence is taken from the
-        translation memory from now on."""
+        translation memory from now on (a short one once a second interpreter agrees)."""
         copy = await self._copy_behind(copy_event_id)
         if copy is None or copy.redacted or assembly.room(copy.target_room_id) is None:
             raise CommandError("interpretation.not_a_copy")
@@ -208,9 +208,10 @@ class MirrorService:
         content = job.event.content if job.event else {}
         await self._queue_edit(copy, job, content, fixed, f"fix:{cause}")
         await self._store.update_copy(copy.id, fixed)
-        await self._interpretation.remember(
+        learning = await self._interpretation.remember(
             assembly.name, copy.source_language, copy.target_language, copy.text, words, by
         )
+        return Correction(copy.text, learning)
 
     # -- the worker ---------------------------------------------------------------------------
 
