@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.text_protection import Glossary
+from bot.domain.text_protection import Glossary, GlossaryUse, protect
 
 
 class Origin(StrEnum):
@@ -106,6 +106,28 @@ def merged_glossary(configured: Glossary, terms: Iterable[GlossaryTerm]) -> Glos
             # A fixed pair works both ways, as `Glossary.from_equivalents` does for the config.
             fixed.setdefault((term.target, term.source), {})[term.translation] = term.term
     return Glossary(keep=tuple(keep), fixed=fixed)
+
+
+def chat_glossary_changes(
+    text: str,
+    source: str,
+    target: str,
+    *,
+    glossary: Glossary,
+    chat: Glossary,
+    display_names: Sequence[str] = (),
+) -> tuple[GlossaryUse, ...]:
+    """The terms added in chat (`chat`, part of the whole `glossary`) that change the
+    translation of `text`, found by the same rule the translator protects them by. A copy's
+    label names them: a term added in the middle of a meeting changes what people read. The
+    configuration's terms are the assembly's standing vocabulary, and are not named."""
+    if not chat.keep and not chat.fixed:
+        return ()
+    used = protect(
+        text, source=source, target=target, glossary=glossary, display_names=display_names
+    ).glossary_used
+    fixed = chat.fixed_for(source, target)
+    return tuple(u for u in used if fixed.get(u.term) == u.replacement or u.term in chat.keep)
 
 
 @dataclass(frozen=True)

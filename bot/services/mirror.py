@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
-from bot.domain.interpretation import Correction, Origin
+from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
 from bot.domain.mirror import (
@@ -588,13 +588,10 @@ class MirrorService:
         if self._breaker.is_open and not probe:
             return MirrorText(text, text, source, target, pending=True)
         head, rest = split_for_translation(text, self._max_chars)
+        glossary = self._interpretation.glossary(assembly.name)
         try:
             shown = await self._translator.translate(
-                head,
-                source,
-                target,
-                glossary=self._interpretation.glossary(assembly.name),
-                display_names=names,
+                head, source, target, glossary=glossary, display_names=names
             )
         except (TranslationError, TimeoutError) as error:
             log.warning(
@@ -606,7 +603,15 @@ class MirrorService:
         if rest:
             note = self._catalogs.text(target, Msg.of("mirror.rest_untranslated"))
             shown = f"{shown.rstrip()}\n[{note}]\n{rest.lstrip()}"
-        return MirrorText(shown, text, source, target, pending=False)
+        changes = chat_glossary_changes(
+            head,
+            source,
+            target,
+            glossary=glossary,
+            chat=self._interpretation.chat_glossary(assembly.name),
+            display_names=names,
+        )
+        return MirrorText(shown, text, source, target, pending=False, glossary=changes)
 
     def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:
         return [self._people.display_name(assembly, u) for u in mentioned_users(event.content)]

@@ -11,6 +11,7 @@ from bot.domain.interpretation import (
     GlossaryTerm,
     Learning,
     Origin,
+    chat_glossary_changes,
     memory_key,
     merged_glossary,
     needs_confirmation,
@@ -45,6 +46,28 @@ def test_chat_terms_join_the_configured_glossary_and_work_both_ways() -> None:
     assert merged.fixed_for("en", "es")["chair"] == "facilitación"  # the chat's term wins
     assert merged.fixed_for("es", "en")["facilitación"] == "chair"
     assert configured.fixed_for("en", "es")["chair"] == "moderación"  # the config is untouched
+
+
+def test_only_the_chats_glossary_terms_that_change_a_message_are_named() -> None:
+    configured = Glossary(keep=("Asamblea",), fixed={("en", "es"): {"chair": "moderación"}})
+    terms = [
+        GlossaryTerm(1, "May First", None, None, None, "@i:x"),
+        GlossaryTerm(2, "no", "YES", "en", "es", "@i:x"),
+        GlossaryTerm(3, "assembly", "junta", "en", "es", "@i:x"),
+    ]
+    chat = merged_glossary(Glossary(), terms)
+    whole = merged_glossary(configured, terms)
+
+    def changes(text: str, source: str = "en", target: str = "es") -> list[tuple[str, str]]:
+        found = chat_glossary_changes(text, source, target, glossary=whole, chat=chat)
+        return [(use.term, use.replacement) for use in found]
+
+    assert changes("No, the chair of Asamblea said no") == [("no", "YES")]
+    assert changes("See you on May First") == [("May First", "May First")]
+    assert changes("YES gracias", "es", "en") == [("YES", "no")]  # a fixed term works both ways
+    assert changes("nobody knows `no`") == []  # whole words only, and never inside code
+    assert changes("the assembly") == [("assembly", "junta")]
+    assert chat_glossary_changes("no", "en", "es", glossary=configured, chat=Glossary()) == ()
 
 
 def test_who_may_correct_keep_the_glossary_and_go_on_duty() -> None:
