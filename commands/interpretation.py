@@ -182,6 +182,8 @@ class InterpretationCommands(CommandGroup):
         "glossary",
         "glosario",
         Param("glossary_action", rest=True, words=True, optional=True),
+        # A change is announced in every room (a list only answers, but is long).
+        cost=ANNOUNCES,
     )
     async def glossary(
         self, ctx: CommandContext, glossary_action: tuple[str, ...] = ()
@@ -191,10 +193,11 @@ class InterpretationCommands(CommandGroup):
         if not ctx.authority.has(Role.LANGUAGE_KEEPER):
             raise NeedsRole(Role.LANGUAGE_KEEPER)
         action, rest = glossary_action[0].lower(), glossary_action[1:]
+        by = Bold(ctx.sender_name)
         if action in KEEP_WORDS and len(rest) == 1:
             term = _term_text(rest[0])
             await self._interpretation.keep_term(ctx.assembly, term, ctx.sender)
-            return [React(FIXED), reply(Msg.of("interpretation.term_kept", term=term))]
+            return _glossary_changed(Msg.of("interpretation.term_kept", term=term, by=by))
         if action in ADD_WORDS and len(rest) == 3 and rest[1] == "=":
             return await self._add_term(ctx, _term_text(rest[0]), _term_text(rest[2]))
         if action in REMOVE_WORDS and len(rest) == 1:
@@ -202,7 +205,8 @@ class InterpretationCommands(CommandGroup):
             removed = await self._interpretation.remove_term(ctx.assembly, number)
             if removed is None:
                 raise CommandError("interpretation.no_such_term", id=Code(f"#{number}"))
-            return [React(FIXED), reply(Msg.of("interpretation.term_removed", term=removed.term))]
+            line = Msg.of("interpretation.term_removed", term=removed.term, by=by)
+            return _glossary_changed(line)
         raise UsageError("error.usage")
 
     async def _add_term(self, ctx: CommandContext, term: str, translation: str) -> list[Outcome]:
@@ -220,8 +224,9 @@ class InterpretationCommands(CommandGroup):
             translation=translation,
             source=ctx.language,
             target=target,
+            by=Bold(ctx.sender_name),
         )
-        return [React(FIXED), reply(line)]
+        return _glossary_changed(line)
 
     async def _glossary_list(self, ctx: CommandContext) -> Reply:
         configured = self._interpretation.configured_glossary(ctx.assembly.name)
@@ -266,6 +271,11 @@ class InterpretationCommands(CommandGroup):
     def _check_member(self, assembly: Assembly, user_id: str) -> None:
         if not any(self._people.sits_in(room_id, user_id) for room_id in assembly.room_ids):
             raise CommandError("interpretation.not_a_member", person=Code(user_id))
+
+
+def _glossary_changed(line: Msg) -> list[Outcome]:
+    """A glossary change alters what every room reads from now on: every room is told."""
+    return [React(FIXED), announce(line)]
 
 
 def _term_text(word: str) -> str:

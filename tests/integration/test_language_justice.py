@@ -168,6 +168,30 @@ async def test_a_glossary_term_added_in_chat_applies_to_the_next_copy(
     assert "Dani" in body_of(refusal) and "Carol" in body_of(refusal)
 
 
+async def test_a_glossary_change_is_announced_everywhere_and_named_on_the_copies_it_changes(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    await carol.send_text(en, '!glossary add "no" = "YES"')
+    await alice.wait_for(says(en, "Carol changed the glossary: from now on “no” (en) is"))
+    await beto.wait_for(says(es, "Carol cambió el glosario: desde ahora «no» (en) se traduce"))
+
+    said = await alice.send_text(en, "no thank you")
+    copy = await beto.wait_for(copy_of(said, es))
+    label = "Alice (US) [traducción automática · glosario: no → YES]: YES gracias"
+    assert body_of(copy).startswith(label)
+    answered = await beto.send_text(es, "YES gracias")
+    copy = await alice.wait_for(copy_of(answered, en))
+    assert body_of(copy).startswith("Beto (MX) [machine translation · glossary: YES → no]: ")
+
+    await carol.send_text(en, "!glossary remove 1")
+    await alice.wait_for(says(en, "Carol removed “no” from the glossary."))
+    await beto.wait_for(says(es, "Carol quitó «no» del glosario."))
+    again = await alice.send_text(en, "no thank you")
+    copy = await beto.wait_for(copy_of(again, es))
+    assert body_of(copy).startswith("Alice (US) [traducción automática]: no gracias")
+
+
 async def test_an_interpreter_on_duty_is_not_mirrored_back_and_the_minutes_link_their_words(
     bot: BotRunner,
     rooms: RoomPair,
