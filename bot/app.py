@@ -455,6 +455,7 @@ def _stack_commands(
         core.people,
         platform.directory.for_room,
         platform.db.savepoint,
+        core.router.charge,
     )
 
 

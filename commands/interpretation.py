@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
-from bot.domain.interpretation import GlossaryTerm, MemoryEntry
+from bot.domain.interpretation import GlossaryTerm, Learning, MemoryEntry
 from bot.domain.limits import MAX_ENTRY, MAX_TITLE
 from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, read_number, to_user_id
@@ -128,9 +128,16 @@ class InterpretationCommands(CommandGroup):
             raise CommandError("interpretation.fix_needs_reply")
         if len(better_text) > MAX_ENTRY:
             raise CommandError("records.too_long", length=len(better_text), limit=MAX_ENTRY)
-        await self._mirror.correct(
+        correction = await self._mirror.correct(
             ctx.assembly, ctx.reply_to, better_text, ctx.sender, cause=ctx.event_id
         )
+        original = correction.original
+        if correction.learning is Learning.AWAITS_SECOND:
+            waits = Msg.of("interpretation.fix_awaits_second", original=original)
+            return [React(FIXED), reply(waits)]
+        if correction.learning is Learning.CONFIRMED:
+            learned = Msg.of("interpretation.fix_confirmed", original=original, text=better_text)
+            return [React(FIXED), reply(learned)]
         return [React(FIXED)]
 
     # -- translation memory ------------------------------------------------------------------
@@ -175,6 +182,8 @@ class InterpretationCommands(CommandGroup):
         "glossary",
         "glosario",
         Param("glossary_action", rest=True, words=True, optional=True),
+        # A change is announced in every room (a list only answers, but is long).
+        cost=ANNOUNCES,
     )
     async def glossary(
         self, ctx: CommandContext, glossary_action: tuple[str, ...] = ()
@@ -184,10 +193,11 @@ class InterpretationCommands(CommandGroup):
         if not ctx.authority.has(Role.LANGUAGE_KEEPER):
             raise NeedsRole(Role.LANGUAGE_KEEPER)
         action, rest = glossary_action[0].lower(), glossary_action[1:]
+        by = Bold(ctx.sender_name)
         if action in KEEP_WORDS and len(rest) == 1:
             term = _term_text(rest[0])
             await self._interpretation.keep_term(ctx.assembly, term, ctx.sender)
-            return [React(FIXED), reply(Msg.of("interpretation.term_kept", term=term))]
+            return _glossary_changed(Msg.of("interpretation.term_kept", term=term, by=by))
         if action in ADD_WORDS and len(rest) == 3 and rest[1] == "=":
             return await self._add_term(ctx, _term_text(rest[0]), _term_text(rest[2]))
         if action in REMOVE_WORDS and len(rest) == 1:
@@ -195,7 +205,8 @@ class InterpretationCommands(CommandGroup):
             removed = await self._interpretation.remove_term(ctx.assembly, number)
             if removed is None:
                 raise CommandError("interpretation.no_such_term", id=Code(f"#{number}"))
-            return [React(FIXED), reply(Msg.of("interpretation.term_removed", term=removed.term))]
+            line = Msg.of("interpretation.term_removed", term=removed.term, by=by)
+            return _glossary_changed(line)
         raise UsageError("error.usage")
 
     async def _add_term(self, ctx: CommandContext, term: str, translation: str) -> list[Outcome]:
@@ -213,8 +224,9 @@ class InterpretationCommands(CommandGroup):
             translation=translation,
             source=ctx.language,
             target=target,
+            by=Bold(ctx.sender_name),
         )
-        return [React(FIXED), reply(line)]
+        return _glossary_changed(line)
 
     async def _glossary_list(self, ctx: CommandContext) -> Reply:
         configured = self._interpretation.configured_glossary(ctx.assembly.name)
@@ -259,6 +271,11 @@ class InterpretationCommands(CommandGroup):
     def _check_member(self, assembly: Assembly, user_id: str) -> None:
         if not any(self._people.sits_in(room_id, user_id) for room_id in assembly.room_ids):
             raise CommandError("interpretation.not_a_member", person=Code(user_id))
+
+
+def _glossary_changed(line: Msg) -> list[Outcome]:
+    """A glossary change alters what every room reads from now on: every room is told."""
+    return [React(FIXED), announce(line)]
 
 
 def _term_text(word: str) -> str:

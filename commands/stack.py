@@ -13,7 +13,7 @@ hands leave it the latest, so that several people can react on the same message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
 from bot.domain.assembly import Assembly
@@ -39,6 +39,8 @@ from bot.services.people import People
 from bot.services.stack import Called, Raised, StackBoard, StackService, StackView
 
 RAISED_HAND = "✋"
+# A hand raised by `!hand` or by a ✋ is announced in every room: both cost the same.
+HAND_COST = ANNOUNCES
 # Variation selectors and skin tones: ✋️ and ✋🏽 are the same raised hand.
 _HAND_MODIFIERS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
 
@@ -100,6 +102,7 @@ class StackCommands(CommandGroup):
         people: People,
         assembly_of: Callable[[str], Assembly | None],
         guard: Callable[[], AbstractAsyncContextManager[None]],
+        charge: Callable[[Assembly, str, float], Awaitable[bool]],
     ) -> None:
         self._stack = stack
         self._meetings = meetings
@@ -107,11 +110,13 @@ class StackCommands(CommandGroup):
         self._people = people
         self._assembly_of = assembly_of
         self._guard = guard
+        # Fair use for a ✋, which no command declaration prices (the router's rule).
+        self._charge = charge
 
     def hooks(self) -> GroupHooks:
         return GroupHooks(events=((wants_raised_hand, self.on_reaction),))
 
-    @command("hand", "mano", aliases=("q+",), cost=ANNOUNCES)
+    @command("hand", "mano", aliases=("q+",), cost=HAND_COST)
     async def hand(self, ctx: CommandContext) -> list[Outcome]:
         return await self._raise(ctx, TurnKind.ORDINARY)
 
@@ -173,6 +178,8 @@ class StackCommands(CommandGroup):
             return
         if not await self._board.is_latest(meeting, event.room_id, event.relates_to):
             return
+        if not await self._charge(assembly, event.sender, HAND_COST):
+            return  # over budget: a reaction gets no answer, the next refused command does
         try:
             async with self._guard():
                 raised = await self._stack.raise_hand(assembly, event.sender, event.room_id)

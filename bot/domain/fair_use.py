@@ -55,7 +55,9 @@ class TokenBucket:
     def tokens(self) -> float:
         return self._tokens
 
-    def spend(self, cost: float, now: float) -> Verdict:
+    def spend(self, cost: float, now: float, *, quietly: bool = False) -> Verdict:
+        """`quietly`: the action gets no answer in words if refused (a reaction), so the one
+        notice is kept for the next command that is refused."""
         self._refill(now)
         if self._tokens + 1e-9 >= cost:
             self._tokens -= cost
@@ -63,6 +65,8 @@ class TokenBucket:
             return Verdict(allowed=True)
         missing = cost - self._tokens
         wait = max(1, math.ceil(missing * self._budget.refill_seconds))
+        if quietly:
+            return Verdict(allowed=False, retry_after_seconds=wait)
         notify = not self._told
         self._told = True
         return Verdict(allowed=False, notify=notify, retry_after_seconds=wait)
@@ -101,7 +105,7 @@ class FairUse:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._checks = 0
 
-    def spend(self, assembly: str, person: str, cost: float) -> Verdict:
+    def spend(self, assembly: str, person: str, cost: float, *, quietly: bool = False) -> Verdict:
         if cost <= 0:
             return Verdict(allowed=True)
         now = self._clock()
@@ -110,7 +114,7 @@ class FairUse:
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(self.budget_of(assembly), now)
-        return bucket.spend(cost, now)
+        return bucket.spend(cost, now, quietly=quietly)
 
     def budget_of(self, assembly: str) -> Budget:
         return self._budgets.get(assembly, self._default)

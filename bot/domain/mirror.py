@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.interpretation import HUMAN_ORIGINS, Origin
+from bot.domain.text_protection import GlossaryUse
 from bot.domain.wording import adds_something
 
 # Mirrored as files; people's words (`bot.domain.outcomes.TEXT_MSGTYPES`) are mirrored as words.
@@ -31,6 +32,8 @@ class MirrorText:
     # None: worked out from the rest (machine translation, or as written).
     origin: Origin | None = None
     interpreter: str | None = None
+    # The chat's glossary terms that changed the machine translation, named in its label.
+    glossary: tuple[GlossaryUse, ...] = ()
 
     @property
     def translated(self) -> bool:

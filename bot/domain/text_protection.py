@@ -122,11 +122,26 @@ def _match_case(template: str, word: str) -> str:
 
 
 @dataclass(frozen=True)
+class GlossaryUse:
+    """A glossary entry that changed a message's translation: `term` as the glossary writes it,
+    and what the translation says instead (the term itself for a term never translated)."""
+
+    term: str
+    replacement: str
+
+    @property
+    def keeps(self) -> bool:
+        return self.term == self.replacement
+
+
+@dataclass(frozen=True)
 class ProtectedText:
     """A message with its protected spans replaced by placeholders."""
 
     masked: str
     spans: tuple[str, ...]
+    # The glossary entries that claimed a span, in the order they were tried.
+    glossary_used: tuple[GlossaryUse, ...] = ()
 
     @property
     def needs_translation(self) -> bool:
@@ -145,17 +160,20 @@ class _SpanCollector:
         self._claimed = bytearray(len(text))
         self._spans: list[tuple[int, int, str]] = []
 
-    def claim(self, start: int, end: int, replacement: str) -> None:
+    def claim(self, start: int, end: int, replacement: str) -> bool:
+        """Whether the range was free, and is now claimed."""
         if start >= end or any(self._claimed[start:end]):
-            return
+            return False
         self._claimed[start:end] = b"\x01" * (end - start)
         self._spans.append((start, end, replacement))
+        return True
 
-    def claim_all(self, pattern: re.Pattern[str]) -> None:
-        for match in pattern.finditer(self._text):
-            self.claim(match.start(), match.end(), match.group(0))
+    def claim_all(self, pattern: re.Pattern[str]) -> bool:
+        """Whether any match was claimed."""
+        claimed = [self.claim(m.start(), m.end(), m.group(0)) for m in pattern.finditer(self._text)]
+        return any(claimed)
 
-    def build(self) -> ProtectedText:
+    def build(self, glossary_used: tuple[GlossaryUse, ...] = ()) -> ProtectedText:
         parts: list[str] = []
         spans: list[str] = []
         position = 0
@@ -165,7 +183,7 @@ class _SpanCollector:
             spans.append(replacement)
             position = end
         parts.append(self._text[position:])
-        return ProtectedText(masked="".join(parts), spans=tuple(spans))
+        return ProtectedText("".join(parts), tuple(spans), glossary_used)
 
 
 def protect(
@@ -191,13 +209,19 @@ def protect(
     # Longest first, so "Ana María" wins over "Ana".
     for name in sorted({n for n in display_names if n.strip()}, key=len, reverse=True):
         spans.claim_all(_term_pattern(name, ignore_case=False))
+    used: list[GlossaryUse] = []
     for term in sorted(set(glossary.keep), key=len, reverse=True):
-        spans.claim_all(_term_pattern(term, ignore_case=False))
+        if spans.claim_all(_term_pattern(term, ignore_case=False)):
+            used.append(GlossaryUse(term, term))
     fixed = glossary.fixed_for(source, target)
     for term in sorted(fixed, key=len, reverse=True):
-        for match in _term_pattern(term, ignore_case=True).finditer(text):
-            spans.claim(match.start(), match.end(), _match_case(match.group(0), fixed[term]))
-    return spans.build()
+        matches = _term_pattern(term, ignore_case=True).finditer(text)
+        replaced = [
+            spans.claim(m.start(), m.end(), _match_case(m.group(0), fixed[term])) for m in matches
+        ]
+        if any(replaced):
+            used.append(GlossaryUse(term, fixed[term]))
+    return spans.build(tuple(used))
 
 
 def restore(translated: str, spans: Sequence[str]) -> str:

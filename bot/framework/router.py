@@ -118,6 +118,18 @@ class Router:
             assembly, sender, cost, lambda: self._run(bound, invocation, context)
         )
 
+    async def charge(self, assembly: Assembly, sender: str, cost: float) -> bool:
+        """Whether `sender` can afford an action that is not a command (a ✋ reaction raises a
+        hand as `!hand` does, and costs what it costs), charged by the rule commands follow:
+        chairs are exempt. A refused action gets no answer, so the one notice is left for
+        the sender's next refused command."""
+        if self._fair_use is None:
+            return True
+        authority = await self._authority.authority_of(assembly, sender)
+        if authority.is_chair:
+            return True
+        return self._fair_use.spend(assembly.name, sender, cost, quietly=True).allowed
+
     async def _within_budget(
         self,
         assembly: Assembly,

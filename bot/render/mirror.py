@@ -24,6 +24,8 @@ from bot.domain.mirror import (
 )
 from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import EMOTE, copy_msgtype
+from bot.domain.polls import joined
+from bot.domain.text_protection import GlossaryUse
 from bot.i18n import Catalogs, Msg
 
 
@@ -40,11 +42,31 @@ _LABELS = {
 }
 
 
+# The most glossary terms a label names; the rest are counted.
+MAX_LABELLED_TERMS = 3
+
+
 def label_of(text: MirrorText) -> Msg | None:
     key = _LABELS.get(text.kind)
     if key is None:
         return None
-    return Msg.of(key, name=text.interpreter or "") if text.interpreted else Msg.of(key)
+    label = Msg.of(key, name=text.interpreter or "") if text.interpreted else Msg.of(key)
+    if text.kind is Origin.MACHINE and text.glossary:
+        return Msg.of("mirror.with_glossary", label=label, terms=_glossary_terms(text.glossary))
+    return label
+
+
+def _glossary_terms(uses: tuple[GlossaryUse, ...]) -> Msg | Any:
+    """ "no → YES, May First (kept)": what the chat's glossary changed in a machine translation."""
+    named: list[Msg] = [
+        Msg.of("mirror.glossary_kept", term=use.term)
+        if use.keeps
+        else Msg.of("mirror.glossary_term", term=use.term, translation=use.replacement)
+        for use in uses[:MAX_LABELLED_TERMS]
+    ]
+    if len(uses) > MAX_LABELLED_TERMS:
+        named.append(Msg.of("mirror.glossary_more", count=len(uses) - MAX_LABELLED_TERMS))
+    return joined(named)
 
 
 def _header(catalogs: Catalogs, speaker: Speaker, text: MirrorText) -> tuple[str, Markup]:

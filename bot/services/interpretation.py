@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from bot.domain.assembly import Assembly
-from bot.domain.interpretation import GlossaryTerm, MemoryEntry, memory_key, merged_glossary
+from bot.domain.interpretation import (
+    GlossaryTerm,
+    Learning,
+    MemoryEntry,
+    memory_key,
+    merged_glossary,
+    needs_confirmation,
+)
 from bot.domain.text_protection import EMPTY_GLOSSARY, Glossary
 from bot.storage.database import Database
 from bot.storage.interpretation_store import InterpretationStore
@@ -25,6 +32,8 @@ class InterpretationService:
         self._store = store
         self._configured = dict(configured)
         self._glossaries: dict[str, Glossary] = {}
+        # The terms added in chat alone, which copies they change name in their label.
+        self._chat_glossaries: dict[str, Glossary] = {}
         self._on_duty: dict[str, set[str]] = {}
         # Which sentences the memory holds, so that the mirror asks the database only for those.
         self._remembered: set[tuple[str, str, str, str]] = set()
@@ -37,9 +46,11 @@ class InterpretationService:
         for assembly, term in await self._store.all_terms():
             terms.setdefault(assembly, []).append(term)
         for assembly in assemblies:
+            chat_terms = terms.get(assembly.name, [])
             self._glossaries[assembly.name] = merged_glossary(
-                self._configured.get(assembly.name, EMPTY_GLOSSARY), terms.get(assembly.name, [])
+                self._configured.get(assembly.name, EMPTY_GLOSSARY), chat_terms
             )
+            self._chat_glossaries[assembly.name] = merged_glossary(EMPTY_GLOSSARY, chat_terms)
             self._on_duty[assembly.name] = await self._store.on_duty(assembly.name)
 
     # -- interpreters ------------------------------------------------------------------------
@@ -92,12 +103,37 @@ class InterpretationService:
 
     async def remember(
         self, assembly: str, source: str, target: str, original: str, text: str, interpreter: str
-    ) -> None:
+    ) -> Learning:
+        """Learn an interpreter's correction of `original`; a short sentence only once a second
+        interpreter has corrected it the same way (`needs_confirmation`)."""
         key = memory_key(original)
-        if key:
-            await self._store.remember(assembly, source, target, key, original, text, interpreter)
-            entry = (assembly, source, target, key)
-            await self._once_stored(lambda: self._remembered.add(entry))
+        if not key:
+            return Learning.NOTHING
+        if not needs_confirmation(original):
+            await self._learn(assembly, source, target, key, original, text, interpreter)
+            return Learning.LEARNED
+        text_key = memory_key(text)
+        store = self._store
+        if await store.proposed_by_another(assembly, source, target, key, text_key, interpreter):
+            await self._learn(assembly, source, target, key, original, text, interpreter)
+            await store.drop_proposals(assembly, source, target, key)
+            return Learning.CONFIRMED
+        await store.propose(assembly, source, target, key, text_key, original, text, interpreter)
+        return Learning.AWAITS_SECOND
+
+    async def _learn(
+        self,
+        assembly: str,
+        source: str,
+        target: str,
+        key: str,
+        original: str,
+        text: str,
+        interpreter: str,
+    ) -> None:
+        await self._store.remember(assembly, source, target, key, original, text, interpreter)
+        entry = (assembly, source, target, key)
+        await self._once_stored(lambda: self._remembered.add(entry))
 
     async def memory(self, assembly: Assembly) -> list[MemoryEntry]:
         return await self._store.memory(assembly.name)
@@ -114,6 +150,10 @@ class InterpretationService:
 
     def configured_glossary(self, assembly: str) -> Glossary:
         return self._configured.get(assembly, EMPTY_GLOSSARY)
+
+    def chat_glossary(self, assembly: str) -> Glossary:
+        """The terms added in chat, without the configuration's."""
+        return self._chat_glossaries.get(assembly, EMPTY_GLOSSARY)
 
     async def terms(self, assembly: Assembly) -> list[GlossaryTerm]:
         return await self._store.terms(assembly.name)
@@ -142,10 +182,15 @@ class InterpretationService:
 
     async def _rebuild(self, assembly: Assembly) -> None:
         """Applied at once: the next copy is translated with the new glossary."""
-        glossary = merged_glossary(
-            self.configured_glossary(assembly.name), await self._store.terms(assembly.name)
-        )
-        await self._once_stored(lambda: self._glossaries.__setitem__(assembly.name, glossary))
+        terms = await self._store.terms(assembly.name)
+        glossary = merged_glossary(self.configured_glossary(assembly.name), terms)
+        chat = merged_glossary(EMPTY_GLOSSARY, terms)
+
+        def apply() -> None:
+            self._glossaries[assembly.name] = glossary
+            self._chat_glossaries[assembly.name] = chat
+
+        await self._once_stored(apply)
 
     async def _once_stored(self, change: Callable[[], object]) -> None:
         """What is kept in memory follows the database: it changes when the write commits."""

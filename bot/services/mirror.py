@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
-from bot.domain.interpretation import Origin
+from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
 from bot.domain.mirror import (
@@ -186,10 +186,10 @@ class MirrorService:
 
     async def correct(
         self, assembly: Assembly, copy_event_id: str, words: str, by: str, *, cause: str
-    ) -> None:
+    ) -> Correction:
         """An interpreter's better words for one of our copies: the copy is edited into them,
         labelled with the interpreter's name, and the same sentence is taken from the
-        translation memory from now on."""
+        translation memory from now on (a short one once a second interpreter agrees)."""
         copy = await self._copy_behind(copy_event_id)
         if copy is None or copy.redacted or assembly.room(copy.target_room_id) is None:
             raise CommandError("interpretation.not_a_copy")
@@ -208,9 +208,10 @@ class MirrorService:
         content = job.event.content if job.event else {}
         await self._queue_edit(copy, job, content, fixed, f"fix:{cause}")
         await self._store.update_copy(copy.id, fixed)
-        await self._interpretation.remember(
+        learning = await self._interpretation.remember(
             assembly.name, copy.source_language, copy.target_language, copy.text, words, by
         )
+        return Correction(copy.text, learning)
 
     # -- the worker ---------------------------------------------------------------------------
 
@@ -587,13 +588,10 @@ class MirrorService:
         if self._breaker.is_open and not probe:
             return MirrorText(text, text, source, target, pending=True)
         head, rest = split_for_translation(text, self._max_chars)
+        glossary = self._interpretation.glossary(assembly.name)
         try:
             shown = await self._translator.translate(
-                head,
-                source,
-                target,
-                glossary=self._interpretation.glossary(assembly.name),
-                display_names=names,
+                head, source, target, glossary=glossary, display_names=names
             )
         except (TranslationError, TimeoutError) as error:
             log.warning(
@@ -605,7 +603,15 @@ class MirrorService:
         if rest:
             note = self._catalogs.text(target, Msg.of("mirror.rest_untranslated"))
             shown = f"{shown.rstrip()}\n[{note}]\n{rest.lstrip()}"
-        return MirrorText(shown, text, source, target, pending=False)
+        changes = chat_glossary_changes(
+            head,
+            source,
+            target,
+            glossary=glossary,
+            chat=self._interpretation.chat_glossary(assembly.name),
+            display_names=names,
+        )
+        return MirrorText(shown, text, source, target, pending=False, glossary=changes)
 
     def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:
         return [self._people.display_name(assembly, u) for u in mentioned_users(event.content)]

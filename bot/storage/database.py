@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.migrations import MIGRATIONS, Migration
-from bot.storage.private_files import private_database
+from bot.storage.private_files import new_folders, private_database
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            new_folders(Path(path).parent)
             private_database(Path(path))
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row

@@ -1,5 +1,6 @@
-"""The one owner of `interpreters`, `translation_memory` and `glossary_terms`: who interprets
-for an assembly, the sentences they corrected, and the glossary terms added in chat."""
+"""The one owner of `interpreters`, `translation_memory`, `memory_proposals` and
+`glossary_terms`: who interprets for an assembly, the sentences they corrected (and the short
+ones waiting for a second interpreter), and the glossary terms added in chat."""
 
 from __future__ import annotations
 
@@ -71,6 +72,45 @@ class InterpretationStore:
             "DO UPDATE SET original = excluded.original, text = excluded.text, "
             "interpreter = excluded.interpreter, created_at = excluded.created_at",
             (assembly, source, target, key, original, text, interpreter, now_ms()),
+        )
+
+    async def propose(
+        self,
+        assembly: str,
+        source: str,
+        target: str,
+        key: str,
+        text_key: str,
+        original: str,
+        text: str,
+        interpreter: str,
+    ) -> None:
+        """A correction waiting for a second interpreter; the same person proposing the same
+        correction again changes nothing."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO memory_proposals "
+            "(assembly, source, target, key, text_key, original, text, interpreter, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (assembly, source, target, key, text_key, original, text, interpreter, now_ms()),
+        )
+
+    async def proposed_by_another(
+        self, assembly: str, source: str, target: str, key: str, text_key: str, interpreter: str
+    ) -> bool:
+        """Whether someone other than `interpreter` proposed the same correction."""
+        row = await self.db.fetch_one(
+            "SELECT 1 FROM memory_proposals WHERE assembly = ? AND source = ? AND target = ? "
+            "AND key = ? AND text_key = ? AND interpreter != ? LIMIT 1",
+            (assembly, source, target, key, text_key, interpreter),
+        )
+        return row is not None
+
+    async def drop_proposals(self, assembly: str, source: str, target: str, key: str) -> None:
+        """The sentence is settled in the memory: what waited for it is done with."""
+        await self.db.execute(
+            "DELETE FROM memory_proposals "
+            "WHERE assembly = ? AND source = ? AND target = ? AND key = ?",
+            (assembly, source, target, key),
         )
 
     async def recall(self, assembly: str, source: str, target: str, key: str) -> MemoryEntry | None:

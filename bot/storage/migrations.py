@@ -476,6 +476,29 @@ async def v9_language_justice(db: SchemaWriter) -> None:
     )
 
 
+async def v10_memory_confirmations(db: SchemaWriter) -> None:
+    """Corrections of short sentences waiting for a second interpreter before the translation
+    memory learns them: one row per sentence, correction (`text_key`, its memory key) and
+    interpreter, so that only a different person's agreeing correction confirms one."""
+    await db.executescript(
+        """
+        CREATE TABLE memory_proposals (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            key TEXT NOT NULL,
+            text_key TEXT NOT NULL,
+            original TEXT NOT NULL,
+            text TEXT NOT NULL,
+            interpreter TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (assembly, source, target, key, text_key, interpreter)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -486,4 +509,5 @@ MIGRATIONS: list[Migration] = [
     v7_secret_ballots,
     v8_names_and_numbers,
     v9_language_justice,
+    v10_memory_confirmations,
 ]

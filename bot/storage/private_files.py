@@ -16,8 +16,21 @@ FOLDER_MODE = 0o700
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
+def new_folders(path: Path) -> Path:
+    """Create `path` and any missing parents, each owner-only. `mkdir`'s mode is filtered by
+    the umask, and the parents `parents=True` makes get the umask's default, so each new folder
+    is set after it is made; folders that already existed are someone else's choice and keep
+    their mode."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        folder.chmod(FOLDER_MODE)
+    return path
+
+
 def private_folder(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+    """A folder of secrets (the crypto store): owner-only even if it existed, with its files."""
+    new_folders(path)
     path.chmod(FOLDER_MODE)
     for child in path.iterdir():
         if child.is_file():

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.harness.bot_runner import BotRunner, RoomPair
-from tests.harness.matchers import bot_id
+from tests.harness.matchers import bot_id, bot_says
 from tests.harness.person import Person, body_of, content_of, type_of
 
 BURST = 5
@@ -162,3 +162,34 @@ async def test_minutes_of_an_unchanged_meeting_are_uploaded_once(
         row["content"][:80] for row in sent if json.loads(row["content"])
     ]
     print(f"outbox bytes after three !minutes: {sum(len(row['content']) for row in rows)}")
+
+
+async def test_a_raised_hand_by_reaction_costs_what_hand_costs(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person, dani: Person
+) -> None:
+    """carol (a chair, never rationed) empties the stack again and again; each time beto
+    raises his hand again with a ✋ on the new stack message. Each ✋ costs what !mano costs,
+    so the sixth is not announced, and his next !mano is refused."""
+    en, es = rooms.english, rooms.spanish
+    await carol.send_text(en, "!startmeeting Presupuesto")
+    await alice.wait_for(bot_says(bot, en, "Meeting started"))
+    start_alice = alice.mark()
+
+    async def raise_again_by_reaction() -> None:
+        mark = beto.mark()
+        await carol.send_text(en, "!clearstack")
+        stack = await beto.wait_for(bot_says(bot, es, "vació la lista de turnos"), since=mark)
+        await beto.react(es, stack.event_id, "✋")
+
+    for _ in range(BURST):
+        mark = alice.mark()
+        await raise_again_by_reaction()
+        await alice.wait_for(bot_says(bot, en, "Beto (MX) raised a hand"), since=mark)
+    await raise_again_by_reaction()
+    await handled_everything_before(dani, beto, es)
+
+    await alice.next_sync()
+    raised = await alice.events_in(en, bot_says(bot, en, "Beto (MX) raised a hand"), start_alice)
+    assert len(raised) == BURST
+    refused = await ask(beto, es, "!mano")
+    assert "demasiado rápido" in refused

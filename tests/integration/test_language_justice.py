@@ -63,26 +63,67 @@ async def test_an_interpreter_corrects_a_copy_and_the_same_sentence_comes_from_m
     dani: Person,
     translator: FakeLibreTranslate,
 ) -> None:
-    said = await alice.send_text(rooms.english, "hello everyone")
+    said = await alice.send_text(rooms.english, "good morning everyone")
     copy = await dani.wait_for(copy_of(said, rooms.spanish))
-    assert "[traducción automática]: hola todos" in body_of(copy)
+    assert "[traducción automática]: buenos días todos" in body_of(copy)
 
     fix = await dani.send_text(
-        rooms.spanish, "!corregir hola a todas y todos", **reply_to(copy.event_id)
+        rooms.spanish, "!corregir buenos días a todas y todos", **reply_to(copy.event_id)
     )
     edit = await beto.wait_for(edit_of(copy.event_id))
     new = content_of(edit)["m.new_content"]
-    assert new["body"].startswith("Alice (US) [interpretado por Dani]: hola a todas y todos")
-    assert "hello everyone" in new["body"]  # the original stays one click away
+    assert new["body"].startswith("Alice (US) [interpretado por Dani]: buenos días a todas y todos")
+    assert "good morning everyone" in new["body"]  # the original stays one click away
     await dani.wait_for(reaction_to(fix, "✅"))
 
     asked = len(translator.requests)
-    again = await alice.send_text(rooms.english, "Hello,  everyone!")
+    again = await alice.send_text(rooms.english, "Good morning,  everyone!")
     remembered = await beto.wait_for(copy_of(again, rooms.spanish))
     assert body_of(remembered).startswith(
-        "Alice (US) [interpretado por Dani, de memoria]: hola a todas y todos"
+        "Alice (US) [interpretado por Dani, de memoria]: buenos días a todas y todos"
     )
     assert len(translator.requests) == asked, "a remembered sentence never goes to the provider"
+
+
+async def fix(person: Person, room_id: str, copy: Any, command: str) -> str:
+    """`person` corrects one copy; the bot's answer to the command, once the copy is edited."""
+    asked = await person.send_text(room_id, command, **reply_to(copy.event_id))
+    await person.wait_for(edit_of(copy.event_id))
+    return body_of(await person.wait_for(answer_to(asked, room_id))) or ""
+
+
+async def test_a_short_sentence_is_remembered_only_once_a_second_interpreter_confirms_it(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person, dani: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    # Dani interprets for the English room too, where the copies of Spanish words are.
+    await alice.invite(en, dani.user_id)
+    await dani.join(en)
+    said = await beto.send_text(es, "sí")
+    copy = await alice.wait_for(copy_of(said, en))
+    assert body_of(copy).startswith("Beto (MX) [machine translation]: yes")
+
+    answer = await fix(dani, en, copy, "!fix NO")
+    assert "waits for a second interpreter" in answer
+    # One interpreter's word alone does not change what anyone else says later.
+    later = await beto.send_text(es, "Sí.")
+    copy = await alice.wait_for(copy_of(later, en))
+    assert body_of(copy).startswith("Beto (MX) [machine translation]: Yes.")
+    # Nor does the same interpreter saying it twice.
+    assert "waits for a second interpreter" in await fix(dani, en, copy, "!fix no")
+
+    await carol.send_text(en, f"!interpreter {alice.user_id}")
+    await alice.wait_for(says(en, "named Alice an interpreter"))
+    answer = await fix(alice, en, copy, "!fix No.")
+    assert "confirmed" in answer and "“Sí.” → “No.”" in answer
+    again = await beto.send_text(es, "¡sí!")
+    remembered = await alice.wait_for(copy_of(again, en))
+    assert body_of(remembered).startswith("Beto (MX) [interpreted by Alice, from memory]: No.")
+
+    # In the Spanish room the interpreter is told in Spanish.
+    hello = await alice.send_text(en, "hello")
+    copy = await dani.wait_for(copy_of(hello, es))
+    assert "otra persona intérprete" in await fix(dani, es, copy, "!corregir buenas")
 
 
 async def test_a_member_who_is_not_an_interpreter_cannot_fix_a_copy(
@@ -125,6 +166,30 @@ async def test_a_glossary_term_added_in_chat_applies_to_the_next_copy(
     refusal = await alice.wait_for(answer_to(refused, rooms.english))
     assert "Only an interpreter or a chair may use !glossary" in body_of(refusal)
     assert "Dani" in body_of(refusal) and "Carol" in body_of(refusal)
+
+
+async def test_a_glossary_change_is_announced_everywhere_and_named_on_the_copies_it_changes(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    await carol.send_text(en, '!glossary add "no" = "YES"')
+    await alice.wait_for(says(en, "Carol changed the glossary: from now on “no” (en) is"))
+    await beto.wait_for(says(es, "Carol cambió el glosario: desde ahora «no» (en) se traduce"))
+
+    said = await alice.send_text(en, "no thank you")
+    copy = await beto.wait_for(copy_of(said, es))
+    label = "Alice (US) [traducción automática · glosario: no → YES]: YES gracias"
+    assert body_of(copy).startswith(label)
+    answered = await beto.send_text(es, "YES gracias")
+    copy = await alice.wait_for(copy_of(answered, en))
+    assert body_of(copy).startswith("Beto (MX) [machine translation · glossary: YES → no]: ")
+
+    await carol.send_text(en, "!glossary remove 1")
+    await alice.wait_for(says(en, "Carol removed “no” from the glossary."))
+    await beto.wait_for(says(es, "Carol quitó «no» del glosario."))
+    again = await alice.send_text(en, "no thank you")
+    copy = await beto.wait_for(copy_of(again, es))
+    assert body_of(copy).startswith("Alice (US) [traducción automática]: no gracias")
 
 
 async def test_an_interpreter_on_duty_is_not_mirrored_back_and_the_minutes_link_their_words(

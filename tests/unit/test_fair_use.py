@@ -41,6 +41,14 @@ def test_the_notice_comes_once_per_excess_and_again_after_the_budget_came_back()
     assert bucket.spend(ANNOUNCES, 13.0).notify
 
 
+def test_a_refused_reaction_leaves_the_one_notice_for_the_next_command() -> None:
+    bucket = TokenBucket(Budget(burst=1, refill_seconds=10), now=0.0)
+    assert bucket.spend(ANNOUNCES, 0.0, quietly=True).allowed  # a ✋ costs like !hand
+    quiet = bucket.spend(ANNOUNCES, 1.0, quietly=True)
+    assert not quiet.allowed and not quiet.notify
+    assert bucket.spend(ANNOUNCES, 2.0).notify
+
+
 def test_a_reply_costs_a_fraction_and_the_bucket_never_overfills() -> None:
     bucket = TokenBucket(Budget(burst=2, refill_seconds=10), now=0.0)
     assert sum(bucket.spend(REPLIES, 0.0).allowed for _ in range(20)) == int(2 / REPLIES)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority, Role
-from bot.domain.interpretation import GlossaryTerm, Origin, memory_key, merged_glossary
+from bot.domain.interpretation import (
+    GlossaryTerm,
+    Learning,
+    Origin,
+    chat_glossary_changes,
+    memory_key,
+    merged_glossary,
+    needs_confirmation,
+)
 from bot.domain.mirror import MirrorText
 from bot.domain.text_protection import Glossary
 from bot.i18n import Catalogs, Msg
@@ -37,6 +46,28 @@ def test_chat_terms_join_the_configured_glossary_and_work_both_ways() -> None:
     assert merged.fixed_for("en", "es")["chair"] == "facilitación"  # the chat's term wins
     assert merged.fixed_for("es", "en")["facilitación"] == "chair"
     assert configured.fixed_for("en", "es")["chair"] == "moderación"  # the config is untouched
+
+
+def test_only_the_chats_glossary_terms_that_change_a_message_are_named() -> None:
+    configured = Glossary(keep=("Asamblea",), fixed={("en", "es"): {"chair": "moderación"}})
+    terms = [
+        GlossaryTerm(1, "May First", None, None, None, "@i:x"),
+        GlossaryTerm(2, "no", "YES", "en", "es", "@i:x"),
+        GlossaryTerm(3, "assembly", "junta", "en", "es", "@i:x"),
+    ]
+    chat = merged_glossary(Glossary(), terms)
+    whole = merged_glossary(configured, terms)
+
+    def changes(text: str, source: str = "en", target: str = "es") -> list[tuple[str, str]]:
+        found = chat_glossary_changes(text, source, target, glossary=whole, chat=chat)
+        return [(use.term, use.replacement) for use in found]
+
+    assert changes("No, the chair of Asamblea said no") == [("no", "YES")]
+    assert changes("See you on May First") == [("May First", "May First")]
+    assert changes("YES gracias", "es", "en") == [("YES", "no")]  # a fixed term works both ways
+    assert changes("nobody knows `no`") == []  # whole words only, and never inside code
+    assert changes("the assembly") == [("assembly", "junta")]
+    assert chat_glossary_changes("no", "en", "es", glossary=configured, chat=Glossary()) == ()
 
 
 def test_who_may_correct_keep_the_glossary_and_go_on_duty() -> None:
@@ -96,7 +127,8 @@ async def test_the_chat_glossary_memory_and_duty_survive_a_restart(tmp_path: Pat
     await service.load((assembly,))
     await service.keep_term(assembly, "May First", "@i:x")
     await service.set_on_duty(assembly, "@i:x", True)
-    await service.remember("General", "en", "es", "Hello, everyone!", "Hola a todas", "@i:x")
+    await service.remember("General", "en", "es", "Hello, dear friends!", "Hola a todas", "@i:x")
+    await service.remember("General", "en", "es", "Yes!", "Claro", "@i:x")
     await db.close()
 
     db = await Database.open(tmp_path / "a.db")
@@ -104,9 +136,32 @@ async def test_the_chat_glossary_memory_and_duty_survive_a_restart(tmp_path: Pat
     await again.load((assembly,))
     assert again.glossary("General").keep == ("May First",)
     assert again.on_duty("General", "@i:x")
-    found = await again.recall("General", "en", "es", "hello everyone")
+    found = await again.recall("General", "en", "es", "hello dear friends")
     assert found is not None and found.text == "Hola a todas"
-    assert await again.recall("General", "en", "fr", "hello everyone") is None
+    assert await again.recall("General", "en", "fr", "hello dear friends") is None
+    # A short correction waiting for a second interpreter waits across the restart too.
+    learned = await again.remember("General", "en", "es", "yes", "claro.", "@j:x")
+    assert learned is Learning.CONFIRMED
+    await db.close()
+
+
+async def test_a_short_sentence_is_learned_once_a_second_interpreter_agrees(
+    tmp_path: Path,
+) -> None:
+    assert needs_confirmation("Sí.") and needs_confirmation("no way")
+    assert not needs_confirmation("we eat at noon")
+    db = await Database.open(tmp_path / "a.db")
+    service = InterpretationService(db, InterpretationStore(db), {})
+    remember = functools.partial(service.remember, "General", "es", "en")
+    assert await remember("sí", "NO", "@dani:x") is Learning.AWAITS_SECOND
+    assert await remember("Sí.", "no", "@dani:x") is Learning.AWAITS_SECOND  # the same person
+    assert await remember("Sí.", "Of course", "@eva:x") is Learning.AWAITS_SECOND  # other words
+    assert await service.recall("General", "es", "en", "sí") is None
+    assert await remember("¡Sí!", "No.", "@eva:x") is Learning.CONFIRMED
+    found = await service.recall("General", "es", "en", "sí")
+    assert found is not None and (found.text, found.interpreter) == ("No.", "@eva:x")
+    assert await remember("...", "nada", "@eva:x") is Learning.NOTHING
+    assert await remember("we eat at noon", "comemos", "@eva:x") is Learning.LEARNED
     await db.close()
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain.mirror import MirrorText, Speaker
+from bot.domain.text_protection import GlossaryUse
 from bot.i18n import Catalogs
 from bot.render.mirror import MAX_CONTENT_BYTES, content_size, text_content
 
@@ -31,6 +34,24 @@ def test_markup_from_people_is_escaped() -> None:
     html = text_content(CATALOGS, speaker, "m.emote", words)["formatted_body"]
     assert "<script>" not in html and "<img" not in html and "<b>US" not in html
     assert html.startswith("<b>&lt;img src=x&gt;</b> (&lt;b&gt;US&lt;/b&gt;)")
+
+
+def test_a_copy_a_chat_glossary_term_changed_names_it_in_its_label_escaped() -> None:
+    changed = (GlossaryUse("no", "YES"), GlossaryUse("May First", "May First"))
+    words = MirrorText("YES gracias", "no thanks", "en", "es", pending=False, glossary=changed)
+    content = text_content(CATALOGS, ALICE, "m.text", words)
+    assert content["body"].startswith(
+        "Alice (US) [traducción automática · glosario: no → YES, May First (sin traducir)]: "
+    )
+    english = replace(words, source_language="es", target_language="en")
+    content = text_content(CATALOGS, ALICE, "m.text", english)
+    assert "[machine translation · glossary: no → YES, May First (kept)]" in content["body"]
+
+    many = tuple(GlossaryUse(f"<b>{n}</b>", f"t{n}") for n in range(5))
+    content = text_content(CATALOGS, ALICE, "m.text", replace(words, glossary=many))
+    html = content["formatted_body"]
+    assert "&lt;b&gt;0&lt;/b&gt; → t0" in html and "<b>0" not in html
+    assert "<b>2</b> → t2, 2 más]" in content["body"] and "<b>3" not in content["body"]
 
 
 def test_an_emote_stays_an_emote_told_after_the_bots_name() -> None:

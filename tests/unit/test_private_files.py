@@ -73,3 +73,29 @@ def test_exported_minutes_are_private_even_over_a_readable_file(
     fresh = tmp_path / "fresh.md"
     write_private_text(fresh, "# Minutes")
     assert mode(fresh) == 0o600
+
+
+async def test_folders_made_for_the_database_are_private(
+    tmp_path: Path, permissive_umask: None
+) -> None:
+    path = tmp_path / "data" / "assembly" / "asamblea.db"
+    await (await Database.open(path)).close()
+    assert mode(tmp_path / "data") == 0o700 and mode(tmp_path / "data" / "assembly") == 0o700
+
+
+def test_folders_made_for_the_crypto_store_are_private(
+    tmp_path: Path, permissive_umask: None
+) -> None:
+    store = tmp_path / "state" / "asamblea-crypto"
+    prepare_store(EncryptionSettings(enabled=True, store_path=store))
+    assert mode(tmp_path / "state") == 0o700 and mode(store) == 0o700
+
+
+async def test_a_folder_that_already_existed_keeps_its_mode(
+    tmp_path: Path, permissive_umask: None
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    await (await Database.open(shared / "bot" / "asamblea.db")).close()
+    assert mode(shared) == 0o755 and mode(shared / "bot") == 0o700
