@@ -36,7 +36,7 @@ from bot.matrix.cross_signing import (
 from bot.matrix.identities import identities_from_query
 from bot.matrix.keys_api import KeysApi, KeysApiError
 from bot.matrix.pins import Pin, PinStore
-from bot.matrix.runtime import ACCESS_TOKEN
+from bot.matrix.session import ACCESS_TOKEN
 from bot.matrix.signing import fingerprint
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore

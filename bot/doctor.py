@@ -27,7 +27,7 @@ from nio import (
 )
 
 from bot.config import Config
-from bot.matrix.runtime import ACCESS_TOKEN
+from bot.matrix.session import ACCESS_TOKEN
 from bot.services.translation import PROBE, TranslationError, try_provider
 from bot.settings import TranslationSettings
 from bot.storage.runtime_store import peek_values

@@ -28,7 +28,7 @@ def leave(code: int) -> NoReturn:
 async def serve(config: Config) -> int:
     # Imported here: `asamblea check-config` and the records commands need none of the bot.
     from bot.app import Asamblea
-    from bot.matrix.runtime import FatalMatrixError
+    from bot.matrix.session import FatalMatrixError
     from bot.observability.server import ListenerError
     from bot.storage.database import DatabaseTooNew
 

@@ -22,11 +22,11 @@ from bot.framework.commands import (
     CommandSpec,
     GroupSpec,
     Param,
-    StatusSection,
     command,
 )
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
+from bot.framework.feature import StatusSection
 from bot.i18n import Bold, Code, Msg
 
 

@@ -13,7 +13,7 @@ from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.meetings import Attendee, Meeting
 from bot.domain.outcomes import Announce, React, Reply, announce, reply
-from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, to_user_id
 from bot.framework.context import CommandContext
 from bot.i18n import Bold, Msg, UserText
 from bot.render import meetings as phrases
@@ -30,10 +30,6 @@ class MeetingCommands(CommandGroup):
     def __init__(self, meetings: MeetingService, people: People) -> None:
         self._meetings = meetings
         self._people = people
-
-    def hooks(self) -> GroupHooks:
-        # Whoever speaks in a meeting is marked present.
-        return GroupHooks(speech=(self._meetings.note_speaker,))
 
     @command(
         "startmeeting",

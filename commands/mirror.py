@@ -6,40 +6,33 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.outcomes import Announce, announce
-from bot.framework.commands import CommandGroup, GroupHooks, command
+from bot.framework.commands import CommandGroup, command
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
 from bot.i18n import Bold, Msg
-from bot.services.mirror import MirrorService
+from bot.services.mirror_control import MirrorControl
 
 
 class MirrorCommands(CommandGroup):
     group_name = "mirror"
     help_names = ("mirror", "espejo")
 
-    def __init__(self, mirror: MirrorService, prefix: str) -> None:
-        self.mirror = mirror
+    def __init__(self, control: MirrorControl, prefix: str) -> None:
+        self._control = control
         self._prefix = prefix
-
-    def hooks(self) -> GroupHooks:
-        return GroupHooks(
-            events=((self.mirror.wants, self.mirror.accept),),
-            status=(self.status,),
-            background=(self.mirror.run,),
-        )
 
     @command("pause", "pausar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def pause(self, ctx: CommandContext) -> Announce:
-        if not await self.mirror.pause(ctx.assembly, ctx.sender):
+        if not await self._control.pause(ctx.assembly, ctx.sender):
             raise CommandError("mirror.already_paused")
         return announce(Msg.of("mirror.paused", name=Bold(ctx.sender_name), prefix=self._prefix))
 
     @command("resume", "reanudar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def resume(self, ctx: CommandContext) -> Announce:
-        if not await self.mirror.resume(ctx.assembly):
+        if not await self._control.resume(ctx.assembly):
             raise CommandError("mirror.not_paused")
         return announce(Msg.of("mirror.resumed", name=Bold(ctx.sender_name)))
 
     async def status(self, assembly: Assembly) -> list[Msg]:
-        paused = await self.mirror.is_paused(assembly)
+        paused = await self._control.is_paused(assembly)
         return [Msg.of("status.mirroring_paused" if paused else "status.mirroring_on")]

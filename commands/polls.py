@@ -18,13 +18,13 @@ from bot.domain.poll_input import (
 )
 from bot.domain.polls import Progress, joined, needs_reason, reason_request
 from bot.domain.tally import DecisionRule
-from bot.framework.commands import CommandGroup, GroupHooks, Param, command
+from bot.framework.commands import CommandGroup, Param, command
 from bot.framework.context import CommandContext
 from bot.framework.errors import PermissionDenied
 from bot.i18n import Msg
 from bot.render.polls import opened_lines, progress_lines, result_lines
 from bot.services.ballots import BallotBox
-from bot.services.polls import PollService, is_poll_response
+from bot.services.polls import PollService
 
 VOTED = "✅"
 
@@ -40,17 +40,6 @@ class PollCommands(CommandGroup):
         self._polls = polls
         self._ballots = ballots
         self._prefix = prefix
-
-    def hooks(self) -> GroupHooks:
-        # Secret ballots are cast in each person's direct chat with the bot.
-        responses = ((is_poll_response, self._polls.accept_response),)
-        return GroupHooks(
-            events=responses,
-            private_room=self._ballots.private_room,
-            private_events=responses,
-            restore=(self._polls.restore, self._ballots.restore),
-            background=(self._ballots.keep_chats,),
-        )
 
     @command(
         "poll",

@@ -20,7 +20,7 @@ from bot.domain.schedule import (
     parse_time,
     resolve_zone,
 )
-from bot.framework.commands import CommandGroup, GroupHooks, Param, command, to_number
+from bot.framework.commands import CommandGroup, Param, command, to_number
 from bot.framework.context import CommandContext
 from bot.framework.errors import UsageError
 from bot.i18n import Bold, Code, Msg, UserText
@@ -70,9 +70,6 @@ class ScheduleCommands(CommandGroup):
         self._reminders = reminders
         self._delivery = delivery
         self._prefix = prefix
-
-    def hooks(self) -> GroupHooks:
-        return GroupHooks(restore=(self._reminders.restore,))
 
     @command(
         "schedule",

@@ -24,7 +24,6 @@ from bot.domain.outcomes import Announce, Outcome, Reply, announce, reply
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.commands import (
     CommandGroup,
-    GroupHooks,
     Param,
     command,
     to_duration_seconds,
@@ -113,9 +112,6 @@ class StackCommands(CommandGroup):
         # Fair use for a ✋, which no command declaration prices (the router's rule).
         self._charge = charge
 
-    def hooks(self) -> GroupHooks:
-        return GroupHooks(events=((wants_raised_hand, self.on_reaction),))
-
     @command("hand", "mano", aliases=("q+",), cost=HAND_COST)
     async def hand(self, ctx: CommandContext) -> list[Outcome]:
         return await self._raise(ctx, TurnKind.ORDINARY)
@@ -171,7 +167,10 @@ class StackCommands(CommandGroup):
         return announce(Msg.of("stack.limit_set", limit=phrases.duration(limit)))
 
     async def on_reaction(self, event: IncomingEvent) -> None:
-        """A ✋ on the latest stack message of a room raises an ordinary hand."""
+        """A ✋ on the latest stack message of a room raises an ordinary hand; any other
+        reaction is no concern of the stack's."""
+        if not wants_raised_hand(event):
+            return
         assembly = self._assembly_of(event.room_id)
         meeting = await self._meetings.current(assembly) if assembly else None
         if assembly is None or meeting is None:

@@ -6,11 +6,10 @@ A command group is a class in `commands/<group>.py` that subclasses `CommandGrou
   words that ask `!help` for it (`!help stack`, `!ayuda turnos`);
 - each handler method carries `@command(...)`: names in both languages, parameters, the `Role`
   it needs, what it costs, whether it is also taken in a direct chat;
-- `hooks()` lists what the group brings besides commands (`GroupHooks`): services for events
-  that are not commands (a ✋ reaction, a poll response), lines in `!status`, steps run at
-  start-up, loops run beside the sync loop.
+- what a capability brings besides commands (the events it takes, lines in `!status`, steps
+  at start-up, loops beside the sync loop) its feature declares (`bot/framework/feature.py`).
 
-`bot/app.py` constructs each group and registers it with one call (`Core.install`): the router
+Each feature in `bot/features/` constructs its groups, and `Core.install` registers them: the router
 reads the specs to dispatch, check permissions and convert arguments, and the help command reads
 the same specs, so help can never drift from what the bot accepts.
 
@@ -31,19 +30,15 @@ Catalog keys are derived by one rule, and each must exist in every catalog
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.domain.assembly import Assembly, PrivateRoom
 from bot.domain.authority import Role
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
-from bot.domain.events import IncomingEvent
 from bot.domain.fair_use import REPLIES
 from bot.framework.errors import CommandError, UsageError
-from bot.i18n import Msg
 
 Converter = Callable[[str], Any]
 
@@ -232,35 +227,6 @@ class BoundCommand:
     group: GroupSpec = field(default_factory=lambda: GroupSpec("general", "general", "general"))
 
 
-# A service for events that are not commands; runs inside the handling transaction.
-EventService = Callable[[IncomingEvent], Awaitable[None]]
-# Which events an `EventService` takes.
-Wants = Callable[[IncomingEvent], bool]
-# Told who spoke, where (for attendance).
-SpeechObserver = Callable[[Assembly, str, str], Awaitable[None]]
-# A feature's lines in `!status` (for example whether mirroring is paused).
-StatusSection = Callable[[Assembly], Awaitable[list[Msg]]]
-
-
-@dataclass(frozen=True)
-class GroupHooks:
-    """What a command group brings besides its commands; each part goes to one taker."""
-
-    # Events that are not commands, in assembly rooms: the first service that wants one gets it
-    # (groups are asked in the order they are installed).
-    events: tuple[tuple[Wants, EventService], ...] = ()
-    # How to tell a person's direct chat with the bot, and the services for events there.
-    private_room: Callable[[str], PrivateRoom | None] | None = None
-    private_events: tuple[tuple[Wants, EventService], ...] = ()
-    # Told of every message a person sends in an assembly room, command or not.
-    speech: tuple[SpeechObserver, ...] = ()
-    status: tuple[StatusSection, ...] = ()
-    # Run after login and before serving (timers are rebuilt from the database here).
-    restore: tuple[Callable[[], Awaitable[None]], ...] = ()
-    # Loops that run beside the sync loop until stop.
-    background: tuple[Callable[[asyncio.Event], Awaitable[None]], ...] = ()
-
-
 class CommandGroup:
     """Related commands and the services they share; see this module's docstring."""
 
@@ -269,9 +235,6 @@ class CommandGroup:
     # that also names a command shows the group, so it may only be the name of a command of
     # this group that takes no arguments (the group's list already says all there is of it).
     help_names: ClassVar[tuple[str, str]]
-
-    def hooks(self) -> GroupHooks:
-        return GroupHooks()
 
 
 def declared_specs(group_type: type) -> Iterator[tuple[str, CommandSpec]]:

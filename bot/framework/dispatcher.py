@@ -1,4 +1,5 @@
-"""Where each incoming event goes: a command to the router, anything else to its service.
+"""Where each incoming event goes: a command to the router, anything else to the feature that
+took its intake (`bot/framework/intakes.py`).
 
 Every event is recorded as handled in the same transaction as the messages it causes, so after
 a crash it is either entirely done or not done at all, and never done twice.
@@ -12,8 +13,9 @@ from collections.abc import Callable
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
 from bot.domain.events import MESSAGE, IncomingEvent
 from bot.domain.text_protection import strip_reply_fallback
-from bot.framework.commands import EventService, SpeechObserver, Wants
 from bot.framework.errors import is_transient
+from bot.framework.feature import EventService, SpeechObserver
+from bot.framework.intakes import Intake, intake_of
 from bot.framework.router import Router
 from bot.services.delivery import Delivery
 from bot.services.people import Membership, without_center
@@ -46,22 +48,22 @@ class Dispatcher:
         self._router = router
         self._delivery = delivery
         self._members = members
-        self._services: list[tuple[Wants, EventService]] = []
-        self._private_services: list[tuple[Wants, EventService]] = []
+        self._intakes: dict[Intake, EventService] = {}
+        self._private_intakes: dict[Intake, EventService] = {}
         self._private_room: Callable[[str], PrivateRoom | None] = lambda room_id: None
         self._speech_observers: list[SpeechObserver] = []
 
-    def add_service(self, wants: Wants, service: EventService) -> None:
-        """Events that are not commands go to the first service that wants them."""
-        self._services.append((wants, service))
+    def take(self, intake: Intake, service: EventService, *, private: bool = False) -> None:
+        """Events of this intake (in assembly rooms, or in direct chats) go to `service`. Each
+        intake has one taker: a second is a wiring mistake, refused at start."""
+        takers = self._private_intakes if private else self._intakes
+        if intake in takers:
+            raise ValueError(f"the {intake} intake{' in direct chats' if private else ''} is taken")
+        takers[intake] = service
 
     def serve_private(self, private_room: Callable[[str], PrivateRoom | None]) -> None:
         """How to tell a person's direct chat with the bot (None for any other room)."""
         self._private_room = private_room
-
-    def add_private_service(self, wants: Wants, service: EventService) -> None:
-        """Events in a direct chat go only to these services (never to the mirror)."""
-        self._private_services.append((wants, service))
 
     def add_speech_observer(self, observer: SpeechObserver) -> None:
         """Told of every message a person sends in an assembly room, command or not."""
@@ -84,10 +86,7 @@ class Dispatcher:
                 await self._tell_observers(event)
                 if await self._handle_command(event):
                     return
-                for wants, service in self._services:
-                    if wants(event):
-                        await service(event)
-                        return
+                await self._to_intake(event, self._intakes)
         except Exception as error:
             if is_transient(error):
                 # The bot's footing failed, not the event: it stays unhandled and comes again.
@@ -122,10 +121,14 @@ class Dispatcher:
             return
         if await self._handle_command(event, private.assembly, private.room, private=True):
             return
-        for wants, service in self._private_services:
-            if wants(event):
-                await service(event)
-                return
+        await self._to_intake(event, self._private_intakes)
+
+    @staticmethod
+    async def _to_intake(event: IncomingEvent, takers: dict[Intake, EventService]) -> None:
+        intake = intake_of(event)
+        service = takers.get(intake) if intake is not None else None
+        if service is not None:
+            await service(event)
 
     async def _handle_command(
         self,

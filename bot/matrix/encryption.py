@@ -79,6 +79,8 @@ class Encryption:
         *,
         timing: RetryTiming | None = None,
         clock: Callable[[], float] = time.time,
+        notices: UndecryptableNotices | None = None,
+        on_sync: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._client = client
         self._settings = settings
@@ -92,10 +94,10 @@ class Encryption:
         # are not kept between runs, and nio asks again only for users whose devices changed.
         self._queried_known_users = False
         self._identity_retry: str | None = None  # the password, while a retry is due
-        # Set once the rooms (and so their languages) are known.
-        self.notices: UndecryptableNotices | None = None
+        # The reactions on messages the bot cannot read yet, in each room's language.
+        self._notices = notices
         # Called after every sync, once the room state is current (the mirror privacy review).
-        self.on_sync: list[Callable[[], None]] = []
+        self._on_sync = tuple(on_sync)
         self._pending: dict[str, Undecryptable] | None = None
 
     @property
@@ -124,7 +126,7 @@ class Encryption:
 
     async def after_sync(self, handle: RoomEventsHandler) -> None:
         """Keys kept current; messages that became readable handled; the others followed up."""
-        for review in self.on_sync:
+        for review in self._on_sync:
             review()
         if self._client.olm is None:
             return
@@ -243,7 +245,7 @@ class Encryption:
     async def seconds_to_next_notice(self) -> float | None:
         """How long until an unreadable message is due its reaction, so that the sync loop
         wakes up then instead of at the end of an idle long-poll."""
-        if self.notices is None:
+        if self._notices is None:
             return None
         now = self._clock()
         due = [
@@ -282,8 +284,8 @@ class Encryption:
         pending = await self._load()
         pending.pop(item.event_id, None)
         await self._save()
-        if self.notices is not None:
-            await self.notices.withdraw(item)
+        if self._notices is not None:
+            await self._notices.withdraw(item)
 
     async def _follow_up(self) -> None:
         """Ask for missing keys, react to messages still unreadable, give up on the oldest."""
@@ -299,8 +301,8 @@ class Encryption:
             if not item.requested:
                 item.requested = await self._request_key(item)
                 changed = changed or item.requested
-            if item.reaction is None and age >= self._timing.react_after_seconds and self.notices:
-                item.reaction = await self.notices.flag(item)
+            if item.reaction is None and age >= self._timing.react_after_seconds and self._notices:
+                item.reaction = await self._notices.flag(item)
                 changed = True
         if changed:
             await self._save()

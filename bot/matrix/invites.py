@@ -93,7 +93,7 @@ class Invites:
         client: AsyncClient,
         user_id: str,
         room_ids: Callable[[], Collection[str]],
-        direct: Callable[[], DirectInvites | None],
+        direct: DirectInvites | None,
     ) -> None:
         self._client = client
         self._user_id = user_id
@@ -121,7 +121,7 @@ class Invites:
         """Join the invite's room if it is the bot's to join; True if it did."""
         room_id, inviter = invite.room_id, invite.inviter
         configured = room_id in self._room_ids()
-        direct = self._direct() if invite.is_direct and not configured else None
+        direct = self._direct if invite.is_direct and not configured else None
         if not configured and direct is None:
             log.info(
                 "not accepting the invite to %s from %s: not one of the configured rooms "

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from aiohttp import ClientError
@@ -18,13 +18,10 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinResponse,
-    LoginResponse,
     MegolmEvent,
     MessageDirection,
     RoomMessagesResponse,
-    RoomResolveAliasResponse,
     SyncResponse,
-    WhoamiResponse,
 )
 
 from bot.config import MatrixSettings
@@ -32,13 +29,12 @@ from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.backoff import Backoff
 from bot.matrix.encryption import Encryption, prepare_store
 from bot.matrix.invites import DirectInvites, Invites
+from bot.matrix.session import FatalMatrixError
 from bot.storage.runtime_store import RuntimeStore, now_ms
 
 log = logging.getLogger(__name__)
 
 SYNC_TOKEN = "matrix.sync_token"
-ACCESS_TOKEN = "matrix.access_token"
-DEVICE_ID = "matrix.device_id"
 
 
 def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
@@ -62,10 +58,6 @@ EventHandler = Callable[[IncomingEvent], Awaitable[None]]
 PruningStep = Callable[[int], Awaitable[int]]
 
 
-class FatalMatrixError(Exception):
-    """The bot cannot go on (for instance its access token was rejected)."""
-
-
 def make_client(settings: MatrixSettings) -> AsyncClient:
     # Connection errors surface at once so our own backoff (which logs and honours stop) applies;
     # rate limits are left to nio, which waits for retry_after_ms and tries again.
@@ -83,6 +75,59 @@ def make_client(settings: MatrixSettings) -> AsyncClient:
     )
 
 
+class SyncedRooms:
+    """The rooms the sync loop brings in: the configured rooms, and the direct chats watched
+    from when they are made or joined. A room newly watched cuts the long-poll in flight short
+    (it was asked with the old filter), and the next sync brings every room's whole state, so
+    the new room arrives with its encryption and members wherever it began."""
+
+    def __init__(self, room_ids: Iterable[str] = ()) -> None:
+        self.ids: set[str] = set(room_ids)
+        self.changed = asyncio.Event()
+        self.state_wanted = False
+
+    def __contains__(self, room_id: object) -> bool:
+        return room_id in self.ids
+
+    def watch(self, room_id: str) -> None:
+        """Sync `room_id` from now on, starting with its whole state."""
+        if room_id in self.ids:
+            return
+        self.ids.add(room_id)
+        self.want_state()
+        self.changed.set()
+
+    def want_state(self) -> None:
+        """The next sync brings every room's whole state."""
+        self.state_wanted = True
+
+    def take_state_wanted(self) -> bool:
+        """Whether the sync about to be asked for should bring the whole state (asked once)."""
+        wanted, self.state_wanted = self.state_wanted, False
+        return wanted
+
+
+class SyncVitals:
+    """For /health, the sync lag and everyone waiting for the first sync: whether the loop
+    runs, when (time.monotonic) it last handled a sync, and whether it has synced at all."""
+
+    def __init__(self) -> None:
+        self.syncing = False
+        self.last_sync: float | None = None
+        self.first_sync = asyncio.Event()
+
+    def seconds_since_sync(self) -> float | None:
+        return None if self.last_sync is None else time.monotonic() - self.last_sync
+
+    def running(self, syncing: bool) -> None:
+        self.syncing = syncing
+
+    def synced(self) -> None:
+        """A sync has been handled, just now."""
+        self.last_sync = time.monotonic()
+        self.first_sync.set()
+
+
 class MatrixRuntime:
     def __init__(
         self,
@@ -91,6 +136,10 @@ class MatrixRuntime:
         store: RuntimeStore,
         on_event: EventHandler,
         *,
+        rooms: SyncedRooms,
+        vitals: SyncVitals | None = None,
+        direct_chats: DirectInvites | None = None,
+        pruning: Sequence[tuple[str, PruningStep]] = (),
         sync_timeout_ms: int = 30_000,
         backoff: Backoff | None = None,
         crypto: Encryption | None = None,
@@ -105,114 +154,39 @@ class MatrixRuntime:
         self._on_event = on_event
         self._sync_timeout_ms = sync_timeout_ms
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
-        self.room_ids: set[str] = set()
-        self.direct_invites: DirectInvites | None = None
-        self.invites = Invites(
-            client, settings.user_id, lambda: self.room_ids, lambda: self.direct_invites
-        )
-        self.first_sync_done = asyncio.Event()
+        self.rooms = rooms
+        self.vitals = vitals or SyncVitals()
+        self.invites = Invites(client, settings.user_id, lambda: rooms.ids, direct_chats)
         self._synced = asyncio.Event()  # set, and replaced, after every sync handled
-        # A room newly watched (a direct chat just made or joined): the long-poll in flight,
-        # asked with the old filter, is cut short, and the next sync brings every room's whole
-        # state, so the new room arrives with its encryption and members wherever it began.
-        self._rooms_changed = asyncio.Event()
-        self._state_wanted = False
-        # For /health and the sync lag: whether the loop runs, and when (time.monotonic) it last
-        # handled a sync.
-        self.syncing = False
-        self.last_sync: float | None = None
         self._next_forget = 0.0
-        # More tables the hourly pruning keeps small (wired in bot/app.py, the sent messages
-        # among them: their pruning asks the stores that point at them), by name.
-        self.pruning: list[tuple[str, PruningStep]] = []
+        # More tables the hourly pruning keeps small (each feature names its own), by name.
+        self._pruning = tuple(pruning)
+
+    @property
+    def first_sync_done(self) -> asyncio.Event:
+        return self.vitals.first_sync
 
     @property
     def user_id(self) -> str:
         return self._settings.user_id
 
-    async def login(self) -> None:
-        """Reuse the stored (or configured) token and device; log in with the password otherwise."""
-        token = self._settings.access_token or await self._store.get_value(ACCESS_TOKEN)
-        device_id = await self._store.get_value(DEVICE_ID)
-        if token and await self._restore(token, device_id):
-            return
-        if self._settings.access_token:
-            raise FatalMatrixError(
-                "the homeserver rejected matrix.access_token; create a new token for the bot"
-            )
-        if not self._settings.password:
-            raise FatalMatrixError("no valid access token and no matrix.password to log in with")
-        if device_id:
-            self.client.device_id = device_id  # nio logs in to this device, keeping one session
-        response = await self.client.login(
-            self._settings.password, device_name=self._settings.device_name
-        )
-        if not isinstance(response, LoginResponse):
-            raise FatalMatrixError(f"login as {self._settings.user_id} failed: {response}")
-        await self._store.set_value(ACCESS_TOKEN, response.access_token)
-        await self._store.set_value(DEVICE_ID, response.device_id)
-        log.info("logged in as %s (device %s)", response.user_id, response.device_id)
-
-    async def _restore(self, token: str, device_id: str | None) -> bool:
-        # Ask who we are first: restore_login opens the crypto store, which needs the device id.
-        self.client.user_id, self.client.access_token = self._settings.user_id, token
-        response = await self.client.whoami()
-        if isinstance(response, WhoamiResponse):
-            if response.device_id and response.device_id != device_id:
-                await self._store.set_value(DEVICE_ID, response.device_id)
-            device_id = response.device_id or device_id
-            if device_id:
-                self.client.restore_login(self._settings.user_id, device_id, token)
-            return True
-        if getattr(response, "status_code", None) in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
-            log.warning("stored access token no longer valid; logging in again")
-            await self._store.delete_value(ACCESS_TOKEN)
-            self.client.access_token = ""
-            return False
-        raise FatalMatrixError(f"could not reach the homeserver to check the token: {response}")
-
-    def watch(self, room_id: str) -> None:
-        """Sync `room_id` from now on, starting with its whole state."""
-        if room_id in self.room_ids:
-            return
-        self.room_ids.add(room_id)
-        self._state_wanted = True
-        self._rooms_changed.set()
-
-    async def resolve_rooms(self, references: Iterable[str]) -> dict[str, str]:
-        """Room ids for configured ids and aliases; unresolvable aliases are logged and left out."""
-        resolved = {}
-        for reference in references:
-            if reference.startswith("!"):
-                resolved[reference] = reference
-                continue
-            response = await self.client.room_resolve_alias(reference)
-            if isinstance(response, RoomResolveAliasResponse):
-                resolved[reference] = response.room_id
-            else:
-                log.error("cannot resolve room alias %s: %s", reference, response)
-        return resolved
-
     async def join_missing(self, entered: Collection[str] = ()) -> None:
         """Join the configured rooms the bot is not in (nor has just `entered`): a room open to
         anyone needs no invite."""
-        for room_id in sorted(self.room_ids - set(self.client.rooms) - set(entered)):
+        for room_id in sorted(self.rooms.ids - set(self.client.rooms) - set(entered)):
             response = await self.client.join(room_id)
             if isinstance(response, JoinResponse):
                 log.info("joined %s (a configured room)", room_id)
             else:
                 log.warning("cannot join %s yet (invite the bot there): %s", room_id, response)
 
-    def seconds_since_sync(self) -> float | None:
-        return None if self.last_sync is None else time.monotonic() - self.last_sync
-
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until `stop` is set, retrying homeserver errors with exponential backoff."""
-        self.syncing = True
+        self.vitals.running(True)
         try:
             await self._sync_until(stop)
         finally:
-            self.syncing = False
+            self.vitals.running(False)
 
     async def _sync_until(self, stop: asyncio.Event) -> None:
         if self._crypto is not None and self._crypto.enabled:
@@ -251,8 +225,7 @@ class MatrixRuntime:
             await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if not self.first_sync_done.is_set():
                 await self._enter_rooms(response, first=token is None)
-            self.first_sync_done.set()
-            self.last_sync = time.monotonic()
+            self.vitals.synced()
             self._synced.set()
             self._synced = asyncio.Event()
             self._on_synced()
@@ -262,20 +235,20 @@ class MatrixRuntime:
         only while it waits for the homeserver: nio handles a response only once it has read
         it whole, with no pause in between, so nothing of a cut-short sync has been taken in,
         and the next one, from the same position, brings it all again."""
-        self._rooms_changed.clear()
+        rooms = self.rooms
+        rooms.changed.clear()
         # nio keeps no state between runs: without the full state once per run, a restarted
         # bot would not know who sits in its rooms (names, centers, pings).
-        full_state = self._state_wanted or not self.first_sync_done.is_set()
-        self._state_wanted = False
+        full_state = rooms.take_state_wanted() or not self.first_sync_done.is_set()
         request = asyncio.ensure_future(
             self.client.sync(
                 timeout=await self._sync_timeout(),
-                sync_filter=sync_filter(self.room_ids),
+                sync_filter=sync_filter(rooms.ids),
                 since=token,
                 full_state=full_state,
             )
         )
-        changed = asyncio.ensure_future(self._rooms_changed.wait())
+        changed = asyncio.ensure_future(rooms.changed.wait())
         try:
             await asyncio.wait({request, changed}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
@@ -284,11 +257,11 @@ class MatrixRuntime:
         finally:
             changed.cancel()
         if request.done():
-            if self._rooms_changed.is_set():
-                self._state_wanted = True  # this one's filter did not have the new room yet
+            if rooms.changed.is_set():
+                rooms.want_state()  # this one's filter did not have the new room yet
             return request.result()
         request.cancel()
-        self._state_wanted = True
+        rooms.want_state()
         with contextlib.suppress(asyncio.CancelledError):
             return await request  # it had finished after all: taken in, so handled
         return None
@@ -332,7 +305,7 @@ class MatrixRuntime:
             return
         self._next_forget = now + FORGET_EVERY_SECONDS
         cutoff = now_ms() - HANDLED_MEMORY_MS
-        steps = [("handled events", self._store.forget_handled_before), *self.pruning]
+        steps = [("handled events", self._store.forget_handled_before), *self._pruning]
         for name, step in steps:
             try:
                 forgotten = await step(cutoff)
@@ -363,7 +336,7 @@ class MatrixRuntime:
         for room_id, info in response.rooms.invite.items():
             await self.invites.consider(room_id, info.invite_state)
         for room_id, info in response.rooms.join.items():
-            if room_id not in self.room_ids:
+            if room_id not in self.rooms:
                 continue
             # nio has already replaced what it could decrypt by the decrypted events.
             events, locked = self._split(room_id, info.timeline.events)

@@ -76,17 +76,20 @@ class OutboxSender:
         trust: TrustPolicy | None = None,
         finish: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
         metrics: Metrics | None = None,
+        bell: asyncio.Event | None = None,
     ):
         self._client = client
         self._store = store
         self._metrics = metrics or Metrics()
         # Words queued to be finished when sent (translations of what people wrote): done here,
         # in the room's lane, so that no transaction ever waits for a translator.
-        self.finish = finish
+        self._finish = finish
         self._backoff = backoff or Backoff(initial=0.5, maximum=30.0)
         # In encrypted rooms: whose devices get the keys to read what the bot sends.
         self._trust = trust or TrustPolicy()
-        self._wake = asyncio.Event()
+        # Rung by whoever queues a message (delivery, the encryption's notices) and after every
+        # sync; made before the sender, so that they need not know it.
+        self._wake = bell or asyncio.Event()
         # Messages done with (sent or set aside) per room: a lane that got some done since its
         # last failure starts its backoff afresh.
         self.settled: dict[str, int] = {}
@@ -180,8 +183,8 @@ class OutboxSender:
 
     async def _send(self, message: OutgoingMessage) -> bool:
         content = message.content
-        if self.finish is not None:
-            content = await self.finish(content)
+        if self._finish is not None:
+            content = await self._finish(content)
         content = await self._resolve(content)
         if message.event_type == UPLOAD:
             response = await self._send_file(message, content)

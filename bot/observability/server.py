@@ -11,11 +11,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.matrix.runtime import MatrixRuntime
 from bot.observability.metrics import CONTENT_TYPE, Metrics
 from bot.settings import ObservabilitySettings
 from bot.storage.mirror_store import MirrorStore
@@ -26,6 +25,14 @@ log = logging.getLogger(__name__)
 # A database that takes longer than this for one small write is not healthy.
 DATABASE_PROBE_SECONDS = 5.0
 HEALTH_KEY = "observability.health_checked_at"
+
+
+class SyncHealth(Protocol):
+    """What the sync loop tells of itself (`bot.matrix.runtime.SyncVitals`)."""
+
+    syncing: bool
+
+    def seconds_since_sync(self) -> float | None: ...
 
 
 class ListenerError(Exception):
@@ -131,7 +138,7 @@ def _bound_port(addresses: Iterable[Any]) -> int | None:
 async def start_listener(
     settings: ObservabilitySettings,
     metrics: Metrics,
-    runtime: MatrixRuntime,
+    sync: SyncHealth,
     store: RuntimeStore,
     assemblies: Iterable[str],
 ) -> Listener | None:
@@ -140,7 +147,7 @@ async def start_listener(
         return None
     names = tuple(assemblies)
     mirror = MirrorStore(store.db)
-    metrics.watch_sync(runtime.seconds_since_sync)
+    metrics.watch_sync(sync.seconds_since_sync)
 
     async def probe_database() -> None:
         await store.set_value(HEALTH_KEY, str(now_ms()))
@@ -153,7 +160,7 @@ async def start_listener(
     listener = Listener(
         settings,
         metrics,
-        Vitals(lambda: runtime.syncing, runtime.seconds_since_sync, probe_database, refresh_gauges),
+        Vitals(lambda: sync.syncing, sync.seconds_since_sync, probe_database, refresh_gauges),
     )
     await listener.start()
     return listener

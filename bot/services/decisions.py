@@ -59,6 +59,8 @@ class DecisionLog:
         people: People,
         prefix: str,
         clock: Callable[[], int] = epoch_ms,
+        *,
+        on_action: Sequence[Callable[[LogRecord], None]] = (),
     ) -> None:
         self._store = store
         self._meetings = meetings
@@ -66,7 +68,7 @@ class DecisionLog:
         self.prefix = prefix
         self.clock = clock
         # Told about each new action item with a due date (the reminders watch it).
-        self.on_action: list[Callable[[LogRecord], None]] = []
+        self._on_action = tuple(on_action)
 
     async def record(
         self,
@@ -107,7 +109,7 @@ class DecisionLog:
         entry = await self._store.entry(entry_id)
         assert entry is not None
         if entry.due and entry.owner:
-            for watcher in self.on_action:
+            for watcher in self._on_action:
                 watcher(entry)
         return entry
 

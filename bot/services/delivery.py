@@ -107,13 +107,15 @@ class Delivery:
         catalogs: Catalogs,
         members: Membership,
         wake: Callable[[], None],
+        texts: QuickTranslator | None = None,
     ) -> None:
         self._store = store
         self._catalogs = catalogs
         self._members = members
         self._wake = wake
-        # Set once the translation service exists (wired after delivery itself).
-        self.texts: QuickTranslator | None = None
+        # People's words quoted in the bot's messages, translated within a short budget; None:
+        # quoted as written.
+        self.texts = texts
         self._finishers: dict[str, Finisher] = {"notice": self._finish_notice}
 
     def add_finisher(self, kind: str, finisher: Finisher) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -71,6 +71,8 @@ class MeetingService:
         standing: StandingChairs,
         prefix: str,
         clock: Clock = epoch_ms,
+        *,
+        on_end: Sequence[Callable[[Assembly, Meeting], Awaitable[None]]] = (),
     ) -> None:
         self._store = store
         self._people = people
@@ -78,7 +80,7 @@ class MeetingService:
         self.prefix = prefix
         self.clock = clock
         # Told when a meeting ends, inside its transaction: what belonged to it ends with it.
-        self.on_end: list[Callable[[Assembly, Meeting], Awaitable[None]]] = []
+        self._on_end = tuple(on_end)
 
     async def current(self, assembly: Assembly) -> Meeting | None:
         return await self._store.open_meeting(assembly.name)
@@ -126,7 +128,7 @@ class MeetingService:
         if item is not None:
             await self._store.finish_item(item.id, now)
         await self._store.end_meeting(meeting.id, now)
-        for watcher in self.on_end:
+        for watcher in self._on_end:
             await watcher(assembly, meeting)
         return MeetingSummary(meeting, now, await self._centers(assembly, meeting.id, now))
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,7 +21,6 @@ from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
 from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
-from bot.domain.meetings import Meeting
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
     CopyEdit,
@@ -35,12 +33,13 @@ from bot.domain.mirror import (
 )
 from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import TEXT_MSGTYPES
-from bot.domain.text_protection import Glossary, strip_reply_fallback
+from bot.domain.text_protection import strip_reply_fallback
 from bot.i18n import Catalogs, Msg
 from bot.services.delivery import Delivery
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People
 from bot.services.translation import TranslationError
+from bot.services.translation_gateway import TranslationGateway
 from bot.storage.database import Database
 from bot.storage.mirror_store import MirroredCopy, MirrorJob, MirrorStore
 
@@ -54,21 +53,10 @@ class LanguageDetector(Protocol):
     def detect(self, text: str, fallback: str, *, names: Sequence[str] = ()) -> str: ...
 
 
-class GlossaryTranslator(Protocol):
-    async def translate(
-        self,
-        text: str,
-        source: str,
-        target: str,
-        *,
-        glossary: Glossary | None = None,
-        display_names: Sequence[str] = (),
-    ) -> str: ...
-
-
 @dataclass(frozen=True)
 class MirrorTuning:
     # After a failure the translator is left alone this long; copies go out untranslated meanwhile.
+    # (Read where the translation gateway is built: the mirror and delivery share it.)
     cooldown_seconds: float = 30.0
     # How often copies still waiting for a translation are retried.
     retry_seconds: float = 15.0
@@ -80,25 +68,6 @@ class MirrorTuning:
     look_ahead: int = 8
 
 
-class TranslationBreaker:
-    """Stops asking a failing translator for a while, so a hung provider delays nobody."""
-
-    def __init__(self, cooldown: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._cooldown = cooldown
-        self._clock = clock
-        self._open_until = 0.0
-
-    @property
-    def is_open(self) -> bool:
-        return self._clock() < self._open_until
-
-    def trip(self) -> None:
-        self._open_until = self._clock() + self._cooldown
-
-    def reset(self) -> None:
-        self._open_until = 0.0
-
-
 class MirrorService:
     def __init__(
         self,
@@ -108,7 +77,7 @@ class MirrorService:
         directory: AssemblyDirectory,
         people: People,
         delivery: Delivery,
-        translator: GlossaryTranslator,
+        translation: TranslationGateway,
         interpretation: InterpretationService,
         catalogs: Catalogs,
         tuning: MirrorTuning | None = None,
@@ -121,13 +90,14 @@ class MirrorService:
         self._directory = directory
         self._people = people
         self._delivery = delivery
-        self._translator = translator
+        # The translator, and its breaker, shared with delivery's quick translations.
+        self._translator = translation.translator
         self._interpretation = interpretation
         # Which language a message is in; without one, every message is in its room's language.
         self._detector = detector
         self._catalogs = catalogs
         self._tuning = tuning or MirrorTuning()
-        self._breaker = TranslationBreaker(self._tuning.cooldown_seconds)
+        self._breaker = translation.breaker
         self._failures: dict[int, int] = {}
         # One wake-up per assembly's lane: a message wakes only its own assembly.
         self._lanes = {assembly.name: asyncio.Event() for assembly in directory.assemblies}
@@ -167,22 +137,6 @@ class MirrorService:
             self._db.after_commit(_setter(lane))  # the lane must find the job once it wakes
         else:
             lane.set()
-
-    async def pause(self, assembly: Assembly, user_id: str) -> bool:
-        return await self._store.pause(assembly.name, user_id)
-
-    async def resume(self, assembly: Assembly) -> bool:
-        return await self._store.resume(assembly.name)
-
-    async def is_paused(self, assembly: Assembly) -> bool:
-        return await self._store.is_paused(assembly.name)
-
-    async def resume_after(self, assembly: Assembly, meeting: Meeting) -> None:
-        """A pause belongs to the meeting it was made in: it ends when the meeting does."""
-        if await self._store.resume(assembly.name):
-            await self._delivery.announce(
-                assembly, [Msg.of("mirror.resumed_at_end")], cause=f"meeting:{meeting.id}:resume"
-            )
 
     async def correct(
         self, assembly: Assembly, copy_event_id: str, words: str, by: str, *, cause: str
@@ -502,45 +456,6 @@ class MirrorService:
         return outbox_ref(sibling.outbox_id) if sibling else None
 
     # -- translating --------------------------------------------------------------------------
-
-    async def translate_quickly(self, text: str, source: str, target: str) -> str | None:
-        """For the bot's own messages quoting people's words (agenda titles, poll options): a
-        translation within a short budget, or None, so a slow translator never delays a reply."""
-        if source == target or self._breaker.is_open:
-            return None
-        try:
-            return await asyncio.wait_for(
-                self._translator.translate(text, source, target),
-                self._tuning.quick_budget_seconds,
-            )
-        except (TranslationError, TimeoutError):
-            self._breaker.trip()
-            return None
-
-    async def translate_lines_quickly(
-        self, lines: Sequence[str], source: str, target: str
-    ) -> list[str | None]:
-        """Several short texts (a poll's question and options) in one provider call, within the
-        quick budget: a twenty-option poll waits for one translation, not twenty."""
-        nothing: list[str | None] = [None] * len(lines)
-        if source == target or self._breaker.is_open or not lines:
-            return nothing
-        flat = [" ".join(line.split()) for line in lines]  # one line each, whatever was typed
-        try:
-            joined = await asyncio.wait_for(
-                self._translator.translate("\n".join(flat), source, target),
-                self._tuning.quick_budget_seconds,
-            )
-        except (TranslationError, TimeoutError):
-            self._breaker.trip()
-            return nothing
-        parts = joined.split("\n")
-        if len(parts) == len(flat):
-            return [part.strip() or None for part in parts]
-        # The provider did not keep the lines apart: each on its own, all at once.
-        return list(
-            await asyncio.gather(*(self.translate_quickly(line, source, target) for line in flat))
-        )
 
     async def _translate_for(
         self,

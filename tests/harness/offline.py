@@ -5,18 +5,21 @@ benchmarks and meetings told command by command."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import Core, Platform, Tuning, assemblies_of, build_core
 from bot.config import parse_config
 from bot.domain.assembly import AssemblyDirectory
+from bot.features.core import FEATURES, Core, build_core
+from bot.features.platform import Platform, Tuning, assemblies_of, translation_of
+from bot.features.shared import Shared
+from bot.framework.feature import Feature
 from bot.i18n import Catalogs
-from bot.services.delivery import Delivery
+from bot.services.delivery import Delivery, QuickTranslator
 from bot.services.timers import utc_now
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
@@ -37,15 +40,19 @@ def offline_core(
     seats: Seats,
     scheduler: Scheduler | None = None,
     clock: Callable[[], datetime] = utc_now,
+    texts: QuickTranslator | None = None,
+    features: Sequence[Callable[[Shared], Feature]] = FEATURES,
 ) -> Core:
     """`raw_config` is a configuration as TOML would give it; its rooms must be room ids.
 
     Without `scheduler`, timers go to an APScheduler that is never started; `clock` is "now"
-    for timers, reminders and meetings (a fake `Clock`'s `utc`, say).
+    for timers, reminders and meetings (a fake `Clock`'s `utc`, say). `texts` stands in for the
+    translation gateway where the bot's own messages quote people's words.
     """
     config = parse_config(raw_config, base_dir=Path("."), environ={})
     rooms = {room.room: room.room for a in config.assemblies for room in a.rooms}
     store = RuntimeStore(db)
+    translation = translation_of(config, db, Tuning())
     return build_core(
         Platform(
             config=config,
@@ -53,11 +60,15 @@ def offline_core(
             catalogs=CATALOGS,
             db=db,
             runtime_store=store,
-            delivery=Delivery(store, CATALOGS, seats, lambda: None),
+            delivery=Delivery(
+                store, CATALOGS, seats, lambda: None, texts=texts or translation.gateway
+            ),
+            translation=translation,
             members=seats,
             directory=AssemblyDirectory(assemblies_of(config, rooms)),
             scheduler=scheduler if scheduler is not None else AsyncIOScheduler(),
             ready=_ready,
             clock=clock,
-        )
+        ),
+        features,
     )

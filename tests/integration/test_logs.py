@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.matrix.runtime import ACCESS_TOKEN
+from bot.matrix.session import ACCESS_TOKEN
 from bot.storage.runtime_store import peek_values
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
 from tests.harness.bot_runner import BotProcess, RoomPair

@@ -122,9 +122,9 @@ async def test_health_and_metrics_follow_a_mirrored_message(
 async def test_health_says_why_when_the_last_sync_is_too_old(
     observed_bot: BotRunner, port: int
 ) -> None:
-    runtime = observed_bot.app.runtime  # type: ignore[union-attr]
-    assert runtime is not None
-    runtime.last_sync = time.monotonic() - 1000  # as if the homeserver had not answered since
+    assert observed_bot.app is not None
+    # As if the homeserver had not answered since.
+    observed_bot.app.vitals.last_sync = time.monotonic() - 1000
     status, content_type, body = await get(port, "/health")
     assert status == 503 and content_type.startswith("application/json")
     assert "last successful sync 1000 s ago (limit 120 s)" in body

@@ -21,8 +21,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.framework",),
     ("commands",),
     ("bot.matrix",),
+    ("bot.features",),
     (
         "bot.app",
+        "bot.loops",
         "bot.cli",
         "bot.cli_crypto",
         "bot.cli_support",

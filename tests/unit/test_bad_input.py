@@ -7,6 +7,11 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.events import normalize
+from bot.features.core import FEATURES
+from bot.features.shared import Shared
+from bot.features.stack import stack_feature
+from bot.framework.feature import Feature
+from bot.framework.intakes import Intake
 from bot.services.mirror import MAX_JOB_FAILURES
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
@@ -76,21 +81,27 @@ async def test_hostile_words_are_escaped_in_every_message_the_bot_sends() -> Non
 
 async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes_on() -> None:
     db = await Database.open(":memory:")
-    core = offline_core(db, CONFIG, SEATS)
 
     async def broken(event: object) -> None:
         await db.execute("INSERT INTO kv (key, value) VALUES ('half', 'done')")
         raise RuntimeError("a bug")
 
-    core.dispatcher.add_service(lambda event: event.type == "com.example.odd", broken)
+    def broken_feature(shared: Shared) -> Feature:
+        return Feature(name="broken", intakes=((Intake.REACTION, broken),))
+
+    # The stack's reaction intake given to a feature with a bug.
+    features = (*(f for f in FEATURES if f is not stack_feature), broken_feature)
+    core = offline_core(db, CONFIG, SEATS, features=features)
     odd = normalize(
         EN,
         {
             "event_id": "$odd",
             "sender": "@alice:test",
-            "type": "com.example.odd",
+            "type": "m.reaction",
             "origin_server_ts": 1,
-            "content": {},
+            "content": {
+                "m.relates_to": {"rel_type": "m.annotation", "event_id": "$x", "key": "👍"}
+            },
         },
     )
     assert odd is not None

@@ -112,8 +112,8 @@ def encryption(client: FakeClient, store: RuntimeStore, clock: Clock) -> Encrypt
         store,
         timing=TIMING,
         clock=clock.seconds,
+        notices=UndecryptableNotices(store, lambda room_id: "🔒", lambda: None),
     )
-    crypto.notices = UndecryptableNotices(store, lambda room_id: "🔒", lambda: None)
     return crypto
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.app import assemblies_of
 from bot.config import parse_config
 from bot.domain.authority import Chair, ChairsNow, Role
 from bot.domain.outcomes import Reply
 from bot.domain.words import plain
+from bot.features.platform import assemblies_of
 from bot.framework.commands import CommandSpec, declared_specs, group_spec
 from bot.framework.errors import UsageError
 from bot.framework.parsing import parse_invocation

@@ -184,8 +184,16 @@ class SameWords:
         return [f" {line.upper()}" for line in lines]
 
 
-async def test_a_translation_differing_only_in_case_or_spacing_is_not_shown(world: World) -> None:
-    world.delivery.texts = SameWords()
+async def test_a_translation_differing_only_in_case_or_spacing_is_not_shown() -> None:
+    db = await Database.open(":memory:")
+    try:
+        world = await build_world(db, Clock(), Scheduler(), ASSEMBLY, NAMED, texts=SameWords())
+        await say_the_same_words(world)
+    finally:
+        await db.close()
+
+
+async def say_the_same_words(world: World) -> None:
     await world.say(CAROL, EN, "!startmeeting Lunch")
     await world.say(CAROL, EN, '!poll "Do we eat at noon?" "Rice" "Beans"')
     await world.say(CAROL, EN, "!agreed We eat at noon")

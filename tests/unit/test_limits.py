@@ -12,6 +12,7 @@ from bot.framework.errors import CommandError
 from bot.i18n import Catalogs
 from bot.services.interpretation import InterpretationService
 from bot.services.mirror import MirrorService
+from bot.services.translation_gateway import TranslationGateway
 from bot.storage.database import Database
 from bot.storage.interpretation_store import InterpretationStore
 
@@ -59,7 +60,7 @@ async def test_only_the_first_part_of_a_long_message_goes_to_the_translator() ->
         directory=AssemblyDirectory(()),
         people=None,  # type: ignore[arg-type]
         delivery=None,  # type: ignore[arg-type]
-        translator=translator,
+        translation=TranslationGateway(translator, cooldown_seconds=30, quick_budget=1.5),
         interpretation=InterpretationService(db, InterpretationStore(db), {}),
         catalogs=Catalogs.load_default(),
         max_chars=100,

@@ -20,7 +20,7 @@ from bot.domain.events import IncomingEvent
 from bot.domain.limits import MAX_AGENDA_ITEMS
 from bot.framework.dispatcher import Dispatcher
 from bot.i18n import Catalogs
-from bot.services.delivery import Delivery
+from bot.services.delivery import Delivery, QuickTranslator
 from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
@@ -148,11 +148,12 @@ async def build_world(
     scheduler: Scheduler,
     assembly: Assembly = ASSEMBLY,
     members: Seats | None = None,
+    texts: QuickTranslator | None = None,
 ) -> World:
     """The bot's own wiring (`build_core`, offline), with fakes for Matrix and for time; the
     start-up steps (timers rebuilt from the database) run as they do when the bot starts."""
     seats = members or Seats(SEATS)
-    core = offline_core(db, config_of(assembly), seats, scheduler, clock.utc)
+    core = offline_core(db, config_of(assembly), seats, scheduler, clock.utc, texts=texts)
     for step in core.restore:
         await step()
     return World(db, core.dispatcher, RuntimeStore(db), clock, scheduler, CATALOGS, core.delivery)

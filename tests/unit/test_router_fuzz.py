@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import assemblies_of
 from bot.config import parse_config
 from bot.domain.outcomes import Reply
+from bot.features.platform import assemblies_of
 from bot.storage.database import Database
 from tests.harness.offline import CATALOGS, Seats, offline_core
 

@@ -33,9 +33,8 @@ class WatchfulTranslator:
 
 async def test_titles_options_and_entries_are_translated_when_sent_not_while_handled() -> None:
     db = await Database.open(":memory:")
-    core = offline_core(db, CONFIG, SEATS)
     translator = WatchfulTranslator(db)
-    core.delivery.texts = translator
+    core = offline_core(db, CONFIG, SEATS, texts=translator)
     script = [
         "!startmeeting Budget night",
         "!item Rent of the hall 10m",

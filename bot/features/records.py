@@ -1,0 +1,46 @@
+"""The decision log (agreements, actions, information, ideas) and the minutes."""
+
+from __future__ import annotations
+
+from bot.features.shared import Shared
+from bot.framework.feature import Feature
+from bot.services.decisions import DecisionLog
+from bot.services.minutes import MinutesService
+from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.people_store import PeopleStore
+from bot.storage.polls_store import PollsStore
+from bot.storage.rooms_store import AssemblyRoomsStore
+from bot.storage.runtime_store import now_ms
+from commands.records import RecordsCommands
+
+
+def records_feature(shared: Shared) -> Feature:
+    platform, people = shared.platform, shared.people
+    db = platform.db
+    # An action item with a due date gets its reminders.
+    decision_log = DecisionLog(
+        shared.decisions,
+        shared.meetings_store,
+        people,
+        platform.prefix,
+        on_action=(shared.reminders.watch_action,),
+    )
+    minutes = MinutesService(
+        decisions=shared.decisions,
+        meetings=shared.meetings_store,
+        polls=PollsStore(db),
+        mirror=MirrorStore(db),
+        translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
+        rooms=AssemblyRoomsStore(db),
+        people=PeopleStore(db),
+        clock=now_ms,
+    )
+    records = RecordsCommands(
+        decision_log,
+        minutes,
+        platform.delivery,
+        people.display_name,
+        people.center_of,
+        platform.prefix,
+    )
+    return Feature(name="records", commands=(records,), tables=("decisions", "people"))

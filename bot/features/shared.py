@@ -1,0 +1,162 @@
+"""What more than one feature uses, built once from the platform: who people are, who may do
+what, the timers, the meeting itself, interpretation, the mirror's service, reminders, and the
+router and dispatcher every feature installs into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.features.platform import Platform, fair_use_of, glossary_of
+from bot.framework.dispatcher import Dispatcher
+from bot.framework.router import Router
+from bot.services.authority import AuthorityService
+from bot.services.interpretation import InterpretationService
+from bot.services.language_detection import LanguageDetector
+from bot.services.meeting_timers import MeetingTimers
+from bot.services.meetings import MeetingService
+from bot.services.mirror import MirrorService
+from bot.services.mirror_control import MirrorControl
+from bot.services.people import People
+from bot.services.reminders import Reminders
+from bot.services.timers import Timers
+from bot.storage.decisions_store import DecisionsStore
+from bot.storage.interpretation_store import InterpretationStore
+from bot.storage.meetings_store import MeetingsStore
+from bot.storage.mirror_store import MirrorStore
+from bot.storage.people_store import PeopleStore
+from bot.storage.reminders_store import RemindersStore
+from bot.storage.rooms_store import AssemblyRoomsStore
+from bot.storage.schedules_store import SchedulesStore
+
+
+@dataclass(frozen=True)
+class Shared:
+    platform: Platform
+    people: People
+    authority: AuthorityService
+    router: Router
+    dispatcher: Dispatcher
+    # Every delayed job (timeboxes, turn limits, poll deadlines, reminders) runs through these.
+    timers: Timers
+    meetings_store: MeetingsStore
+    meetings: MeetingService
+    # Agenda timeboxes and turn limits share these notices.
+    notices: MeetingTimers
+    interpretation: InterpretationService
+    mirror_control: MirrorControl
+    mirror: MirrorService
+    decisions: DecisionsStore
+    reminders: Reminders
+
+
+def build_shared(platform: Platform) -> Shared:
+    db, prefix = platform.db, platform.prefix
+    meetings_store = MeetingsStore(db)
+    interpretation = InterpretationService(
+        db,
+        InterpretationStore(db),
+        {a.name: glossary_of(a) for a in platform.config.assemblies},
+    )
+    people = People(platform.members, PeopleStore(db), platform.clock_ms)
+    authority = AuthorityService(platform.members, meetings_store, people, interpretation)
+    router = Router(
+        prefix, platform.catalogs, authority, db.savepoint, fair_use=fair_use_of(platform.config)
+    )
+    timers = Timers(
+        platform.scheduler,
+        db.transaction,
+        ready=platform.ready,
+        wake=platform.delivery.wake,
+        clock=platform.clock,
+    )
+    mirror_store = MirrorStore(db)
+    mirror_control = MirrorControl(mirror_store, platform.delivery)
+    # A pause belongs to the meeting it was made in.
+    meetings = MeetingService(
+        meetings_store,
+        people,
+        authority,
+        prefix,
+        platform.clock_ms,
+        on_end=(mirror_control.resume_after,),
+    )
+    decisions = DecisionsStore(db)
+    return Shared(
+        platform=platform,
+        people=people,
+        authority=authority,
+        router=router,
+        dispatcher=_dispatcher(platform, router),
+        timers=timers,
+        meetings_store=meetings_store,
+        meetings=meetings,
+        notices=MeetingTimers(
+            timers,
+            meetings_store,
+            platform.delivery,
+            platform.directory.by_name,
+            people.display_name,
+        ),
+        interpretation=interpretation,
+        mirror_control=mirror_control,
+        mirror=_mirror(platform, mirror_store, people, interpretation),
+        decisions=decisions,
+        reminders=_reminders(platform, decisions, timers),
+    )
+
+
+def _dispatcher(platform: Platform, router: Router) -> Dispatcher:
+    return Dispatcher(
+        bot_user_id=platform.config.matrix.user_id,
+        ignore_users=platform.config.ignore_users,
+        db=platform.db,
+        store=platform.runtime_store,
+        directory=platform.directory,
+        router=router,
+        delivery=platform.delivery,
+        members=platform.members,
+    )
+
+
+def _mirror(
+    platform: Platform,
+    store: MirrorStore,
+    people: People,
+    interpretation: InterpretationService,
+) -> MirrorService:
+    return MirrorService(
+        db=platform.db,
+        store=store,
+        directory=platform.directory,
+        people=people,
+        delivery=platform.delivery,
+        translation=platform.translation.gateway,
+        interpretation=interpretation,
+        catalogs=platform.catalogs,
+        tuning=replace(
+            platform.tuning.mirror,
+            parallel_translations=platform.config.translation.max_workers,
+        ),
+        may_mirror=platform.may_mirror,
+        max_chars=platform.config.translation.max_message_chars,
+        detector=LanguageDetector(
+            [r.language for a in platform.directory.assemblies for r in a.rooms],
+            command_prefix=platform.prefix,
+        ),
+    )
+
+
+def _reminders(platform: Platform, decisions: DecisionsStore, timers: Timers) -> Reminders:
+    db = platform.db
+    return Reminders(
+        timers=timers,
+        schedules=SchedulesStore(db),
+        sent=RemindersStore(db),
+        decisions=decisions,
+        rooms=AssemblyRoomsStore(db),
+        delivery=platform.delivery,
+        directory=platform.directory,
+        offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
+        prefix=platform.prefix,
+        metrics=platform.metrics,
+    )
