@@ -42,8 +42,8 @@ from bot.domain.authority import Role
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
 from bot.domain.events import IncomingEvent
 from bot.domain.fair_use import REPLIES
+from bot.domain.messages import Msg
 from bot.framework.errors import CommandError, UsageError
-from bot.i18n import Msg
 
 Converter = Callable[[str], Any]
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.events import MARKER, MESSAGE
+from bot.domain.messages import Msg, UserText, from_data, to_data, user_texts
 from bot.domain.minutes import MinutesData
 from bot.domain.mirror import CopyEdit, CopyRedaction, MirrorCopy
 from bot.domain.outbox import REDACTION, UPLOAD, outbox_ref, upload_content
@@ -30,7 +31,7 @@ from bot.domain.outcomes import (
 )
 from bot.domain.polls import Poll, ResultView
 from bot.domain.wording import adds_something
-from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
+from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.render.mirror import copy_content, copy_event_type, edit_content, redaction_content
 from bot.render.notices import bot_message, reaction

@@ -23,6 +23,7 @@ from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
 from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
 from bot.domain.meetings import Meeting
+from bot.domain.messages import Msg
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
     CopyEdit,
@@ -36,7 +37,7 @@ from bot.domain.mirror import (
 from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import TEXT_MSGTYPES
 from bot.domain.text_protection import Glossary, strip_reply_fallback
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs
 from bot.services.delivery import Delivery
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People

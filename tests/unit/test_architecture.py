@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # so they sit at the bottom and know nobody; its listener and log set-up read the runtime and
 # the stores, so they sit at the top beside bot/app.py.
 LAYERS: list[tuple[str, ...]] = [
-    ("bot.domain", "bot.i18n", "bot.settings", "bot.observability.metrics"),
-    ("bot.storage", "bot.render", "bot.config"),
+    ("bot.domain", "bot.settings", "bot.observability.metrics"),
+    ("bot.i18n", "bot.storage", "bot.render", "bot.config"),
     ("bot.services",),
     ("bot.framework",),
     ("commands",),
