@@ -11,11 +11,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.matrix.runtime import MatrixRuntime
 from bot.observability.metrics import CONTENT_TYPE, Metrics
 from bot.settings import ObservabilitySettings
 from bot.storage.mirror_store import MirrorStore
@@ -26,6 +25,14 @@ log = logging.getLogger(__name__)
 # A database that takes longer than this for one small write is not healthy.
 DATABASE_PROBE_SECONDS = 5.0
 HEALTH_KEY = "observability.health_checked_at"
+
+
+class SyncLoop(Protocol):
+    """What the listener reads of the sync loop (`bot.matrix.runtime.MatrixRuntime`)."""
+
+    syncing: bool
+
+    def seconds_since_sync(self) -> float | None: ...
 
 
 class ListenerError(Exception):
@@ -131,7 +138,7 @@ def _bound_port(addresses: Iterable[Any]) -> int | None:
 async def start_listener(
     settings: ObservabilitySettings,
     metrics: Metrics,
-    runtime: MatrixRuntime,
+    runtime: SyncLoop,
     store: RuntimeStore,
     assemblies: Iterable[str],
 ) -> Listener | None:

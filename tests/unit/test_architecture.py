@@ -11,12 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Lowest first. A module may import from its own layer and the layers before it.
-# bot.observability is split: its metrics are counted from services and the Matrix side alike,
-# so they sit at the bottom and know nobody; its listener and log set-up read the runtime and
-# the stores, so they sit at the top beside bot/app.py.
 LAYERS: list[tuple[str, ...]] = [
-    ("bot.domain", "bot.settings", "bot.observability.metrics"),
-    ("bot.i18n", "bot.storage", "bot.render", "bot.config"),
+    ("bot.domain", "bot.settings"),
+    ("bot.i18n", "bot.storage", "bot.render", "bot.config", "bot.observability"),
     ("bot.services",),
     ("bot.framework",),
     ("commands",),
@@ -30,7 +27,6 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.demo",
         "bot.devserver",
         "bot.serving",
-        "bot.observability",
         "bot.doctor",
     ),
 ]
