@@ -12,9 +12,11 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import AssemblyConfig, Config
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.events import IncomingEvent
 from bot.domain.fair_use import Budget, FairUse
+from bot.domain.membership import Membership
 from bot.domain.text_protection import Glossary
 from bot.domain.words import counted
 from bot.framework.commands import CommandGroup, StatusSection
@@ -35,14 +37,13 @@ from bot.services.agenda import AgendaService
 from bot.services.authority import AuthorityService
 from bot.services.ballots import BallotBox
 from bot.services.decisions import DecisionLog
-from bot.services.delivery import Delivery
 from bot.services.interpretation import InterpretationService
 from bot.services.language_detection import LanguageDetector
 from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.minutes import MinutesService
 from bot.services.mirror import MirrorService, MirrorTuning
-from bot.services.people import Membership, People
+from bot.services.people import People
 from bot.services.polls import PollService
 from bot.services.reminders import Reminders
 from bot.services.stack import StackBoard, StackService

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
@@ -23,7 +24,6 @@ from bot.framework.commands import CommandGroup, Param, command, to_number, to_u
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms
-from bot.services.delivery import Delivery
 from bot.services.minutes import MeetingNotFound, MinutesService
 from bot.storage.decisions_store import LogRecord
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.durations import duration_message
@@ -26,7 +27,6 @@ from bot.framework.context import CommandContext
 from bot.framework.errors import UsageError
 from bot.render import meetings as phrases
 from bot.services.decisions import tell_rooms
-from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders, Upcoming, when_lines
 from commands.records import author_of, room_today
 

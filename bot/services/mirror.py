@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
@@ -38,7 +39,6 @@ from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import TEXT_MSGTYPES
 from bot.domain.text_protection import Glossary, strip_reply_fallback
 from bot.i18n import Catalogs
-from bot.services.delivery import Delivery
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People
 from bot.services.translation import TranslationError

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.authority import Authority
 from bot.domain.durations import duration_message, to_the_minute
@@ -35,7 +36,6 @@ from bot.domain.schedule import (
 )
 from bot.observability.metrics import Metrics
 from bot.services.decisions import Author, check_text, tell_rooms
-from bot.services.delivery import Delivery
 from bot.services.timers import Timers
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.reminders_store import ACTION, MEETING, SENT, SKIPPED, RemindersStore

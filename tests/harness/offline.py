@@ -14,9 +14,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import Core, Platform, Tuning, assemblies_of, build_core
 from bot.config import parse_config
+from bot.delivery import Delivery
 from bot.domain.assembly import AssemblyDirectory
 from bot.i18n import Catalogs
-from bot.services.delivery import Delivery
 from bot.services.timers import utc_now
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore

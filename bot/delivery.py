@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.events import MARKER, MESSAGE
+from bot.domain.membership import Membership
 from bot.domain.messages import Msg, UserText, from_data, to_data, user_texts
 from bot.domain.minutes import MinutesData
 from bot.domain.mirror import CopyEdit, CopyRedaction, MirrorCopy
@@ -47,7 +48,6 @@ from bot.render.polls import (
     result_lines,
     start_fallback,
 )
-from bot.services.people import Membership
 from bot.storage.runtime_store import RuntimeStore, now_ms, txn_id
 
 MINUTES_MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
