@@ -19,17 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.framework",),
     ("commands",),
     ("bot.matrix",),
-    (
-        "bot.app",
-        "bot.cli",
-        "bot.cli_crypto",
-        "bot.cli_support",
-        "bot.cli_records",
-        "bot.demo",
-        "bot.devserver",
-        "bot.serving",
-        "bot.doctor",
-    ),
+    ("bot.app", "bot.cli"),
 ]
 # Imports that never go, whatever the layers: services hand values to delivery (a layer below
 # them), which alone words them (render) into Matrix events; render words values and reads no
