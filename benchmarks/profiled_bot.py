@@ -14,8 +14,8 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cli.serving import leave, serve
 from bot.config import load_config
-from bot.serving import leave, serve
 
 
 def main(config_path: Path, out: Path) -> None:

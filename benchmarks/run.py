@@ -63,7 +63,7 @@ from benchmarks.meeting import (
 )
 from benchmarks.minutes_export import export_seconds, record_meeting
 from benchmarks.stage import bot_joined, seat_pairs, start_asamblea, start_relay
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.harness.bot_runner import RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
 

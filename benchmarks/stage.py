@@ -16,7 +16,7 @@ from nio import Event
 
 from benchmarks.meeting import Contender, TimedPerson
 from benchmarks.raw_relay import COPY_KEY as RAW_COPY_KEY
-from bot.devserver import RegisteredAccount
+from bot.cli.devserver import RegisteredAccount
 from bot.domain.events import MARKER
 from tests.harness.bot_runner import RoomPair
 from tests.harness.person import content_of

@@ -13,6 +13,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Config
+from bot.delivery import Delivery
 from bot.domain.assembly import AssemblyDirectory
 from bot.domain.events import IncomingEvent
 from bot.domain.words import counted
@@ -31,7 +32,6 @@ from bot.matrix.session import Session
 from bot.matrix.undecryptable import UndecryptableNotices, undecryptable_label
 from bot.observability.metrics import Metrics
 from bot.observability.server import Listener, start_listener
-from bot.services.delivery import Delivery
 from bot.services.timers import utc_now
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore

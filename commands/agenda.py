@@ -9,10 +9,10 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.meetings import AgendaItem
+from bot.domain.messages import Msg, UserText
 from bot.domain.outcomes import Announce, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, to_duration_seconds, to_number
 from bot.framework.context import CommandContext
-from bot.i18n import Msg, UserText
 from bot.render import meetings as phrases
 from bot.services.agenda import AgendaEntry, AgendaService
 from bot.services.meetings import MeetingService

@@ -14,6 +14,7 @@ from typing import Protocol
 from bot import __version__
 from bot.domain.authority import open_to_members
 from bot.domain.durations import duration_message
+from bot.domain.messages import Bold, Code, Msg
 from bot.domain.outcomes import Reply, reply
 from bot.domain.words import plain
 from bot.framework.commands import (
@@ -27,7 +28,6 @@ from bot.framework.commands import (
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
 from bot.framework.feature import StatusSection
-from bot.i18n import Bold, Code, Msg
 
 
 class CommandBook(Protocol):

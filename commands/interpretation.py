@@ -12,11 +12,11 @@ from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.interpretation import GlossaryTerm, Learning, MemoryEntry
 from bot.domain.limits import MAX_ENTRY, MAX_TITLE
+from bot.domain.messages import Bold, Code, Msg
 from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, read_number, to_user_id
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, NeedsRole, UsageError
-from bot.i18n import Bold, Code, Msg
 from bot.services.interpretation import InterpretationService
 from bot.services.mirror import MirrorService
 from bot.services.people import People

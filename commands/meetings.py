@@ -12,10 +12,10 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.meetings import Attendee, Meeting
+from bot.domain.messages import Bold, Msg, UserText
 from bot.domain.outcomes import Announce, React, Reply, announce, reply
 from bot.framework.commands import CommandGroup, Param, command, to_user_id
 from bot.framework.context import CommandContext
-from bot.i18n import Bold, Msg, UserText
 from bot.render import meetings as phrases
 from bot.services.meetings import MeetingService, MeetingSummary
 from bot.services.people import People

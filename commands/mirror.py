@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.messages import Bold, Msg
 from bot.domain.outcomes import Announce, announce
 from bot.framework.commands import CommandGroup, command
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
-from bot.i18n import Bold, Msg
 from bot.services.mirror_control import MirrorControl
 
 

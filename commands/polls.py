@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.messages import Msg
 from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
 from bot.domain.poll_input import (
     parse_poll_number,
@@ -21,7 +22,6 @@ from bot.domain.tally import DecisionRule
 from bot.framework.commands import CommandGroup, Param, command
 from bot.framework.context import CommandContext
 from bot.framework.errors import PermissionDenied
-from bot.i18n import Msg
 from bot.render.polls import opened_lines, progress_lines, result_lines
 from bot.services.ballots import BallotBox
 from bot.services.polls import PollService

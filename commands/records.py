@@ -11,9 +11,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.messages import Bold, Code, Msg, UserText
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.outcomes import Outcome, React, reply
 from bot.domain.schedule import parse_date
@@ -21,9 +23,7 @@ from bot.domain.wording import adds_something
 from bot.framework.commands import CommandGroup, Param, command, to_number, to_user_id
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
-from bot.i18n import Bold, Code, Msg, UserText
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms
-from bot.services.delivery import Delivery
 from bot.services.minutes import MeetingNotFound, MinutesService
 from bot.storage.decisions_store import LogRecord
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.durations import duration_message
+from bot.domain.messages import Bold, Code, Msg, UserText
 from bot.domain.outcomes import Outcome, React, Reply, reply
 from bot.domain.schedule import (
     Recurrence,
@@ -23,10 +25,8 @@ from bot.domain.schedule import (
 from bot.framework.commands import CommandGroup, Param, command, to_number
 from bot.framework.context import CommandContext
 from bot.framework.errors import UsageError
-from bot.i18n import Bold, Code, Msg, UserText
 from bot.render import meetings as phrases
 from bot.services.decisions import tell_rooms
-from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders, Upcoming, when_lines
 from commands.records import author_of, room_today
 

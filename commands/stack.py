@@ -20,6 +20,7 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.events import REACTION, IncomingEvent
 from bot.domain.fair_use import ANNOUNCES
+from bot.domain.messages import Msg
 from bot.domain.outcomes import Announce, Outcome, Reply, announce, reply
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.commands import (
@@ -31,7 +32,6 @@ from bot.framework.commands import (
 )
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
-from bot.i18n import Msg
 from bot.render import meetings as phrases
 from bot.services.meetings import MeetingService
 from bot.services.people import People

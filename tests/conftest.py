@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.harness.person import Person
 
 BOT_LOCALPART = "asamblea"

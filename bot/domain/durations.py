@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.errors import UsageError
-from bot.i18n import Msg
+from bot.domain.messages import Msg
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
 MAX_DURATION_SECONDS = 24 * 3600

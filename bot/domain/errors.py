@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import Msg
+from bot.domain.messages import Msg
 
 
 class CommandError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from bot.i18n import Msg
+from bot.domain.messages import Msg
 
 
 @dataclass(frozen=True)

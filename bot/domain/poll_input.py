@@ -22,6 +22,7 @@ from bot.domain.limits import (
     MAX_REASON,
     MIN_POLL_OPTIONS,
 )
+from bot.domain.messages import Msg
 from bot.domain.polls import BallotChoice, Poll, PollRequest, answer_label, joined
 from bot.domain.tally import (
     ABSTAIN,
@@ -35,7 +36,6 @@ from bot.domain.tally import (
     Quorum,
 )
 from bot.domain.words import plain as _plain
-from bot.i18n import Msg
 
 MAX_QUORUM = 100_000
 

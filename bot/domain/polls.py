@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.messages import Msg, UserText
 from bot.domain.tally import (
     BLOCK,
     FIXED_ANSWERS,
@@ -26,7 +27,6 @@ from bot.domain.tally import (
     effective_ballots,
     tally,
 )
-from bot.i18n import Msg, UserText
 
 Label = Msg | UserText
 

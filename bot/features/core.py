@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.delivery import Delivery
 from bot.features.general import general_feature
 from bot.features.interpretation import interpretation_feature
 from bot.features.meetings import meetings_feature
@@ -27,7 +28,6 @@ from bot.framework.feature import (
 )
 from bot.framework.router import Router
 from bot.services.authority import AuthorityService
-from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore

@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.config import AssemblyConfig, Config
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.fair_use import Budget, FairUse
+from bot.domain.membership import Membership
 from bot.domain.text_protection import Glossary
 from bot.i18n import Catalogs
 from bot.matrix.direct import DirectChats
 from bot.matrix.encryption import RetryTiming
 from bot.observability.metrics import Metrics
-from bot.services.delivery import Delivery
 from bot.services.mirror import MirrorTuning
-from bot.services.people import Membership
 from bot.services.timers import utc_now
 from bot.services.translation import ProviderTranslator, build_translator
 from bot.services.translation_gateway import TranslationGateway

@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
 from bot.domain.events import MESSAGE, IncomingEvent
+from bot.domain.membership import Membership
 from bot.domain.text_protection import strip_reply_fallback
 from bot.framework.errors import is_transient
 from bot.framework.feature import EventService, SpeechObserver
 from bot.framework.intakes import Intake, intake_of
 from bot.framework.router import Router
-from bot.services.delivery import Delivery
-from bot.services.people import Membership, without_center
+from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 

@@ -16,8 +16,8 @@ from typing import Protocol
 
 from bot.domain.assembly import Assembly, PrivateRoom
 from bot.domain.events import IncomingEvent
+from bot.domain.messages import Msg
 from bot.framework.intakes import Intake
-from bot.i18n import Msg
 
 # A service for events that are not commands; runs inside the handling transaction.
 EventService = Callable[[IncomingEvent], Awaitable[None]]

@@ -20,6 +20,7 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
 from bot.domain.durations import duration_message
 from bot.domain.fair_use import REPLIES, FairUse
+from bot.domain.messages import Bold, Code, Msg
 from bot.domain.outcomes import Outcome, Reply, refusal
 from bot.domain.polls import joined
 from bot.domain.words import plain
@@ -27,7 +28,7 @@ from bot.framework.commands import BoundCommand, CommandSpec, commands_of
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, NeedsRole, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
-from bot.i18n import Bold, Catalogs, Code, Msg
+from bot.i18n import Catalogs
 from bot.render.meetings import person
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from nio import AsyncClient
 
 
 class RoomMembers:
-    """The `Membership` the homeserver reports (`bot.services.people.Membership`)."""
+    """The `Membership` the homeserver reports (`bot.domain.membership.Membership`)."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client

@@ -11,8 +11,9 @@ from nio import Event, MegolmEvent
 
 from bot.domain.assembly import AssemblyDirectory
 from bot.domain.events import REACTION
+from bot.domain.messages import Msg
 from bot.domain.outbox import REDACTION, outbox_ref
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs
 from bot.render.notices import reaction
 from bot.storage.runtime_store import RuntimeStore, txn_id
 

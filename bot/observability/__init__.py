@@ -1,2 +1,3 @@
-"""What an operator watches: metrics (low on the road, so that services may count), and the
-HTTP listener and log set-up (at the top, beside bot/app.py)."""
+"""What an operator watches: the counters any layer may count (metrics), the /health and
+/metrics listener, and the log set-up. It reads the stores and settings; the sync loop's state is
+handed to the listener, so it knows nothing of Matrix."""

@@ -27,8 +27,8 @@ DATABASE_PROBE_SECONDS = 5.0
 HEALTH_KEY = "observability.health_checked_at"
 
 
-class SyncHealth(Protocol):
-    """What the sync loop tells of itself (`bot.matrix.runtime.SyncVitals`)."""
+class SyncLoop(Protocol):
+    """What the listener reads of the sync loop (`bot.matrix.runtime.SyncVitals`)."""
 
     syncing: bool
 
@@ -138,7 +138,7 @@ def _bound_port(addresses: Iterable[Any]) -> int | None:
 async def start_listener(
     settings: ObservabilitySettings,
     metrics: Metrics,
-    sync: SyncHealth,
+    sync: SyncLoop,
     store: RuntimeStore,
     assemblies: Iterable[str],
 ) -> Listener | None:

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 
 from bot.domain.durations import duration_message
 from bot.domain.meetings import CURRENT, DONE, AgendaItem, Turn
+from bot.domain.messages import Bold, Msg, UserText
 from bot.domain.stack import Hand, StackPolicy, TurnKind
-from bot.i18n import Bold, Msg, UserText
 
 Names = Callable[[str], str]
 

@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.domain.durations import duration_message
+from bot.domain.messages import Msg
 from bot.domain.minutes import (
     AGREED,
     IDEA,
@@ -36,7 +37,7 @@ from bot.domain.minutes import (
     WrittenText,
 )
 from bot.domain.schedule import format_day, format_in_zones, local_time
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs
 
 # -- the document tree ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from bot.domain.events import MARKER, MESSAGE, STICKER
 from bot.domain.interpretation import Origin
+from bot.domain.messages import Msg
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
     CopyEdit,
@@ -26,7 +27,7 @@ from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import EMOTE, copy_msgtype
 from bot.domain.polls import joined
 from bot.domain.text_protection import GlossaryUse
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs
 
 
 def _lines(text: str) -> Markup:

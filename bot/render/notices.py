@@ -8,7 +8,8 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.domain.events import MARKER
-from bot.i18n import Catalogs, Msg
+from bot.domain.messages import Msg
+from bot.i18n import Catalogs
 
 
 def pill(user_id: str, name: str) -> Markup:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.assembly import Assembly
 from bot.domain.events import MARKER
 from bot.domain.limits import MAX_POLL_OPTION
+from bot.domain.messages import Bold, Msg, UserText
 from bot.domain.polls import Poll, ResultView, answer_label, joined
 from bot.domain.tally import (
     BLOCK,
@@ -27,7 +28,7 @@ from bot.domain.tally import (
     TallyResult,
 )
 from bot.domain.wording import adds_something
-from bot.i18n import Bold, Catalogs, Msg, UserText
+from bot.i18n import Catalogs
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"

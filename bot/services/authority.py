@@ -8,7 +8,8 @@ from typing import Protocol
 
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Authority, Chair, ChairsNow, WhoMayStart, moderator_everywhere
-from bot.services.people import Membership, People
+from bot.domain.membership import Membership
+from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
 
 

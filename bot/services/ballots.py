@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
+from bot.domain.messages import Msg
 from bot.domain.outcomes import reply
 from bot.domain.polls import Poll
-from bot.i18n import Msg
-from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService
 from bot.storage.database import Database

@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_ENTRY
+from bot.domain.messages import Msg
 from bot.domain.outcomes import Announce
-from bot.i18n import Msg
-from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.storage.decisions_store import DecisionsStore, LogRecord, NewLogRecord
 from bot.storage.meetings_store import MeetingsStore

@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.domain.assembly import Assembly
 from bot.domain.durations import duration_message
 from bot.domain.meetings import AgendaItem, Turn
-from bot.i18n import Bold, Msg, UserText
+from bot.domain.messages import Bold, Msg, UserText
 from bot.services.timers import Timers, instant
 from bot.storage.meetings_store import MeetingsStore
 

@@ -16,9 +16,9 @@ from bot.domain.assembly import Assembly
 from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_TITLE
 from bot.domain.meetings import Attendee, Meeting
+from bot.domain.messages import Bold, UserText
 from bot.domain.minutes import speaking_statistics, spoken_turns
 from bot.domain.stack import StackPolicy
-from bot.i18n import Bold, UserText
 from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
 

@@ -16,11 +16,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
 from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
+from bot.domain.messages import Msg
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
     CopyEdit,
@@ -34,8 +36,7 @@ from bot.domain.mirror import (
 from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import TEXT_MSGTYPES
 from bot.domain.text_protection import strip_reply_fallback
-from bot.i18n import Catalogs, Msg
-from bot.services.delivery import Delivery
+from bot.i18n import Catalogs
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People
 from bot.services.translation import TranslationError

@@ -3,10 +3,10 @@ the meeting it was made in."""
 
 from __future__ import annotations
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly
 from bot.domain.meetings import Meeting
-from bot.i18n import Msg
-from bot.services.delivery import Delivery
+from bot.domain.messages import Msg
 from bot.storage.mirror_store import MirrorStore
 
 

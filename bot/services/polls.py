@@ -14,6 +14,7 @@ import secrets
 from functools import partial
 from typing import Any
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import POLL_RESPONSE_TYPES, IncomingEvent
@@ -33,14 +34,13 @@ from bot.domain.polls import (
     vote_privately,
 )
 from bot.domain.tally import Ballot, TallyResult
-from bot.services.delivery import Delivery, txn_id
 from bot.services.people import People
 from bot.services.timers import Timers, instant
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.polls_store import NewPoll, PollRoom, PollsStore
-from bot.storage.runtime_store import RuntimeStore
+from bot.storage.runtime_store import RuntimeStore, txn_id
 
 log = logging.getLogger(__name__)
 

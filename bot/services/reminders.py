@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.authority import Authority
 from bot.domain.durations import duration_message, to_the_minute
 from bot.domain.errors import CommandError, PermissionDenied
 from bot.domain.limits import MAX_TITLE
+from bot.domain.messages import Bold, Code, Msg, UserText
 from bot.domain.schedule import (
     DEFAULT_REMINDER_OFFSETS,
     MeetingRule,
@@ -32,10 +34,8 @@ from bot.domain.schedule import (
     format_in_zones,
     plan_reminders,
 )
-from bot.i18n import Bold, Code, Msg, UserText
 from bot.observability.metrics import Metrics
 from bot.services.decisions import Author, check_text, tell_rooms
-from bot.services.delivery import Delivery
 from bot.services.timers import Timers
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.reminders_store import ACTION, MEETING, SENT, SKIPPED, RemindersStore

@@ -16,7 +16,7 @@ from typing import Any
 
 from nio import AsyncClientConfig, LoginResponse, RoomCreateResponse, ToDeviceMessage
 
-from bot.devserver import RegisteredAccount
+from bot.cli.devserver import RegisteredAccount
 from tests.harness.person import MatrixRequestError, Person, _check
 
 MEGOLM = "m.megolm.v1.aes-sha2"

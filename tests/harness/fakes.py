@@ -14,7 +14,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Seats:
-    """The fake of `bot.services.people.Membership`: who sits in which room, with their display
+    """The fake of `bot.domain.membership.Membership`: who sits in which room, with their display
     names and power levels.
 
     `seats` maps a room id to its members' user ids and display names; `power` maps

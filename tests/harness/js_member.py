@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from bot.devserver import RegisteredAccount
+from bot.cli.devserver import RegisteredAccount
 from tests.harness.person import content_of, describe, type_of
 
 log = logging.getLogger(__name__)

@@ -13,13 +13,13 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import parse_config
+from bot.delivery import Delivery, QuickTranslator
 from bot.domain.assembly import AssemblyDirectory
 from bot.features.core import FEATURES, Core, build_core
 from bot.features.platform import Platform, Tuning, assemblies_of, translation_of
 from bot.features.shared import Shared
 from bot.framework.feature import Feature
 from bot.i18n import Catalogs
-from bot.services.delivery import Delivery, QuickTranslator
 from bot.services.timers import utc_now
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore

@@ -25,7 +25,7 @@ from nio import (
     SyncResponse,
 )
 
-from bot.devserver import RegisteredAccount
+from bot.cli.devserver import RegisteredAccount
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair, write_config
 from tests.harness.libretranslate import FakeLibreTranslate

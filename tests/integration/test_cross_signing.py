@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_PASSWORD, PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair, write_config
 from tests.harness.cross_signing import ClientIdentity, keys_query, only_key, signed_by

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from bot.cli.demo import PEOPLE, prepare
+from bot.cli.devserver import LocalSynapse
 from bot.config import load_config
-from bot.demo import PEOPLE, prepare
-from bot.devserver import LocalSynapse
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.doctor import Verdict, examine, report, run_doctor
 from bot.config import load_config
-from bot.devserver import LocalSynapse, RegisteredAccount
-from bot.doctor import Verdict, examine, report, run_doctor
 from tests.conftest import BOT_LOCALPART
 from tests.harness.bot_runner import RoomPair, write_config
 from tests.harness.libretranslate import FakeLibreTranslate

@@ -19,7 +19,7 @@ from nio import DownloadResponse
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.app import Tuning
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from bot.matrix.encryption import RetryTiming
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD, PERSON_PASSWORD
 from tests.harness.bot_runner import TEST_TUNING, BotRunner, RoomPair, write_config

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD, PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair, write_config
 from tests.harness.person import Person, body_of, type_of

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.devserver import LocalSynapse
+from bot.cli.devserver import LocalSynapse
 from tests.conftest import BOT_PASSWORD
 from tests.harness.bot_runner import BotProcess, BotRunner, RoomPair, write_config
 from tests.harness.matchers import copy_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.harness.person import Person, body_of, content_of, type_of
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import PERSON_PASSWORD
 from tests.harness.encrypted_person import EncryptedPerson
 from tests.harness.js_member import JsMember, SeenEvent

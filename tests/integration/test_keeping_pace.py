@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_LOCALPART
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.faulty_proxy import FaultyProxy

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.devserver import LocalSynapse, RegisteredAccount, free_port
+from bot.cli.devserver import LocalSynapse, RegisteredAccount, free_port
 from tests.conftest import BOT_LOCALPART
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.devserver import LocalSynapse
+from bot.cli.devserver import LocalSynapse
 from tests.conftest import PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.matchers import bot_id, reaction_to, relation_of

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.devserver import LocalSynapse
+from bot.cli.devserver import LocalSynapse
 from tests.conftest import BOT_LOCALPART, PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.person import Person, body_of, content_of, type_of

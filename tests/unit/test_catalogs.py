@@ -7,8 +7,9 @@ import inspect
 import pkgutil
 
 import commands
+from bot.domain.messages import Bold, Code, Msg
 from bot.framework.commands import CommandGroup, declared_specs
-from bot.i18n import Bold, Catalogs, Code, Msg, placeholders
+from bot.i18n import Catalogs, placeholders
 
 
 def declared_groups() -> list[type[CommandGroup]]:

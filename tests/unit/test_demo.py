@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.demo import PEOPLE, ROOMS, config_text, print_welcome
+from bot.cli.devserver import LocalSynapse
 from bot.config import load_config
-from bot.demo import PEOPLE, ROOMS, config_text, print_welcome
-from bot.devserver import LocalSynapse
 from bot.domain.authority import WhoMayStart
 from bot.domain.stack import StackPolicy
 

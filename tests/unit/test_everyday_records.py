@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.messages import Msg, UserText
 from bot.domain.minutes import WrittenText
 from bot.domain.mirror import MirrorText
 from bot.domain.outbox import UPLOAD_KEY
 from bot.domain.polls import Poll
 from bot.domain.tally import PollKind
 from bot.domain.wording import adds_something, same_words
-from bot.i18n import Msg, UserText
 from bot.render.polls import localized_poll
 from bot.storage.database import Database
 from bot.storage.migrations import MIGRATIONS

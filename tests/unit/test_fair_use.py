@@ -10,10 +10,11 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
 from bot.domain.durations import duration_message
 from bot.domain.fair_use import ANNOUNCES, REPLIES, Budget, FairUse, TokenBucket
+from bot.domain.messages import Msg
 from bot.domain.outcomes import announce, reply
 from bot.framework.commands import Param, command
 from bot.framework.router import Router
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs
 from bot.storage.database import Database
 from tests.harness.fakes import Clock
 

@@ -16,9 +16,10 @@ from bot.domain.interpretation import (
     merged_glossary,
     needs_confirmation,
 )
+from bot.domain.messages import Msg
 from bot.domain.mirror import MirrorText
 from bot.domain.text_protection import Glossary
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs
 from bot.render.mirror import label_of
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People

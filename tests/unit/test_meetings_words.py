@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.messages import Msg
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.errors import UsageError
-from bot.i18n import Catalogs, Msg
+from bot.i18n import Catalogs
 from bot.render import meetings as phrases
 from bot.services.agenda import AgendaEntry
 from commands.agenda import to_agenda_entry

@@ -8,6 +8,7 @@ from typing import get_args
 
 import pytest
 
+from bot.domain.messages import Msg
 from bot.domain.outcomes import (
     Announce,
     Outcome,
@@ -19,7 +20,6 @@ from bot.domain.outcomes import (
     refusal,
     reply,
 )
-from bot.i18n import Msg
 
 LINE = Msg.of("stack.nobody")
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from nio import RoomSendResponse, UploadResponse
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.minutes import MinutesData, WrittenText
 from bot.domain.outbox import UPLOAD, UPLOAD_KEY, upload_content
@@ -23,7 +24,6 @@ from bot.domain.schedule import Recurrence
 from bot.i18n import Catalogs
 from bot.matrix.sender import OutboxSender
 from bot.services.decisions import Author
-from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders
 from bot.services.timers import Timers
 from bot.storage.database import Database
@@ -250,7 +250,7 @@ async def test_minutes_made_again_later_of_an_unchanged_meeting_are_told_apart_o
     upload; minutes that say something new are uploaded anew."""
     delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), SEATS, lambda: None)
     stamps = iter(["2025-03-10 12:00 UTC", "2025-03-10 12:01 UTC", "2025-03-10 12:02 UTC"])
-    monkeypatch.setattr("bot.services.delivery.generated_stamp", lambda: next(stamps))
+    monkeypatch.setattr("bot.delivery.generated_stamp", lambda: next(stamps))
 
     async def reuse_marks(data: MinutesData, cause: str) -> dict[str, str]:
         before = await db.fetch_all("SELECT id FROM outbox")

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.devserver import free_port
+from bot.cli.devserver import free_port
 from bot.observability.metrics import Metrics
 from bot.observability.server import Listener, ListenerError, Vitals, health
 from bot.services.translation import ProviderTranslator, TranslationError

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.i18n import Catalogs
-from bot.services.delivery import Delivery
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore, now_ms
 from tests.harness.fakes import Seats

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.events import IncomingEvent
 from bot.domain.poll_input import read_ballot, read_poll_request, split_poll_number
@@ -21,7 +22,6 @@ from bot.domain.tally import DecisionRule
 from bot.framework.errors import CommandError
 from bot.framework.parsing import split_words
 from bot.i18n import Catalogs
-from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.services.polls import PollService
 from bot.services.timers import Timers

@@ -1,6 +1,6 @@
 """Running the bot: serve a configuration until SIGINT or SIGTERM, then leave the process.
 
-Shared by `asamblea run` (bot.cli) and `asamblea demo` (bot.demo).
+Shared by `asamblea run` (bot.cli) and `asamblea demo` (bot.cli.demo).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.cli_support import EXIT_REFUSED, Problem, run_to_exit
+from bot.cli.support import EXIT_REFUSED, Problem, run_to_exit
 from bot.storage.private_files import write_private_text
 
 LANGUAGES = {"en": ["en"], "es": ["es"], "both": ["en", "es"]}

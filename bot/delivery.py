@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.events import MARKER, MESSAGE
+from bot.domain.membership import Membership
+from bot.domain.messages import Msg, UserText, from_data, to_data, user_texts
 from bot.domain.minutes import MinutesData
 from bot.domain.mirror import CopyEdit, CopyRedaction, MirrorCopy
 from bot.domain.outbox import REDACTION, UPLOAD, outbox_ref, upload_content
@@ -30,7 +32,7 @@ from bot.domain.outcomes import (
 )
 from bot.domain.polls import Poll, ResultView
 from bot.domain.wording import adds_something
-from bot.i18n import Catalogs, Msg, UserText, from_data, to_data, user_texts
+from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer, generated_stamp
 from bot.render.mirror import copy_content, copy_event_type, edit_content, redaction_content
 from bot.render.notices import bot_message, reaction
@@ -46,7 +48,6 @@ from bot.render.polls import (
     result_lines,
     start_fallback,
 )
-from bot.services.people import Membership
 from bot.storage.runtime_store import RuntimeStore, now_ms, txn_id
 
 MINUTES_MIMETYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}

@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cli.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.serving import serve
 from bot.config import load_config
-from bot.devserver import LocalSynapse, RegisteredAccount
-from bot.serving import serve
 from bot.storage.private_files import write_private_text
 
 BOT = ("asamblea", "asamblea-demo-bot", "Asamblea")

@@ -8,12 +8,12 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.cli_crypto import add_crypto_command
-from bot.cli_records import add_meetings_command, add_minutes_command
-from bot.cli_support import add_config_option
+from bot.cli.crypto import add_crypto_command
+from bot.cli.records import add_meetings_command, add_minutes_command
+from bot.cli.serving import leave, serve
+from bot.cli.support import add_config_option
 from bot.config import Config, ConfigError, load_config
 from bot.domain.words import counted
-from bot.serving import leave, serve
 from bot.settings import PROVIDER_PRIVACY
 
 EXIT_CONFIG = 2
@@ -108,7 +108,7 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _try_translation(config: Config) -> int:
-    from bot.doctor import check_translation
+    from bot.cli.doctor import check_translation
 
     check = asyncio.run(check_translation(config.translation))
     print(check.line())
@@ -152,7 +152,7 @@ def _doctor(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_CONFIG
     _configure_logging(config, args.verbose)
-    from bot.doctor import run_doctor
+    from bot.cli.doctor import run_doctor
 
     code, hung = asyncio.run(run_doctor(config))
     if hung:
@@ -161,10 +161,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.cli.demo import run_demo
 
     return run_demo(args.data, args.port, args.translation)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -25,7 +25,7 @@ from typing import Any
 
 from nio import AsyncClient, WhoamiResponse
 
-from bot.cli_support import EXIT_REFUSED, EXIT_USAGE, Problem, add_config_option, run_to_exit
+from bot.cli.support import EXIT_REFUSED, EXIT_USAGE, Problem, add_config_option, run_to_exit
 from bot.config import Config, ConfigError, load_config
 from bot.matrix.cross_signing import (
     CrossSigningError,
