@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
 from bot.domain.tally import (
     BLOCK,
     FIXED_ANSWERS,
@@ -56,6 +57,9 @@ class Poll:
     # Its number in its meeting's numbering (see `numbered_in` in the polls store): what people
     # read and type as `#n`. `id` is the database's own, never shown.
     number: int | None = None
+    # A secret poll shows a center's figures only from this many ballots there: the assembly's
+    # setting when the poll was opened, so that lowering it later reveals no earlier poll.
+    secret_floor: int = DEFAULT_SECRET_FLOOR
 
     @property
     def shown_number(self) -> int:

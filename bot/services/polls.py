@@ -141,6 +141,7 @@ class PollService:
                 source_event_id=cause,
                 created_at=ts,
                 numbered_in=numbering.id if numbering else None,
+                secret_floor=assembly.secret_min_per_center if request.secret else None,
             )
         )
         poll = await self._existing(poll_id)

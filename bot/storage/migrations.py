@@ -476,6 +476,12 @@ async def v9_language_justice(db: SchemaWriter) -> None:
     )
 
 
+async def v10_secret_floor(db: SchemaWriter) -> None:
+    """A secret poll keeps the floor it was opened with: the fewest ballots a center needs for
+    its figures to be shown. NULL (polls opened before) means the default floor."""
+    await db.executescript("ALTER TABLE polls ADD COLUMN secret_floor INTEGER")
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -486,4 +492,5 @@ MIGRATIONS: list[Migration] = [
     v7_secret_ballots,
     v8_names_and_numbers,
     v9_language_justice,
+    v10_secret_floor,
 ]
