@@ -147,4 +147,4 @@ class PollCommands(CommandGroup):
 
 
 def _progress(progress: Progress, ctx: CommandContext) -> list[Msg]:
-    return progress_lines(progress.poll, ctx.assembly, progress.voted, progress.by_center)
+    return progress_lines(progress, ctx.assembly)

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
+from bot.domain import secrecy
+from bot.domain.secrecy import DEFAULT_SECRET_FLOOR, Disclosure
 from bot.domain.tally import (
     BLOCK,
     FIXED_ANSWERS,
@@ -92,6 +93,13 @@ class Poll:
         )
         return result.anonymized() if self.secret else result
 
+    def disclosure(self, ballots: Mapping[str, int]) -> Disclosure:
+        """Which centers' figures may be shown, given each center's ballots: all of them in an
+        open poll, whose result names every voter anyway."""
+        if not self.secret:
+            return Disclosure(self.secret_floor)
+        return secrecy.disclosure(ballots, self.secret_floor)
+
     def voter_key(self, user_id: str) -> str:
         """Who a response is from: the Matrix id, or in a secret poll a keyed hash that still
         keeps one vote per person but links to nobody once the key is erased at the close."""
@@ -131,6 +139,10 @@ class Progress:
     voted: int
     by_center: dict[str, int]
 
+    @property
+    def disclosure(self) -> Disclosure:
+        return self.poll.disclosure(self.by_center)
+
 
 @dataclass(frozen=True)
 class ResultView:
@@ -143,6 +155,10 @@ class ResultView:
     names: Mapping[str, str]
     closed_by_name: str | None
     closed_by_center: str | None = None
+
+    @property
+    def disclosure(self) -> Disclosure:
+        return self.poll.disclosure(self.result.participants_by_center)
 
 
 # -- words about a poll, as catalog messages ------------------------------------------------------
