@@ -71,8 +71,9 @@ class PollCommands(CommandGroup):
             cause=ctx.event_id,
             ts=ctx.ts,
         )
+        small = self._polls.small_centers(ctx.assembly, poll)
         return announce(
-            *opened_lines(poll, ctx.assembly, ctx.sender_name, ctx.room.center, self._prefix)
+            *opened_lines(poll, ctx.assembly, ctx.sender_name, ctx.room.center, self._prefix, small)
         )
 
     @command("vote", "votar", Param("ballot", rest=True, words=True), private=True, details=True)

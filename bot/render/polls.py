@@ -164,8 +164,14 @@ def person(name: str, center: str | None) -> Msg | Bold:
 
 
 def opened_lines(
-    poll: Poll, assembly: Assembly, author_name: str, author_center: str, prefix: str
+    poll: Poll,
+    assembly: Assembly,
+    author_name: str,
+    author_center: str,
+    prefix: str,
+    small_centers: Sequence[str] = (),
 ) -> list[Msg]:
+    """The announcement; `small_centers` have fewer members than a secret poll's floor."""
     lines = [
         Msg.of(
             "poll.opened",
@@ -188,10 +194,24 @@ def opened_lines(
         lines.append(
             Msg.of("poll.opened.get_ballot", ballot=Msg.of("poll.ballot_command", prefix=prefix))
         )
+        lines.extend(_few_members(poll, small_centers))
         return lines
     lines.append(Msg.of("poll.opened.open"))
     vote = Msg.of("poll.vote_command", prefix=prefix)
     lines.append(_how_to_vote(poll, vote))
+    return lines
+
+
+def _few_members(poll: Poll, small_centers: Sequence[str]) -> list[Msg]:
+    """Said before anyone votes: a small center's counts will likely be withheld, and under a
+    double rule the outcome still tells whether that center reached the threshold."""
+    if not small_centers:
+        return []
+    lines = [
+        Msg.of("poll.opened.few_members", centers=joined(small_centers), floor=poll.secret_floor)
+    ]
+    if poll.rule in PER_CENTER_RULES:
+        lines.append(Msg.of("poll.opened.few_members_double"))
     return lines
 
 

@@ -32,6 +32,7 @@ from bot.domain.polls import (
     reason_request,
     vote_privately,
 )
+from bot.domain.secrecy import below_floor
 from bot.domain.tally import Ballot, TallyResult
 from bot.services.delivery import Delivery, txn_id
 from bot.services.people import People
@@ -409,6 +410,13 @@ class PollService:
         if poll.is_open:
             return await self._progress(poll, assembly)
         return await self.result_view(poll, assembly)
+
+    def small_centers(self, assembly: Assembly, poll: Poll) -> tuple[str, ...]:
+        """The centers with fewer members than a secret poll's floor, whose counts its result
+        will likely withhold: the announcement says so before anyone votes."""
+        if not poll.secret:
+            return ()
+        return below_floor(self._people.center_sizes(assembly), poll.secret_floor)
 
     async def open_polls(self, assembly: Assembly) -> list[Progress]:
         return [

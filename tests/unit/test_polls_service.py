@@ -555,3 +555,20 @@ async def test_a_secret_poll_keeps_the_floor_it_was_opened_with(world: World) ->
     await world.close(ts=3_000)  # closed in the assembly as configured now, with the floor at 3
     english = "\n".join(await world.notices_in(EN))
     assert "US: Yes 2, No 0, Abstain 0" in english and "MX: Yes 2" in english
+
+
+async def test_the_announcement_knows_which_centers_have_fewer_members_than_the_floor(
+    world: World,
+) -> None:
+    assert People(SEATS).center_sizes(ASSEMBLY) == {"US": 2, "MX": 2}
+    secret = await world.open('secret "Q?"')
+    assert world.polls.small_centers(ASSEMBLY, secret) == ("US", "MX")
+    assert world.polls.small_centers(ASSEMBLY, replace(secret, secret_floor=2)) == ()
+    public = await world.open('"Q?"', ts=1_001)
+    assert world.polls.small_centers(ASSEMBLY, public) == ()
+
+
+def test_someone_sitting_in_both_rooms_counts_once_in_their_own_center() -> None:
+    both = Seats({EN.room_id: {ALICE: "Alice", BETO: "Beto"}, ES.room_id: {BETO: "Beto"}})
+    configured = replace(ASSEMBLY, member_centers=((BETO, "MX"),))
+    assert People(both).center_sizes(configured) == {"US": 1, "MX": 1}

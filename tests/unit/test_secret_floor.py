@@ -27,7 +27,7 @@ from bot.domain.tally import (
     PollKind,
 )
 from bot.i18n import Catalogs, Msg
-from bot.render.polls import progress_lines, result_lines
+from bot.render.polls import opened_lines, progress_lines, result_lines
 from tests.unit.test_polls_parsing import a_poll
 
 US, MX, CA = "US", "MX", "CA"
@@ -227,5 +227,22 @@ def test_turnout_shows_a_center_nobody_has_voted_in_yet() -> None:
 
 
 def test_turnout_of_an_open_poll_is_shown_per_center() -> None:
-    progress = Progress(replace(a_poll(PollKind.YES_NO)), 4, {US: 3, MX: 1})
+    progress = Progress(a_poll(PollKind.YES_NO), 4, {US: 3, MX: 1})
     assert "(US 3, MX 1)" in worded(progress_lines(progress, ASSEMBLY), "en")
+
+
+# -- the announcement -----------------------------------------------------------------------------
+
+
+def test_a_secret_poll_warns_each_room_when_a_center_has_fewer_members_than_the_floor() -> None:
+    poll = replace(secret(DecisionRule.DOUBLE_MAJORITY), closed_at=None)
+    lines = opened_lines(poll, ASSEMBLY, "Carol", US, "!", small_centers=(MX,))
+    english, spanish = worded(lines, "en"), worded(lines, "es")
+    assert "Fewer than 3 members in MX" in english and "only the total" in english
+    assert "Under the double rule the outcome still says" in english
+    assert "Menos de 3 miembros en MX" in spanish and "solo el total" in spanish
+    assert "Con la regla doble" in spanish
+    majority = replace(poll, rule=DecisionRule.MAJORITY)
+    plain = worded(opened_lines(majority, ASSEMBLY, "Carol", US, "!", small_centers=(MX,)), "en")
+    assert "Fewer than 3 members" in plain and "double rule" not in plain
+    assert "Fewer than" not in worded(opened_lines(poll, ASSEMBLY, "Carol", US, "!"), "en")
