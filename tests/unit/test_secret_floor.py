@@ -8,13 +8,17 @@ said would be beto's vote, and so would the total less the US line.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.assembly import Assembly, AssemblyRoom
+from bot.domain.minutes import CenterCount, Dissent, MinutesData, PollSummary, WrittenText
 from bot.domain.polls import Poll, Progress, ResultView
 from bot.domain.secrecy import DEFAULT_SECRET_FLOOR, below_floor, disclosure
+from bot.domain.stack import StackPolicy
 from bot.domain.tally import (
     ABSTAIN,
     AGREE,
@@ -27,7 +31,16 @@ from bot.domain.tally import (
     PollKind,
 )
 from bot.i18n import Catalogs, Msg
+from bot.render.minutes import MinutesRenderer
 from bot.render.polls import opened_lines, progress_lines, result_lines
+from bot.services.minutes import MinutesService
+from bot.storage.database import Database
+from bot.storage.decisions_store import DecisionsStore
+from bot.storage.meetings_store import MeetingsStore
+from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.people_store import PeopleStore
+from bot.storage.polls_store import NewPoll, PollsStore
+from bot.storage.rooms_store import AssemblyRoomsStore
 from tests.unit.test_polls_parsing import a_poll
 
 US, MX, CA = "US", "MX", "CA"
@@ -246,3 +259,117 @@ def test_a_secret_poll_warns_each_room_when_a_center_has_fewer_members_than_the_
     plain = worded(opened_lines(majority, ASSEMBLY, "Carol", US, "!", small_centers=(MX,)), "en")
     assert "Fewer than 3 members" in plain and "double rule" not in plain
     assert "Fewer than" not in worded(opened_lines(poll, ASSEMBLY, "Carol", US, "!"), "en")
+
+
+# -- the minutes ----------------------------------------------------------------------------------
+
+
+def summary(**changes: object) -> PollSummary:
+    base = PollSummary(
+        id=3,
+        question=WrittenText("Rent the hall?", "en", {"es": "¿Alquilar el salón?"}),
+        kind="yes_no",
+        rule="double_majority",
+        denominator="votes_cast",
+        answers=((YES, None), (NO, None), (ABSTAIN, None)),
+        total=CenterCount(None, {YES: 3, NO: 1, ABSTAIN: 0}, 4, 4),
+        by_center=(),
+        closed=True,
+        passed=False,
+        failed_centers=(),
+        secret=True,
+        withheld=(US, MX),
+        secret_floor=3,
+        dissents=(Dissent(None, MX, "muy caro", blocks=True),),
+    )
+    return replace(base, **changes)
+
+
+def minutes_of(poll: PollSummary, language: str) -> str:
+    data = MinutesData(
+        assembly="Asamblea",
+        meeting_id=1,
+        title=WrittenText("Budget", "en"),
+        started_at=datetime(2025, 3, 10, 22, tzinfo=UTC),
+        ended_at=None,
+        zones=((US, "America/New_York"), (MX, "America/Mexico_City")),
+        polls=(poll,),
+    )
+    return MinutesRenderer(CATALOGS).markdown(data, [language])
+
+
+def test_the_minutes_withhold_the_same_centers_and_keep_the_total() -> None:
+    english, spanish = minutes_of(summary(), "en"), minutes_of(summary(), "es")
+    assert "| Answer | Total |" in english  # no column for either center
+    assert "Not shown per center, to keep the vote secret: US, MX." in english
+    assert "fewer than 3 ballots" in english
+    assert "No se muestran por centro, para mantener el voto secreto: US, MX." in spanish
+    assert "Block by a member (center not shown): muy caro" in english
+    assert "(MX)" not in english
+
+
+def test_the_minutes_state_a_double_rule_outcome_but_not_where_it_failed() -> None:
+    english = minutes_of(summary(failed_centers=(MX,)), "en")
+    assert "the rule was not met in MX" not in english
+    assert "Not passed." in english
+    assert "Whether each center not shown met the rule is not said" in english
+
+
+async def test_the_minutes_of_a_sealed_poll_leave_out_what_the_rooms_were_not_shown(
+    tmp_path: Path,
+) -> None:
+    """beto's lone ballot in Mexico lost a double majority; the minutes, made from the sealed
+    counts, carry neither center's counts nor where the rule failed."""
+    db = await Database.open(tmp_path / "minutes.db")
+    meetings, polls = MeetingsStore(db), PollsStore(db)
+    meeting = await meetings.create_meeting(
+        assembly="Asamblea",
+        title="Budget",
+        title_language="en",
+        started_by="@carol:x",
+        started_at=0,
+        stack_policy=StackPolicy.ALTERNATE,
+        turn_limit_seconds=None,
+    )
+    poll_id = await polls.create(
+        NewPoll(
+            assembly="Asamblea",
+            meeting_id=meeting.id,
+            kind=PollKind.YES_NO,
+            rule=DecisionRule.DOUBLE_MAJORITY,
+            question="Rent the hall?",
+            language="en",
+            options=(),
+            max_selections=1,
+            secret=True,
+            ballot_key=None,
+            quorum=None,
+            deadline_at=None,
+            created_by="@carol:x",
+            created_in="!en",
+            source_event_id="$poll",
+            created_at=1,
+            secret_floor=3,
+        )
+    )
+    await polls.close(poll_id, 5, "@carol:x")
+    await polls.seal(poll_id, votes((US, YES), (US, YES), (US, YES), (MX, NO)))
+    service = MinutesService(
+        decisions=DecisionsStore(db),
+        meetings=meetings,
+        polls=polls,
+        mirror=MirrorStore(db),
+        translations=SqliteTranslationCache(db),
+        rooms=AssemblyRoomsStore(db),
+        people=PeopleStore(db),
+        clock=lambda: 10,
+    )
+    data = await service.build(meeting, ASSEMBLY.rooms)
+    await db.close()
+    [poll] = data.polls
+    assert (poll.by_center, poll.withheld, poll.failed_centers) == ((), (US, MX), ())
+    assert poll.total.counts == {YES: 3, NO: 1, ABSTAIN: 0} and poll.passed is False
+    english = MinutesRenderer(CATALOGS).markdown(data, ["en"])
+    assert "| Answer | Total |" in english
+    assert "Not shown per center, to keep the vote secret: US, MX." in english
+    assert "not met in MX" not in english
