@@ -20,6 +20,7 @@ from nio.crypto import ENCRYPTION_ENABLED as ENCRYPTION_AVAILABLE
 
 from bot.domain.authority import WhoMayStart
 from bot.domain.schedule import DEFAULT_REMINDER_OFFSETS, parse_offset
+from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import DecisionRule
 from bot.settings import (
@@ -103,6 +104,9 @@ class AssemblyConfig:
     # The center of people who sit in more than one room: otherwise they count in the center of
     # the room they speak in.
     member_centers: Mapping[str, str] = field(default_factory=dict)
+    # A secret poll shows a center's counts only when it has at least this many ballots (and
+    # never where they would give away a smaller center's).
+    secret_min_per_center: int = DEFAULT_SECRET_FLOOR
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,16 @@ class _Reader:
             return default
         if value < minimum:
             self.problem(key, f"expected a number >= {minimum}, got {value}")
+            return default
+        return value
+
+    def whole_number(
+        self, data: Mapping[str, Any], name: str, key: str, default: int, minimum: int
+    ) -> int:
+        self._asked(data, name, key)
+        value = data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.problem(key, f"expected a whole number >= {minimum}, got {value!r}")
             return default
         return value
 
@@ -526,6 +540,9 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
         members_may_fix=reader.boolean(data, "members_may_fix", f"{key}.members_may_fix", False),
         member_centers=_read_member_centers(
             reader, data, f"{key}.member_centers", {room.center for room in rooms}
+        ),
+        secret_min_per_center=reader.whole_number(
+            data, "secret_min_per_center", f"{key}.secret_min_per_center", DEFAULT_SECRET_FLOOR, 1
         ),
     )
 

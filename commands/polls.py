@@ -60,8 +60,9 @@ class PollCommands(CommandGroup):
             cause=ctx.event_id,
             ts=ctx.ts,
         )
+        small = self._polls.small_centers(ctx.assembly, poll)
         return announce(
-            *opened_lines(poll, ctx.assembly, ctx.sender_name, ctx.room.center, self._prefix)
+            *opened_lines(poll, ctx.assembly, ctx.sender_name, ctx.room.center, self._prefix, small)
         )
 
     @command("vote", "votar", Param("ballot", rest=True, words=True), private=True, details=True)
@@ -136,4 +137,4 @@ class PollCommands(CommandGroup):
 
 
 def _progress(progress: Progress, ctx: CommandContext) -> list[Msg]:
-    return progress_lines(progress.poll, ctx.assembly, progress.voted, progress.by_center)
+    return progress_lines(progress, ctx.assembly)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
+
 
 @dataclass(frozen=True)
 class AssemblyRoom:
@@ -27,6 +29,8 @@ class Assembly:
     members_may_fix: bool = False
     # (user id, center) for people configured to one center, whichever rooms they sit in.
     member_centers: tuple[tuple[str, str], ...] = ()
+    # A secret poll shows a center's figures only from this many ballots there.
+    secret_min_per_center: int = DEFAULT_SECRET_FLOOR
 
     def configured_center(self, user_id: str) -> str | None:
         return next((center for user, center in self.member_centers if user == user_id), None)

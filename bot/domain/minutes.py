@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.domain.meetings import Turn
+from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
 from bot.domain.translation_equity import CopyOutcome, TranslationEquity, translation_equity
 from bot.domain.wording import adds_something
 
@@ -114,6 +115,10 @@ class PollSummary:
     dissents: tuple[Dissent, ...] = ()
     secret: bool = False
     number: int | None = None  # among the meeting's polls, as chat announced it
+    # A secret poll's centers whose figures are withheld, as in the result in the rooms (their
+    # counts are left out of `by_center`), and the floor that withheld them.
+    withheld: tuple[str, ...] = ()
+    secret_floor: int = DEFAULT_SECRET_FLOOR
 
     @property
     def label(self) -> str:

@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain import secrecy
 from bot.domain.messages import Msg, UserText
+from bot.domain.secrecy import DEFAULT_SECRET_FLOOR, Disclosure
 from bot.domain.tally import (
     BLOCK,
     FIXED_ANSWERS,
@@ -56,6 +58,9 @@ class Poll:
     # Its number in its meeting's numbering (see `numbered_in` in the polls store): what people
     # read and type as `#n`. `id` is the database's own, never shown.
     number: int | None = None
+    # A secret poll shows a center's figures only from this many ballots there: the assembly's
+    # setting when the poll was opened, so that lowering it later reveals no earlier poll.
+    secret_floor: int = DEFAULT_SECRET_FLOOR
 
     @property
     def shown_number(self) -> int:
@@ -87,6 +92,13 @@ class Poll:
             self.kind, self.rule, ballots, centers, self.quorum, answer_ids=self.answer_ids
         )
         return result.anonymized() if self.secret else result
+
+    def disclosure(self, ballots: Mapping[str, int]) -> Disclosure:
+        """Which centers' figures may be shown, given each center's ballots: all of them in an
+        open poll, whose result names every voter anyway."""
+        if not self.secret:
+            return Disclosure(self.secret_floor)
+        return secrecy.disclosure(ballots, self.secret_floor)
 
     def voter_key(self, user_id: str) -> str:
         """Who a response is from: the Matrix id, or in a secret poll a keyed hash that still
@@ -127,6 +139,10 @@ class Progress:
     voted: int
     by_center: dict[str, int]
 
+    @property
+    def disclosure(self) -> Disclosure:
+        return self.poll.disclosure(self.by_center)
+
 
 @dataclass(frozen=True)
 class ResultView:
@@ -139,6 +155,10 @@ class ResultView:
     names: Mapping[str, str]
     closed_by_name: str | None
     closed_by_center: str | None = None
+
+    @property
+    def disclosure(self) -> Disclosure:
+        return self.poll.disclosure(self.result.participants_by_center)
 
 
 # -- words about a poll, as catalog messages ------------------------------------------------------

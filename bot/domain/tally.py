@@ -169,6 +169,10 @@ class TallyResult:
     def overall_quorum_met(self) -> bool:
         return self.total.quorum_met
 
+    @property
+    def participants_by_center(self) -> dict[str, int]:
+        return {center: count.participants for center, count in self.by_center.items()}
+
     def anonymized(self) -> TallyResult:
         """The same result without voter names (reasons stay, sorted so order reveals nothing)."""
         return replace(

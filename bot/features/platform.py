@@ -74,6 +74,7 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
                 interpreters=settings.interpreters,
                 members_may_fix=settings.members_may_fix,
                 member_centers=tuple(settings.member_centers.items()),
+                secret_min_per_center=settings.secret_min_per_center,
             )
         )
     return tuple(assemblies)

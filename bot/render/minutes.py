@@ -37,6 +37,7 @@ from bot.domain.minutes import (
     WrittenText,
 )
 from bot.domain.schedule import format_day, format_in_zones, local_time
+from bot.domain.tally import PER_CENTER_RULES
 from bot.i18n import Catalogs
 
 # -- the document tree ---------------------------------------------------------------------------
@@ -279,21 +280,30 @@ class MinutesWriter:
             rule=rule,
             denominator=self.t(f"minutes.denominator.{poll.denominator}"),
         )
-        centers = [c.center or "" for c in poll.by_center]
+        # A secret poll's withheld centers have no column: only the total speaks for them.
+        shown = [c for c in poll.by_center if c.center not in poll.withheld]
+        centers = [c.center or "" for c in shown]
         header = [self.t("minutes.col.answer"), *centers, self.t("minutes.col.total")]
         rows = []
         for answer_id, option in poll.answers:
             label = self.written(option) if option else plain(self.t(f"minutes.answer.{answer_id}"))
-            counts = [str(c.counts.get(answer_id, 0)) for c in (*poll.by_center, poll.total)]
+            counts = [str(c.counts.get(answer_id, 0)) for c in (*shown, poll.total)]
             rows.append((label, *(plain(n) for n in counts)))
-        cast = [str(c.votes_cast) for c in (*poll.by_center, poll.total)]
+        cast = [str(c.votes_cast) for c in (*shown, poll.total)]
         rows.append((plain(self.t("minutes.votes_cast")), *(plain(n) for n in cast)))
         blocks = [heading(title), paragraph(plain(rule_line))]
         if poll.closed:  # a running count could sway the votes still to come
             blocks.append(table(header, rows, (2, *(1 for _ in centers), 1)))
+            if poll.withheld:
+                withheld = self.t(
+                    "minutes.poll_withheld",
+                    centers=", ".join(poll.withheld),
+                    floor=poll.secret_floor,
+                )
+                blocks.append(paragraph(plain(withheld)))
         blocks.append(paragraph((Span(self._poll_outcome(poll), "strong"),)))
         if poll.dissents:
-            blocks.append(bullets([plain(self._dissent(d)) for d in poll.dissents]))
+            blocks.append(bullets([plain(self._dissent(d, poll)) for d in poll.dissents]))
         return blocks
 
     def _poll_outcome(self, poll: PollSummary) -> str:
@@ -317,17 +327,24 @@ class MinutesWriter:
             return self.t("minutes.poll_winner", winners=", ".join(names) or "—")
         if poll.passed:
             return self.t("minutes.poll_passed")
-        if poll.failed_centers:
-            return self.t("minutes.poll_failed_in", centers=", ".join(poll.failed_centers))
-        return self.t("minutes.poll_failed")
+        failed_in = [c for c in poll.failed_centers if c not in poll.withheld]
+        if failed_in:
+            outcome = self.t("minutes.poll_failed_in", centers=", ".join(failed_in))
+        else:
+            outcome = self.t("minutes.poll_failed")
+        if poll.withheld and poll.rule in PER_CENTER_RULES:
+            # Said whether or not a withheld center fell short, so that saying it tells nothing.
+            outcome += " " + self.t("minutes.poll_threshold_withheld")
+        return outcome
 
-    def _dissent(self, dissent: Any) -> str:
+    def _dissent(self, dissent: Any, poll: PollSummary) -> str:
         key = "minutes.block" if dissent.blocks else "minutes.stand_aside"
         who = dissent.name or self.t("minutes.anonymous")
+        hidden = dissent.name is None and dissent.center in poll.withheld
         return self.t(
             key,
             name=who,
-            center=dissent.center,
+            center=self.t("minutes.center_withheld") if hidden else dissent.center,
             reason=dissent.reason or self.t("minutes.no_reason"),
         )
 

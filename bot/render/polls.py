@@ -17,9 +17,11 @@ from bot.domain.assembly import Assembly
 from bot.domain.events import MARKER
 from bot.domain.limits import MAX_POLL_OPTION
 from bot.domain.messages import Bold, Msg, UserText
-from bot.domain.polls import Poll, ResultView, answer_label, joined
+from bot.domain.polls import Poll, Progress, ResultView, answer_label, joined
+from bot.domain.secrecy import Disclosure
 from bot.domain.tally import (
     BLOCK,
+    PER_CENTER_RULES,
     STAND_ASIDE,
     TOTAL,
     CenterTally,
@@ -163,8 +165,14 @@ def person(name: str, center: str | None) -> Msg | Bold:
 
 
 def opened_lines(
-    poll: Poll, assembly: Assembly, author_name: str, author_center: str, prefix: str
+    poll: Poll,
+    assembly: Assembly,
+    author_name: str,
+    author_center: str,
+    prefix: str,
+    small_centers: Sequence[str] = (),
 ) -> list[Msg]:
+    """The announcement; `small_centers` have fewer members than a secret poll's floor."""
     lines = [
         Msg.of(
             "poll.opened",
@@ -187,10 +195,24 @@ def opened_lines(
         lines.append(
             Msg.of("poll.opened.get_ballot", ballot=Msg.of("poll.ballot_command", prefix=prefix))
         )
+        lines.extend(_few_members(poll, small_centers))
         return lines
     lines.append(Msg.of("poll.opened.open"))
     vote = Msg.of("poll.vote_command", prefix=prefix)
     lines.append(_how_to_vote(poll, vote))
+    return lines
+
+
+def _few_members(poll: Poll, small_centers: Sequence[str]) -> list[Msg]:
+    """Said before anyone votes: a small center's counts will likely be withheld, and under a
+    double rule the outcome still tells whether that center reached the threshold."""
+    if not small_centers:
+        return []
+    lines = [
+        Msg.of("poll.opened.few_members", centers=joined(small_centers), floor=poll.secret_floor)
+    ]
+    if poll.rule in PER_CENTER_RULES:
+        lines.append(Msg.of("poll.opened.few_members_double"))
     return lines
 
 
@@ -237,9 +259,26 @@ def result_lines(view: ResultView) -> list[Msg]:
         key = "poll.result.quorum_met" if result.quorum_met else "poll.result.quorum_not_met"
         lines.append(Msg.of(key, quorum=quorum_label(poll)))
     lines.append(_count_line(poll, result, result.total))
-    lines.extend(_count_line(poll, result, center) for center in result.by_center.values())
+    lines.extend(_center_lines(view))
     lines.extend(_dissent_lines(view))
     lines.extend(_voter_lines(view))
+    return lines
+
+
+def _center_lines(view: ResultView) -> list[Msg]:
+    """Each center's count, unless a secret poll withholds it; then why, and under a double
+    rule that failed, that where it fell short is not said either."""
+    poll, result, shown = view.poll, view.result, view.disclosure
+    lines = [
+        _count_line(poll, result, count)
+        if shown.shows(center)
+        else Msg.of("poll.result.withheld", where=center)
+        for center, count in result.by_center.items()
+    ]
+    if shown.withheld:
+        lines.append(Msg.of("poll.withheld_why", floor=shown.floor))
+        if poll.rule in PER_CENTER_RULES and result.quorum_met and not result.passed:
+            lines.append(Msg.of("poll.result.threshold_withheld"))
     return lines
 
 
@@ -276,21 +315,25 @@ def _count_line(poll: Poll, result: TallyResult, count: CenterTally) -> Msg:
 
 
 def _dissent_lines(view: ResultView) -> list[Msg]:
-    result = view.result
+    result, shown = view.result, view.disclosure
     lines = []
     for key, dissents in (
         ("poll.result.stood_aside", result.stand_asides),
         ("poll.result.blocked", result.blocks),
     ):
         if dissents:
-            people = [_dissent(d, view.names) for d in dissents]
+            people = [_dissent(d, view.names, shown) for d in shown.placed_last(dissents)]
             lines.append(Msg.of(key, people=joined(people)))
     return lines
 
 
-def _dissent(dissent: Dissent, names: Mapping[str, str]) -> Msg:
+def _dissent(dissent: Dissent, names: Mapping[str, str], shown: Disclosure) -> Msg:
     # A reason is shown as written: its language is the voter's, and it is theirs to word.
     reason = dissent.reason or None
+    if dissent.voter is None and not shown.shows(dissent.center):
+        if reason is None:
+            return Msg.of("poll.dissent.anonymous_unplaced_no_reason")
+        return Msg.of("poll.dissent.anonymous_unplaced", reason=reason)
     if dissent.voter is None:
         if reason is None:
             return Msg.of("poll.dissent.anonymous_no_reason", center=dissent.center)
@@ -332,21 +375,28 @@ def _voter_lines(view: ResultView) -> list[Msg]:
 # -- an open poll's turnout ----------------------------------------------------------------------
 
 
-def progress_lines(
-    poll: Poll, assembly: Assembly, voted: int, by_center: Mapping[str, int]
-) -> list[Msg]:
-    """How many have voted so far; the counts themselves wait for the close."""
-    centers = [Msg.of("poll.center_count", center=c, count=n) for c, n in by_center.items()]
+def progress_lines(progress: Progress, assembly: Assembly) -> list[Msg]:
+    """How many have voted so far; the counts themselves wait for the close. A secret poll's
+    turnout per center follows the same floor as its result."""
+    poll, shown = progress.poll, progress.disclosure
+    centers = [
+        Msg.of("poll.center_count", center=c, count=n)
+        if shown.shows(c)
+        else Msg.of("poll.center_withheld", center=c)
+        for c, n in progress.by_center.items()
+    ]
     lines = [
         Msg.of(
             "poll.progress",
             number=poll.shown_number,
             question=UserText(poll.question, poll.language),
             rule=rule_label(poll),
-            voted=voted,
+            voted=progress.voted,
             centers=joined(centers),
         )
     ]
+    if shown.withheld:
+        lines.append(Msg.of("poll.withheld_why", floor=shown.floor))
     if poll.deadline_at:
         lines.append(
             Msg.of("poll.opened.deadline", times=deadline_times(assembly, poll.deadline_at))

@@ -249,8 +249,10 @@ class MinutesService:
     ) -> list[PollSummary]:
         summaries = []
         for poll in await self._polls.polls_of_meeting(meeting_id):
-            # The same tally as the poll's result message: a secret poll's sealed counts.
+            # The same tally as the poll's result message: a secret poll's sealed counts, and
+            # the same centers withheld.
             result = poll.tally(await self._polls.ballots_of(poll), centers)
+            shown = poll.disclosure(result.participants_by_center)
             answers = []
             for answer in poll.answer_ids:
                 option = poll.option_text(answer)
@@ -259,7 +261,7 @@ class MinutesService:
             dissents = [
                 Dissent(names.get(d.voter, d.voter) if d.voter else None, d.center, d.reason, b)
                 for b, group in ((True, result.blocks), (False, result.stand_asides))
-                for d in group
+                for d in shown.placed_last(group)
             ]
             summaries.append(
                 PollSummary(
@@ -270,15 +272,19 @@ class MinutesService:
                     denominator=str(result.denominator),
                     answers=tuple(answers),
                     total=_count(None, result.total),
-                    by_center=tuple(_count(c, t) for c, t in result.by_center.items()),
+                    by_center=tuple(
+                        _count(c, t) for c, t in result.by_center.items() if shown.shows(c)
+                    ),
                     closed=not poll.is_open,
                     passed=result.passed,
                     quorum_met=result.quorum_met,
-                    failed_centers=tuple(result.failed_centers),
+                    failed_centers=tuple(c for c in result.failed_centers if shown.shows(c)),
                     winners=tuple(result.winners),
                     dissents=tuple(dissents),
                     secret=poll.secret,
                     number=poll.number,
+                    withheld=shown.withheld,
+                    secret_floor=poll.secret_floor,
                 )
             )
         return summaries

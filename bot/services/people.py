@@ -60,6 +60,18 @@ class People:
     def center_of(self, assembly: Assembly, user_id: str, spoken_in: str | None = None) -> str:
         return self.home_room(assembly, user_id, spoken_in).center
 
+    def center_sizes(self, assembly: Assembly) -> dict[str, int]:
+        """How many people each center has, in the assembly's order: everyone in its rooms,
+        the bot not counted, each person once, in their own center."""
+        people = {
+            user for room in assembly.rooms for user in self._membership.members(room.room_id)
+        }
+        sizes = dict.fromkeys(assembly.centers, 0)
+        for user in people:
+            center = self.center_of(assembly, user)
+            sizes[center] = sizes.get(center, 0) + 1
+        return sizes
+
     def sits_in(self, room_id: str, user_id: str) -> bool:
         return self._membership.is_member(room_id, user_id)
 

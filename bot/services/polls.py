@@ -33,6 +33,7 @@ from bot.domain.polls import (
     reason_request,
     vote_privately,
 )
+from bot.domain.secrecy import below_floor
 from bot.domain.tally import Ballot, TallyResult
 from bot.services.people import People
 from bot.services.timers import Timers, instant
@@ -141,6 +142,7 @@ class PollService:
                 source_event_id=cause,
                 created_at=ts,
                 numbered_in=numbering.id if numbering else None,
+                secret_floor=assembly.secret_min_per_center if request.secret else None,
             )
         )
         poll = await self._existing(poll_id)
@@ -414,6 +416,13 @@ class PollService:
         if poll.is_open:
             return await self._progress(poll, assembly)
         return await self.result_view(poll, assembly)
+
+    def small_centers(self, assembly: Assembly, poll: Poll) -> tuple[str, ...]:
+        """The centers with fewer members than a secret poll's floor, whose counts its result
+        will likely withhold: the announcement says so before anyone votes."""
+        if not poll.secret:
+            return ()
+        return below_floor(self._people.center_sizes(assembly), poll.secret_floor)
 
     async def open_polls(self, assembly: Assembly) -> list[Progress]:
         return [

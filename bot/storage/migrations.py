@@ -499,6 +499,12 @@ async def v10_memory_confirmations(db: SchemaWriter) -> None:
     )
 
 
+async def v11_secret_floor(db: SchemaWriter) -> None:
+    """A secret poll keeps the floor it was opened with: the fewest ballots a center needs for
+    its figures to be shown. NULL (polls opened before) means the default floor."""
+    await db.executescript("ALTER TABLE polls ADD COLUMN secret_floor INTEGER")
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -510,4 +516,5 @@ MIGRATIONS: list[Migration] = [
     v8_names_and_numbers,
     v9_language_justice,
     v10_memory_confirmations,
+    v11_secret_floor,
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.domain.polls import Poll
+from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
 from bot.domain.tally import Ballot, DecisionRule, PollKind, Quorum, Response
 from bot.storage.database import Database
 
@@ -36,6 +37,8 @@ def _poll_from_row(row: aiosqlite.Row) -> Poll:
         closed_at=row["closed_at"],
         closed_by=row["closed_by"],
         number=row["number"],
+        # Polls opened before the floor was kept take the default one.
+        secret_floor=row["secret_floor"] or DEFAULT_SECRET_FLOOR,
     )
 
 
@@ -62,6 +65,8 @@ class NewPoll:
     # The meeting whose numbering the poll takes its number in: the open meeting, or between
     # meetings the latest one (None before the assembly's first meeting).
     numbered_in: int | None = None
+    # A secret poll's floor: the fewest ballots a center needs for its figures to be shown.
+    secret_floor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +113,8 @@ class PollsStore:
         return await self.db.execute(
             "INSERT INTO polls (assembly, meeting_id, kind, rule, question, language, options, "
             "max_selections, secret, ballot_key, quorum_overall, quorum_per_center, deadline_at, "
-            "created_by, created_in, source_event_id, created_at, numbered_in, number) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "created_by, created_in, source_event_id, created_at, numbered_in, secret_floor, "
+            "number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "(SELECT ifnull(max(number), 0) + 1 FROM polls WHERE assembly = ? "
             "AND numbered_in IS ?))",
             (
@@ -131,6 +136,7 @@ class PollsStore:
                 poll.source_event_id,
                 poll.created_at,
                 poll.numbered_in,
+                poll.secret_floor,
                 poll.assembly,
                 poll.numbered_in,
             ),

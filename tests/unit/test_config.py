@@ -247,3 +247,22 @@ def test_a_person_of_one_center_counts_there_from_any_room(tmp_path: Path) -> No
     problems = "\n".join(error.value.problems)
     assert 'assemblies[0].member_centers."@beto:example.org": expected one of' in problems
     assert "(MX, US)" in problems and "got 'beto'" in problems
+
+
+def test_secret_polls_keep_centers_of_fewer_than_three_ballots_secret_unless_told(
+    tmp_path: Path,
+) -> None:
+    assert load_config(write(tmp_path, GOOD), {}).assemblies[0].secret_min_per_center == 3
+    five = GOOD.replace("chairs = [", "secret_min_per_center = 5\nchairs = [")
+    assert load_config(write(tmp_path, five), {}).assemblies[0].secret_min_per_center == 5
+    for wrong in ("0", "2.5", '"3"', "true"):
+        text = GOOD.replace("chairs = [", f"secret_min_per_center = {wrong}\nchairs = [")
+        with pytest.raises(ConfigError) as error:
+            load_config(write(tmp_path, text), {})
+        [problem] = error.value.problems
+        assert problem.startswith("assemblies[0].secret_min_per_center: expected a whole number")
+
+
+def test_the_example_config_names_the_secret_floor() -> None:
+    example = Path(__file__).parents[2] / "config.example.toml"
+    assert "\nsecret_min_per_center = 3\n" in example.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import asyncio
 import contextvars
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -525,3 +525,67 @@ async def test_a_ballot_that_never_arrived_is_posted_again_and_one_on_its_way_is
         await world.polls.post_ballots(ASSEMBLY, BETO, chat)
     [again] = [m for m in await world.runtime.pending(limit=100) if m.event_type == START]
     assert again.id != first.id and again.room_id == chat and again.txn_id != first.txn_id
+
+
+# -- small centers in secret polls -----------------------------------------------------------------
+
+
+async def test_beto_alone_voting_in_mexico_is_kept_secret_in_both_rooms(world: World) -> None:
+    """alice and carol vote in the US, beto alone in Mexico: with the floor at 3, neither
+    center's line is shown (the US line and the total would give beto's away)."""
+    poll = await world.open('secret "Do we approve the budget?"')
+    chats = [await world.ballot_chat(v, home) for v, home in ((ALICE, EN), (CAROL, EN), (BETO, ES))]
+    for voter, chat, answer in zip((ALICE, CAROL, BETO), chats, ("yes", "no", "si"), strict=True):
+        await world.vote(voter, chat, answer, ts=2_000, private=True)
+    turnout = await world.polls.results(ASSEMBLY, None)
+    assert turnout.voted == 3 and turnout.disclosure.withheld == ("US", "MX")
+
+    result = await world.close(ts=3_000)
+    english = "\n".join(await world.notices_in(EN))
+    spanish = "\n".join(await world.notices_in(ES))
+    assert "All centers: Yes 2, No 1" in english and "Todos los centros: Sí 2, No 1" in spanish
+    assert "MX: withheld to keep the vote secret." in english
+    assert "MX: se reserva para mantener el voto secreto." in spanish
+    assert "MX: Yes" not in english and "MX: Sí" not in spanish
+    assert "US: Yes" not in english and "US: Sí" not in spanish
+    # The tally, and the operator's decision log, still count Mexico on its own.
+    assert result.by_center["MX"].counts["yes"] == 1
+    assert (await world.decision(poll)).details["counts"]["MX"]["voted"] == 1
+    again = await world.polls.results(ASSEMBLY, poll.id)
+    assert again.disclosure.withheld == ("US", "MX")
+
+
+async def test_a_secret_poll_keeps_the_floor_it_was_opened_with(world: World) -> None:
+    two = replace(ASSEMBLY, secret_min_per_center=2)
+    async with world.db.transaction():
+        poll = await world.polls.create(
+            read_poll_request(split_words('secret "Q?"'), DecisionRule.MAJORITY),
+            assembly=two,
+            room=EN,
+            author=CAROL,
+            cause="$floor",
+            ts=1_000,
+        )
+    assert poll.secret_floor == 2
+    for voter, home in ((ALICE, EN), (CAROL, EN), (BETO, ES), (DANI, ES)):
+        await world.vote(voter, await world.ballot_chat(voter, home), "yes", ts=2_000, private=True)
+    await world.close(ts=3_000)  # closed in the assembly as configured now, with the floor at 3
+    english = "\n".join(await world.notices_in(EN))
+    assert "US: Yes 2, No 0, Abstain 0" in english and "MX: Yes 2" in english
+
+
+async def test_the_announcement_knows_which_centers_have_fewer_members_than_the_floor(
+    world: World,
+) -> None:
+    assert People(SEATS).center_sizes(ASSEMBLY) == {"US": 2, "MX": 2}
+    secret = await world.open('secret "Q?"')
+    assert world.polls.small_centers(ASSEMBLY, secret) == ("US", "MX")
+    assert world.polls.small_centers(ASSEMBLY, replace(secret, secret_floor=2)) == ()
+    public = await world.open('"Q?"', ts=1_001)
+    assert world.polls.small_centers(ASSEMBLY, public) == ()
+
+
+def test_someone_sitting_in_both_rooms_counts_once_in_their_own_center() -> None:
+    both = Seats({EN.room_id: {ALICE: "Alice", BETO: "Beto"}, ES.room_id: {BETO: "Beto"}})
+    configured = replace(ASSEMBLY, member_centers=((BETO, "MX"),))
+    assert People(both).center_sizes(configured) == {"US": 1, "MX": 1}

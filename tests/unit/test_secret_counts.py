@@ -4,6 +4,7 @@ decision rule, as came out of the ballots themselves."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,32 @@ async def test_a_transaction_runs_its_after_commit_actions_only_if_it_commits(
         assert ran == []
     assert ran == ["committed"]
     await db.close()
+
+
+async def test_a_secret_poll_keeps_the_floor_it_was_opened_with(store: PollsStore) -> None:
+    """Lowering the setting later must not show an earlier poll's small centers."""
+    base = NewPoll(
+        assembly="Asamblea",
+        meeting_id=None,
+        kind=PollKind.YES_NO,
+        rule=DecisionRule.MAJORITY,
+        question="Shall we?",
+        language="en",
+        options=(),
+        max_selections=1,
+        secret=True,
+        ballot_key=None,
+        quorum=None,
+        deadline_at=None,
+        created_by="@carol",
+        created_in="!en",
+        source_event_id="$floor",
+        created_at=0,
+        secret_floor=5,
+    )
+    five = await store.poll(await store.create(base))
+    assert five is not None and five.secret_floor == 5
+    older = await store.poll(
+        await store.create(replace(base, source_event_id="$older", secret_floor=None))
+    )
+    assert older is not None and older.secret_floor == 3
