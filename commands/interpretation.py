@@ -18,7 +18,7 @@ from bot.framework.commands import CommandGroup, Param, command, read_number, to
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, NeedsRole, UsageError
 from bot.services.interpretation import InterpretationService
-from bot.services.mirror import MirrorService
+from bot.services.mirror import MirrorWorker
 from bot.services.people import People
 
 FIXED = "✅"
@@ -39,7 +39,7 @@ class InterpretationCommands(CommandGroup):
     def __init__(
         self,
         interpretation: InterpretationService,
-        mirror: MirrorService,
+        mirror: MirrorWorker,
         people: People,
         prefix: str,
     ) -> None:

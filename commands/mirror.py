@@ -10,14 +10,14 @@ from bot.domain.outcomes import Announce, announce
 from bot.framework.commands import CommandGroup, command
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
-from bot.services.mirror_control import MirrorControl
+from bot.services.mirror_intake import MirrorIntake
 
 
 class MirrorCommands(CommandGroup):
     group_name = "mirror"
     help_names = ("mirror", "espejo")
 
-    def __init__(self, control: MirrorControl, prefix: str) -> None:
+    def __init__(self, control: MirrorIntake, prefix: str) -> None:
         self._control = control
         self._prefix = prefix
 

@@ -11,12 +11,12 @@ from commands.mirror import MirrorCommands
 
 def mirror_feature(shared: Shared) -> Feature:
     platform, mirror = shared.platform, shared.mirror
-    commands = MirrorCommands(shared.mirror_control, platform.prefix)
+    commands = MirrorCommands(shared.mirror_intake, platform.prefix)
     return Feature(
         name="mirror",
         commands=(commands,),
         tables=("mirror_jobs", "mirrors", "mirroring_paused"),
-        intakes=((Intake.SPEECH, mirror.accept),),
+        intakes=((Intake.SPEECH, shared.mirror_intake.accept),),
         status=(commands.status,),
         background=(mirror.run,),
         pruning=(

@@ -14,8 +14,8 @@ from bot.services.interpretation import InterpretationService
 from bot.services.language_detection import LanguageDetector
 from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
-from bot.services.mirror import MirrorService
-from bot.services.mirror_control import MirrorControl
+from bot.services.mirror import MirrorWorker
+from bot.services.mirror_intake import MirrorIntake
 from bot.services.people import People
 from bot.services.reminders import Reminders
 from bot.services.timers import Timers
@@ -43,8 +43,9 @@ class Shared:
     # Agenda timeboxes and turn limits share these notices.
     notices: MeetingTimers
     interpretation: InterpretationService
-    mirror_control: MirrorControl
-    mirror: MirrorService
+    # The mirror: the worker (copies, corrections) and the intake with the chairs' control.
+    mirror: MirrorWorker
+    mirror_intake: MirrorIntake
     decisions: DecisionsStore
     reminders: Reminders
 
@@ -70,7 +71,16 @@ def build_shared(platform: Platform) -> Shared:
         clock=platform.clock,
     )
     mirror_store = MirrorStore(db)
-    mirror_control = MirrorControl(mirror_store, platform.delivery)
+    mirror = _mirror(platform, mirror_store, people, interpretation)
+    mirror_intake = MirrorIntake(
+        store=mirror_store,
+        directory=platform.directory,
+        people=people,
+        interpretation=interpretation,
+        delivery=platform.delivery,
+        wake=mirror.wake,
+        source_of=mirror.source_of,
+    )
     # A pause belongs to the meeting it was made in.
     meetings = MeetingService(
         meetings_store,
@@ -78,7 +88,7 @@ def build_shared(platform: Platform) -> Shared:
         authority,
         prefix,
         platform.clock_ms,
-        on_end=(mirror_control.resume_after,),
+        on_end=(mirror_intake.resume_after,),
     )
     decisions = DecisionsStore(db)
     return Shared(
@@ -98,8 +108,8 @@ def build_shared(platform: Platform) -> Shared:
             people.display_name,
         ),
         interpretation=interpretation,
-        mirror_control=mirror_control,
-        mirror=_mirror(platform, mirror_store, people, interpretation),
+        mirror=mirror,
+        mirror_intake=mirror_intake,
         decisions=decisions,
         reminders=_reminders(platform, decisions, timers),
     )
@@ -123,8 +133,8 @@ def _mirror(
     store: MirrorStore,
     people: People,
     interpretation: InterpretationService,
-) -> MirrorService:
-    return MirrorService(
+) -> MirrorWorker:
+    return MirrorWorker(
         db=platform.db,
         store=store,
         directory=platform.directory,

@@ -1,7 +1,10 @@
-"""Mirroring: every message a person sends reaches every other room of the assembly, translated.
+"""The mirror's worker: every message a person sends reaches every other room of the assembly,
+translated.
 
-Accepting an event only queues a job, inside the transaction that marks the event handled, so the
-sync loop never waits for a translator. A worker mirrors the jobs in order. When translation
+The intake (`mirror_intake.py`) only queues a job, inside the transaction that marks the event
+handled, so the sync loop never waits for a translator; this worker mirrors the jobs in order,
+and corrects copies when an interpreter says better. Translations come through the translation
+gateway (`translation_gateway.py`), shared with delivery. When translation
 fails or times out the copy goes out at once with the original words and a "translation pending"
 label; a retry loop later edits it into the translation. Copies leave through the outbox, so a
 homeserver outage or a restart delays them but never loses or repeats them.
@@ -19,7 +22,7 @@ from typing import Any, Protocol
 from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
-from bot.domain.events import MESSAGE, REDACTION, STICKER, IncomingEvent
+from bot.domain.events import MESSAGE, IncomingEvent
 from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
 from bot.domain.messages import Msg
@@ -69,7 +72,7 @@ class MirrorTuning:
     look_ahead: int = 8
 
 
-class MirrorService:
+class MirrorWorker:
     def __init__(
         self,
         *,
@@ -110,32 +113,13 @@ class MirrorService:
         # The most of one message sent to the (paid) translator; the rest goes as written.
         self._max_chars = max_chars
 
-    # -- accepting events (inside the dispatcher's transaction) ------------------------------
+    # -- woken by the intake (inside the dispatcher's transaction) ------------------------------
 
-    @staticmethod
-    def wants(event: IncomingEvent) -> bool:
-        if event.type == REDACTION:
-            return event.redacts is not None
-        if event.type == STICKER:
-            return True
-        return event.type == MESSAGE and (event.msgtype in MIRRORED_MSGTYPES or event.is_edit)
-
-    async def accept(self, event: IncomingEvent) -> None:
-        assembly = self._directory.for_room(event.room_id)
-        if assembly is None or await self._store.is_paused(assembly.name):
-            return
-        kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
-        speaker = self._people.display_name(assembly, event.sender)
-        center = self._people.center_of(assembly, event.sender, event.room_id)
-        if kind == "message" and self._interpretation.on_duty(assembly.name, event.sender):
-            # An interpreter on duty already speaks for the other room: never mirrored back.
-            interprets = await self._source_of(event.in_reply_to)
-            await self._store.add_interpretation(assembly.name, event, speaker, center, interprets)
-            return
-        await self._store.add_event_job(assembly.name, kind, event, speaker=speaker, center=center)
-        lane = self._lanes[assembly.name]
+    def wake(self, assembly: str) -> None:
+        """A job was queued for `assembly`: its lane finds it once the transaction commits."""
+        lane = self._lanes[assembly]
         if self._db.in_transaction:
-            self._db.after_commit(_setter(lane))  # the lane must find the job once it wakes
+            self._db.after_commit(_setter(lane))
         else:
             lane.set()
 
@@ -428,7 +412,7 @@ class MirrorService:
             return CopyRelation(reply_to, root) if root is not None else None
         return CopyRelation(reply_to) if reply_to is not None else None
 
-    async def _source_of(self, event_id: str | None) -> str | None:
+    async def source_of(self, event_id: str | None) -> str | None:
         """The message a reply is about: the original behind one of our copies, or itself."""
         if not event_id:
             return None

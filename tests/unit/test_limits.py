@@ -11,7 +11,7 @@ from bot.domain.tally import DecisionRule
 from bot.framework.errors import CommandError
 from bot.i18n import Catalogs
 from bot.services.interpretation import InterpretationService
-from bot.services.mirror import MirrorService
+from bot.services.mirror import MirrorWorker
 from bot.services.translation_gateway import TranslationGateway
 from bot.storage.database import Database
 from bot.storage.interpretation_store import InterpretationStore
@@ -54,7 +54,7 @@ class CountingTranslator:
 async def test_only_the_first_part_of_a_long_message_goes_to_the_translator() -> None:
     translator = CountingTranslator()
     db = await Database.open(":memory:")
-    mirror = MirrorService(
+    mirror = MirrorWorker(
         db=db,
         store=None,  # type: ignore[arg-type]
         directory=AssemblyDirectory(()),

@@ -1,0 +1,73 @@
+"""The mirror's intake and control: what people say in an assembly room becomes a job for the
+worker (`mirror.py`), inside the transaction that marks the event handled; chairs pause and
+resume mirroring, and a pause belongs to the meeting it was made in."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.delivery import Delivery
+from bot.domain.assembly import Assembly, AssemblyDirectory
+from bot.domain.events import REDACTION, IncomingEvent
+from bot.domain.meetings import Meeting
+from bot.domain.messages import Msg
+from bot.services.interpretation import InterpretationService
+from bot.services.people import People
+from bot.storage.mirror_store import MirrorStore
+
+
+class MirrorIntake:
+    def __init__(
+        self,
+        *,
+        store: MirrorStore,
+        directory: AssemblyDirectory,
+        people: People,
+        interpretation: InterpretationService,
+        delivery: Delivery,
+        wake: Callable[[str], None],
+        source_of: Callable[[str | None], Awaitable[str | None]],
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._people = people
+        self._interpretation = interpretation
+        self._delivery = delivery
+        # The worker's lane of an assembly, woken once the job is committed.
+        self._wake = wake
+        # The message a reply is about: the original behind one of our copies, or itself.
+        self._source_of = source_of
+
+    async def accept(self, event: IncomingEvent) -> None:
+        """Speech in an assembly room (a message, an edit, a deletion) to be mirrored."""
+        assembly = self._directory.for_room(event.room_id)
+        if assembly is None or await self._store.is_paused(assembly.name):
+            return
+        kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
+        speaker = self._people.display_name(assembly, event.sender)
+        center = self._people.center_of(assembly, event.sender, event.room_id)
+        if kind == "message" and self._interpretation.on_duty(assembly.name, event.sender):
+            # An interpreter on duty already speaks for the other room: never mirrored back.
+            interprets = await self._source_of(event.in_reply_to)
+            await self._store.add_interpretation(assembly.name, event, speaker, center, interprets)
+            return
+        await self._store.add_event_job(assembly.name, kind, event, speaker=speaker, center=center)
+        self._wake(assembly.name)
+
+    # -- control ----------------------------------------------------------------------------
+
+    async def pause(self, assembly: Assembly, user_id: str) -> bool:
+        return await self._store.pause(assembly.name, user_id)
+
+    async def resume(self, assembly: Assembly) -> bool:
+        return await self._store.resume(assembly.name)
+
+    async def is_paused(self, assembly: Assembly) -> bool:
+        return await self._store.is_paused(assembly.name)
+
+    async def resume_after(self, assembly: Assembly, meeting: Meeting) -> None:
+        """A pause ends when its meeting does."""
+        if await self._store.resume(assembly.name):
+            await self._delivery.announce(
+                assembly, [Msg.of("mirror.resumed_at_end")], cause=f"meeting:{meeting.id}:resume"
+            )
