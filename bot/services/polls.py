@@ -39,7 +39,7 @@ from bot.services.timers import Timers, instant
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
-from bot.storage.polls_store import NewPoll, PollRoom, PollsStore
+from bot.storage.polls_store import PollRoom, PollsStore
 from bot.storage.runtime_store import RuntimeStore
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class PollService:
         meeting = await self._meetings.open_meeting(assembly.name)
         numbering = meeting or await self._meetings.latest_meeting(assembly.name)
         poll_id = await self._store.create(
-            NewPoll(
+            Poll(
                 assembly=assembly.name,
                 meeting_id=meeting.id if meeting else None,
                 kind=request.kind,

@@ -33,35 +33,12 @@ def _poll_from_row(row: aiosqlite.Row) -> Poll:
         created_by=row["created_by"],
         created_in=row["created_in"],
         created_at=row["created_at"],
+        source_event_id=row["source_event_id"],
+        numbered_in=row["numbered_in"],
         closed_at=row["closed_at"],
         closed_by=row["closed_by"],
         number=row["number"],
     )
-
-
-@dataclass(frozen=True)
-class NewPoll:
-    """What is known about a poll before it has an id."""
-
-    assembly: str
-    meeting_id: int | None
-    kind: PollKind
-    rule: DecisionRule | None
-    question: str
-    language: str
-    options: tuple[str, ...]
-    max_selections: int
-    secret: bool
-    ballot_key: str | None
-    quorum: Quorum | None
-    deadline_at: int | None
-    created_by: str
-    created_in: str
-    source_event_id: str
-    created_at: int
-    # The meeting whose numbering the poll takes its number in: the open meeting, or between
-    # meetings the latest one (None before the assembly's first meeting).
-    numbered_in: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +80,9 @@ class PollsStore:
 
     # -- polls ---------------------------------------------------------------------------------
 
-    async def create(self, poll: NewPoll) -> int:
+    async def create(self, poll: Poll) -> int:
+        """Keep a poll asked for (one without an id yet), numbered after the others of its
+        numbering, and give its id."""
         quorum = poll.quorum or Quorum()
         return await self.db.execute(
             "INSERT INTO polls (assembly, meeting_id, kind, rule, question, language, options, "

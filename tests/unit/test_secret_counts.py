@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.polls import Poll
 from bot.domain.tally import Ballot, DecisionRule, PollKind, Quorum
 from bot.storage.database import Database
-from bot.storage.polls_store import NewPoll, PollsStore
+from bot.storage.polls_store import PollsStore
 
 CENTERS = ("US", "MX")
 
@@ -71,7 +72,7 @@ async def test_the_sealed_counts_give_the_result_the_ballots_gave(
     ballots: list[Ballot],
 ) -> None:
     poll_id = await store.create(
-        NewPoll(
+        Poll(
             assembly="Asamblea",
             meeting_id=None,
             kind=kind,
