@@ -20,7 +20,7 @@ from bot.domain.outcomes import Announce
 from bot.i18n import Msg
 from bot.services.delivery import Delivery
 from bot.services.people import People
-from bot.storage.decisions_store import DecisionsStore, LogRecord, NewLogRecord
+from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
 
 # Words that introduce an action item's due date at the end of `!action`: "… due 2025-03-10".
@@ -82,7 +82,7 @@ class DecisionLog:
         item = await self._meetings.current_item(meeting.id) if meeting else None
         owner_center = self._people.center_of(assembly, owner) if owner else None
         entry_id = await self._store.add_entry(
-            NewLogRecord(
+            LogRecord(
                 assembly=assembly.name,
                 meeting_id=meeting.id if meeting else None,
                 agenda_item_id=item.id if item else None,

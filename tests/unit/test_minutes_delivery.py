@@ -27,7 +27,7 @@ from bot.services.delivery import Delivery
 from bot.services.reminders import Reminders
 from bot.services.timers import Timers
 from bot.storage.database import Database
-from bot.storage.decisions_store import DecisionsStore, NewLogRecord
+from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.reminders_store import RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore
@@ -148,7 +148,7 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     clock = Clock(datetime(2025, 3, 9, 12, 0, tzinfo=UTC))
     reminders, scheduler, stores = await bot_parts(db, clock)
     entry_id = await stores.decisions.add_entry(
-        NewLogRecord(
+        LogRecord(
             assembly="General",
             meeting_id=None,
             agenda_item_id=None,
