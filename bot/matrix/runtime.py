@@ -111,7 +111,6 @@ class MatrixRuntime:
             client, settings.user_id, lambda: self.room_ids, lambda: self.direct_invites
         )
         self.first_sync_done = asyncio.Event()
-        self._synced = asyncio.Event()  # set, and replaced, after every sync handled
         # A room newly watched (a direct chat just made or joined): the long-poll in flight,
         # asked with the old filter, is cut short, and the next sync brings every room's whole
         # state, so the new room arrives with its encryption and members wherever it began.
@@ -253,8 +252,6 @@ class MatrixRuntime:
                 await self._enter_rooms(response, first=token is None)
             self.first_sync_done.set()
             self.last_sync = time.monotonic()
-            self._synced.set()
-            self._synced = asyncio.Event()
             self._on_synced()
 
     async def _sync_once(self, token: str | None) -> Any:
@@ -302,20 +299,6 @@ class MatrixRuntime:
             await self.invites.accept_pending(handled=set(response.rooms.invite))
         # Rooms joined through an invite just now are not yet in nio's rooms: not again.
         await self.join_missing(self.invites.joined)
-
-    async def until_synced(self, room_id: str, timeout: float) -> bool:
-        """Wait until a sync has brought in `room_id` (a room just created or joined, which nio
-        cannot encrypt for before); False if that took longer than `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while room_id not in self.client.rooms:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            try:
-                await asyncio.wait_for(self._synced.wait(), remaining)
-            except TimeoutError:
-                return False
-        return True
 
     async def _sync_timeout(self) -> int:
         """The long-poll's length, cut short when a timer of ours falls due before it ends."""

@@ -186,14 +186,6 @@ class MeetingsStore:
         )
         return [row["user_id"] for row in rows]
 
-    async def chairs_open_meeting(self, assembly: str, user_id: str) -> bool:
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM meeting_chairs c JOIN meetings m ON m.id = c.meeting_id "
-            "WHERE m.assembly = ? AND m.ended_at IS NULL AND c.user_id = ?",
-            (assembly, user_id),
-        )
-        return row is not None
-
     # -- attendance -------------------------------------------------------------------------
 
     async def mark_present(

@@ -202,12 +202,6 @@ class PollsStore:
             "DELETE FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)
         )
 
-    async def has_room(self, poll_id: int, room_id: str) -> bool:
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)
-        )
-        return row is not None
-
     async def rooms_of(self, poll_id: int) -> list[PollRoom]:
         rows = await self.db.fetch_all(
             "SELECT * FROM poll_rooms WHERE poll_id = ? ORDER BY rowid", (poll_id,)
