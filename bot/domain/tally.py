@@ -143,7 +143,6 @@ class TallyResult:
     stand_asides: tuple[Dissent, ...] = ()
     blocks: tuple[Dissent, ...] = ()
     blocks_needed: int = 1
-    anonymous: bool = False
 
     @property
     def counts(self) -> Mapping[str, int]:
@@ -165,17 +164,12 @@ class TallyResult:
     def threshold_met(self) -> bool | None:
         return self.total.threshold_met
 
-    @property
-    def overall_quorum_met(self) -> bool:
-        return self.total.quorum_met
-
     def anonymized(self) -> TallyResult:
         """The same result without voter names (reasons stay, sorted so order reveals nothing)."""
         return replace(
             self,
             stand_asides=_anonymize(self.stand_asides),
             blocks=_anonymize(self.blocks),
-            anonymous=True,
         )
 
 

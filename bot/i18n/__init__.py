@@ -7,7 +7,6 @@ same keys and placeholders; a test checks it.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -171,6 +170,3 @@ def user_texts(message: Msg) -> list[UserText]:
             found.append(value)
     return found
 
-
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
