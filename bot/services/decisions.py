@@ -8,27 +8,23 @@ messages, and `tell_rooms` queues notices worded per room.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.errors import CommandError
-from bot.domain.limits import MAX_ENTRY
+from bot.domain.limits import MAX_ENTRY, tidied_text
 from bot.domain.outcomes import Announce
 from bot.i18n import Msg
 from bot.services.delivery import Delivery
 from bot.services.people import People
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
+from bot.storage.runtime_store import now_ms
 
 # Words that introduce an action item's due date at the end of `!action`: "… due 2025-03-10".
 DUE_WORDS = ("due", "by", "para", "vence", "plazo")
-
-
-def epoch_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)
@@ -43,12 +39,7 @@ class Author:
 
 
 def check_text(text: str | None, empty_key: str, prefix: str) -> str:
-    tidied = " ".join((text or "").split())
-    if not tidied:
-        raise CommandError(empty_key, prefix=prefix)
-    if len(tidied) > MAX_ENTRY:
-        raise CommandError("records.too_long", length=len(tidied), limit=MAX_ENTRY)
-    return tidied
+    return tidied_text(text, MAX_ENTRY, "records.too_long", empty_key=empty_key, prefix=prefix)
 
 
 class DecisionLog:
@@ -58,7 +49,7 @@ class DecisionLog:
         meetings: MeetingsStore,
         people: People,
         prefix: str,
-        clock: Callable[[], int] = epoch_ms,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self._store = store
         self._meetings = meetings
