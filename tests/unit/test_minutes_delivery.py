@@ -11,10 +11,8 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
-from nio import RoomSendResponse, UploadResponse
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.minutes import MinutesData, WrittenText
@@ -32,7 +30,7 @@ from bot.storage.reminders_store import RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore
 from bot.storage.schedules_store import SchedulesStore
-from tests.harness.fakes import Clock, Scheduler, Seats
+from tests.harness.fakes import Clock, FakeClient, Scheduler, Seats
 from tests.unit.test_minutes import minutes
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
@@ -183,28 +181,13 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     assert scheduler.jobs == {}
 
 
-class FakeClient:
-    def __init__(self) -> None:
-        self.uploaded: list[tuple[bytes, str, str | None, int | None]] = []
-        self.sent: list[tuple[str, str, dict[str, Any], str]] = []
-
-    async def upload(self, provider: Any, content_type: str, filename: str | None, filesize=None):
-        data = provider(0, 0).read()
-        self.uploaded.append((data, content_type, filename, filesize))
-        return UploadResponse("mxc://x/minutes"), None
-
-    async def room_send(self, room_id, event_type, content, tx_id, ignore_unverified_devices):
-        self.sent.append((room_id, event_type, content, tx_id))
-        return RoomSendResponse(f"$event{len(self.sent)}", room_id)
-
-
 async def test_a_file_in_the_outbox_is_uploaded_then_posted_as_m_file(db: Database) -> None:
     store = RuntimeStore(db)
     data = "# Acta <b> ñ\n".encode()
     content = upload_content(data, "minutes-1-es.md", "text/markdown; charset=utf-8")
     assert base64.b64decode(content[UPLOAD_KEY]["data"]) == data
     await store.enqueue("!es:x", UPLOAD, content, txn_id="asamblea-minutes-1")
-    client = FakeClient()
+    client = FakeClient.in_rooms(["!es:x"])
     sender = OutboxSender(client, store)  # type: ignore[arg-type]
     assert await sender.flush(asyncio.Event())
     assert client.uploaded == [(data, "text/markdown; charset=utf-8", "minutes-1-es.md", len(data))]
@@ -218,7 +201,7 @@ async def test_a_file_in_the_outbox_is_uploaded_then_posted_as_m_file(db: Databa
 
 async def test_unchanged_minutes_are_posted_again_from_the_earlier_upload(db: Database) -> None:
     store = RuntimeStore(db)
-    client = FakeClient()
+    client = FakeClient.in_rooms(["!en:x"])
     sender = OutboxSender(client, store)  # type: ignore[arg-type]
 
     async def post(text: str, cause: str) -> None:
