@@ -31,6 +31,7 @@ from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore
 from bot.storage.schedules_store import SchedulesStore
 from tests.harness.fakes import Clock, FakeClient, Scheduler, Seats
+from tests.harness.outbox import waiting
 from tests.unit.test_minutes import minutes
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
@@ -78,14 +79,11 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, S
 
 async def outbox(db: Database) -> list[tuple[str, str]]:
     """What the outbox holds, each message finished as the sender finishes it."""
-    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), SEATS, lambda: None)
-    rows = await db.fetch_all("SELECT room_id, content FROM outbox ORDER BY id")
+    store = RuntimeStore(db)
+    delivery = Delivery(store, Catalogs.load_default(), SEATS, lambda: None)
     return [
-        (
-            row["room_id"],
-            json.dumps(await delivery.finish(json.loads(row["content"])), ensure_ascii=False),
-        )
-        for row in rows
+        (m.room_id, json.dumps(m.content, ensure_ascii=False))
+        for m in await waiting(store, delivery)
     ]
 
 
