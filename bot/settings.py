@@ -7,10 +7,9 @@ depends on nothing above it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 # -- encryption -----------------------------------------------------------------------------------
 
@@ -88,13 +87,6 @@ class TranslationSettings:
             raise ValueError("translation.max_chars must be at least 100")
         if self.max_message_chars < 100:
             raise ValueError("translation.max_chars must be at least 100")
-
-    @classmethod
-    def from_config(cls, config: Any, **overrides: Any) -> TranslationSettings:
-        """Copy the fields present on a config object (e.g. ``bot.config.TranslationConfig``)."""
-        names = [f.name for f in fields(cls)]
-        values = {name: getattr(config, name) for name in names if hasattr(config, name)}
-        return cls(**{**values, **overrides})
 
 
 # -- operations -----------------------------------------------------------------------------------

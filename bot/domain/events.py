@@ -15,7 +15,6 @@ REACTION = "m.reaction"
 REDACTION = "m.room.redaction"
 MEMBER = "m.room.member"
 POLL_RESPONSE_TYPES = ("org.matrix.msc3381.poll.response", "m.poll.response")
-POLL_END_TYPES = ("org.matrix.msc3381.poll.end", "m.poll.end")
 MARKER = "org.asamblea.bot"
 
 

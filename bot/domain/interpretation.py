@@ -103,7 +103,7 @@ def merged_glossary(configured: Glossary, terms: Iterable[GlossaryTerm]) -> Glos
                 keep.append(term.term)
         elif term.source and term.target and term.translation:
             fixed.setdefault((term.source, term.target), {})[term.term] = term.translation
-            # A fixed pair works both ways, as `Glossary.from_equivalents` does for the config.
+            # A term fixed by an interpreter works both ways.
             fixed.setdefault((term.target, term.source), {})[term.translation] = term.term
     return Glossary(keep=tuple(keep), fixed=fixed)
 

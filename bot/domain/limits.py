@@ -7,6 +7,8 @@ make the bot store, post in every room and send to a paid translator.
 
 from __future__ import annotations
 
+from bot.domain.errors import CommandError
+
 # Meeting titles, agenda items and scheduled meetings' titles.
 MAX_TITLE = 200
 # Agenda items in one meeting.
@@ -36,3 +38,16 @@ def split_for_translation(text: str, limit: int) -> tuple[str, str]:
     if cut < limit * 4 // 5:
         cut = limit
     return text[:cut], text[cut:]
+
+
+def tidied_text(
+    text: str | None, limit: int, too_long_key: str, *, empty_key: str, prefix: str
+) -> str:
+    """What a person wrote as one line (each run of white space one space), refused when it
+    is empty or longer than `limit`."""
+    tidied = " ".join((text or "").split())
+    if not tidied:
+        raise CommandError(empty_key, prefix=prefix)
+    if len(tidied) > limit:
+        raise CommandError(too_long_key, length=len(tidied), limit=limit)
+    return tidied

@@ -3,10 +3,8 @@ its turns at speaking. The meetings store builds them from its rows."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from bot.domain.stack import Hand, SpeakingRecord, StackPolicy, TurnKind
 
@@ -26,22 +24,6 @@ class Meeting:
     # The configured chairs announced when the meeting opened (its minutes list them again).
     standing_chairs: tuple[str, ...] = ()
 
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Meeting:
-        return cls(
-            id=row["id"],
-            assembly=row["assembly"],
-            title=row["title"],
-            title_language=row["title_language"],
-            started_by=row["started_by"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            stack_policy=StackPolicy(row["stack_policy"]),
-            turn_limit_seconds=row["turn_limit_seconds"],
-            next_hand_seq=row["next_hand_seq"],
-            standing_chairs=tuple(json.loads(row["standing_chairs"] or "[]")),
-        )
-
     def chairs(self, named: Iterable[str]) -> list[str]:
         """Who chairs it, as announced at its opening and listed in its minutes: the chairs
         named for it (its opener first), then the configured chairs it was opened with."""
@@ -54,10 +36,6 @@ class Attendee:
     center: str
     how: str
     first_seen_at: int
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Attendee:
-        return cls(row["user_id"], row["center"], row["how"], row["first_seen_at"])
 
 
 PENDING, CURRENT, DONE = "pending", "current", "done"
@@ -78,23 +56,6 @@ class AgendaItem:
     ended_at: int | None
     timebox_notified: bool
 
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> AgendaItem:
-        return cls(
-            id=row["id"],
-            meeting_id=row["meeting_id"],
-            position=row["position"],
-            title=row["title"],
-            language=row["language"],
-            timebox_seconds=row["timebox_seconds"],
-            owner=row["owner"],
-            added_by=row["added_by"],
-            status=row["status"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            timebox_notified=bool(row["timebox_notified"]),
-        )
-
 
 @dataclass(frozen=True)
 class Turn:
@@ -110,21 +71,6 @@ class Turn:
     ended_at: int | None
     limit_seconds: int | None
     limit_notified: bool
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Turn:
-        return cls(
-            id=row["id"],
-            meeting_id=row["meeting_id"],
-            agenda_item_id=row["agenda_item_id"],
-            user_id=row["user_id"],
-            center=row["center"],
-            kind=TurnKind(row["kind"]),
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            limit_seconds=row["limit_seconds"],
-            limit_notified=bool(row["limit_notified"]),
-        )
 
 
 def speaking_record(turns: Iterable[Turn]) -> SpeakingRecord:

@@ -17,8 +17,7 @@ from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
 from bot.domain.translation_equity import CopyOutcome, TranslationEquity, translation_equity
 from bot.domain.wording import adds_something
 
-AGREED, ACTION, INFO, IDEA, POLL = "agreed", "action", "info", "idea", "poll"
-ENTRY_KINDS = (AGREED, ACTION, INFO, IDEA)
+AGREED, ACTION, INFO, IDEA = "agreed", "action", "info", "idea"
 
 
 @dataclass(frozen=True)

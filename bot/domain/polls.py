@@ -33,11 +33,14 @@ from bot.domain.tally import (
 Label = Msg | UserText
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Poll:
-    """One poll of an assembly, shown in every room but counted as one."""
+    """One poll of an assembly, shown in every room but counted as one.
 
-    id: int
+    The same record is the poll asked for, which the service hands to the store, and the poll
+    the store gives back: `id`, `number` and the closing are None until the store sets them."""
+
+    id: int | None = None
     assembly: str
     meeting_id: int | None
     kind: PollKind
@@ -53,11 +56,15 @@ class Poll:
     created_by: str
     created_in: str
     created_at: int
-    closed_at: int | None
-    closed_by: str | None
-    # Its number in its meeting's numbering (see `numbered_in` in the polls store): what people
-    # read and type as `#n`. `id` is the database's own, never shown.
+    source_event_id: str  # the `!poll` that asked for it
+    # The meeting whose numbering the poll takes its number in: the open meeting, or between
+    # meetings the latest one (None before the assembly's first meeting).
+    numbered_in: int | None = None
+    # Its number in the numbering of `numbered_in`: what people read and type as `#n`. `id` is
+    # the database's own, never shown.
     number: int | None = None
+    closed_at: int | None = None
+    closed_by: str | None = None
     # A secret poll shows a center's figures only from this many ballots there: the assembly's
     # setting when the poll was opened, so that lowering it later reveals no earlier poll.
     secret_floor: int = DEFAULT_SECRET_FLOOR

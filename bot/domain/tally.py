@@ -143,7 +143,6 @@ class TallyResult:
     stand_asides: tuple[Dissent, ...] = ()
     blocks: tuple[Dissent, ...] = ()
     blocks_needed: int = 1
-    anonymous: bool = False
 
     @property
     def counts(self) -> Mapping[str, int]:
@@ -166,10 +165,6 @@ class TallyResult:
         return self.total.threshold_met
 
     @property
-    def overall_quorum_met(self) -> bool:
-        return self.total.quorum_met
-
-    @property
     def participants_by_center(self) -> dict[str, int]:
         return {center: count.participants for center, count in self.by_center.items()}
 
@@ -179,7 +174,6 @@ class TallyResult:
             self,
             stand_asides=_anonymize(self.stand_asides),
             blocks=_anonymize(self.blocks),
-            anonymous=True,
         )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 # --- placeholders -------------------------------------------------------------------------------
@@ -85,23 +85,6 @@ class Glossary:
 
     keep: tuple[str, ...] = ()
     fixed: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
-
-    @classmethod
-    def from_equivalents(
-        cls, keep: Iterable[str] = (), equivalents: Iterable[Mapping[str, str]] = ()
-    ) -> Glossary:
-        """Build from sets of equivalent words, e.g. ``{"en": "assembly", "es": "asamblea"}``.
-
-        Each set yields a fixed translation in every direction, so a third language only needs
-        one more key per set.
-        """
-        fixed: dict[tuple[str, str], dict[str, str]] = {}
-        for words in equivalents:
-            for source, source_word in words.items():
-                for target, target_word in words.items():
-                    if source != target:
-                        fixed.setdefault((source, target), {})[source_word] = target_word
-        return cls(keep=tuple(keep), fixed=fixed)
 
     def fixed_for(self, source: str, target: str) -> Mapping[str, str]:
         return self.fixed.get((source, target), {})

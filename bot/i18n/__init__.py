@@ -7,7 +7,6 @@ group. Every language must hold the same keys and placeholders; a test checks it
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -88,5 +87,3 @@ class Catalogs:
         return str(value)  # Markup.format_map escapes plain strings
 
 
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

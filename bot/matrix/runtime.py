@@ -157,7 +157,6 @@ class MatrixRuntime:
         self.rooms = rooms
         self.vitals = vitals or SyncVitals()
         self.invites = Invites(client, settings.user_id, lambda: rooms.ids, direct_chats)
-        self._synced = asyncio.Event()  # set, and replaced, after every sync handled
         self._next_forget = 0.0
         # More tables the hourly pruning keeps small (each feature names its own), by name.
         self._pruning = tuple(pruning)
@@ -226,8 +225,6 @@ class MatrixRuntime:
             if not self.first_sync_done.is_set():
                 await self._enter_rooms(response, first=token is None)
             self.vitals.synced()
-            self._synced.set()
-            self._synced = asyncio.Event()
             self._on_synced()
 
     async def _sync_once(self, token: str | None) -> Any:
@@ -275,20 +272,6 @@ class MatrixRuntime:
             await self.invites.accept_pending(handled=set(response.rooms.invite))
         # Rooms joined through an invite just now are not yet in nio's rooms: not again.
         await self.join_missing(self.invites.joined)
-
-    async def until_synced(self, room_id: str, timeout: float) -> bool:
-        """Wait until a sync has brought in `room_id` (a room just created or joined, which nio
-        cannot encrypt for before); False if that took longer than `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while room_id not in self.client.rooms:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            try:
-                await asyncio.wait_for(self._synced.wait(), remaining)
-            except TimeoutError:
-                return False
-        return True
 
     async def _sync_timeout(self) -> int:
         """The long-poll's length, cut short when a timer of ours falls due before it ends."""

@@ -23,7 +23,7 @@ REACTION = "m.reaction"
 
 def encrypts(client: AsyncClient, room_id: str) -> bool | None:
     """Whether what goes to this room must be encrypted; None while that is not known yet."""
-    if getattr(client, "olm", None) is None:  # encryption off (or a stand-in client)
+    if client.olm is None:  # encryption off
         return False
     room = client.rooms.get(room_id)
     return None if room is None else room.encrypted
@@ -87,13 +87,10 @@ async def _send_sealed_reaction(
 
 def held_back(client: AsyncClient, room_id: str) -> str | None:
     """Why a message cannot go to the room now, or None if it can."""
-    rooms = getattr(client, "rooms", None)
-    if rooms is None:
-        return None  # a stand-in client that keeps no rooms
-    room = rooms.get(room_id)
+    room = client.rooms.get(room_id)
     if room is None:
         return "the room has not come in by sync yet"
-    if room.encrypted and getattr(client, "olm", None) is None:
+    if room.encrypted and client.olm is None:
         return "the room is encrypted and the bot's encryption is off"
     anyone_joined = any(
         user_id != client.user_id and user_id not in room.invited_users for user_id in room.users

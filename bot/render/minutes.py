@@ -534,8 +534,6 @@ def _environment(autoescape: bool) -> Environment:
 
 
 class MinutesRenderer:
-    FORMATS = ("md", "html")
-
     def __init__(self, catalogs: Catalogs) -> None:
         self._catalogs = catalogs
         self._html = _environment(autoescape=True)

@@ -8,7 +8,6 @@ messages, and `tell_rooms` queues notices worded per room.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,19 +15,16 @@ from datetime import date
 from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.errors import CommandError
-from bot.domain.limits import MAX_ENTRY
+from bot.domain.limits import MAX_ENTRY, tidied_text
 from bot.domain.messages import Msg
 from bot.domain.outcomes import Announce
 from bot.services.people import People
-from bot.storage.decisions_store import DecisionsStore, LogRecord, NewLogRecord
+from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
+from bot.storage.runtime_store import now_ms
 
 # Words that introduce an action item's due date at the end of `!action`: "… due 2025-03-10".
 DUE_WORDS = ("due", "by", "para", "vence", "plazo")
-
-
-def epoch_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)
@@ -43,12 +39,7 @@ class Author:
 
 
 def check_text(text: str | None, empty_key: str, prefix: str) -> str:
-    tidied = " ".join((text or "").split())
-    if not tidied:
-        raise CommandError(empty_key, prefix=prefix)
-    if len(tidied) > MAX_ENTRY:
-        raise CommandError("records.too_long", length=len(tidied), limit=MAX_ENTRY)
-    return tidied
+    return tidied_text(text, MAX_ENTRY, "records.too_long", empty_key=empty_key, prefix=prefix)
 
 
 class DecisionLog:
@@ -58,7 +49,7 @@ class DecisionLog:
         meetings: MeetingsStore,
         people: People,
         prefix: str,
-        clock: Callable[[], int] = epoch_ms,
+        clock: Callable[[], int] = now_ms,
         *,
         on_action: Sequence[Callable[[LogRecord], None]] = (),
     ) -> None:
@@ -84,7 +75,7 @@ class DecisionLog:
         item = await self._meetings.current_item(meeting.id) if meeting else None
         owner_center = self._people.center_of(assembly, owner) if owner else None
         entry_id = await self._store.add_entry(
-            NewLogRecord(
+            LogRecord(
                 assembly=assembly.name,
                 meeting_id=meeting.id if meeting else None,
                 agenda_item_id=item.id if item else None,

@@ -6,7 +6,6 @@ meeting. No Matrix here; handlers turn the results into messages.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -14,23 +13,20 @@ from typing import Protocol
 
 from bot.domain.assembly import Assembly
 from bot.domain.errors import CommandError
-from bot.domain.limits import MAX_TITLE
+from bot.domain.limits import MAX_TITLE, tidied_text
 from bot.domain.meetings import Attendee, Meeting
 from bot.domain.messages import Bold, UserText
 from bot.domain.minutes import speaking_statistics, spoken_turns
 from bot.domain.stack import StackPolicy
 from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
+from bot.storage.runtime_store import now_ms
 
 # Milliseconds since the epoch; injected so tests can move time.
 Clock = Callable[[], int]
 
 # How a person came to be marked present (the first way counts).
 ROLL_CALL, RAISED_HAND, SPOKE = "roll_call", "hand", "spoke"
-
-
-def epoch_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class StandingChairs(Protocol):
@@ -55,12 +51,9 @@ class MeetingSummary:
 
 
 def check_title(text: str, empty_key: str, prefix: str) -> str:
-    title = " ".join(text.split())
-    if not title:
-        raise CommandError(empty_key, prefix=prefix)
-    if len(title) > MAX_TITLE:
-        raise CommandError("meeting.title_too_long", length=len(title), limit=MAX_TITLE)
-    return title
+    return tidied_text(
+        text, MAX_TITLE, "meeting.title_too_long", empty_key=empty_key, prefix=prefix
+    )
 
 
 class MeetingService:
@@ -70,7 +63,7 @@ class MeetingService:
         people: People,
         standing: StandingChairs,
         prefix: str,
-        clock: Clock = epoch_ms,
+        clock: Clock = now_ms,
         *,
         on_end: Sequence[Callable[[Assembly, Meeting], Awaitable[None]]] = (),
     ) -> None:

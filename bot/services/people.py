@@ -6,12 +6,12 @@ bilingual member who sits in several rooms is counted with the room they are spe
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.membership import Membership
 from bot.storage.people_store import PeopleStore
+from bot.storage.runtime_store import now_ms
 
 
 class People:
@@ -22,7 +22,7 @@ class People:
         self,
         membership: Membership,
         store: PeopleStore | None = None,
-        clock: Callable[[], int] = lambda: int(time.time() * 1000),
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self._membership = membership
         self._store = store

@@ -40,7 +40,7 @@ from bot.services.timers import Timers, instant
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
-from bot.storage.polls_store import NewPoll, PollRoom, PollsStore
+from bot.storage.polls_store import PollRoom, PollsStore
 from bot.storage.runtime_store import RuntimeStore, txn_id
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class PollService:
         meeting = await self._meetings.open_meeting(assembly.name)
         numbering = meeting or await self._meetings.latest_meeting(assembly.name)
         poll_id = await self._store.create(
-            NewPoll(
+            Poll(
                 assembly=assembly.name,
                 meeting_id=meeting.id if meeting else None,
                 kind=request.kind,
@@ -142,7 +142,7 @@ class PollService:
                 source_event_id=cause,
                 created_at=ts,
                 numbered_in=numbering.id if numbering else None,
-                secret_floor=assembly.secret_min_per_center if request.secret else None,
+                secret_floor=assembly.secret_min_per_center,
             )
         )
         poll = await self._existing(poll_id)

@@ -19,65 +19,16 @@ from bot.storage.database import Database
 LOG_KINDS = ("agreed", "action", "info", "idea")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LogRecord:
     """One entry of the decision log: written by a person (`!agreed`, `!action`, …), or a closed
-    poll's outcome (kind "poll", with `poll_id`, `outcome` and the `details` the minutes word)."""
+    poll's outcome (kind "poll", with `poll_id`, `outcome` and the `details` the minutes word).
 
-    id: int
-    assembly: str
-    meeting_id: int | None
-    agenda_item_id: int | None
-    kind: str
-    text: str
-    language: str
-    translations: dict[str, str]
-    author: str
-    author_name: str
-    author_center: str
-    room_id: str | None
-    created_at: int
-    owner: str | None
-    owner_name: str | None
-    owner_center: str | None
-    due: date | None
-    undone_at: int | None
-    poll_id: int | None = None
-    outcome: str | None = None
-    details: dict[str, Any] | None = None
-    # Its number among the entries of its kind in its meeting, as chat and minutes show it.
-    number: int | None = None
+    The same record is the entry a person wrote, which the service hands to the store, and the
+    entry the store gives back: `id`, `number` and `undone_at` are None until the store sets
+    them."""
 
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> LogRecord:
-        return cls(
-            id=row["id"],
-            assembly=row["assembly"],
-            meeting_id=row["meeting_id"],
-            agenda_item_id=row["agenda_item_id"],
-            kind=row["kind"],
-            text=row["text"],
-            language=row["language"],
-            translations=json.loads(row["translations"]) if row["translations"] else {},
-            author=row["author"],
-            author_name=row["author_name"] or row["author"],
-            author_center=row["author_center"] or "",
-            room_id=row["room_id"],
-            created_at=row["created_at"],
-            owner=row["owner"],
-            owner_name=row["owner_name"],
-            owner_center=row["owner_center"],
-            due=date.fromisoformat(row["due_date"]) if row["due_date"] else None,
-            undone_at=row["undone_at"],
-            poll_id=row["poll_id"],
-            outcome=row["outcome"],
-            details=json.loads(row["details"]) if row["details"] else None,
-            number=row["number"],
-        )
-
-
-@dataclass(frozen=True)
-class NewLogRecord:
+    id: int | None = None
     assembly: str
     meeting_id: int | None
     agenda_item_id: int | None
@@ -88,13 +39,47 @@ class NewLogRecord:
     author: str
     author_name: str
     author_center: str
-    room_id: str
-    source_event_id: str
+    room_id: str | None
+    source_event_id: str | None = None  # the message that wrote it; none for a poll's outcome
     created_at: int
     owner: str | None = None
     owner_name: str | None = None
     owner_center: str | None = None
     due: date | None = None
+    undone_at: int | None = None
+    poll_id: int | None = None
+    outcome: str | None = None
+    details: dict[str, Any] | None = None
+    # Its number among the entries of its kind in its meeting, as chat and minutes show it.
+    number: int | None = None
+
+
+def _record_from_row(row: aiosqlite.Row) -> LogRecord:
+    return LogRecord(
+        id=row["id"],
+        assembly=row["assembly"],
+        meeting_id=row["meeting_id"],
+        agenda_item_id=row["agenda_item_id"],
+        kind=row["kind"],
+        text=row["text"],
+        language=row["language"],
+        translations=json.loads(row["translations"]) if row["translations"] else {},
+        author=row["author"],
+        author_name=row["author_name"] or row["author"],
+        author_center=row["author_center"] or "",
+        room_id=row["room_id"],
+        source_event_id=row["source_event_id"],
+        created_at=row["created_at"],
+        owner=row["owner"],
+        owner_name=row["owner_name"],
+        owner_center=row["owner_center"],
+        due=date.fromisoformat(row["due_date"]) if row["due_date"] else None,
+        undone_at=row["undone_at"],
+        poll_id=row["poll_id"],
+        outcome=row["outcome"],
+        details=json.loads(row["details"]) if row["details"] else None,
+        number=row["number"],
+    )
 
 
 class DecisionsStore:
@@ -103,7 +88,7 @@ class DecisionsStore:
 
     # -- entries written by people ------------------------------------------------------------
 
-    async def add_entry(self, entry: NewLogRecord) -> int:
+    async def add_entry(self, entry: LogRecord) -> int:
         """Keep the entry, numbered after the other entries of its kind in its meeting (or
         outside any meeting) that are not undone: `!undo` takes back only the newest entry, so
         the numbers stay 1, 2, 3… and the number it freed is given again."""
@@ -140,7 +125,7 @@ class DecisionsStore:
 
     async def entry(self, entry_id: int) -> LogRecord | None:
         row = await self.db.fetch_one("SELECT * FROM decisions WHERE id = ?", (entry_id,))
-        return LogRecord.from_row(row) if row else None
+        return _record_from_row(row) if row else None
 
     async def last_entry(self, assembly: str, meeting_id: int | None) -> LogRecord | None:
         """The newest entry a person wrote in that meeting (None: outside any meeting) that is
@@ -150,7 +135,7 @@ class DecisionsStore:
             f"AND undone_at IS NULL AND kind IN ({_marks(LOG_KINDS)}) ORDER BY id DESC LIMIT 1",
             (assembly, meeting_id, *LOG_KINDS),
         )
-        return LogRecord.from_row(row) if row else None
+        return _record_from_row(row) if row else None
 
     async def undo(self, entry_id: int, by: str, at: int) -> bool:
         changed = await self.db.execute_rowcount(
@@ -165,7 +150,7 @@ class DecisionsStore:
             f"AND kind IN ({_marks(LOG_KINDS)}) ORDER BY created_at, id",
             (meeting_id, *LOG_KINDS),
         )
-        return [LogRecord.from_row(row) for row in rows]
+        return [_record_from_row(row) for row in rows]
 
     async def actions_with_due_date(self) -> list[LogRecord]:
         """Action items with a due date and an owner that are not undone, soonest first."""
@@ -173,7 +158,7 @@ class DecisionsStore:
             "SELECT * FROM decisions WHERE kind = 'action' AND due_date IS NOT NULL "
             "AND undone_at IS NULL AND owner IS NOT NULL ORDER BY due_date, id"
         )
-        return [LogRecord.from_row(row) for row in rows]
+        return [_record_from_row(row) for row in rows]
 
     # -- polls' outcomes --------------------------------------------------------------------------
 
@@ -210,7 +195,7 @@ class DecisionsStore:
 
     async def decision_for_poll(self, poll_id: int) -> LogRecord | None:
         row = await self.db.fetch_one("SELECT * FROM decisions WHERE poll_id = ?", (poll_id,))
-        return LogRecord.from_row(row) if row else None
+        return _record_from_row(row) if row else None
 
 
 def _marks(values: tuple[str, ...]) -> str:

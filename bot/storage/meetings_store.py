@@ -16,6 +16,58 @@ from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.storage.database import Database
 
 
+def _meeting_from_row(row: aiosqlite.Row) -> Meeting:
+    return Meeting(
+        id=row["id"],
+        assembly=row["assembly"],
+        title=row["title"],
+        title_language=row["title_language"],
+        started_by=row["started_by"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        stack_policy=StackPolicy(row["stack_policy"]),
+        turn_limit_seconds=row["turn_limit_seconds"],
+        next_hand_seq=row["next_hand_seq"],
+        standing_chairs=tuple(json.loads(row["standing_chairs"] or "[]")),
+    )
+
+
+def _attendee_from_row(row: aiosqlite.Row) -> Attendee:
+    return Attendee(row["user_id"], row["center"], row["how"], row["first_seen_at"])
+
+
+def _agenda_item_from_row(row: aiosqlite.Row) -> AgendaItem:
+    return AgendaItem(
+        id=row["id"],
+        meeting_id=row["meeting_id"],
+        position=row["position"],
+        title=row["title"],
+        language=row["language"],
+        timebox_seconds=row["timebox_seconds"],
+        owner=row["owner"],
+        added_by=row["added_by"],
+        status=row["status"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        timebox_notified=bool(row["timebox_notified"]),
+    )
+
+
+def _turn_from_row(row: aiosqlite.Row) -> Turn:
+    return Turn(
+        id=row["id"],
+        meeting_id=row["meeting_id"],
+        agenda_item_id=row["agenda_item_id"],
+        user_id=row["user_id"],
+        center=row["center"],
+        kind=TurnKind(row["kind"]),
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        limit_seconds=row["limit_seconds"],
+        limit_notified=bool(row["limit_notified"]),
+    )
+
+
 def _hand_from_row(row: aiosqlite.Row) -> Hand:
     return Hand(
         user_id=row["user_id"],
@@ -36,15 +88,15 @@ class MeetingsStore:
         row = await self.db.fetch_one(
             "SELECT * FROM meetings WHERE assembly = ? AND ended_at IS NULL", (assembly,)
         )
-        return Meeting.from_row(row) if row else None
+        return _meeting_from_row(row) if row else None
 
     async def open_meetings(self) -> list[Meeting]:
         rows = await self.db.fetch_all("SELECT * FROM meetings WHERE ended_at IS NULL ORDER BY id")
-        return [Meeting.from_row(row) for row in rows]
+        return [_meeting_from_row(row) for row in rows]
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
         row = await self.db.fetch_one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
-        return Meeting.from_row(row) if row else None
+        return _meeting_from_row(row) if row else None
 
     async def meetings(self, assembly: str | None = None) -> list[Meeting]:
         """Every meeting (of one assembly), oldest first, as `asamblea meetings` lists them."""
@@ -53,7 +105,7 @@ class MeetingsStore:
         if assembly is not None:
             sql, params = sql + " WHERE assembly = ?", (assembly,)
         rows = await self.db.fetch_all(sql + " ORDER BY id", params)
-        return [Meeting.from_row(row) for row in rows]
+        return [_meeting_from_row(row) for row in rows]
 
     async def latest_meeting(self, assembly: str) -> Meeting | None:
         """The open meeting, or else the one that started last."""
@@ -62,7 +114,7 @@ class MeetingsStore:
             "ORDER BY ended_at IS NULL DESC, started_at DESC, id DESC LIMIT 1",
             (assembly,),
         )
-        return Meeting.from_row(row) if row else None
+        return _meeting_from_row(row) if row else None
 
     async def create_meeting(
         self,
@@ -134,14 +186,6 @@ class MeetingsStore:
         )
         return [row["user_id"] for row in rows]
 
-    async def chairs_open_meeting(self, assembly: str, user_id: str) -> bool:
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM meeting_chairs c JOIN meetings m ON m.id = c.meeting_id "
-            "WHERE m.assembly = ? AND m.ended_at IS NULL AND c.user_id = ?",
-            (assembly, user_id),
-        )
-        return row is not None
-
     # -- attendance -------------------------------------------------------------------------
 
     async def mark_present(
@@ -160,7 +204,7 @@ class MeetingsStore:
             "SELECT * FROM attendance WHERE meeting_id = ? ORDER BY first_seen_at, rowid",
             (meeting_id,),
         )
-        return [Attendee.from_row(row) for row in rows]
+        return [_attendee_from_row(row) for row in rows]
 
     # -- agenda -----------------------------------------------------------------------------
 
@@ -169,18 +213,18 @@ class MeetingsStore:
             "SELECT * FROM agenda_items WHERE meeting_id = ? ORDER BY position, id",
             (meeting_id,),
         )
-        return [AgendaItem.from_row(row) for row in rows]
+        return [_agenda_item_from_row(row) for row in rows]
 
     async def item(self, item_id: int) -> AgendaItem | None:
         row = await self.db.fetch_one("SELECT * FROM agenda_items WHERE id = ?", (item_id,))
-        return AgendaItem.from_row(row) if row else None
+        return _agenda_item_from_row(row) if row else None
 
     async def current_item(self, meeting_id: int) -> AgendaItem | None:
         row = await self.db.fetch_one(
             "SELECT * FROM agenda_items WHERE meeting_id = ? AND status = ?",
             (meeting_id, CURRENT),
         )
-        return AgendaItem.from_row(row) if row else None
+        return _agenda_item_from_row(row) if row else None
 
     async def add_item(
         self,
@@ -271,21 +315,21 @@ class MeetingsStore:
         rows = await self.db.fetch_all(
             "SELECT * FROM turns WHERE meeting_id = ? ORDER BY id", (meeting_id,)
         )
-        return [Turn.from_row(row) for row in rows]
+        return [_turn_from_row(row) for row in rows]
 
     async def turn(self, turn_id: int) -> Turn | None:
         row = await self.db.fetch_one("SELECT * FROM turns WHERE id = ?", (turn_id,))
-        return Turn.from_row(row) if row else None
+        return _turn_from_row(row) if row else None
 
     async def current_turn(self, meeting_id: int) -> Turn | None:
         row = await self.db.fetch_one(
             "SELECT * FROM turns WHERE meeting_id = ? AND ended_at IS NULL", (meeting_id,)
         )
-        return Turn.from_row(row) if row else None
+        return _turn_from_row(row) if row else None
 
     async def open_turns(self) -> list[Turn]:
         rows = await self.db.fetch_all("SELECT * FROM turns WHERE ended_at IS NULL ORDER BY id")
-        return [Turn.from_row(row) for row in rows]
+        return [_turn_from_row(row) for row in rows]
 
     async def start_turn(
         self,

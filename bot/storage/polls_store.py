@@ -34,39 +34,14 @@ def _poll_from_row(row: aiosqlite.Row) -> Poll:
         created_by=row["created_by"],
         created_in=row["created_in"],
         created_at=row["created_at"],
+        source_event_id=row["source_event_id"],
+        numbered_in=row["numbered_in"],
         closed_at=row["closed_at"],
         closed_by=row["closed_by"],
         number=row["number"],
         # Polls opened before the floor was kept take the default one.
         secret_floor=row["secret_floor"] or DEFAULT_SECRET_FLOOR,
     )
-
-
-@dataclass(frozen=True)
-class NewPoll:
-    """What is known about a poll before it has an id."""
-
-    assembly: str
-    meeting_id: int | None
-    kind: PollKind
-    rule: DecisionRule | None
-    question: str
-    language: str
-    options: tuple[str, ...]
-    max_selections: int
-    secret: bool
-    ballot_key: str | None
-    quorum: Quorum | None
-    deadline_at: int | None
-    created_by: str
-    created_in: str
-    source_event_id: str
-    created_at: int
-    # The meeting whose numbering the poll takes its number in: the open meeting, or between
-    # meetings the latest one (None before the assembly's first meeting).
-    numbered_in: int | None = None
-    # A secret poll's floor: the fewest ballots a center needs for its figures to be shown.
-    secret_floor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +83,9 @@ class PollsStore:
 
     # -- polls ---------------------------------------------------------------------------------
 
-    async def create(self, poll: NewPoll) -> int:
+    async def create(self, poll: Poll) -> int:
+        """Keep a poll asked for (one without an id yet), numbered after the others of its
+        numbering, and give its id."""
         quorum = poll.quorum or Quorum()
         return await self.db.execute(
             "INSERT INTO polls (assembly, meeting_id, kind, rule, question, language, options, "
@@ -228,12 +205,6 @@ class PollsStore:
         await self.db.execute(
             "DELETE FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)
         )
-
-    async def has_room(self, poll_id: int, room_id: str) -> bool:
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM poll_rooms WHERE poll_id = ? AND room_id = ?", (poll_id, room_id)
-        )
-        return row is not None
 
     async def rooms_of(self, poll_id: int) -> list[PollRoom]:
         rows = await self.db.fetch_all(

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from bot.cli.devserver import RegisteredAccount
-from tests.harness.person import content_of, describe, type_of
+from tests.harness.person import content_of, describe, first_event, type_of
 
 log = logging.getLogger(__name__)
 
@@ -271,19 +271,10 @@ class JsMember:
         self, predicate: Predicate, timeout: float = 20.0, since: int = 0
     ) -> SeenEvent:
         """The first event at or after ``since`` with ``predicate(room_id, event)``."""
-
-        async def scan() -> SeenEvent:
-            position = since
-            async with self._cond:
-                while True:
-                    for room_id, event in self.events[position:]:
-                        if predicate(room_id, event):
-                            return event
-                    position = max(position, len(self.events))
-                    await self._cond.wait()
-
         try:
-            return await asyncio.wait_for(scan(), timeout)
+            return await asyncio.wait_for(
+                first_event(self.events, self._cond, predicate, since), timeout
+            )
         except TimeoutError:
             raise TimeoutError(self._timeout_report(timeout, since)) from None
 

@@ -68,6 +68,24 @@ def describe(room_id: str, event: Event) -> str:
     return f"{room_id} {event.source.get('sender')} {type_of(event)}{text}"
 
 
+async def first_event(
+    events: Sequence[tuple[str, Any]],
+    cond: asyncio.Condition,
+    predicate: Callable[[str, Any], bool],
+    since: int,
+) -> Any:
+    """The first of `events` at or after `since` with `predicate(room_id, event)`, waiting on
+    `cond` (notified whenever an event is added) until one comes."""
+    position = since
+    async with cond:
+        while True:
+            for room_id, event in events[position:]:
+                if predicate(room_id, event):
+                    return event
+            position = max(position, len(events))
+            await cond.wait()
+
+
 def _timestamp(event: Event) -> int:
     ts = event.source.get("origin_server_ts")
     return ts if isinstance(ts, int) else 1 << 62  # stripped invite state has none: keep it
@@ -224,19 +242,10 @@ class Person:
 
     async def wait_for(self, predicate: Predicate, timeout: float = 20.0, since: int = 0) -> Event:
         """The first event at or after ``since`` with ``predicate(room_id, event)``."""
-
-        async def scan() -> Event:
-            position = since
-            async with self._cond:
-                while True:
-                    for room_id, event in self.events[position:]:
-                        if predicate(room_id, event):
-                            return event
-                    position = max(position, len(self.events))
-                    await self._cond.wait()
-
         try:
-            return await asyncio.wait_for(scan(), timeout)
+            return await asyncio.wait_for(
+                first_event(self.events, self._cond, predicate, since), timeout
+            )
         except TimeoutError:
             raise TimeoutError(self._timeout_report(timeout, since)) from None
 

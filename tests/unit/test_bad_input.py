@@ -16,6 +16,7 @@ from bot.services.mirror import MAX_JOB_FAILURES
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.offline import Seats, offline_core
+from tests.harness.outbox import waiting
 
 EN, ES = "!english:test", "!spanish:test"
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -67,8 +68,7 @@ async def test_hostile_words_are_escaped_in_every_message_the_bot_sends() -> Non
         event = normalize(room, raw)
         assert event is not None
         await core.dispatcher.handle(event)
-    queued = await RuntimeStore(db).pending(limit=1000)
-    sent = [await core.delivery.finish(m.content) for m in queued]  # as the sender does
+    sent = [m.content for m in await waiting(RuntimeStore(db), core.delivery)]
     await db.close()
     html = [content.get("formatted_body", "") for content in sent]
     bodies = [content.get("body", "") for content in sent]
@@ -142,8 +142,7 @@ async def test_a_message_that_cannot_be_mirrored_is_set_aside_after_a_few_tries(
             await mirror._drain_jobs(CONFIG["assemblies"][0]["name"])
     # The last try gives up on it, and the next message goes out.
     await mirror._drain_jobs(CONFIG["assemblies"][0]["name"])
-    queued = await RuntimeStore(db).pending(limit=100)
-    copies = [(await core.delivery.finish(m.content)).get("body", "") for m in queued]
+    copies = [m.content.get("body", "") for m in await waiting(RuntimeStore(db), core.delivery)]
     assert any(body.startswith("Alice (US): hello") for body in copies)
     assert not any("poison" in body for body in copies)
     await db.close()

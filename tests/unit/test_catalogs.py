@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import string
 
 import commands
 from bot.domain.messages import Bold, Code, Msg
 from bot.framework.commands import CommandGroup, declared_specs
-from bot.i18n import Catalogs, placeholders
+from bot.i18n import Catalogs
 
 
 def declared_groups() -> list[type[CommandGroup]]:
@@ -21,6 +22,10 @@ def declared_groups() -> list[type[CommandGroup]]:
             if issubclass(value, CommandGroup) and value.__module__ == module.__name__:
                 groups.append(value)
     return groups
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def test_both_catalogs_hold_the_same_messages() -> None:

@@ -73,6 +73,16 @@ def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
     assert [(r.language, r.center) for r in rooms] == [("en", "US"), ("es", "MX")]
 
 
+def test_the_translation_settings_come_from_the_file(tmp_path: Path) -> None:
+    libre = (
+        '[translation]\nprovider = "libre"\nurl = "http://127.0.0.1:5000"\n'
+        "timeout_seconds = 3.0\nmax_workers = 2\n"
+    )
+    path = write(tmp_path, GOOD.replace('[translation]\nprovider = "none"\n', libre))
+    settings = load_config(path, environ={}).translation
+    assert (settings.provider, settings.timeout_seconds, settings.max_chars) == ("libre", 3.0, 4500)
+
+
 def test_three_mistakes_give_three_messages_and_exit_status_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,13 +4,13 @@ the configuration allows it; the operator is told once, and again when a room's 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.matrix.privacy import MirrorPrivacy, mirror_allowed
+from tests.harness.fakes import FakeClient, FakeRoom
 
 EN, ES, FR = "!en:x", "!es:x", "!fr:x"
 
@@ -23,17 +23,6 @@ def test_only_copies_from_an_encrypted_room_into_an_unencrypted_one_are_refused(
     assert mirror_allowed(source_encrypted=True, target_encrypted=False, allowed=True)
 
 
-@dataclass
-class Room:
-    encrypted: bool
-
-
-@dataclass
-class FakeClient:
-    rooms: dict[str, Room] = field(default_factory=dict)
-    encrypted_rooms: set[str] = field(default_factory=set)
-
-
 def directory(*room_ids: str, name: str = "General") -> AssemblyDirectory:
     rooms = tuple(AssemblyRoom(r, "en", r, "UTC") for r in room_ids)
     return AssemblyDirectory((Assembly(name, rooms),))
@@ -44,7 +33,7 @@ def privacy(client: FakeClient, *room_ids: str, allowed: frozenset[str] = frozen
 
 
 def test_a_mixed_pair_is_refused_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
-    client = FakeClient({EN: Room(True), ES: Room(False)})
+    client = FakeClient(rooms={EN: FakeRoom(True), ES: FakeRoom(False)})
     guard = privacy(client, EN, ES)
     with caplog.at_level(logging.WARNING, logger="bot.matrix.privacy"):
         assert not guard.may_mirror(EN, ES)
@@ -57,17 +46,17 @@ def test_a_mixed_pair_is_refused_and_logged_once(caplog: pytest.LogCaptureFixtur
 
 
 def test_the_config_may_allow_it_for_one_assembly() -> None:
-    client = FakeClient({EN: Room(True), ES: Room(False)})
+    client = FakeClient(rooms={EN: FakeRoom(True), ES: FakeRoom(False)})
     assert privacy(client, EN, ES, allowed=frozenset({"General"})).may_mirror(EN, ES)
 
 
 def test_a_target_of_unknown_state_gets_no_copy_of_an_encrypted_room() -> None:
-    client = FakeClient({EN: Room(True)})
+    client = FakeClient(rooms={EN: FakeRoom(True)})
     assert not privacy(client, EN, FR).may_mirror(EN, FR)
 
 
 def test_a_room_that_turns_encryption_on_is_protected_from_then_on() -> None:
-    client = FakeClient({EN: Room(False), ES: Room(False)})
+    client = FakeClient(rooms={EN: FakeRoom(False), ES: FakeRoom(False)})
     guard = privacy(client, EN, ES)
     assert guard.may_mirror(EN, ES)
     client.rooms[EN].encrypted = True
@@ -77,12 +66,12 @@ def test_a_room_that_turns_encryption_on_is_protected_from_then_on() -> None:
 def test_the_review_speaks_once_the_rooms_are_known_and_when_they_change(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    client = FakeClient({EN: Room(True)})
+    client = FakeClient(rooms={EN: FakeRoom(True)})
     guard = privacy(client, EN, ES)
     with caplog.at_level(logging.INFO, logger="bot.matrix.privacy"):
         guard.review()  # the Spanish room is not joined yet
         assert caplog.records == []
-        client.rooms[ES] = Room(False)
+        client.rooms[ES] = FakeRoom(False)
         guard.review()
         guard.review()
         client.encrypted_rooms.add(ES)

@@ -5,11 +5,10 @@ encrypted room."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nio import OlmUnverifiedDeviceError
+from nio import OlmUnverifiedDeviceError, RoomSendResponse
 from nio.crypto import OlmDevice, TrustState
 
 from bot.matrix.cross_signing import CrossSigningKeys
@@ -20,6 +19,7 @@ from bot.matrix.trust import TrustPolicy
 from bot.settings import Trust, VerifiedDevice
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.fakes import FakeClient, FakeRoom
 
 KEY = "A" * 43
 OTHER_KEY = "B" * 43
@@ -165,42 +165,6 @@ def test_a_listed_device_stays_trusted_whatever_its_owners_identity_says() -> No
     assert policy.wanted_state(device(device_id="LAPTOP")) is TrustState.verified
 
 
-@dataclass
-class FakeClient:
-    calls: list[tuple[str, str]] = field(default_factory=list)
-    olm: Any = None
-    rooms: dict[str, Any] = field(default_factory=dict)
-    next_batch: str = ""
-    user_id: str = "@bot:x"
-    send_error: Exception | None = None
-
-    def verify_device(self, d: OlmDevice) -> bool:
-        d.trust_state = TrustState.verified
-        self.calls.append(("verify", d.device_id))
-        return True
-
-    def unverify_device(self, d: OlmDevice) -> bool:
-        d.trust_state = TrustState.unset
-        self.calls.append(("unverify", d.device_id))
-        return True
-
-    def blacklist_device(self, d: OlmDevice) -> bool:
-        d.trust_state = TrustState.blacklisted
-        self.calls.append(("blacklist", d.device_id))
-        return True
-
-    def unblacklist_device(self, d: OlmDevice) -> bool:
-        d.trust_state = TrustState.unset
-        self.calls.append(("unblacklist", d.device_id))
-        return True
-
-    async def room_send(self, room_id: str, event_type: str, content: dict, **kwargs: Any) -> Any:
-        self.calls.append(("send", f"{room_id} {kwargs['ignore_unverified_devices']}"))
-        if self.send_error is not None:
-            raise self.send_error
-        return "sent"
-
-
 def test_settling_changes_only_what_the_policy_wants_changed() -> None:
     client: Any = FakeClient()
     policy = TrustPolicy(Trust.VERIFIED, [listed()])
@@ -210,19 +174,17 @@ def test_settling_changes_only_what_the_policy_wants_changed() -> None:
     assert client.calls == [("verify", "PHONE"), ("unverify", "LAPTOP"), ("blacklist", "LAPTOP")]
 
 
-@dataclass
-class Room:
-    encrypted: bool
-    users: dict[str, Any] = field(default_factory=lambda: {"@bot:x": None, "@ana:x": None})
-    invited_users: dict[str, Any] = field(default_factory=dict)
+def joined(encrypted: bool) -> FakeRoom:
+    """A room that ana has joined, with the bot."""
+    return FakeRoom(encrypted, users={"@bot:x": None, "@ana:x": None})
 
 
 async def test_without_encryption_messages_go_out_as_before() -> None:
-    client: Any = FakeClient(rooms={"!any": Room(encrypted=False)}, next_batch="s1")
+    client: Any = FakeClient(rooms={"!any": joined(encrypted=False)}, next_batch="s1")
     assert encrypts(client, "!any") is False
     sent = await send_event(client, TrustPolicy(), "!any", "m.room.message", {}, "t")
-    assert sent == "sent"
-    assert client.calls == [("send", "!any True")]
+    assert isinstance(sent, RoomSendResponse)
+    assert client.calls == [("send", "!any", True)]
 
 
 async def test_a_room_not_yet_synced_waits_and_is_never_refused_by_the_bot_itself() -> None:
@@ -237,33 +199,34 @@ async def test_a_room_not_yet_synced_waits_and_is_never_refused_by_the_bot_itsel
 
 async def test_nothing_goes_in_the_clear_to_an_encrypted_room_nor_to_nobody() -> None:
     # Encryption off, the room encrypted: the message waits rather than go out readable.
-    client: Any = FakeClient(rooms={"!r": Room(encrypted=True)}, next_batch="s1")
+    client: Any = FakeClient(rooms={"!r": joined(encrypted=True)}, next_batch="s1")
     assert await send_event(client, TrustPolicy(), "!r", "m.room.message", {}, "t") is None
     # An encrypted chat whose person is only invited: the room key would reach no reader.
-    alone = Room(
+    alone = FakeRoom(
         encrypted=True, users={"@bot:x": None, "@ana:x": None}, invited_users={"@ana:x": None}
     )
     client = FakeClient(olm=object(), rooms={"!r": alone}, next_batch="s1", user_id="@bot:x")
     assert await send_event(client, TrustPolicy(), "!r", "m.room.message", {}, "t") is None
     # A plain chat just made: what comes before the join is hidden from the person invited.
-    plain = Room(
+    plain = FakeRoom(
         encrypted=False, users={"@bot:x": None, "@ana:x": None}, invited_users={"@ana:x": None}
     )
     client = FakeClient(rooms={"!r": plain}, next_batch="s1", user_id="@bot:x")
     assert await send_event(client, TrustPolicy(), "!r", "m.room.message", {}, "t") is None
     assert client.calls == []
     del plain.invited_users["@ana:x"]  # she joined
-    assert await send_event(client, TrustPolicy(), "!r", "m.room.message", {}, "t") == "sent"
+    sent = await send_event(client, TrustPolicy(), "!r", "m.room.message", {}, "t")
+    assert isinstance(sent, RoomSendResponse)
 
 
 async def test_strict_mode_settles_a_device_that_appeared_and_tries_again_later() -> None:
     newcomer = device(device_id="NEW")
-    client: Any = FakeClient(olm=object(), rooms={"!r": Room(encrypted=True)}, next_batch="s1")
+    client: Any = FakeClient(olm=object(), rooms={"!r": joined(encrypted=True)}, next_batch="s1")
     client.send_error = OlmUnverifiedDeviceError(newcomer, "not verified")
     policy = TrustPolicy(Trust.VERIFIED)
     assert encrypts(client, "!r") is True
     assert await send_event(client, policy, "!r", "m.room.message", {}, "t") is None
-    assert client.calls == [("send", "!r False"), ("blacklist", "NEW")]
+    assert client.calls == [("send", "!r", False), ("blacklist", "NEW")]
 
 
 def test_a_file_for_an_encrypted_room_is_referred_to_in_the_encrypted_form() -> None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from nio import Event, MegolmEvent
-from nio.crypto import DeviceStore
 
 from bot.domain.events import IncomingEvent
 from bot.matrix.encryption import Encryption, RetryTiming
@@ -18,7 +17,7 @@ from bot.matrix.undecryptable import UndecryptableNotices
 from bot.settings import EncryptionSettings
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
-from tests.harness.fakes import Clock
+from tests.harness.fakes import Clock, FakeClient
 
 ROOM = "!en:x"
 BOT = "@asamblea:x"
@@ -46,11 +45,6 @@ def encrypted(event_id: str, sender: str = "@alice:x", session: str = "s1") -> M
 
 
 @dataclass
-class Decrypted:
-    source: dict[str, Any]
-
-
-@dataclass
 class Sessions:
     known: set[str] = field(default_factory=set)
 
@@ -63,37 +57,9 @@ class Olm:
     inbound_group_store: Sessions = field(default_factory=Sessions)
 
 
-@dataclass
-class FakeClient:
-    """Just what the bookkeeping touches; keys need no upkeep here."""
-
-    olm: Olm = field(default_factory=Olm)
-    user_id: str = BOT
-    requested: list[str] = field(default_factory=list)
-    should_upload_keys: bool = False
-    should_query_keys: bool = False
-    should_claim_keys: bool = False
-    users_for_key_query: set[str] = field(default_factory=set)
-    device_store: DeviceStore = field(default_factory=DeviceStore)
-    rooms: dict[str, Any] = field(default_factory=dict)
-
-    def decrypt_event(self, event: MegolmEvent) -> Decrypted:
-        return Decrypted(
-            {
-                "type": "m.room.message",
-                "event_id": event.event_id,
-                "sender": event.sender,
-                "origin_server_ts": event.server_timestamp,
-                "content": {"msgtype": "m.text", "body": "!status"},
-            }
-        )
-
-    async def request_room_key(self, event: MegolmEvent) -> str:
-        self.requested.append(event.event_id)
-        return "requested"
-
-    async def send_to_device_messages(self) -> list[Any]:
-        return []
+def bot_client() -> FakeClient:
+    """The bot's client: every message it cannot read yet says "!status" once decrypted."""
+    return FakeClient(olm=Olm(), user_id=BOT, plaintext="!status")
 
 
 @pytest.fixture
@@ -132,7 +98,7 @@ async def outbox(store: RuntimeStore) -> list[tuple[str, dict[str, Any]]]:
 async def test_an_unreadable_message_is_kept_across_a_restart_but_our_own_are_not(
     store: RuntimeStore,
 ) -> None:
-    client, clock = FakeClient(), Clock(start=1000)
+    client, clock = bot_client(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     await crypto.remember(ROOM, [encrypted("$a"), encrypted("$mine", sender=BOT)])
     await crypto.remember(ROOM, [encrypted("$a")])  # seen again (a back-fill): kept once
@@ -145,7 +111,7 @@ async def test_an_unreadable_message_is_kept_across_a_restart_but_our_own_are_no
 async def test_its_key_is_requested_once_and_a_reaction_comes_only_after_a_while(
     store: RuntimeStore,
 ) -> None:
-    client, clock = FakeClient(), Clock(start=1000)
+    client, clock = bot_client(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     handled = Handled()
     await crypto.remember(ROOM, [encrypted("$a")])
@@ -165,7 +131,7 @@ async def test_its_key_is_requested_once_and_a_reaction_comes_only_after_a_while
 async def test_when_the_key_arrives_it_is_handled_once_and_the_reaction_withdrawn(
     store: RuntimeStore,
 ) -> None:
-    client, clock = FakeClient(), Clock(start=1000)
+    client, clock = bot_client(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     handled = Handled()
     await crypto.remember(ROOM, [encrypted("$a", session="late")])
@@ -189,7 +155,7 @@ async def test_when_the_key_arrives_it_is_handled_once_and_the_reaction_withdraw
 
 
 async def test_the_bot_gives_up_at_last_and_keeps_only_so_many(store: RuntimeStore) -> None:
-    client, clock = FakeClient(), Clock(start=1000)
+    client, clock = bot_client(), Clock(start=1000)
     crypto = encryption(client, store, clock)
     await crypto.remember(ROOM, [encrypted("$old")])
     clock.advance(100)

@@ -226,7 +226,7 @@ def test_every_place_that_quotes_a_translation_skips_one_that_adds_nothing() -> 
         id=1, assembly="a", meeting_id=None, kind=PollKind.CHOICE, rule=None, question="Menu?",
         language="en", options=("Rice", "Beans"), max_selections=1, secret=False,
         ballot_key=None, quorum=None, deadline_at=None, created_by=CAROL, created_in=EN,
-        created_at=0, closed_at=None, closed_by=None,
+        created_at=0, source_event_id="$poll", closed_at=None, closed_by=None,
     )  # fmt: skip
     worded = localized_poll(CATALOGS, poll, "es", ["menu?", "RICE", "Frijoles"])
     assert worded.question == "Menu?"

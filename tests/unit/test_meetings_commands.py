@@ -27,6 +27,7 @@ from bot.storage.meetings_store import MeetingsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 from tests.harness.fakes import Clock, Scheduler, Seats
 from tests.harness.offline import CATALOGS, offline_core
+from tests.harness.outbox import drain, sent_as
 
 EN, ES = "!english:test", "!spanish:test"
 ALICE, BETO, CAROL, DANI = "@alice:test", "@beto:test", "@carol:test", "@dani:test"
@@ -87,12 +88,7 @@ class World:
         )
 
     async def _send_outbox(self) -> None:
-        """Pretend the homeserver took every queued message (event id `$sent<row id>`),
-        finished as the sender finishes it."""
-        for message in await self.runtime.pending():
-            content = await self.delivery.finish(message.content)
-            await self.runtime.mark_sent(message.id, f"$sent{message.id}")
-            self.sent.append(replace(message, content=content))
+        self.sent += await drain(self.runtime, self.delivery)
 
     def said_in(self, room: str, since: int = 0) -> list[str]:
         return [m.content.get("body", "") for m in self.sent[since:] if m.room_id == room]
@@ -567,21 +563,21 @@ async def test_a_hand_raised_with_a_reaction_on_the_latest_stack_message(world: 
     latest_en = world.last_in(EN)
     assert world.last_in(ES) == latest_es
     await world.react(DANI, ES, "$not-a-stack-message", "✋")
-    await world.react(DANI, ES, f"$sent{latest_es.id}", "👍")
+    await world.react(DANI, ES, sent_as(latest_es.id), "👍")
     assert "Dani" not in world.said_in(ES)[-1]
-    await world.react(DANI, ES, f"$sent{latest_es.id}", "✋🏽")
+    await world.react(DANI, ES, sent_as(latest_es.id), "✋🏽")
     assert world.said_in(ES)[-1] == (
         "Dani (MX) pidió la palabra: número 2 de la lista; sigue: Alice (US)."
     )
     # The one-line answer is no stack message: beto raises his hand on the same one.
-    await world.react(BETO, ES, f"$sent{latest_es.id}", "✋️")
+    await world.react(BETO, ES, sent_as(latest_es.id), "✋️")
     assert world.said_in(EN)[-1] == (
         "Beto (MX) raised a hand: number 3 on the stack; next: Alice (US)."
     )
     await world.say(CAROL, EN, "!call")  # the floor changes: the stack is shown in every room
-    await world.react(CAROL, EN, f"$sent{latest_en.id}", "✋")  # no longer the latest
+    await world.react(CAROL, EN, sent_as(latest_en.id), "✋")  # no longer the latest
     assert "Carol" not in world.said_in(EN)[-1]
-    await world.react(CAROL, EN, f"$sent{world.last_in(EN).id}", "✋")
+    await world.react(CAROL, EN, sent_as(world.last_in(EN).id), "✋")
     assert world.said_in(EN)[-1] == (
         "Carol (US) raised a hand: number 2 on the stack; next: Dani (MX)."
     )

@@ -11,10 +11,8 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
-from nio import RoomSendResponse, UploadResponse
 
 from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
@@ -27,12 +25,13 @@ from bot.services.decisions import Author
 from bot.services.reminders import Reminders
 from bot.services.timers import Timers
 from bot.storage.database import Database
-from bot.storage.decisions_store import DecisionsStore, NewLogRecord
+from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.reminders_store import RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.runtime_store import RuntimeStore
 from bot.storage.schedules_store import SchedulesStore
-from tests.harness.fakes import Clock, Scheduler, Seats
+from tests.harness.fakes import Clock, FakeClient, Scheduler, Seats
+from tests.harness.outbox import waiting
 from tests.unit.test_minutes import minutes
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
@@ -80,14 +79,11 @@ async def bot_parts(db: Database, clock: Clock) -> tuple[Reminders, Scheduler, S
 
 async def outbox(db: Database) -> list[tuple[str, str]]:
     """What the outbox holds, each message finished as the sender finishes it."""
-    delivery = Delivery(RuntimeStore(db), Catalogs.load_default(), SEATS, lambda: None)
-    rows = await db.fetch_all("SELECT room_id, content FROM outbox ORDER BY id")
+    store = RuntimeStore(db)
+    delivery = Delivery(store, Catalogs.load_default(), SEATS, lambda: None)
     return [
-        (
-            row["room_id"],
-            json.dumps(await delivery.finish(json.loads(row["content"])), ensure_ascii=False),
-        )
-        for row in rows
+        (m.room_id, json.dumps(m.content, ensure_ascii=False))
+        for m in await waiting(store, delivery)
     ]
 
 
@@ -148,7 +144,7 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     clock = Clock(datetime(2025, 3, 9, 12, 0, tzinfo=UTC))
     reminders, scheduler, stores = await bot_parts(db, clock)
     entry_id = await stores.decisions.add_entry(
-        NewLogRecord(
+        LogRecord(
             assembly="General",
             meeting_id=None,
             agenda_item_id=None,
@@ -183,28 +179,13 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     assert scheduler.jobs == {}
 
 
-class FakeClient:
-    def __init__(self) -> None:
-        self.uploaded: list[tuple[bytes, str, str | None, int | None]] = []
-        self.sent: list[tuple[str, str, dict[str, Any], str]] = []
-
-    async def upload(self, provider: Any, content_type: str, filename: str | None, filesize=None):
-        data = provider(0, 0).read()
-        self.uploaded.append((data, content_type, filename, filesize))
-        return UploadResponse("mxc://x/minutes"), None
-
-    async def room_send(self, room_id, event_type, content, tx_id, ignore_unverified_devices):
-        self.sent.append((room_id, event_type, content, tx_id))
-        return RoomSendResponse(f"$event{len(self.sent)}", room_id)
-
-
 async def test_a_file_in_the_outbox_is_uploaded_then_posted_as_m_file(db: Database) -> None:
     store = RuntimeStore(db)
     data = "# Acta <b> ñ\n".encode()
     content = upload_content(data, "minutes-1-es.md", "text/markdown; charset=utf-8")
     assert base64.b64decode(content[UPLOAD_KEY]["data"]) == data
     await store.enqueue("!es:x", UPLOAD, content, txn_id="asamblea-minutes-1")
-    client = FakeClient()
+    client = FakeClient.in_rooms(["!es:x"])
     sender = OutboxSender(client, store)  # type: ignore[arg-type]
     assert await sender.flush(asyncio.Event())
     assert client.uploaded == [(data, "text/markdown; charset=utf-8", "minutes-1-es.md", len(data))]
@@ -218,7 +199,7 @@ async def test_a_file_in_the_outbox_is_uploaded_then_posted_as_m_file(db: Databa
 
 async def test_unchanged_minutes_are_posted_again_from_the_earlier_upload(db: Database) -> None:
     store = RuntimeStore(db)
-    client = FakeClient()
+    client = FakeClient.in_rooms(["!en:x"])
     sender = OutboxSender(client, store)  # type: ignore[arg-type]
 
     async def post(text: str, cause: str) -> None:

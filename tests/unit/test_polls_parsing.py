@@ -47,6 +47,7 @@ def a_poll(kind: PollKind, options: tuple[str, ...] = (), max_selections: int = 
         created_by="@carol:x",
         created_in="!en",
         created_at=0,
+        source_event_id="$poll",
         closed_at=None,
         closed_by=None,
     )

@@ -29,8 +29,9 @@ from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.polls_store import PollsStore
-from bot.storage.runtime_store import RuntimeStore
+from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 from tests.harness.fakes import Clock, Scheduler, Seats
+from tests.harness.outbox import drain, waiting
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
@@ -58,8 +59,8 @@ class World:
     clock: Clock
     delivery: Delivery
     events: int = 0
-    # outbox row id → (room, event type, content) as the homeserver received it
-    sent: dict[int, tuple[str, str, dict]] = field(default_factory=dict)
+    # What the homeserver received, in order (the outbox keeps no content once sent).
+    sent: list[OutgoingMessage] = field(default_factory=list)
 
     async def open(self, text: str, room: AssemblyRoom = EN, ts: int = 1_000) -> Poll:
         async with self.db.transaction():
@@ -73,12 +74,8 @@ class World:
             )
 
     async def send_everything(self) -> None:
-        """What the sender does: every queued message gets its event id (and the homeserver
-        keeps what it was sent, since the outbox does not)."""
-        for message in await self.runtime.pending(limit=1000):
-            content = await self.delivery.finish(message.content)
-            self.sent[message.id] = (message.room_id, message.event_type, content)
-            await self.runtime.mark_sent(message.id, f"$sent{message.id}")
+        """What the sender does: every queued message gets its event id."""
+        self.sent += await drain(self.runtime, self.delivery)
 
     async def start_event(self, poll: Poll, room: AssemblyRoom) -> str:
         rows = await self.db.fetch_all(
@@ -146,13 +143,12 @@ class World:
 
     async def queued(self, event_type: str | None = None) -> list[tuple[str, str, dict]]:
         """Every message queued so far, sent or not, in order."""
-        rows = await self.db.fetch_all("SELECT * FROM outbox ORDER BY id")
-        finished = {
-            m.id: (m.room_id, m.event_type, await self.delivery.finish(m.content))
-            for m in await self.runtime.pending(limit=1000)
-        }
-        found = [finished.get(row["id"]) or self.sent[row["id"]] for row in rows]
-        return [m for m in found if event_type is None or m[1] == event_type]
+        unsent = await waiting(self.runtime, self.delivery)
+        return [
+            (m.room_id, m.event_type, m.content)
+            for m in sorted([*self.sent, *unsent], key=lambda m: m.id)
+            if event_type is None or m.event_type == event_type
+        ]
 
     async def notices_in(self, room: AssemblyRoom) -> list[str]:
         return [

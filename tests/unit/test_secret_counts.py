@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.polls import Poll
 from bot.domain.tally import Ballot, DecisionRule, PollKind, Quorum
 from bot.storage.database import Database
-from bot.storage.polls_store import NewPoll, PollsStore
+from bot.storage.polls_store import PollsStore
 
 CENTERS = ("US", "MX")
 
@@ -72,7 +73,7 @@ async def test_the_sealed_counts_give_the_result_the_ballots_gave(
     ballots: list[Ballot],
 ) -> None:
     poll_id = await store.create(
-        NewPoll(
+        Poll(
             assembly="Asamblea",
             meeting_id=None,
             kind=kind,
@@ -126,7 +127,7 @@ async def test_a_transaction_runs_its_after_commit_actions_only_if_it_commits(
 
 async def test_a_secret_poll_keeps_the_floor_it_was_opened_with(store: PollsStore) -> None:
     """Lowering the setting later must not show an earlier poll's small centers."""
-    base = NewPoll(
+    base = Poll(
         assembly="Asamblea",
         meeting_id=None,
         kind=PollKind.YES_NO,
@@ -147,7 +148,8 @@ async def test_a_secret_poll_keeps_the_floor_it_was_opened_with(store: PollsStor
     )
     five = await store.poll(await store.create(base))
     assert five is not None and five.secret_floor == 5
-    older = await store.poll(
-        await store.create(replace(base, source_event_id="$older", secret_floor=None))
-    )
+    older_id = await store.create(replace(base, source_event_id="$older"))
+    # A poll opened before polls kept their floor has none stored: the default applies.
+    await store.db.execute("UPDATE polls SET secret_floor = NULL WHERE id = ?", (older_id,))
+    older = await store.poll(older_id)
     assert older is not None and older.secret_floor == 3

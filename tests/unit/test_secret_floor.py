@@ -39,7 +39,7 @@ from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.people_store import PeopleStore
-from bot.storage.polls_store import NewPoll, PollsStore
+from bot.storage.polls_store import PollsStore
 from bot.storage.rooms_store import AssemblyRoomsStore
 from tests.unit.test_polls_parsing import a_poll
 
@@ -332,7 +332,7 @@ async def test_the_minutes_of_a_sealed_poll_leave_out_what_the_rooms_were_not_sh
         turn_limit_seconds=None,
     )
     poll_id = await polls.create(
-        NewPoll(
+        Poll(
             assembly="Asamblea",
             meeting_id=meeting.id,
             kind=PollKind.YES_NO,

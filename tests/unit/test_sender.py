@@ -1,46 +1,23 @@
-"""The outbox sender's own rules, against a stand-in homeserver: in order per room, never stuck,
-and one room's trouble never holds another."""
+"""The outbox sender's own rules, against the fake client: in order per room, never stuck, and
+one room's trouble never holds another."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import aiohttp
 import pytest
-from nio import RoomSendError, RoomSendResponse
 
 from bot.domain.outbox import outbox_ref
 from bot.matrix.backoff import Backoff
 from bot.matrix.sender import MAX_DEFINITIVE_ATTEMPTS, OutboxSender
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.fakes import FakeClient
 
-
-class Homeserver:
-    """Accepts messages, except those it is told to choke on or to be unreachable for."""
-
-    def __init__(self) -> None:
-        self.received: list[str] = []
-        self.choke_on: set[str] = set()
-        self.unreachable = False
-        # room → (HTTP status, Matrix error code) it answers with
-        self.refusing: dict[str, tuple[int, str]] = {}
-
-    async def room_send(self, room_id: str, event_type: str, content: dict[str, Any], **_: Any):
-        if self.unreachable:
-            raise aiohttp.ClientConnectionError("connection refused")
-        if content["body"] in self.choke_on:
-            raise ValueError("cannot encode this")
-        if room_id in self.refusing:
-            status, code = self.refusing[room_id]
-            error = RoomSendError(f"refused with {code}", code)
-            error.transport_response = SimpleNamespace(status=status)  # type: ignore[assignment]
-            return error
-        self.received.append(content["body"])
-        return RoomSendResponse(f"$e{len(self.received)}", room_id)
+ROOMS = ("!r", "!a", "!b", "!kicked", "!open")
+UNREACHABLE = aiohttp.ClientConnectionError("connection refused")
 
 
 async def queue(store: RuntimeStore, *bodies: str, room: str = "!r") -> list[int]:
@@ -55,14 +32,14 @@ async def test_a_message_that_cannot_be_sent_is_given_up_and_the_rest_go_out(
 ) -> None:
     db = await Database.open(tmp_path / "a.db")
     store = RuntimeStore(db)
-    server = Homeserver()
-    server.choke_on = {"broken"}
+    client = FakeClient.in_rooms(ROOMS)
+    client.choke_on = {"broken"}
     await queue(store, "first", "broken", "third")
-    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
     for _ in range(MAX_DEFINITIVE_ATTEMPTS - 1):
         assert not await sender.flush(asyncio.Event())
     assert await sender.flush(asyncio.Event())
-    assert server.received == ["first", "third"]
+    assert client.bodies() == ["first", "third"]
     assert await store.pending() == []
     await db.close()
 
@@ -72,16 +49,16 @@ async def test_an_unreachable_homeserver_is_waited_for_and_nothing_is_given_up(
 ) -> None:
     db = await Database.open(tmp_path / "a.db")
     store = RuntimeStore(db)
-    server = Homeserver()
-    server.unreachable = True
+    client = FakeClient.in_rooms(ROOMS)
+    client.send_error = UNREACHABLE
     await queue(store, "first", "second")
-    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
     for _ in range(MAX_DEFINITIVE_ATTEMPTS + 2):
         with pytest.raises(aiohttp.ClientError):
             await sender.flush(asyncio.Event())
-    server.unreachable = False
+    client.send_error = None
     assert await sender.flush(asyncio.Event())
-    assert server.received == ["first", "second"]
+    assert client.bodies() == ["first", "second"]
     await db.close()
 
 
@@ -89,25 +66,25 @@ async def test_internal_server_errors_are_retried_for_as_long_as_they_last(tmp_p
     """Synapse answers its own failures with 500 M_UNKNOWN: that is an outage, not a refusal."""
     db = await Database.open(tmp_path / "a.db")
     store = RuntimeStore(db)
-    server = Homeserver()
-    server.refusing["!r"] = (500, "M_UNKNOWN")
+    client = FakeClient.in_rooms(ROOMS)
+    client.refusing["!r"] = (500, "M_UNKNOWN")
     await queue(store, "first")
-    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
     for _ in range(MAX_DEFINITIVE_ATTEMPTS + 3):
         assert not await sender.flush(asyncio.Event())
-    del server.refusing["!r"]
+    del client.refusing["!r"]
     assert await sender.flush(asyncio.Event())
-    assert server.received == ["first"]
+    assert client.bodies() == ["first"]
     await db.close()
 
 
 async def test_a_refused_message_is_set_aside_and_counted(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "a.db")
     store = RuntimeStore(db)
-    server = Homeserver()
-    server.refusing["!r"] = (403, "M_FORBIDDEN")
+    client = FakeClient.in_rooms(ROOMS)
+    client.refusing["!r"] = (403, "M_FORBIDDEN")
     await queue(store, "first")
-    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
     for _ in range(MAX_DEFINITIVE_ATTEMPTS - 1):
         assert not await sender.flush(asyncio.Event())
     assert await sender.flush(asyncio.Event())
@@ -118,19 +95,19 @@ async def test_a_refused_message_is_set_aside_and_counted(tmp_path: Path) -> Non
 async def test_a_room_that_refuses_the_bot_holds_back_no_other_room(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "a.db")
     store = RuntimeStore(db)
-    server = Homeserver()
-    server.refusing["!kicked"] = (403, "M_FORBIDDEN")
+    client = FakeClient.in_rooms(ROOMS)
+    client.refusing["!kicked"] = (403, "M_FORBIDDEN")
     await queue(store, "lost", room="!kicked")
     await queue(store, "one", "two", "three", room="!open")
-    sender = OutboxSender(server, store, Backoff(initial=30, maximum=30))  # type: ignore[arg-type]
+    sender = OutboxSender(client, store, Backoff(initial=30, maximum=30))  # type: ignore[arg-type]
     stop = asyncio.Event()
     running = asyncio.create_task(sender.run(stop))
     try:
         # The refused room waits 30 s between its attempts; the other room does not wait for it.
         async with asyncio.timeout(5):
-            while len(server.received) < 3:
+            while len(client.bodies()) < 3:
                 await asyncio.sleep(0.01)
-        assert server.received == ["one", "two", "three"]
+        assert client.bodies() == ["one", "two", "three"]
     finally:
         stop.set()
         await running
@@ -140,17 +117,17 @@ async def test_a_room_that_refuses_the_bot_holds_back_no_other_room(tmp_path: Pa
 async def test_a_message_pointing_at_one_not_yet_sent_waits_for_it(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "a.db")
     store = RuntimeStore(db)
-    server = Homeserver()
+    client = FakeClient.in_rooms(ROOMS)
     [held] = await queue(store, "held", room="!a")
     await store.enqueue(
         "!b", "m.room.message", {"body": "edit", "target": outbox_ref(held)}, txn_id="edit"
     )
-    server.refusing["!a"] = (500, "M_UNKNOWN")
-    sender = OutboxSender(server, store)  # type: ignore[arg-type]
+    client.refusing["!a"] = (500, "M_UNKNOWN")
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
     assert not await sender.flush(asyncio.Event())
-    assert server.received == []
-    del server.refusing["!a"]
+    assert client.bodies() == []
+    del client.refusing["!a"]
     await sender.flush(asyncio.Event())
     assert await sender.flush(asyncio.Event())
-    assert server.received == ["held", "edit"]
+    assert client.bodies() == ["held", "edit"]
     await db.close()

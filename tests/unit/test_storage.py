@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.domain.mirror import MirrorText
+from bot.domain.polls import Poll
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import PollKind
 from bot.storage.database import Database, DatabaseTooNew
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
-from bot.storage.polls_store import NewPoll, PollsStore
+from bot.storage.polls_store import PollsStore
 from bot.storage.runtime_store import RuntimeStore
 
 
@@ -168,23 +169,23 @@ async def test_a_stack_message_and_a_poll_start_keep_their_old_sent_messages(
     )
     await meetings.remember_stack_message(meeting.id, "!r", rows["stack"])
     poll_id = await polls.create(
-        NewPoll(
-            "General",
-            meeting.id,
-            PollKind.YES_NO,
-            None,
-            "Rent the hall?",
-            "en",
-            (),
-            1,
-            False,
-            None,
-            None,
-            None,
-            "@alice:x",
-            "!r",
-            "$ask",
-            1000,
+        Poll(
+            assembly="General",
+            meeting_id=meeting.id,
+            kind=PollKind.YES_NO,
+            rule=None,
+            question="Rent the hall?",
+            language="en",
+            options=(),
+            max_selections=1,
+            secret=False,
+            ballot_key=None,
+            quorum=None,
+            deadline_at=None,
+            created_by="@alice:x",
+            created_in="!r",
+            source_event_id="$ask",
+            created_at=1000,
         )
     )
     await polls.add_room(poll_id, "!r", "en", rows["poll"])

@@ -17,8 +17,9 @@ from bot.domain.text_protection import (
     strip_reply_fallback,
 )
 
-GLOSSARY = Glossary.from_equivalents(
-    keep=["Asamblea"], equivalents=[{"en": "assembly", "es": "asamblea"}]
+GLOSSARY = Glossary(
+    keep=("Asamblea",),
+    fixed={("en", "es"): {"assembly": "asamblea"}, ("es", "en"): {"asamblea": "assembly"}},
 )
 
 

@@ -260,19 +260,6 @@ def test_settings_errors_name_the_config_key(options: dict[str, object], key: st
         TranslationSettings(**options)  # type: ignore[arg-type]
 
 
-def test_settings_from_a_config_object() -> None:
-    class Config:
-        provider = "libre"
-        url = "http://127.0.0.1:5000"
-        api_key = None
-        region = None
-        timeout_seconds = 3.0
-        max_workers = 2
-
-    settings = TranslationSettings.from_config(Config())
-    assert (settings.provider, settings.timeout_seconds, settings.max_chars) == ("libre", 3.0, 4500)
-
-
 def test_deepl_without_its_package_fails_clearly_at_construction(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -390,8 +377,9 @@ async def test_a_display_name_pill_is_not_translated(
 async def test_the_assembly_glossary_applies(
     server: FakeLibreTranslate, make_translator: MakeTranslator
 ) -> None:
-    glossary = Glossary.from_equivalents(
-        keep=["Asamblea"], equivalents=[{"en": "assembly", "es": "asamblea"}]
+    glossary = Glossary(
+        keep=("Asamblea",),
+        fixed={("en", "es"): {"assembly": "asamblea"}, ("es", "en"): {"asamblea": "assembly"}},
     )
     translator = ProtectedTranslator(make_translator(), glossary)
     result = await translator.translate("welcome to Asamblea, assembly friends", "en", "es")

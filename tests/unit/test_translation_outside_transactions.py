@@ -9,6 +9,7 @@ from bot.domain.events import normalize
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.offline import offline_core
+from tests.harness.outbox import waiting
 from tests.unit.test_bad_input import CONFIG, EN, SEATS
 
 
@@ -54,13 +55,11 @@ async def test_titles_options_and_entries_are_translated_when_sent_not_while_han
         await core.dispatcher.handle(event)
     assert translator.calls == []  # handling translated nothing
 
-    queued = await RuntimeStore(db).pending(limit=1000)
-    sent = [await core.delivery.finish(m.content) for m in queued]  # as the sender does
+    queued = await waiting(RuntimeStore(db), core.delivery)
+    sent = [m.content for m in queued]
     await db.close()
     assert translator.calls and not any(held for _, held in translator.calls)
-    spanish = " ".join(
-        str(c.get("body", "")) for c, m in zip(sent, queued, strict=True) if m.room_id != EN
-    )
+    spanish = " ".join(str(m.content.get("body", "")) for m in queued if m.room_id != EN)
     assert "BUDGET NIGHT! (Budget night)" in spanish
     assert "WE RENT THE SMALL HALL! (we rent the small hall)" in spanish
     polls = [c for c in sent if "org.matrix.msc3381.poll.start" in c]
