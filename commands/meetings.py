@@ -39,9 +39,11 @@ class MeetingCommands(CommandGroup):
         needs=Role.OPENER,
         cost=ANNOUNCES,
     )
-    async def start_meeting(self, ctx: CommandContext, title: str) -> Announce:
-        meeting = await self._meetings.start(ctx.assembly, title, ctx.language, ctx.sender)
-        return announce(*await self._opening(ctx.assembly, meeting))
+    async def start_meeting(self, ctx: CommandContext, title: str) -> list[Announce]:
+        opening = await self._meetings.start(ctx.assembly, title, ctx.language, ctx.sender)
+        opened = announce(*await self._opening(ctx.assembly, opening.meeting))
+        # What earlier meetings left open comes as a message of its own, right after.
+        return [opened, announce(*opening.arising)] if opening.arising else [opened]
 
     @command("endmeeting", "terminarreunión", needs=Role.CHAIR, cost=ANNOUNCES)
     async def end_meeting(self, ctx: CommandContext) -> Announce:

@@ -23,6 +23,7 @@ from bot.domain.wording import adds_something
 from bot.framework.commands import CommandGroup, Param, command, to_number, to_user_id
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
+from bot.services.commitments import Commitments
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms
 from bot.services.minutes import MeetingNotFound, MinutesService
 from bot.storage.decisions_store import LogRecord
@@ -68,6 +69,7 @@ class RecordsCommands(CommandGroup):
     def __init__(
         self,
         log: DecisionLog,
+        commitments: Commitments,
         minutes: MinutesService,
         delivery: Delivery,
         display_name: Callable[[Assembly, str], str],
@@ -75,6 +77,7 @@ class RecordsCommands(CommandGroup):
         prefix: str,
     ) -> None:
         self._log = log
+        self._commitments = commitments
         self._minutes = minutes
         self._delivery = delivery
         self._display_name = display_name
@@ -117,6 +120,8 @@ class RecordsCommands(CommandGroup):
     @command("undo", "deshacer", needs=Role.CHAIR, cost=ANNOUNCES)
     async def undo(self, ctx: CommandContext) -> list[Outcome]:
         entry = await self._log.undo_last(ctx.assembly, ctx.sender)
+        if entry.kind == ACTION:
+            await self._commitments.withdraw(entry)
 
         def told(room: AssemblyRoom) -> list[Msg]:
             return [
@@ -183,14 +188,19 @@ class RecordsCommands(CommandGroup):
         entry = await self._log.record(
             ctx.assembly, author_of(ctx), kind, words, owner=owner, due=due
         )
+        # An action item is a commitment of the assembly, followed beyond this meeting.
+        follow = []
+        if kind == ACTION:
+            commitment = await self._commitments.take_on(entry)
+            follow.append(Msg.of("records.commitment", label=Code(commitment.label)))
         await tell_rooms(
             self._delivery,
             ctx.assembly,
             ctx.assembly.other_rooms(ctx.room.room_id),
-            lambda room: [self._told(ctx, entry, room)],
+            lambda room: [self._told(ctx, entry, room), *follow],
             cause=f"records:{ctx.event_id}",
         )
-        return [React(NOTED), reply(self._noted(entry, ctx.room))]
+        return [React(NOTED), reply(self._noted(entry, ctx.room), *follow)]
 
     def _noted(self, entry: LogRecord, room: AssemblyRoom) -> Msg:
         values = {"id": Code(f"#{entry.number}"), "text": entry_text(entry, room)}

@@ -137,6 +137,8 @@ async def _write_minutes(args: argparse.Namespace) -> int:
     from bot.i18n import Catalogs
     from bot.render.minutes import MinutesRenderer
     from bot.services.minutes import MeetingNotFound, MinutesService
+    from bot.storage.approvals_store import ApprovalsStore
+    from bot.storage.commitments_store import CommitmentsStore
     from bot.storage.database import Database
     from bot.storage.decisions_store import DecisionsStore
     from bot.storage.meetings_store import MeetingsStore
@@ -156,6 +158,8 @@ async def _write_minutes(args: argparse.Namespace) -> int:
             translations=SqliteTranslationCache(db),
             rooms=AssemblyRoomsStore(db),
             people=PeopleStore(db),
+            commitments=CommitmentsStore(db),
+            approvals=ApprovalsStore(db),
             clock=now_ms,
         )
         try:

@@ -55,6 +55,9 @@ class AgendaItem:
     started_at: int | None
     ended_at: int | None
     timebox_notified: bool
+    # An item the bot put on the agenda (the review of commitments) is titled by this catalog
+    # key, worded in each reader's language; `title` then holds the key too.
+    title_key: str | None = None
 
 
 @dataclass(frozen=True)

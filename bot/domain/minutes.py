@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.commitments import FollowUp
 from bot.domain.meetings import Turn
+from bot.domain.messages import Msg
 from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
 from bot.domain.translation_equity import CopyOutcome, TranslationEquity, translation_equity
 from bot.domain.wording import adds_something
@@ -29,6 +31,9 @@ class WrittenText:
     translations: Mapping[str, str] = field(default_factory=dict)
     # Translations an interpreter made or corrected, by target language: the interpreter's name.
     interpreters: Mapping[str, str] = field(default_factory=dict)
+    # Words the bot wrote itself (an agenda item it added, an approval of minutes): worded from
+    # the catalogs in each reader's language, never translated.
+    worded: Msg | None = None
 
     def shown_in(self, language: str) -> tuple[str, bool]:
         """(the text to show a reader of `language`, whether it is a translation)."""
@@ -269,6 +274,24 @@ def _empty() -> dict[str, float]:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """When a later meeting approved these minutes, and which one."""
+
+    approved_at: datetime
+    approved_in: int
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction a later meeting made to these minutes before approving them."""
+
+    text: WrittenText
+    author: Member
+    at: datetime
+    made_in: int | None
+
+
+@dataclass(frozen=True)
 class MinutesData:
     """Everything the minutes of one meeting hold, in no language yet."""
 
@@ -290,6 +313,13 @@ class MinutesData:
     interpretations: tuple[Interpretation, ...] = ()
     copies: tuple[CopyOutcome, ...] = ()
     languages: tuple[str, ...] = ()
+    # None: a draft, until a later meeting approves them.
+    approval: Approval | None = None
+    corrections: tuple[Correction, ...] = ()
+    # What became of the assembly's commitments since the previous meeting (None: not shown),
+    # with each commitment's words by its id.
+    follow_up: FollowUp | None = None
+    commitment_texts: Mapping[int, WrittenText] = field(default_factory=dict)
 
     @property
     def centers(self) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.delivery import Delivery
+from bot.features.commitments import commitments_feature
 from bot.features.general import general_feature
 from bot.features.interpretation import interpretation_feature
 from bot.features.meetings import meetings_feature
@@ -43,6 +44,7 @@ FEATURES: tuple[Callable[[Shared], Feature], ...] = (
     mirror_feature,
     interpretation_feature,
     records_feature,
+    commitments_feature,
     schedule_feature,
 )
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.features.shared import Shared
 from bot.framework.feature import Feature
-from bot.services.decisions import DecisionLog
 from bot.services.minutes import MinutesService
+from bot.storage.approvals_store import ApprovalsStore
+from bot.storage.commitments_store import CommitmentsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
 from bot.storage.people_store import PeopleStore
 from bot.storage.polls_store import PollsStore
@@ -17,14 +18,6 @@ from commands.records import RecordsCommands
 def records_feature(shared: Shared) -> Feature:
     platform, people = shared.platform, shared.people
     db = platform.db
-    # An action item with a due date gets its reminders.
-    decision_log = DecisionLog(
-        shared.decisions,
-        shared.meetings_store,
-        people,
-        platform.prefix,
-        on_action=(shared.reminders.watch_action,),
-    )
     minutes = MinutesService(
         decisions=shared.decisions,
         meetings=shared.meetings_store,
@@ -33,10 +26,13 @@ def records_feature(shared: Shared) -> Feature:
         translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
         rooms=AssemblyRoomsStore(db),
         people=PeopleStore(db),
+        commitments=CommitmentsStore(db),
+        approvals=ApprovalsStore(db),
         clock=now_ms,
     )
     records = RecordsCommands(
-        decision_log,
+        shared.decision_log,
+        shared.commitments,
         minutes,
         platform.delivery,
         people.display_name,

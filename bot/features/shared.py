@@ -1,15 +1,22 @@
 """What more than one feature uses, built once from the platform: who people are, who may do
-what, the timers, the meeting itself, interpretation, the mirror's service, reminders, and the
-router and dispatcher every feature installs into."""
+what, the timers, the meeting itself, interpretation, the mirror's service, the decision log,
+commitments, reminders, and the router and dispatcher every feature installs into."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from bot.domain.assembly import Assembly
+from bot.domain.meetings import Meeting
+from bot.domain.messages import Msg
 from bot.features.platform import Platform, fair_use_of, glossary_of
 from bot.framework.dispatcher import Dispatcher
 from bot.framework.router import Router
+from bot.render import commitments as commitment_phrases
 from bot.services.authority import AuthorityService
+from bot.services.commitments import Commitments
+from bot.services.decisions import DecisionLog
 from bot.services.interpretation import InterpretationService
 from bot.services.language_detection import LanguageDetector
 from bot.services.meeting_timers import MeetingTimers
@@ -19,6 +26,7 @@ from bot.services.mirror_intake import MirrorIntake
 from bot.services.people import People
 from bot.services.reminders import Reminders
 from bot.services.timers import Timers
+from bot.storage.commitments_store import CommitmentsStore
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.interpretation_store import InterpretationStore
 from bot.storage.meetings_store import MeetingsStore
@@ -47,6 +55,11 @@ class Shared:
     mirror: MirrorWorker
     mirror_intake: MirrorIntake
     decisions: DecisionsStore
+    # The decision log every entry goes through (chairs' entries, approvals of minutes).
+    decision_log: DecisionLog
+    # Action items followed until they are done: reviewed when a meeting opens, reminded when
+    # overdue, in the minutes' follow-up.
+    commitments: Commitments
     reminders: Reminders
 
 
@@ -81,7 +94,14 @@ def build_shared(platform: Platform) -> Shared:
         wake=mirror.wake,
         source_of=mirror.source_of,
     )
-    # A pause belongs to the meeting it was made in.
+    commitments = _commitments(platform, meetings_store, timers)
+
+    async def review_commitments(assembly: Assembly, meeting: Meeting) -> Sequence[Msg]:
+        opened = await commitments.review_at_opening(assembly, meeting)
+        return commitment_phrases.review(opened.centers, prefix)
+
+    # A pause belongs to the meeting it was made in; a meeting opens with the review of what
+    # earlier meetings committed to.
     meetings = MeetingService(
         meetings_store,
         people,
@@ -89,8 +109,10 @@ def build_shared(platform: Platform) -> Shared:
         prefix,
         platform.clock_ms,
         on_end=(mirror_intake.resume_after,),
+        on_start=(review_commitments,),
     )
     decisions = DecisionsStore(db)
+    reminders = _reminders(platform, decisions, timers, commitments)
     return Shared(
         platform=platform,
         people=people,
@@ -111,7 +133,17 @@ def build_shared(platform: Platform) -> Shared:
         mirror=mirror,
         mirror_intake=mirror_intake,
         decisions=decisions,
-        reminders=_reminders(platform, decisions, timers),
+        # An action item with a due date gets its reminders, and becomes a commitment.
+        decision_log=DecisionLog(
+            decisions,
+            meetings_store,
+            people,
+            prefix,
+            clock=platform.clock_ms,
+            on_action=(reminders.watch_action,),
+        ),
+        commitments=commitments,
+        reminders=reminders,
     )
 
 
@@ -156,7 +188,22 @@ def _mirror(
     )
 
 
-def _reminders(platform: Platform, decisions: DecisionsStore, timers: Timers) -> Reminders:
+def _commitments(platform: Platform, meetings: MeetingsStore, timers: Timers) -> Commitments:
+    return Commitments(
+        store=CommitmentsStore(platform.db),
+        meetings=meetings,
+        sent=RemindersStore(platform.db),
+        timers=timers,
+        delivery=platform.delivery,
+        directory=platform.directory,
+        prefix=platform.prefix,
+        metrics=platform.metrics,
+    )
+
+
+def _reminders(
+    platform: Platform, decisions: DecisionsStore, timers: Timers, commitments: Commitments
+) -> Reminders:
     db = platform.db
     return Reminders(
         timers=timers,
@@ -169,4 +216,5 @@ def _reminders(platform: Platform, decisions: DecisionsStore, timers: Timers) ->
         offsets={a.name: a.reminder_offsets for a in platform.config.assemblies},
         prefix=platform.prefix,
         metrics=platform.metrics,
+        still_open=commitments.still_open,
     )

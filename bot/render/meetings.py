@@ -46,7 +46,10 @@ def policy(stack_policy: StackPolicy) -> Msg:
     return Msg.of(f"stack.policy.{stack_policy}")
 
 
-def title(item: AgendaItem) -> UserText:
+def title(item: AgendaItem) -> UserText | Msg:
+    """A chair's title as they wrote it; an item the bot added, in the reader's language."""
+    if item.title_key:
+        return Msg.of(item.title_key)
     return UserText(item.title, item.language)
 
 

@@ -140,6 +140,10 @@ class MinutesWriter:
             self._statistics(),
             self._equity(),
         ]
+        if data.follow_up is not None:
+            sections.insert(5, self._follow_up())
+        if data.corrections:
+            sections.insert(0, self._corrections())
         if data.include_transcript:
             sections.append(self._transcript())
         return Document(
@@ -156,6 +160,8 @@ class MinutesWriter:
     def written(self, text: WrittenText, style: str = "") -> Line:
         """Person-written text in this language; a machine translation says so and keeps the
         original beside it."""
+        if text.worded is not None:
+            return (Span(self._catalogs.text(self.language, text.worded), style),)
         shown, translated = text.shown_in(self.language)
         if not translated:
             return (Span(shown, style),)
@@ -165,6 +171,12 @@ class MinutesWriter:
         else:
             note = self.t("minutes.machine_translation", original=text.text)
         return (Span(shown, style), Span(" "), Span(note, "em"))
+
+    def shown(self, text: WrittenText) -> str:
+        """The words alone, in this language (the bot's own, or as the reader is shown them)."""
+        if text.worded is not None:
+            return self._catalogs.text(self.language, text.worded)
+        return text.shown_in(self.language)[0]
 
     def member(self, member: Member) -> str:
         if not member.center:
@@ -201,7 +213,90 @@ class MinutesWriter:
             lines.append(plain(self.t("minutes.in_progress")))
         chairs = ", ".join(self.member(c) for c in data.chairs) or self.t("minutes.nobody")
         lines.append(plain(self.t("minutes.chairs", chairs=chairs)))
+        lines.append((Span(self._status(), "strong"),))
         return lines
+
+    def _status(self) -> str:
+        """Draft, or approved by a later meeting (Robert's Rules: minutes are the assembly's
+        once it approves them)."""
+        approval = self.data.approval
+        if approval is None:
+            return self.t("minutes.status_draft")
+        zone = self.data.zones[0][1] if self.data.zones else "UTC"
+        return self.t(
+            "minutes.status_approved",
+            day=format_day(approval.approved_at, zone, self.language),
+            meeting=approval.approved_in,
+        )
+
+    def _corrections(self) -> Section:
+        lines = []
+        for correction in self.data.corrections:
+            byline = self.t(
+                "minutes.correction_by",
+                author=self.member(correction.author),
+                day=format_day(
+                    correction.at,
+                    self.data.zones[0][1] if self.data.zones else "UTC",
+                    self.language,
+                ),
+            )
+            lines.append((*self.written(correction.text), Span(" "), Span(byline, "em")))
+        note = paragraph(plain(self.t("minutes.corrections_note")))
+        return self._section("corrections", [note, bullets(lines)])
+
+    def _follow_up(self) -> Section:
+        """Per center, what became of the commitments since the previous meeting: the table
+        to compare the centers at a glance, then each commitment under its center."""
+        summary = self.data.follow_up
+        assert summary is not None
+        header = [
+            self.t("minutes.col.center"),
+            self.t("minutes.col.done"),
+            self.t("minutes.col.dropped"),
+            self.t("minutes.col.open"),
+            self.t("minutes.col.overdue"),
+        ]
+        rows = [
+            (
+                plain(row.center),
+                *(plain(str(len(part))) for part in (row.done, row.dropped, row.open, row.overdue)),
+            )
+            for row in summary.centers
+        ]
+        blocks = [paragraph(plain(self.t("minutes.follow_up_note"))), table(header, rows)]
+        for row in summary.centers:
+            lines = [
+                self._commitment_line(commitment, kind)
+                for kind, part in (
+                    ("overdue", row.overdue),
+                    ("done", row.done),
+                    ("dropped", row.dropped),
+                    ("open", row.open),
+                )
+                for commitment in part
+            ]
+            if lines:
+                blocks += [heading(plain(row.center)), bullets(lines)]
+        return self._section("follow_up", blocks)
+
+    def _commitment_line(self, commitment: Any, kind: str) -> Line:
+        text = self.data.commitment_texts.get(commitment.id) or WrittenText(
+            commitment.text, commitment.language
+        )
+        owner = self.t("minutes.member", name=commitment.owner_name, center=commitment.owner_center)
+        state = self.t(
+            f"minutes.commitment.{kind}",
+            due=commitment.due.isoformat() if commitment.due else "—",
+            note=commitment.note or "",
+        )
+        return (
+            Span(commitment.label, "strong"),
+            Span(f" {owner}: "),
+            *self.written(text),
+            Span(" "),
+            Span(state, "em"),
+        )
 
     def _attendance(self) -> Section:
         rows = []
@@ -243,8 +338,8 @@ class MinutesWriter:
         if entry.number is not None:
             line[:0] = [Span(f"#{entry.number}", "strong"), Span(" ")]
         if entry.item is not None:
-            shown, _ = entry.item.shown_in(self.language)
-            line.extend((Span(" "), Span(self.t("minutes.entry_item", item=shown), "em")))
+            item = self.shown(entry.item)
+            line.extend((Span(" "), Span(self.t("minutes.entry_item", item=item), "em")))
         return tuple(line)
 
     def _entries(self, key: str, kind: str) -> Section:

@@ -8,9 +8,10 @@ messages, and `tell_rooms` queues notices worded per room.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
@@ -70,7 +71,11 @@ class DecisionLog:
         *,
         owner: str | None = None,
         due: date | None = None,
+        translations: Mapping[str, str] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> LogRecord:
+        """`translations`, `details`: for an entry the bot words itself (an approval of minutes),
+        its words in every language of the assembly, from the catalogs, and what they say."""
         meeting = await self._meetings.open_meeting(assembly.name)
         item = await self._meetings.current_item(meeting.id) if meeting else None
         owner_center = self._people.center_of(assembly, owner) if owner else None
@@ -84,7 +89,7 @@ class DecisionLog:
                 language=author.room.language,
                 # Translated when told to the other rooms (outside the transaction); the minutes
                 # find those translations in the translation cache.
-                translations={},
+                translations=dict(translations or {}),
                 author=author.user_id,
                 author_name=author.name,
                 author_center=self._people.center_of(assembly, author.user_id, author.room.room_id),
@@ -95,6 +100,7 @@ class DecisionLog:
                 owner_name=self._people.display_name(assembly, owner) if owner else None,
                 owner_center=owner_center,
                 due=due,
+                details=details,
             )
         )
         entry = await self._store.entry(entry_id)

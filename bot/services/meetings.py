@@ -15,7 +15,7 @@ from bot.domain.assembly import Assembly
 from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_TITLE, tidied_text
 from bot.domain.meetings import Attendee, Meeting
-from bot.domain.messages import Bold, UserText
+from bot.domain.messages import Bold, Msg, UserText
 from bot.domain.minutes import speaking_statistics, spoken_turns
 from bot.domain.stack import StackPolicy
 from bot.services.people import People
@@ -39,6 +39,19 @@ class CenterSummary:
     present: int
     turns: int
     speaking_seconds: float  # counted as the minutes count it
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A meeting just opened, and what the business left by earlier meetings adds to its
+    announcement (the review of open commitments), worded later per room."""
+
+    meeting: Meeting
+    arising: tuple[Msg, ...] = ()
+
+
+# Told when a meeting opens, inside its transaction; answers with lines for the announcement.
+OpeningStep = Callable[[Assembly, Meeting], Awaitable[Sequence[Msg]]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class MeetingService:
         clock: Clock = now_ms,
         *,
         on_end: Sequence[Callable[[Assembly, Meeting], Awaitable[None]]] = (),
+        on_start: Sequence[OpeningStep] = (),
     ) -> None:
         self._store = store
         self._people = people
@@ -74,6 +88,8 @@ class MeetingService:
         self.clock = clock
         # Told when a meeting ends, inside its transaction: what belonged to it ends with it.
         self._on_end = tuple(on_end)
+        # Matters arising from earlier meetings (the commitments still open).
+        self._on_start = tuple(on_start)
 
     async def current(self, assembly: Assembly) -> Meeting | None:
         return await self._store.open_meeting(assembly.name)
@@ -85,7 +101,9 @@ class MeetingService:
             raise CommandError("meeting.none_open", prefix=self.prefix)
         return meeting
 
-    async def start(self, assembly: Assembly, title: str, language: str, user_id: str) -> Meeting:
+    async def start(
+        self, assembly: Assembly, title: str, language: str, user_id: str
+    ) -> Opening:
         """Open a meeting; whoever starts it chairs it (the MeetBot convention)."""
         open_meeting = await self.current(assembly)
         if open_meeting is not None:
@@ -108,7 +126,8 @@ class MeetingService:
         await self._store.add_chair(meeting.id, user_id, user_id, now)
         for chair in meeting.chairs([user_id]):
             await self._people.remember(assembly, chair)
-        return meeting
+        arising = [line for step in self._on_start for line in await step(assembly, meeting)]
+        return Opening(meeting, tuple(arising))
 
     async def end(self, assembly: Assembly) -> MeetingSummary:
         """Close the meeting: the current turn and item end now, and the record is kept."""

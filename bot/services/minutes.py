@@ -11,11 +11,15 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.domain.assembly import AssemblyRoom
+from bot.domain.commitments import FollowUp, follow_up
 from bot.domain.interpretation import HUMAN_ORIGINS
-from bot.domain.meetings import Meeting
+from bot.domain.meetings import AgendaItem, Meeting
+from bot.domain.messages import Msg, from_data
 from bot.domain.minutes import (
     AgendaEntry,
+    Approval,
     CenterCount,
+    Correction,
     Dissent,
     Interpretation,
     LogEntry,
@@ -27,7 +31,10 @@ from bot.domain.minutes import (
     spoken_turns,
 )
 from bot.domain.translation_equity import CopyOutcome
+from bot.services.approvals import valid_approval
 from bot.services.people import without_center
+from bot.storage.approvals_store import ApprovalsStore
+from bot.storage.commitments_store import CommitmentsStore
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
@@ -58,6 +65,8 @@ class MinutesService:
         translations: SqliteTranslationCache,
         rooms: AssemblyRoomsStore,
         people: PeopleStore,
+        commitments: CommitmentsStore,
+        approvals: ApprovalsStore,
         clock: Callable[[], int],
     ) -> None:
         self._decisions = decisions
@@ -67,6 +76,8 @@ class MinutesService:
         self._translations = translations
         self._rooms = rooms
         self._people = people
+        self._commitments = commitments
+        self._approvals = approvals
         self._clock = clock
 
     async def meeting(self, assembly: str | None, meeting_id: int | None) -> Meeting:
@@ -137,7 +148,7 @@ class MinutesService:
                 [
                     AgendaEntry(
                         position=index,
-                        title=await self._written(item.title, item.language, languages),
+                        title=await self._item_title(item, languages),
                         planned_seconds=item.timebox_seconds,
                         actual_seconds=_seconds(item.started_at, item.ended_at, ended),
                         status=item.status,
@@ -154,7 +165,64 @@ class MinutesService:
             interpretations=tuple(await self._interpretations(meeting, ended)),
             copies=tuple(copies),
             languages=tuple(languages),
+            approval=await self._approval(meeting),
+            corrections=tuple(await self._corrections(meeting, member, languages)),
+            **await self._follow_up(meeting, zones, ended, languages),
         )
+
+    # -- between meetings -----------------------------------------------------------------------
+
+    async def _approval(self, meeting: Meeting) -> Approval | None:
+        approval = await valid_approval(self._approvals, self._decisions, meeting.id)
+        if approval is None:
+            return None
+        return Approval(moment(approval.approved_at), approval.approved_in)
+
+    async def _corrections(
+        self, meeting: Meeting, member: Callable[..., Member], languages: Sequence[str]
+    ) -> list[Correction]:
+        return [
+            Correction(
+                text=await self._written(c.text, c.language, languages),
+                author=member(c.author, c.author_center),
+                at=moment(c.made_at),
+                made_in=c.made_in,
+            )
+            for c in await self._approvals.corrections(meeting.id)
+        ]
+
+    async def _follow_up(
+        self,
+        meeting: Meeting,
+        zones: Sequence[tuple[str, str]],
+        until: int,
+        languages: Sequence[str],
+    ) -> dict[str, object]:
+        """The assembly's commitments between the previous meeting's end and this one's."""
+        earlier = [
+            m for m in await self._meetings.meetings(meeting.assembly) if m.id < meeting.id
+        ]
+        since = (earlier[-1].ended_at or earlier[-1].started_at) if earlier else None
+        zone_of = dict(zones)
+        commitments = await self._commitments.all_of(meeting.assembly)
+        summary: FollowUp = follow_up(
+            commitments,
+            since,
+            until,
+            [center for center, _ in zones],
+            lambda center: zone_of.get(center, "UTC"),
+        )
+        shown = {
+            c.id
+            for row in summary.centers
+            for c in (*row.done, *row.dropped, *row.open, *row.overdue)
+        }
+        texts = {
+            c.id: await self._written(c.text, c.language, languages)
+            for c in commitments
+            if c.id in shown
+        }
+        return {"follow_up": summary, "commitment_texts": texts}
 
     # -- pieces -------------------------------------------------------------------------------
 
@@ -173,6 +241,11 @@ class MinutesService:
                 translations[target] = found
         return WrittenText(text, language, translations)
 
+    async def _item_title(self, item: AgendaItem, languages: Sequence[str]) -> WrittenText:
+        if item.title_key:
+            return WrittenText(item.title, item.language, worded=Msg.of(item.title_key))
+        return await self._written(item.title, item.language, languages)
+
     async def _entry(
         self,
         record: LogRecord,
@@ -181,13 +254,20 @@ class MinutesService:
         languages: Sequence[str],
     ) -> LogEntry:
         item = items.get(record.agenda_item_id)
+        worded = (record.details or {}).get("worded")
+        if isinstance(worded, dict):
+            text = WrittenText(record.text, record.language, worded=from_data(worded))
+        else:
+            text = await self._written(
+                record.text, record.language, languages, record.translations
+            )
         return LogEntry(
             id=record.id,
             kind=record.kind,
-            text=await self._written(record.text, record.language, languages, record.translations),
+            text=text,
             author=member(record.author, record.author_center),
             at=moment(record.created_at),
-            item=await self._written(item.title, item.language, languages) if item else None,
+            item=await self._item_title(item, languages) if item else None,
             owner=member(record.owner, record.owner_center) if record.owner else None,
             due=record.due,
             number=record.number,

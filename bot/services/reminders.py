@@ -10,7 +10,7 @@ while the bot was down is sent once on return if it is still useful, or skipped 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -77,8 +77,12 @@ class Reminders:
         offsets: Mapping[str, Sequence[int]],
         prefix: str,
         metrics: Metrics | None = None,
+        still_open: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self._timers = timers
+        # Whether an action item is still to do: one done or dropped before its due date gets
+        # no reminder (None: every action item is).
+        self._still_open = still_open
         self._metrics = metrics or Metrics()
         self._schedules = schedules
         self._sent = sent
@@ -244,6 +248,8 @@ class Reminders:
         now = self.clock()
         entry = await self._decisions.entry(entry_id)
         if entry is None or entry.undone_at is not None or not entry.due or not entry.owner:
+            return
+        if self._still_open is not None and not await self._still_open(entry_id):
             return
         assembly = self._directory.by_name(entry.assembly)
         if assembly is None:

@@ -95,8 +95,8 @@ class DecisionsStore:
         return await self.db.execute(
             "INSERT INTO decisions (assembly, meeting_id, agenda_item_id, kind, text, language, "
             "translations, author, author_name, author_center, room_id, source_event_id, "
-            "created_at, owner, owner_name, owner_center, due_date, number) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "created_at, owner, owner_name, owner_center, due_date, details, number) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "(SELECT ifnull(max(number), 0) + 1 FROM decisions WHERE assembly = ? "
             "AND meeting_id IS ? AND kind = ? AND undone_at IS NULL))",
             (
@@ -117,6 +117,7 @@ class DecisionsStore:
                 entry.owner_name,
                 entry.owner_center,
                 entry.due.isoformat() if entry.due else None,
+                json.dumps(entry.details, ensure_ascii=False) if entry.details else None,
                 entry.assembly,
                 entry.meeting_id,
                 entry.kind,
@@ -157,6 +158,27 @@ class DecisionsStore:
         rows = await self.db.fetch_all(
             "SELECT * FROM decisions WHERE kind = 'action' AND due_date IS NOT NULL "
             "AND undone_at IS NULL AND owner IS NOT NULL ORDER BY due_date, id"
+        )
+        return [_record_from_row(row) for row in rows]
+
+    async def decisions_of(self, assembly: str) -> list[LogRecord]:
+        """Every agreement and poll result of the assembly, undone ones too (the register
+        forgets those), oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM decisions WHERE assembly = ? AND kind IN ('agreed', 'poll') "
+            "ORDER BY id",
+            (assembly,),
+        )
+        return [_record_from_row(row) for row in rows]
+
+    async def agreed_and_polls_between(
+        self, assembly: str, since: int, until: int
+    ) -> list[LogRecord]:
+        """The agreements and poll results not undone made in [since, until) (for the report)."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM decisions WHERE assembly = ? AND kind IN ('agreed', 'poll') "
+            "AND undone_at IS NULL AND created_at >= ? AND created_at < ? ORDER BY created_at",
+            (assembly, since, until),
         )
         return [_record_from_row(row) for row in rows]
 

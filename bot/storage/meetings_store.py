@@ -50,6 +50,7 @@ def _agenda_item_from_row(row: aiosqlite.Row) -> AgendaItem:
         started_at=row["started_at"],
         ended_at=row["ended_at"],
         timebox_notified=bool(row["timebox_notified"]),
+        title_key=row["title_key"],
     )
 
 
@@ -235,12 +236,13 @@ class MeetingsStore:
         timebox_seconds: int | None,
         owner: str | None,
         added_by: str,
+        title_key: str | None = None,
     ) -> AgendaItem:
         item_id = await self.db.execute(
             "INSERT INTO agenda_items (meeting_id, position, title, language, timebox_seconds, "
-            "owner, added_by) VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM "
-            "agenda_items WHERE meeting_id = ?), ?, ?, ?, ?, ?)",
-            (meeting_id, meeting_id, title, language, timebox_seconds, owner, added_by),
+            "owner, added_by, title_key) VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM "
+            "agenda_items WHERE meeting_id = ?), ?, ?, ?, ?, ?, ?)",
+            (meeting_id, meeting_id, title, language, timebox_seconds, owner, added_by, title_key),
         )
         item = await self.item(item_id)
         assert item is not None

@@ -505,6 +505,89 @@ async def v11_secret_floor(db: SchemaWriter) -> None:
     await db.executescript("ALTER TABLE polls ADD COLUMN secret_floor INTEGER")
 
 
+async def v12_commitments(db: SchemaWriter) -> None:
+    """Commitments that outlive their meeting, a register of decisions searchable in every
+    language, and minutes approved (with corrections) by a later meeting."""
+    # `commitments`: every action item, numbered across the assembly (C1, C2…) so that the
+    # number stays the same from one meeting to the next; what it says, its owner and due date
+    # are kept with it as the action item had them. `status` is open, done, dropped (with the
+    # reason in `note`, in the language of
+    # `note_language`) or withdrawn (its action item was undone). `commitment_events` is each
+    # one's history. `decision_register` holds each agreement's and poll result's words, once
+    # per language (the original, and its translations marked `machine`), for full-text search
+    # that ignores case and accents. `minutes_approvals`: the meeting whose minutes were approved,
+    # by which later meeting, and the decision log entry that records it; `minutes_corrections`:
+    # corrections made to a meeting's minutes before they were approved. `agenda_items.title_key`:
+    # an item the bot put on the agenda is titled by a catalog key, worded in each reader's
+    # language rather than translated.
+    await db.executescript(
+        """
+        CREATE TABLE commitments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            assembly TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            decision_id INTEGER NOT NULL UNIQUE REFERENCES decisions (id),
+            meeting_id INTEGER REFERENCES meetings (id) ON DELETE SET NULL,
+            text TEXT NOT NULL,
+            language TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            owner_name TEXT NOT NULL,
+            owner_center TEXT NOT NULL,
+            room_id TEXT,
+            due_date TEXT,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'done', 'dropped', 'withdrawn')),
+            made_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            closed_by TEXT,
+            note TEXT,
+            note_language TEXT,
+            UNIQUE (assembly, number)
+        );
+        CREATE INDEX commitments_open ON commitments (assembly, due_date) WHERE status = 'open';
+        CREATE TABLE commitment_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            commitment_id INTEGER NOT NULL REFERENCES commitments (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('made', 'done', 'dropped', 'withdrawn', 'reminded', 'reviewed')),
+            at INTEGER NOT NULL,
+            by TEXT,
+            meeting_id INTEGER,
+            note TEXT
+        );
+        CREATE INDEX commitment_events_of ON commitment_events (commitment_id, at);
+        CREATE VIRTUAL TABLE decision_register USING fts5(
+            text,
+            decision_id UNINDEXED,
+            assembly UNINDEXED,
+            language UNINDEXED,
+            machine UNINDEXED,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TABLE minutes_approvals (
+            meeting_id INTEGER PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
+            approved_in INTEGER NOT NULL REFERENCES meetings (id),
+            decision_id INTEGER REFERENCES decisions (id),
+            approved_by TEXT NOT NULL,
+            approved_at INTEGER NOT NULL
+        );
+        CREATE TABLE minutes_corrections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            made_in INTEGER REFERENCES meetings (id),
+            text TEXT NOT NULL,
+            language TEXT NOT NULL,
+            author TEXT NOT NULL,
+            author_name TEXT NOT NULL,
+            author_center TEXT NOT NULL,
+            made_at INTEGER NOT NULL,
+            source_event_id TEXT UNIQUE
+        );
+        ALTER TABLE agenda_items ADD COLUMN title_key TEXT
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -517,4 +600,5 @@ MIGRATIONS: list[Migration] = [
     v9_language_justice,
     v10_memory_confirmations,
     v11_secret_floor,
+    v12_commitments,
 ]

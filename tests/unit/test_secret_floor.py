@@ -34,6 +34,8 @@ from bot.i18n import Catalogs, Msg
 from bot.render.minutes import MinutesRenderer
 from bot.render.polls import opened_lines, progress_lines, result_lines
 from bot.services.minutes import MinutesService
+from bot.storage.approvals_store import ApprovalsStore
+from bot.storage.commitments_store import CommitmentsStore
 from bot.storage.database import Database
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.meetings_store import MeetingsStore
@@ -362,6 +364,8 @@ async def test_the_minutes_of_a_sealed_poll_leave_out_what_the_rooms_were_not_sh
         translations=SqliteTranslationCache(db),
         rooms=AssemblyRoomsStore(db),
         people=PeopleStore(db),
+        commitments=CommitmentsStore(db),
+        approvals=ApprovalsStore(db),
         clock=lambda: 10,
     )
     data = await service.build(meeting, ASSEMBLY.rooms)

@@ -131,7 +131,7 @@ def test_every_table_belongs_to_exactly_one_feature() -> None:
     import re
 
     source = (ROOT / "bot" / "storage" / "migrations.py").read_text(encoding="utf-8")
-    made = set(re.findall(r"CREATE TABLE (\w+)", source))
+    made = set(re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", source))
     core = _offline_core()
     declared = [table for feature in core.features for table in feature.tables]
     assert sorted(declared) == sorted(set(declared)), "a table declared twice"
