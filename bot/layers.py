@@ -127,7 +127,8 @@ LAYERS: tuple[Layer, ...] = (
         "command line",
         ("bot/cli/", "bot/__main__.py"),
         "The `asamblea` command (`python -m bot`): run, check-config, doctor, demo (with its "
-        "throw-away Synapse, which the tests use too), meetings, minutes, crypto.",
+        "throw-away Synapse, which the tests use too), meetings, minutes, report, calendar, "
+        "crypto.",
     ),
 )
 

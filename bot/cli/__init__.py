@@ -1,4 +1,5 @@
-"""The `asamblea` command: run, check-config, doctor, demo, meetings, minutes, crypto."""
+"""The `asamblea` command: run, check-config, doctor, demo, meetings, minutes, report,
+calendar, crypto."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cli.between import add_calendar_command, add_report_command
 from bot.cli.crypto import add_crypto_command
 from bot.cli.records import add_meetings_command, add_minutes_command
 from bot.cli.serving import leave, serve
@@ -88,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
 def _add_records_commands(sub: argparse._SubParsersAction) -> None:
     add_meetings_command(sub)
     add_minutes_command(sub)
+    add_report_command(sub)
+    add_calendar_command(sub)
     add_crypto_command(sub)
 
 

@@ -20,7 +20,7 @@ from bot.storage.private_files import write_private_text
 LANGUAGES = {"en": ["en"], "es": ["es"], "both": ["en", "es"]}
 
 
-def _add_source(parser: argparse.ArgumentParser) -> None:
+def add_source(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", "-c", type=Path, help="the bot's configuration file")
     source.add_argument("--database", "-d", type=Path, help="the bot's SQLite database")
@@ -29,13 +29,13 @@ def _add_source(parser: argparse.ArgumentParser) -> None:
 
 def add_meetings_command(sub: Any) -> None:
     meetings = sub.add_parser("meetings", help="list the meetings recorded in the database")
-    _add_source(meetings)
+    add_source(meetings)
     meetings.set_defaults(action=_meetings)
 
 
 def add_minutes_command(sub: Any) -> None:
     minutes = sub.add_parser("minutes", help="write the minutes of one meeting to a file")
-    _add_source(minutes)
+    add_source(minutes)
     minutes.add_argument("--meeting", "-m", type=int, required=True, help="the meeting's number")
     minutes.add_argument(
         "--format",
@@ -70,11 +70,11 @@ def _minutes(args: argparse.Namespace) -> int:
     return run_to_exit(_write_minutes(args))
 
 
-def _database_path(args: argparse.Namespace) -> Path:
+def database_path(args: argparse.Namespace) -> Path:
     if args.database is not None:
         path = args.database
     else:
-        bot = _config(args).get("bot", {})
+        bot = config_table(args).get("bot", {})
         path = Path(bot.get("database") or "./asamblea.db")
         if not path.is_absolute():
             path = args.config.parent / path
@@ -83,7 +83,7 @@ def _database_path(args: argparse.Namespace) -> Path:
     return path
 
 
-def _config(args: argparse.Namespace) -> dict[str, Any]:
+def config_table(args: argparse.Namespace) -> dict[str, Any]:
     try:
         return tomllib.loads(args.config.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -92,12 +92,12 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
         raise Problem(f"{args.config}: not valid TOML ({error})") from None
 
 
-def _configured_rooms(args: argparse.Namespace, assembly: str) -> list[Any]:
+def configured_rooms(args: argparse.Namespace, assembly: str) -> list[Any]:
     from bot.domain.assembly import AssemblyRoom
 
     if args.config is None:
         return []
-    for entry in _config(args).get("assemblies", []):
+    for entry in config_table(args).get("assemblies", []):
         if entry.get("name") == assembly:
             return [
                 AssemblyRoom(
@@ -115,7 +115,7 @@ async def _list_meetings(args: argparse.Namespace) -> int:
     from bot.storage.database import Database
     from bot.storage.meetings_store import MeetingsStore
 
-    db = await Database.open(_database_path(args))
+    db = await Database.open(database_path(args))
     try:
         meetings = await MeetingsStore(db).meetings(args.assembly)
     finally:
@@ -148,7 +148,7 @@ async def _write_minutes(args: argparse.Namespace) -> int:
     from bot.storage.rooms_store import AssemblyRoomsStore
     from bot.storage.runtime_store import now_ms
 
-    db = await Database.open(_database_path(args))
+    db = await Database.open(database_path(args))
     try:
         service = MinutesService(
             decisions=DecisionsStore(db),
@@ -166,7 +166,7 @@ async def _write_minutes(args: argparse.Namespace) -> int:
             meeting = await service.meeting(args.assembly, args.meeting)
         except MeetingNotFound:
             raise Problem(f"there is no meeting {args.meeting}", EXIT_REFUSED) from None
-        rooms = _configured_rooms(args, meeting.assembly) or await service.rooms_of(
+        rooms = configured_rooms(args, meeting.assembly) or await service.rooms_of(
             meeting.assembly
         )
         data = await service.build(meeting, rooms, transcript=args.transcript)

@@ -54,11 +54,12 @@ Line = tuple[Span, ...]
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "h3", "p", "ul" or "table"
+    kind: str  # "h3", "p", "ul", "table" or "chart"
     lines: tuple[Line, ...] = ()  # a heading's or paragraph's one line, or a list's items
     header: tuple[str, ...] = ()
     rows: tuple[tuple[Line, ...], ...] = ()
     widths: tuple[int, ...] = ()  # a table's column widths, relative to each other
+    chart: Any = None  # a chart's drawing (bot.render.report.Chart), for the report
 
     def column_percents(self) -> list[float]:
         """Each column's share of the table's width: the HTML table has a fixed layout, so a
@@ -613,8 +614,10 @@ def md_line(line: Line) -> MarkdownSafe:
     return MarkdownSafe("".join(parts))
 
 
-def _environment(autoescape: bool) -> Environment:
-    environment = Environment(
+def environment(autoescape: bool) -> Environment:
+    """Jinja2 for the minutes' and the report's templates: HTML escapes every value, Markdown
+    escapes every value it prints."""
+    made = Environment(
         loader=PackageLoader("bot.render", "templates"),
         autoescape=autoescape,
         undefined=StrictUndefined,
@@ -623,16 +626,16 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
         finalize=None if autoescape else md_escape,
     )
-    environment.filters["md"] = md_line
-    environment.filters["html_line"] = html_line
-    return environment
+    made.filters["md"] = md_line
+    made.filters["html_line"] = html_line
+    return made
 
 
 class MinutesRenderer:
     def __init__(self, catalogs: Catalogs) -> None:
         self._catalogs = catalogs
-        self._html = _environment(autoescape=True)
-        self._markdown = _environment(autoescape=False)
+        self._html = environment(autoescape=True)
+        self._markdown = environment(autoescape=False)
 
     def documents(self, data: MinutesData, languages: Sequence[str]) -> list[Document]:
         return [MinutesWriter(self._catalogs, data, language).document() for language in languages]

@@ -23,6 +23,12 @@ class AssemblyRoomsStore:
                     (assembly, room.room_id, position, room.language, room.center, room.timezone),
                 )
 
+    async def assemblies(self) -> list[str]:
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT assembly FROM assembly_rooms ORDER BY assembly"
+        )
+        return [row["assembly"] for row in rows]
+
     async def rooms(self, assembly: str) -> list[AssemblyRoom]:
         rows = await self.db.fetch_all(
             "SELECT * FROM assembly_rooms WHERE assembly = ? ORDER BY position", (assembly,)

@@ -42,6 +42,8 @@ def test_the_walk_reaches_every_command() -> None:
         "asamblea demo",
         "asamblea meetings",
         "asamblea minutes",
+        "asamblea report",
+        "asamblea calendar",
         "asamblea crypto",
         "asamblea crypto bootstrap",
         "asamblea crypto verify",
