@@ -57,7 +57,9 @@ def review(centers: Sequence[CenterReview], prefix: str) -> list[Msg]:
     count = sum(len(g.commitments) for g in centers)
     overdue = sum(len(g.overdue) for g in centers)
     header = Msg.of("commitments.review.header", count=count, overdue=overdue)
-    first = centers[0].commitments[0]
+    # The example names the first overdue commitment, the one most likely to be settled now.
+    overdue = [c for group in centers for c in group.overdue]
+    first = overdue[0] if overdue else centers[0].commitments[0]
     how = Msg.of("commitments.review.how", prefix=prefix, label=first.label)
     return [header, *grouped(centers), how]
 

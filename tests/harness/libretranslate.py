@@ -79,6 +79,7 @@ _PAIRS: tuple[tuple[str, str], ...] = (
     ("this", "esto"),
     ("for", "para"),
     ("our", "nuestra"),
+    ("budget", "presupuesto"),
 )
 
 

@@ -7,7 +7,11 @@ and due dates, read back with the iCalendar library.
 from __future__ import annotations
 
 import re
+import struct
+import subprocess
 import xml.etree.ElementTree as ElementTree
+import zlib
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,9 +29,9 @@ from bot.domain.report import (
 )
 from bot.domain.schedule import MeetingRule, Recurrence
 from bot.render.calendar import ScheduledMeeting, calendar_file, recurrence_rule
-from bot.render.report import ReportRenderer, Series, bar_chart
+from bot.render.report import DONE, MADE, OVERDUE, ReportRenderer, Series, bar_chart
 from tests.harness.offline import CATALOGS
-from tests.unit.test_minutes_layout import laid_out_width, needs_chromium
+from tests.unit.test_minutes_layout import CHROMIUM, laid_out_width, needs_chromium
 
 NY, MX = "America/New_York", "America/Mexico_City"
 ZONES = {"US": NY, "MX": MX}
@@ -155,6 +159,88 @@ def test_the_reports_charts_fit_the_page_in_a_browser(tmp_path: Path, width: int
     scroll_width, window_width = laid_out_width(page, width, tmp_path)
     assert window_width == width
     assert scroll_width <= width
+
+
+@needs_chromium
+def test_the_report_draws_its_charts_in_a_browser(tmp_path: Path) -> None:
+    """A screenshot of the page as a person opens it: a picture of the width asked for, with
+    the charts' colours in it (they are drawn, not left blank)."""
+    page = tmp_path / "report.html"
+    page.write_text(ReportRenderer(CATALOGS).html(a_year(), ["en", "es"]), encoding="utf-8")
+    shot = tmp_path / "report.png"
+    assert CHROMIUM is not None
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,1400",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    image = shot.read_bytes()
+    assert image[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", image[16:24])
+    assert (width, height) == (1200, 1400)
+    pixels = _pixels(image)
+    drawn = Counter(pixels[i : i + 3] for i in range(0, len(pixels), 3))
+    for colour in (MADE, DONE, OVERDUE):
+        assert drawn[bytes.fromhex(colour[1:])] > 100, colour
+
+
+def _pixels(png: bytes) -> bytes:
+    """The picture's pixels as RGB triples, from its IDAT chunks (8-bit RGB or RGBA)."""
+    position, data, header = 8, b"", b""
+    while position < len(png):
+        length, kind = struct.unpack(">I4s", png[position : position + 8])
+        body = png[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            data += body
+        position += 12 + length
+    width, _, depth, colour_type = struct.unpack(">IIBB", header[:10])
+    channels = {2: 3, 6: 4}[colour_type]
+    assert depth == 8
+    raw = zlib.decompress(data)
+    stride = width * channels
+    rows, previous = [], bytearray(stride)
+    for start in range(0, len(raw), stride + 1):
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            corner = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                line[i] = (line[i] + _paeth(left, up, corner)) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    flat = b"".join(rows)
+    if channels == 3:
+        return flat
+    return b"".join(flat[i : i + 3] for i in range(0, len(flat), 4))
+
+
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    if pa <= pb and pa <= pc:
+        return a
+    return b if pb <= pc else c
 
 
 # -- the calendar -------------------------------------------------------------------------------
