@@ -8,16 +8,32 @@ room (MX). The clock starts on Monday 2025-03-03 at 18:00 in New York.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
 
+from bot.domain.assembly import AssemblyDirectory
+from bot.services.register import Register
 from bot.storage.database import Database
+from bot.storage.decisions_store import DecisionsStore
+from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import SqliteTranslationCache
+from bot.storage.polls_store import PollsStore
+from bot.storage.register_store import RegisterStore
 from tests.harness.fakes import Clock, Scheduler
 from tests.unit.test_everyday_records import minutes_file
-from tests.unit.test_meetings_commands import ALICE, BETO, CAROL, DANI, EN, ES, World, build_world
+from tests.unit.test_meetings_commands import (
+    ALICE,
+    ASSEMBLY,
+    BETO,
+    CAROL,
+    DANI,
+    EN,
+    ES,
+    World,
+    build_world,
+)
 
 START = datetime(2025, 3, 3, 23, 0, tzinfo=UTC)  # 18:00 New York, 17:00 Mexico City
 
@@ -137,6 +153,9 @@ async def test_an_overdue_commitment_is_reminded_to_its_owner_in_their_room(
     world: World,
 ) -> None:
     await first_meeting(world)
+    # A restart rebuilds the reminders from the database.
+    world = await world.restart()
+    assert {"commitment:1", "commitment:2", "commitment:3"} <= set(world.scheduler.jobs)
     world.clock.set(datetime(2025, 3, 12, 15, 30, tzinfo=UTC))  # 09:30 in Mexico City
     mark = world.mark()
     await world.scheduler.run_due(world.clock.utc())
@@ -227,7 +246,29 @@ async def test_an_undone_action_item_is_no_commitment(world: World) -> None:
 # -- the decision register ---------------------------------------------------------------------
 
 
-async def test_a_decision_is_found_in_either_language_without_accents(world: World) -> None:
+class Untranslated:
+    """Delivery's translator, here giving nothing: what the rooms were shown is put in the
+    cache by the test itself."""
+
+    async def translate_quickly(self, text: str, source: str, target: str) -> str | None:
+        return None
+
+    async def translate_lines_quickly(
+        self, lines: Sequence[str], source: str, target: str
+    ) -> list[str | None]:
+        return [None for _ in lines]
+
+
+async def test_a_decision_is_found_in_either_language_without_accents() -> None:
+    db = await Database.open(":memory:")
+    try:
+        world = await build_world(db, Clock(START), Scheduler(), texts=Untranslated())
+        await decisions_found(world)
+    finally:
+        await db.close()
+
+
+async def decisions_found(world: World) -> None:
     await first_meeting(world)
     await world.say(CAROL, EN, "!startmeeting April assembly")
     await world.say(CAROL, EN, f"!chair {BETO}")
@@ -258,3 +299,41 @@ async def test_a_decision_is_found_in_either_language_without_accents(world: Wor
     await world.say(ALICE, EN, "!decisions asamblea")
     assert "No agreement" in world.said_in(EN, mark)[-1]
 
+
+
+async def test_a_translation_still_missing_is_asked_for_outside_any_transaction() -> None:
+    """A poll's question is shown in the other room within the poll, not cached alone: the
+    register's own round asks the translator for it, and a search then finds it."""
+    db = await Database.open(":memory:")
+    try:
+        world = await build_world(db, Clock(START), Scheduler(), texts=Untranslated())
+        await world.say(CAROL, EN, "!startmeeting March assembly")
+        await world.say(CAROL, EN, '!poll "Do we rent the hall?"')
+        await world.say(CAROL, EN, "!vote yes")
+        await world.say(CAROL, EN, "!close")
+        asked: list[tuple[str, bool]] = []
+
+        class Translator:
+            async def translate_quickly(self, text: str, source: str, target: str) -> str:
+                asked.append((text, db.in_transaction))
+                return "¿Rentamos el salón?"
+
+        register = Register(
+            db=db,
+            store=RegisterStore(db),
+            decisions=DecisionsStore(db),
+            meetings=MeetingsStore(db),
+            polls=PollsStore(db),
+            cache=SqliteTranslationCache(db),
+            translator=Translator(),  # type: ignore[arg-type]
+            directory=AssemblyDirectory((ASSEMBLY,)),
+        )
+        assert await register.keep_once() == 1
+        assert asked == [("Do we rent the hall?", False)]
+        assert await register.keep_once() == 0
+        mark = world.mark()
+        await world.say(DANI, ES, "!decisiones salon")
+        found = world.said_in(ES, mark)[0]
+        assert "votación #1, aprobada: Do we rent the hall?" in found
+    finally:
+        await db.close()
