@@ -351,3 +351,22 @@ async def test_more_direct_chats_from_one_person_are_declined_with_a_short_answe
         assert "Ya tenemos un chat directo" in content_of(left).get("reason", "")
         assert dani.count(room, poll_start(room), since=mark) == 0
     assert dani.count(first, poll_start(first)) == 1
+
+
+@pytest.mark.parametrize("encryption", [True])
+async def test_a_ballot_chat_its_person_left_is_given_up_and_the_next_ballot_opens_a_new_one(
+    bot: BotRunner, rooms: RoomPair, beto: Person, carol: Person, dani: Person
+) -> None:
+    assert bot.app is not None
+    bot_user = bot.app.config.matrix.user_id
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto, dani)
+    first, _ = await ask_for_ballot(dani, rooms.spanish, "!papeleta")
+    mark = dani.mark()
+    await dani.leave(first)
+    await round_trip(dani, rooms.spanish, "!ayuda")  # the bot has seen her leave by now
+    second, ballot = await ask_for_ballot(dani, rooms.spanish, "!papeleta")
+    assert second != first
+    await respond(dani, second, ballot, ["no"])
+    [result] = await close(carol, rooms, (carol, rooms.english))
+    assert "All centers: Yes 0, No 1" in result, result
+    assert dani.count(first, membership_of(bot_user, "join"), since=mark) == 0
