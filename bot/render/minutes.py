@@ -424,12 +424,16 @@ class MinutesWriter:
                     reached=c.reached_words,
                     words=c.words,
                 )
+                if c.words
+                else self.t("minutes.reach_nothing", center=c.center)
             )
             for c in equity.centers
         ]
         blocks = [paragraph(plain(self.t("minutes.equity_note")))]
         if rows:
             blocks.append(table(header, rows, (20, 16, 16, 16, 16, 16)))
+        if equity.nothing_translated:
+            blocks.append(paragraph(plain(self.t("minutes.nothing_translated"))))
         blocks.append(bullets(reach))
         return self._section("equity", blocks)
 
