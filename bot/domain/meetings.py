@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from bot.domain.stack import Hand, SpeakingRecord, StackPolicy, TurnKind
@@ -96,9 +97,25 @@ class AgendaItem:
         )
 
 
+class TurnEnd(StrEnum):
+    """What closed a turn. Only the speaker knows when they stopped: every other close happens
+    at some moment after that (`bot.domain.speaking_time` counts each turn from it)."""
+
+    # The speaker said they were done (`!done`, or lowering their hand while speaking).
+    SPEAKER = "speaker"
+    # A chair closed the turn (`!done`).
+    CHAIR = "chair"
+    # The next `!call`.
+    NEXT_CALL = "call"
+    # The meeting ended.
+    MEETING_END = "meeting_end"
+
+
 @dataclass(frozen=True)
 class Turn:
-    """One person's time on the floor, kept for the minutes and the equity statistics."""
+    """One person's time on the floor, kept for the minutes and the equity statistics: when it
+    began and was closed, what closed it (None for a turn still going, or one closed before this
+    was kept), and when the speaker last wrote in the meeting's rooms during it."""
 
     id: int
     meeting_id: int
@@ -110,6 +127,8 @@ class Turn:
     ended_at: int | None
     limit_seconds: int | None
     limit_notified: bool
+    ended_by: TurnEnd | None = None
+    last_word_at: int | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Turn:
@@ -124,6 +143,8 @@ class Turn:
             ended_at=row["ended_at"],
             limit_seconds=row["limit_seconds"],
             limit_notified=bool(row["limit_notified"]),
+            ended_by=TurnEnd(row["ended_by"]) if row["ended_by"] else None,
+            last_word_at=row["last_word_at"],
         )
 
 

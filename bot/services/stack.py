@@ -2,7 +2,8 @@
 
 Each operation rebuilds the domain's `SpeakerStack` from the stored hands and turns, lets it
 decide, and stores what changed, so a restart in the middle of a meeting loses nothing. Every
-turn is recorded (who, center, kind, start, end) for the minutes and the equity statistics.
+turn is recorded (who, center, kind, start, end, what ended it, when its speaker last wrote) for
+the minutes and the equity statistics, which count it as `bot.domain.speaking_time` says.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.errors import CommandError
-from bot.domain.meetings import Meeting, Turn, speaking_record
+from bot.domain.meetings import Meeting, Turn, TurnEnd, speaking_record
 from bot.domain.outcomes import Outcome
 from bot.domain.stack import Hand, SpeakerStack, StackPolicy, TurnKind
 from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService
@@ -95,6 +96,14 @@ class StackService:
         await self._store.remove_hands(meeting.id, lowered)
         return lowered, await self._view(meeting)
 
+    async def note_word(self, assembly: Assembly, user_id: str, room_id: str) -> None:
+        """Someone wrote in one of the assembly's rooms: if the floor is theirs, that is the
+        latest their turn is known to have gone on."""
+        meeting = await self._meetings.current(assembly)
+        speaking = await self._store.current_turn(meeting.id) if meeting else None
+        if speaking is not None and speaking.user_id == user_id:
+            await self._store.note_word(speaking.id, self._meetings.clock())
+
     async def remove(self, assembly: Assembly, user_id: str) -> tuple[list[Hand], StackView]:
         """A chair takes someone off the stack."""
         meeting = await self._meetings.require(assembly)
@@ -119,7 +128,7 @@ class StackService:
         now = self._meetings.clock()
         ended = await self._store.current_turn(meeting.id)
         if ended is not None:
-            await self._store.end_turn(ended.id, now)
+            await self._store.end_turn(ended.id, now, TurnEnd.NEXT_CALL)
             ended = await self._store.turn(ended.id)
         stack = await self._stack(meeting)
         hand = stack.call_next()

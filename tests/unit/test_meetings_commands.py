@@ -665,6 +665,48 @@ async def test_every_turn_is_recorded_for_the_minutes(world: World) -> None:
     assert [(t.ended_at or 0) - t.started_at for t in turns] == [45_000, 60_000]
 
 
+# --- speaking time: what was seen of each turn ------------------------------------------------
+
+
+async def test_one_sentence_is_not_counted_with_the_silence_after_it(world: World) -> None:
+    """Beto is the last one called: he says one sentence, and nobody calls anyone for ten
+    minutes. He spoke 20 s and a short grace, not the whole rest of the meeting."""
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(20)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(10 * 60 + 30)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith("MX: present 1, turns 1, speaking time 50 s.")
+
+
+async def test_what_was_seen_of_a_turn_is_kept_across_a_restart(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(20)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(5 * 60)
+    restarted = await world.restart()
+    world.clock.advance(5 * 60)
+    await restarted.say(CAROL, EN, "!endmeeting")
+    assert restarted.said_in(EN)[-1].endswith("MX: present 1, turns 1, speaking time 50 s.")
+
+
+async def test_a_silent_turn_ends_at_its_time_limit(world: World) -> None:
+    """Alice speaks aloud on the call and writes nothing: the limit is what was set."""
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(CAROL, EN, "!timelimit 2m")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(9 * 60)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith(
+        "US: present 2, turns 1, speaking time 2 min.\nMX: present 0, turns 0, speaking time 0 s."
+    )
+
+
 # --- authority --------------------------------------------------------------------------------
 
 
