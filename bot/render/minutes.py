@@ -35,8 +35,10 @@ from bot.domain.minutes import (
     PollSummary,
     SaidMessage,
     WrittenText,
+    turns_by_measure,
 )
 from bot.domain.schedule import format_day, format_in_zones, local_time
+from bot.domain.speaking_time import GRACE_SECONDS
 from bot.domain.tally import PER_CENTER_RULES
 from bot.i18n import Catalogs
 
@@ -350,10 +352,19 @@ class MinutesWriter:
 
     def _statistics(self) -> Section:
         stats = self.data.statistics()
+        grace = self.duration(GRACE_SECONDS)
         blocks = [
-            paragraph(plain(self.t("minutes.statistics_note"))),
+            paragraph(plain(self.t("minutes.statistics_note", grace=grace))),
             self._center_statistics(stats.centers),
         ]
+        measures = turns_by_measure(self.data.turns)
+        if measures:
+            blocks.append(paragraph(plain(self.t("minutes.measures"))))
+            ended = [
+                plain(self.t(f"minutes.measure.{measure}", count=count, grace=grace))
+                for measure, count in measures
+            ]
+            blocks.append(bullets(ended))
         person_rows = [
             (
                 plain(p.name),
@@ -424,12 +435,16 @@ class MinutesWriter:
                     reached=c.reached_words,
                     words=c.words,
                 )
+                if c.words
+                else self.t("minutes.reach_nothing", center=c.center)
             )
             for c in equity.centers
         ]
         blocks = [paragraph(plain(self.t("minutes.equity_note")))]
         if rows:
             blocks.append(table(header, rows, (20, 16, 16, 16, 16, 16)))
+        if equity.nothing_translated:
+            blocks.append(paragraph(plain(self.t("minutes.nothing_translated"))))
         blocks.append(bullets(reach))
         return self._section("equity", blocks)
 

@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.domain.assembly import Assembly
 from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_TITLE, tidied_text
-from bot.domain.meetings import Attendee, Meeting
+from bot.domain.meetings import Attendee, Meeting, TurnEnd
 from bot.domain.messages import Bold, UserText
 from bot.domain.minutes import speaking_statistics, spoken_turns
 from bot.domain.stack import StackPolicy
@@ -116,7 +116,7 @@ class MeetingService:
         now = self.clock()
         turn = await self._store.current_turn(meeting.id)
         if turn is not None:
-            await self._store.end_turn(turn.id, now)
+            await self._store.end_turn(turn.id, now, TurnEnd.MEETING_END)
         item = await self._store.current_item(meeting.id)
         if item is not None:
             await self._store.finish_item(item.id, now)

@@ -505,6 +505,18 @@ async def v11_secret_floor(db: SchemaWriter) -> None:
     await db.executescript("ALTER TABLE polls ADD COLUMN secret_floor INTEGER")
 
 
+async def v12_turn_ends(db: SchemaWriter) -> None:
+    """What closed each turn (the speaker, a chair, the next call, the end of the meeting) and
+    when its speaker last wrote during it, so that speaking time counts what was seen of the
+    turn. NULL in both for turns closed before: they count until they were closed."""
+    await db.executescript(
+        """
+        ALTER TABLE turns ADD COLUMN ended_by TEXT;
+        ALTER TABLE turns ADD COLUMN last_word_at INTEGER;
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -517,4 +529,5 @@ MIGRATIONS: list[Migration] = [
     v9_language_justice,
     v10_memory_confirmations,
     v11_secret_floor,
+    v12_turn_ends,
 ]

@@ -661,6 +661,124 @@ async def test_every_turn_is_recorded_for_the_minutes(world: World) -> None:
     assert [(t.ended_at or 0) - t.started_at for t in turns] == [45_000, 60_000]
 
 
+# --- speaking time: what was seen of each turn ------------------------------------------------
+
+
+async def test_one_sentence_is_not_counted_with_the_silence_after_it(world: World) -> None:
+    """Beto is the last one called: he says one sentence, and nobody calls anyone for ten
+    minutes. He spoke 20 s and a short grace, not the whole rest of the meeting."""
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(20)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(10 * 60 + 30)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith("MX: present 1, turns 1, speaking time 50 s.")
+
+
+async def test_what_was_seen_of_a_turn_is_kept_across_a_restart(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(20)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(5 * 60)
+    restarted = await world.restart()
+    world.clock.advance(5 * 60)
+    await restarted.say(CAROL, EN, "!endmeeting")
+    assert restarted.said_in(EN)[-1].endswith("MX: present 1, turns 1, speaking time 50 s.")
+
+
+async def test_the_speaker_says_done_and_their_turn_ends_there(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(40)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(35)
+    await world.say(BETO, ES, "!listo")
+    assert world.said_in(ES)[-1] == (
+        "Beto (MX) terminó de hablar (tiempo de palabra: 1 min 15 s).\n"
+        "Lista de turnos, alternando entre centros:\n"
+        "1. Alice (US) — turno\n"
+        "Reacciona con ✋ a este mensaje para pedir la palabra."
+    )
+    assert world.said_in(EN)[-1].startswith(
+        "Beto (MX) is done speaking (speaking time: 1 min 15 s).\n"
+    )
+    mark = world.mark()
+    await world.say(ALICE, EN, "!stack")
+    assert "Speaking now" not in world.said_in(EN, mark)[0]
+    world.clock.advance(5 * 60)  # nobody has the floor: this is nobody's time
+    await world.say(CAROL, EN, "!call")
+    assert world.said_in(EN)[-1].startswith("Alice (US) has the floor.")
+    world.clock.advance(20)
+    await world.say(ALICE, EN, "!done")
+    world.clock.advance(60)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith(
+        "US: present 2, turns 1, speaking time 20 s.\n"
+        "MX: present 1, turns 1, speaking time 1 min 15 s."
+    )
+
+
+async def test_only_the_speaker_or_a_chair_ends_a_turn(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    mark = world.mark()
+    await world.say(CAROL, EN, "!done")
+    assert world.said_in(EN, mark) == ["Nobody has the floor."]
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(30)
+    await world.say(BETO, ES, "una frase")
+    mark = world.mark()
+    await world.say(DANI, ES, "!listo")
+    assert world.said_in(ES, mark) == [
+        "Solo quien tiene la palabra, o quien modera esta reunión, puede usar !listo. "
+        "Ahora: Beto (MX), Carol (US)."
+    ]
+    world.clock.advance(4 * 60)
+    # A chair closing the turn does not say when Beto stopped: his last message does.
+    await world.say(CAROL, EN, "!done")
+    assert world.said_in(EN)[-1].startswith(
+        "A chair closed Beto (MX)'s turn (speaking time: 1 min).\n"
+    )
+    mark = world.mark()
+    await world.say(CAROL, EN, "!done")
+    assert world.said_in(EN, mark) == ["Nobody has the floor."]
+
+
+async def test_the_speaker_lowering_their_hand_ends_their_turn(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(45)
+    await world.say(ALICE, EN, "!lower")
+    assert world.said_in(EN)[-1].startswith(
+        "Alice (US) is done speaking (speaking time: 45 s).\n"
+        "Speaker stack, alternating between centers:\n1. Beto (MX) — turn\n"
+    )
+    # Someone who is not speaking still just lowers their hand.
+    await world.say(BETO, ES, "!bajar")
+    assert world.said_in(ES)[-1].startswith("Beto (MX) retiró su petición de palabra.")
+
+
+async def test_a_silent_turn_ends_at_its_time_limit(world: World) -> None:
+    """Alice speaks aloud on the call and writes nothing: the limit is what was set."""
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(CAROL, EN, "!timelimit 2m")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(9 * 60)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith(
+        "US: present 2, turns 1, speaking time 2 min.\nMX: present 0, turns 0, speaking time 0 s."
+    )
+
+
 # --- authority --------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from bot.domain.minutes import (
     WrittenText,
     speaking_statistics,
 )
+from bot.domain.speaking_time import Measure
 from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer, md_escape
 
@@ -159,6 +160,31 @@ def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRendere
     assert "| Carol | US | 1 | 2 min | 0 | 0 |" in text
     assert "| Hello all |" not in text and "| hello all |" in text
     assert "<script>" not in text and "<b>" not in text and "<i>" not in text
+
+
+def test_the_speaking_statistics_say_how_each_turn_was_timed(renderer: MinutesRenderer) -> None:
+    turns = (
+        SpokenTurn(CAROL.user_id, "US", "ordinary", 95, Measure.SAID_DONE),
+        SpokenTurn(BETO.user_id, "MX", "ordinary", 50, Measure.LAST_MESSAGE),
+        SpokenTurn(BETO.user_id, "MX", "direct_response", 120, Measure.TIME_LIMIT),
+        SpokenTurn(CAROL.user_id, "US", "ordinary", 240, Measure.FLOOR_CLOSED),
+        SpokenTurn(ALICE.user_id, "US", "ordinary", 30, Measure.SAID_DONE),
+    )
+    english = renderer.markdown(minutes(turns=turns), ["en"])
+    section = english.split("## Speaking statistics")[1].split("\n## ")[0]
+    assert "A turn ends when its speaker says they are done" in section
+    assert "- The speaker said they were done: 2" in section
+    assert "- Their last message in the rooms, plus 30 s: 1" in section
+    assert "- The time limit: 1" in section
+    assert "- The floor was closed (the next call, a chair, the end of the meeting): 1" in section
+    assert "| Speaking time | 6 min 5 s | 2 min 50 s |" in section
+    spanish = renderer.markdown(minutes(turns=turns), ["es"])
+    section = spanish.split("## Estadísticas de participación")[1].split("\n## ")[0]
+    assert "- Quien hablaba dijo que había terminado: 2" in section
+    assert "- Su último mensaje en las salas, más 30 s: 1" in section
+    # Turns counted before anyone kept how they ended are not listed as timed one way or another.
+    untold = renderer.markdown(minutes(), ["en"])
+    assert "The speaker said they were done" not in untold
 
 
 def test_spanish_html_is_escaped_and_self_contained(renderer: MinutesRenderer) -> None:
