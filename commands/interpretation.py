@@ -14,7 +14,7 @@ from bot.domain.interpretation import GlossaryTerm, Learning, MemoryEntry
 from bot.domain.limits import MAX_ENTRY, MAX_TITLE
 from bot.domain.messages import Bold, Code, Msg
 from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
-from bot.framework.commands import CommandGroup, Param, command, read_number, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, read_number, to_person
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, NeedsRole, UsageError
 from bot.services.interpretation import InterpretationService
@@ -53,7 +53,7 @@ class InterpretationCommands(CommandGroup):
     @command(
         "interpreter",
         "interprete",
-        Param("person", convert=to_user_id),
+        Param("person", convert=to_person),
         needs=Role.STANDING_CHAIR,
         cost=ANNOUNCES,
     )
@@ -73,7 +73,7 @@ class InterpretationCommands(CommandGroup):
     @command(
         "uninterpreter",
         "quitarinterprete",
-        Param("person", convert=to_user_id),
+        Param("person", convert=to_person),
         needs=Role.STANDING_CHAIR,
         cost=ANNOUNCES,
     )

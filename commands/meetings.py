@@ -14,7 +14,7 @@ from bot.domain.fair_use import ANNOUNCES
 from bot.domain.meetings import Attendee, Meeting
 from bot.domain.messages import Bold, Msg, UserText
 from bot.domain.outcomes import Announce, React, Reply, announce, reply
-from bot.framework.commands import CommandGroup, Param, command, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, to_person
 from bot.framework.context import CommandContext
 from bot.render import meetings as phrases
 from bot.services.meetings import MeetingService, MeetingSummary
@@ -48,15 +48,13 @@ class MeetingCommands(CommandGroup):
         summary = await self._meetings.end(ctx.assembly)
         return announce(*_closing(summary))
 
-    @command(
-        "chair", "moderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
-    )
+    @command("chair", "moderar", Param("person", to_person), needs=Role.CHAIR_NAMER, cost=ANNOUNCES)
     async def chair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.add_chair(ctx.assembly, person, ctx.sender)
         return announce(Msg.of("chair.added", name=Bold(name)))
 
     @command(
-        "unchair", "desmoderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
+        "unchair", "desmoderar", Param("person", to_person), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
     )
     async def unchair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.remove_chair(ctx.assembly, person)

@@ -20,7 +20,7 @@ from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.outcomes import Outcome, React, reply
 from bot.domain.schedule import parse_date
 from bot.domain.wording import adds_something
-from bot.framework.commands import CommandGroup, Param, command, to_number, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, to_number, to_person
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms
@@ -94,7 +94,7 @@ class RecordsCommands(CommandGroup):
     @command(
         "action",
         "tarea",
-        Param("owner", convert=to_user_id),
+        Param("owner", convert=to_person),
         Param("action_text", rest=True, optional=True),
         needs=Role.CHAIR,
         cost=ANNOUNCES,

@@ -32,7 +32,7 @@ from bot.framework.commands import (
     Param,
     command,
     to_duration_seconds,
-    to_user_id,
+    to_person,
 )
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
@@ -154,7 +154,7 @@ class StackCommands(CommandGroup):
         called = await self._stack.call_next(ctx.assembly)
         return await self._show(ctx, called.view, self._floor(ctx.assembly, called))
 
-    @command("remove", "retirar", Param("person", to_user_id), needs=Role.CHAIR, cost=ANNOUNCES)
+    @command("remove", "retirar", Param("person", to_person), needs=Role.CHAIR, cost=ANNOUNCES)
     async def remove(self, ctx: CommandContext, person: str) -> list[Outcome]:
         removed, view = await self._stack.remove(ctx.assembly, person)
         line = Msg.of("stack.removed", person=self._person(ctx.assembly, removed[0]))

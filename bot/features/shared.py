@@ -61,7 +61,12 @@ def build_shared(platform: Platform) -> Shared:
     people = People(platform.members, PeopleStore(db), platform.clock_ms)
     authority = AuthorityService(platform.members, meetings_store, people, interpretation)
     router = Router(
-        prefix, platform.catalogs, authority, db.savepoint, fair_use=fair_use_of(platform.config)
+        prefix,
+        platform.catalogs,
+        authority,
+        db.savepoint,
+        fair_use=fair_use_of(platform.config),
+        roster=people.roster,
     )
     timers = Timers(
         platform.scheduler,

@@ -14,6 +14,7 @@ from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
 from bot.domain.events import MESSAGE, IncomingEvent
 from bot.domain.membership import Membership
+from bot.domain.mentions import mentioned_users, pills_in
 from bot.domain.text_protection import strip_reply_fallback
 from bot.framework.errors import is_transient
 from bot.framework.feature import EventService, SpeechObserver
@@ -146,14 +147,20 @@ class Dispatcher:
             room = assembly.room(event.room_id) if assembly else None
         if assembly is None or room is None:
             return False
-        body = event.body
+        body, html = event.body, event.formatted_body
         if event.in_reply_to:
             # Some clients quote the message replied to before a reply: `!fix` is a reply.
-            body, _ = strip_reply_fallback(body, None)
+            body, html = strip_reply_fallback(body, html)
         outcomes = await self._router.route(
             body,
             event_id=event.event_id,
             reply_to=event.in_reply_to,
+            pills=pills_in(
+                body,
+                html,
+                mentioned_users(event.content),
+                lambda user_id: self._members.display_name(event.room_id, user_id),
+            ),
             sender=event.sender,
             # Shown beside the center everywhere, so a name that already ends in it loses it.
             sender_name=without_center(

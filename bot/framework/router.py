@@ -20,6 +20,7 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
 from bot.domain.durations import duration_message
 from bot.domain.fair_use import REPLIES, FairUse
+from bot.domain.mentions import MemberName, Pill
 from bot.domain.messages import Bold, Code, Msg
 from bot.domain.outcomes import Outcome, Reply, refusal
 from bot.domain.polls import joined
@@ -47,12 +48,15 @@ class Router:
         authority: AuthorityPolicy,
         guard: Callable[[], AbstractAsyncContextManager[None]],
         fair_use: FairUse | None = None,
+        roster: Callable[[Assembly], Sequence[MemberName]] | None = None,
     ) -> None:
         self.prefix = prefix
         self.catalogs = catalogs
         self._authority = authority
         self._guard = guard
         self._fair_use = fair_use
+        # Who sits in an assembly's rooms, for commands that name someone by a name.
+        self._roster = roster or (lambda assembly: ())
         self._commands: list[BoundCommand] = []
         self._by_name: dict[str, BoundCommand] = {}
 
@@ -84,11 +88,13 @@ class Router:
         room: AssemblyRoom,
         private: bool = False,
         reply_to: str | None = None,
+        pills: Sequence[Pill] = (),
     ) -> list[Outcome] | None:
         """Outcomes of a command message; None when the body is not a command. `private`: sent
-        in a direct chat with the bot, where only the commands declared for it are taken."""
+        in a direct chat with the bot, where only the commands declared for it are taken.
+        `pills`: the people the message mentions, and where in `body` (`pills_in`)."""
         try:
-            invocation = parse_invocation(body, self.prefix)
+            invocation = parse_invocation(body, self.prefix, pills)
         except CommandError as error:
             return await self._within_budget(assembly, sender, REPLIES, [refusal(error.message)])
         if invocation is None:
@@ -155,7 +161,7 @@ class Router:
         try:
             if not context.authority.has(bound.spec.needs):
                 return [await self._not_allowed(bound.spec, bound.spec.needs, context)]
-            arguments = bound.spec.convert(invocation.words)
+            arguments = bound.spec.convert(invocation.words, lambda: self._roster(context.assembly))
             async with self._guard():
                 result = await bound.handler(context, **arguments)
         except UsageError as error:

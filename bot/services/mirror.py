@@ -25,6 +25,7 @@ from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, IncomingEvent
 from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
+from bot.domain.mentions import mentioned_users
 from bot.domain.messages import Msg
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
@@ -538,14 +539,6 @@ class Prepared:
     room: AssemblyRoom | None
     targets: list[AssemblyRoom]
     translations: dict[str, MirrorText]
-
-
-def mentioned_users(content: dict[str, Any]) -> list[str]:
-    mentions = content.get("m.mentions")
-    users = mentions.get("user_ids") if isinstance(mentions, dict) else None
-    if not isinstance(users, list):
-        return []
-    return list(dict.fromkeys(u for u in users if isinstance(u, str)))
 
 
 def visible_text(content: dict[str, Any]) -> str:

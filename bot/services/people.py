@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.membership import Membership
+from bot.domain.mentions import MemberName
 from bot.storage.people_store import PeopleStore
 from bot.storage.runtime_store import now_ms
 
@@ -78,6 +79,19 @@ class People:
     def is_member(self, assembly: Assembly, user_id: str) -> bool:
         """Whether the person sits in at least one of the assembly's rooms (and so may vote)."""
         return any(self._membership.is_member(r.room_id, user_id) for r in assembly.rooms)
+
+    def roster(self, assembly: Assembly) -> tuple[MemberName, ...]:
+        """Everyone who sits in the assembly's rooms, once each, with the names a command may
+        call them by (`bot.domain.mentions.match_name`)."""
+        members: dict[str, MemberName] = {}
+        for room in assembly.rooms:
+            for user_id in self._membership.members(room.room_id):
+                if user_id not in members:
+                    shown = self._membership.display_name(room.room_id, user_id)
+                    name = without_center(shown, assembly.centers)
+                    center = self.center_of(assembly, user_id)
+                    members[user_id] = MemberName(user_id, shown, name, center)
+        return tuple(members.values())
 
     def display_name(self, assembly: Assembly, user_id: str) -> str:
         """The person's name as the bot shows it, beside their center: a name that already

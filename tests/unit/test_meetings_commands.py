@@ -17,7 +17,7 @@ import pytest
 
 from bot.delivery import Delivery, QuickTranslator
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.events import IncomingEvent
+from bot.domain.events import IncomingEvent, normalize
 from bot.domain.limits import MAX_AGENDA_ITEMS
 from bot.framework.dispatcher import Dispatcher
 from bot.i18n import Catalogs
@@ -61,6 +61,22 @@ class World:
         event_id = f"$event{next(self.ids)}"
         content = {"msgtype": "m.text", "body": body}
         await self.dispatcher.handle(self._event(event_id, user, room, "m.room.message", content))
+        await self._send_outbox()
+        return event_id
+
+    async def send(self, user: str, room: str, content: dict[str, Any]) -> str:
+        """A message with content of its own (a pill, a reply), read as the sync loop reads it."""
+        event_id = f"$event{next(self.ids)}"
+        source = {
+            "event_id": event_id,
+            "sender": user,
+            "origin_server_ts": self.clock.ms(),
+            "type": "m.room.message",
+            "content": content,
+        }
+        event = normalize(room, source)
+        assert event is not None
+        await self.dispatcher.handle(event)
         await self._send_outbox()
         return event_id
 

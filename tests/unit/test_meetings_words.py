@@ -10,7 +10,7 @@ from bot.framework.errors import UsageError
 from bot.i18n import Catalogs
 from bot.render import meetings as phrases
 from bot.services.agenda import AgendaEntry
-from commands.agenda import to_agenda_entry
+from commands.agenda import read_agenda_entry
 from commands.stack import is_raised_hand, to_policy, to_turn_limit
 
 CATALOGS = Catalogs.load_default()
@@ -35,12 +35,12 @@ CATALOGS = Catalogs.load_default()
 def test_a_chair_writes_an_item_with_timebox_and_owner_at_either_end(
     typed: str, entry: AgendaEntry
 ) -> None:
-    assert to_agenda_entry(typed) == entry
+    assert read_agenda_entry(typed.split()) == entry
 
 
 def test_a_timebox_longer_than_a_day_is_refused() -> None:
     with pytest.raises(UsageError):
-        to_agenda_entry("Budget 25h")
+        read_agenda_entry(["Budget", "25h"])
 
 
 @pytest.mark.parametrize(
