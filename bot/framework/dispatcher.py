@@ -13,13 +13,11 @@ from collections.abc import Callable
 from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
 from bot.domain.events import MESSAGE, IncomingEvent
-from bot.domain.membership import Membership
 from bot.domain.text_protection import strip_reply_fallback
 from bot.framework.errors import is_transient
 from bot.framework.feature import EventService, SpeechObserver
 from bot.framework.intakes import Intake, intake_of
 from bot.framework.router import Router
-from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
@@ -39,7 +37,7 @@ class Dispatcher:
         directory: AssemblyDirectory,
         router: Router,
         delivery: Delivery,
-        members: Membership,
+        names: Callable[[Assembly, str], str],
     ) -> None:
         self._bot_user_id = bot_user_id
         self._ignored = set(ignore_users)
@@ -48,7 +46,8 @@ class Dispatcher:
         self._directory = directory
         self._router = router
         self._delivery = delivery
-        self._members = members
+        # The name each person is shown by (`People.display_name`).
+        self._names = names
         self._intakes: dict[Intake, EventService] = {}
         self._private_intakes: dict[Intake, EventService] = {}
         self._private_room: Callable[[str], PrivateRoom | None] = lambda room_id: None
@@ -155,10 +154,7 @@ class Dispatcher:
             event_id=event.event_id,
             reply_to=event.in_reply_to,
             sender=event.sender,
-            # Shown beside the center everywhere, so a name that already ends in it loses it.
-            sender_name=without_center(
-                self._members.display_name(event.room_id, event.sender), assembly.centers
-            ),
+            sender_name=self._names(assembly, event.sender),
             ts=event.ts,
             assembly=assembly,
             room=room,

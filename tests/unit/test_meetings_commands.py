@@ -19,9 +19,9 @@ from bot.delivery import Delivery, QuickTranslator
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.events import IncomingEvent
 from bot.domain.limits import MAX_AGENDA_ITEMS
+from bot.domain.names import without_center
 from bot.framework.dispatcher import Dispatcher
 from bot.i18n import Catalogs
-from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
