@@ -16,6 +16,7 @@ from bot.domain.errors import CommandError
 from bot.domain.meetings import Meeting, Turn, speaking_record
 from bot.domain.outcomes import Outcome
 from bot.domain.stack import Hand, SpeakerStack, StackPolicy, TurnKind
+from bot.i18n import Name
 from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService
 from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
@@ -102,7 +103,7 @@ class StackService:
         removed = stack.remove(user_id)
         if not removed:
             name = self._people.display_name(assembly, user_id)
-            raise CommandError("stack.person_not_waiting", name=name)
+            raise CommandError("stack.person_not_waiting", name=Name(name, bold=False))
         await self._store.remove_hands(meeting.id, removed)
         return removed, await self._view(meeting)
 
