@@ -101,7 +101,7 @@ def build_shared(platform: Platform) -> Shared:
         people=people,
         authority=authority,
         router=router,
-        dispatcher=_dispatcher(platform, router),
+        dispatcher=_dispatcher(platform, router, people),
         timers=timers,
         meetings_store=meetings_store,
         meetings=meetings,
@@ -120,7 +120,7 @@ def build_shared(platform: Platform) -> Shared:
     )
 
 
-def _dispatcher(platform: Platform, router: Router) -> Dispatcher:
+def _dispatcher(platform: Platform, router: Router, people: People) -> Dispatcher:
     return Dispatcher(
         bot_user_id=platform.config.matrix.user_id,
         ignore_users=platform.config.ignore_users,
@@ -130,6 +130,7 @@ def _dispatcher(platform: Platform, router: Router) -> Dispatcher:
         router=router,
         delivery=platform.delivery,
         members=platform.members,
+        names=people.display_name,
     )
 
 

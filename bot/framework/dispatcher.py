@@ -20,7 +20,6 @@ from bot.framework.errors import is_transient
 from bot.framework.feature import EventService, SpeechObserver
 from bot.framework.intakes import Intake, intake_of
 from bot.framework.router import Router
-from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
@@ -41,6 +40,7 @@ class Dispatcher:
         router: Router,
         delivery: Delivery,
         members: Membership,
+        names: Callable[[Assembly, str], str],
     ) -> None:
         self._bot_user_id = bot_user_id
         self._ignored = set(ignore_users)
@@ -49,7 +49,10 @@ class Dispatcher:
         self._directory = directory
         self._router = router
         self._delivery = delivery
+        # Display names as each room's members set them: what a pill's text shows.
         self._members = members
+        # The name each person is shown by (`People.display_name`).
+        self._names = names
         self._intakes: dict[Intake, EventService] = {}
         self._private_intakes: dict[Intake, EventService] = {}
         self._private_room: Callable[[str], PrivateRoom | None] = lambda room_id: None
@@ -162,10 +165,7 @@ class Dispatcher:
                 lambda user_id: self._members.display_name(event.room_id, user_id),
             ),
             sender=event.sender,
-            # Shown beside the center everywhere, so a name that already ends in it loses it.
-            sender_name=without_center(
-                self._members.display_name(event.room_id, event.sender), assembly.centers
-            ),
+            sender_name=self._names(assembly, event.sender),
             ts=event.ts,
             assembly=assembly,
             room=room,

@@ -21,7 +21,7 @@ from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
 from bot.domain.durations import duration_message
 from bot.domain.fair_use import REPLIES, FairUse
 from bot.domain.mentions import MemberName, Pill
-from bot.domain.messages import Bold, Code, Msg
+from bot.domain.messages import Code, Msg, Name
 from bot.domain.outcomes import Outcome, Reply, refusal
 from bot.domain.polls import joined
 from bot.domain.words import plain
@@ -250,9 +250,9 @@ class Router:
         return " ".join(parts)
 
 
-def _names(chairs: tuple[Chair, ...]) -> Msg | Bold:
+def _names(chairs: tuple[Chair, ...]) -> Msg | Name:
     """The people as "Ana (US), Beto (MX)"; someone seated in no room is shown by their id."""
-    return joined([person(c.name, c.center) if c.center else Bold(c.name) for c in chairs])
+    return joined([person(c.name, c.center) if c.center else Name(c.name) for c in chairs])
 
 
 def _as_outcomes(result: Outcome | Sequence[Outcome] | None) -> list[Outcome]:

@@ -15,7 +15,7 @@ from bot.domain.assembly import Assembly
 from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_TITLE, tidied_text
 from bot.domain.meetings import Attendee, Meeting, TurnEnd
-from bot.domain.messages import Bold, UserText
+from bot.domain.messages import Name, UserText
 from bot.domain.minutes import speaking_statistics, spoken_turns
 from bot.domain.stack import StackPolicy
 from bot.services.people import People
@@ -144,7 +144,7 @@ class MeetingService:
 
     async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> str:
         meeting = await self.require(assembly)
-        name = Bold(self._people.display_name(assembly, user_id))
+        name = Name(self._people.display_name(assembly, user_id))
         if not self._people.is_member(assembly, user_id):
             raise CommandError("chair.not_member", user=user_id)
         if self._standing.is_standing_chair(assembly, user_id):
@@ -156,7 +156,7 @@ class MeetingService:
 
     async def remove_chair(self, assembly: Assembly, user_id: str) -> str:
         meeting = await self.require(assembly)
-        name = Bold(self._people.display_name(assembly, user_id))
+        name = Name(self._people.display_name(assembly, user_id))
         if self._standing.is_standing_chair(assembly, user_id):
             raise CommandError("chair.standing", name=name)
         chairs = await self._store.chairs(meeting.id)

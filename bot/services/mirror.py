@@ -515,7 +515,8 @@ class MirrorWorker:
         return MirrorText(shown, text, source, target, pending=False, glossary=changes)
 
     def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:
-        return [self._people.display_name(assembly, u) for u in mentioned_users(event.content)]
+        """The names as a mention writes them into the words (never told apart)."""
+        return [self._people.bare_name(assembly, u) for u in mentioned_users(event.content)]
 
     def _copy_mentions(self, source: dict[str, Any], target_room: str) -> tuple[str, ...]:
         """Whom the copy may notify: the people the author mentioned who sit in the target room.

@@ -19,15 +19,16 @@ from bot.delivery import Delivery, QuickTranslator
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.events import IncomingEvent, normalize
 from bot.domain.limits import MAX_AGENDA_ITEMS
+from bot.domain.names import without_center
 from bot.framework.dispatcher import Dispatcher
 from bot.i18n import Catalogs
-from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 from tests.harness.fakes import Clock, Scheduler, Seats
 from tests.harness.offline import CATALOGS, offline_core
 from tests.harness.outbox import drain, sent_as
+from tests.harness.reading import as_read
 
 EN, ES = "!english:test", "!spanish:test"
 ALICE, BETO, CAROL, DANI = "@alice:test", "@beto:test", "@carol:test", "@dani:test"
@@ -107,7 +108,8 @@ class World:
         self.sent += await drain(self.runtime, self.delivery)
 
     def said_in(self, room: str, since: int = 0) -> list[str]:
-        return [m.content.get("body", "") for m in self.sent[since:] if m.room_id == room]
+        """The bodies as people read them (`tests.harness.reading`); `sent` has them raw."""
+        return [as_read(m.content.get("body", "")) for m in self.sent[since:] if m.room_id == room]
 
     def last_in(self, room: str) -> OutgoingMessage:
         return [m for m in self.sent if m.room_id == room and m.event_type == "m.room.message"][-1]
@@ -472,11 +474,11 @@ async def test_hands_from_both_rooms_alternate_between_centers(world: World) -> 
     )
     await world.say(CAROL, EN, "!call")
     alice_called = world.last_in(EN)
-    assert alice_called.content["body"].startswith("Alice (US) has the floor.\n")
+    assert as_read(alice_called.content["body"]).startswith("Alice (US) has the floor.\n")
     assert alice_called.content["msgtype"] == "m.text"
     assert alice_called.content["m.mentions"] == {"user_ids": [ALICE]}
     assert world.last_in(ES).content["m.mentions"] == {}
-    assert world.last_in(ES).content["body"].startswith("Alice (US) tiene la palabra.\n")
+    assert as_read(world.last_in(ES).content["body"]).startswith("Alice (US) tiene la palabra.\n")
     await world.say(CAROL, EN, "!call")
     assert world.last_in(ES).content["m.mentions"] == {"user_ids": [BETO]}
     await world.say(CAROL, EN, "!call")
@@ -515,7 +517,7 @@ async def test_a_non_chair_cannot_call_the_next_speaker(world: World) -> None:
     asked = await world.say(DANI, ES, "!llamar")
     refusal = world.sent[mark]
     assert refusal.room_id == ES
-    assert refusal.content["body"] == (
+    assert as_read(refusal.content["body"]) == (
         "Solo quien modera esta reunión puede usar !llamar. Moderan ahora: Carol (US)."
     )
     assert refusal.content["m.relates_to"] == {"m.in_reply_to": {"event_id": asked}}

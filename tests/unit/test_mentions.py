@@ -17,6 +17,7 @@ from bot.framework.commands import CommandSpec, Param, read_person, to_person
 from bot.framework.errors import CommandError, UsageError
 from bot.framework.parsing import Mention, parse_invocation
 from bot.i18n import Catalogs
+from tests.harness.reading import as_read
 
 CATALOGS = Catalogs.load_default()
 ANA_US = MemberName("@ana:us.example", "Ana (US)", "Ana", "US")
@@ -215,7 +216,7 @@ def test_an_ambiguous_name_is_answered_with_the_candidates_in_both_languages() -
         read_person(["Ana"], roster, whole=True)
     message = caught.value.message
     assert message.key == "error.person_ambiguous"
-    english = CATALOGS.text("en", message)
+    english = as_read(CATALOGS.text("en", message))
     assert "“Ana”" in english
     assert "Ana (US) (@ana:us.example)" in english and "Ana (MX) (@ana:mx.example)" in english
     spanish = CATALOGS.text("es", message)

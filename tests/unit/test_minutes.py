@@ -28,6 +28,7 @@ from bot.domain.minutes import (
     WrittenText,
     speaking_statistics,
 )
+from bot.domain.names import isolate
 from bot.domain.speaking_time import Measure
 from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer, md_escape
@@ -138,26 +139,27 @@ def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRendere
     text = renderer.markdown(minutes(), ["en"])
     assert text.startswith("# \\<script\\>alert(1)\\</script\\>")
     assert "Started: Monday, March 10, 2025, 18:00 New York / 16:00 Mexico City" in text
-    assert "Chairs: Carol (US)" in text
-    assert "| US | 2 | Alice, Carol |" in text
+    assert f"Chairs: {isolate('Carol')} (US)" in text
+    assert f"| US | 2 | {isolate('Alice')}, {isolate('Carol')} |" in text
     assert "| 1 | Budget | 15 min | 21 min | done |" in text
     assert "May party _(machine translation; original: Fiesta de mayo)_" in text
-    assert "we rent the hall _(18:20, Carol (US))_ _\\[item: Budget\\]_" in text
+    assert f"we rent the hall _(18:20, {isolate('Carol')} (US))_ _\\[item: Budget\\]_" in text
     # Polls: per-center counts, the rule applied and why it failed.
     assert "| Answer | US | MX | Total |" in text
     assert "| Yes | 2 | 1 | 3 |" in text and "| Votes cast | 2 | 2 | 4 |" in text
     assert "Rule: double majority (a majority in each center)" in text
     assert "**Not passed: the rule was not met in MX.**" in text
-    assert "Block by Beto (MX): \\<i\\>too expensive\\</i\\>" in text
+    assert f"Block by {isolate('Beto')} (MX): \\<i\\>too expensive\\</i\\>" in text
     # Actions by person, with due dates.
-    assert "### Beto \\<b\\>MX\\</b\\> (MX)\n" in text
+    beto = isolate(r"Beto \<b\>MX\</b\>")  # escaped, and isolated
+    assert f"### {beto} (MX)\n" in text
     assert "- Due 2025-03-17: llamar al salón \\| \\[x\\](javascript:alert(1))" in text
     # Speaking statistics: the centers side by side, one measure a row; then each person.
     assert "| Center | US | MX |" in text
     assert "| Turns | 1 | 2 |" in text and "| Share of turns | 33% | 67% |" in text
     assert "| Speaking time | 2 min | 1 min 30 s |" in text
     assert "| Share of speaking time | 57% | 43% |" in text
-    assert "| Carol | US | 1 | 2 min | 0 | 0 |" in text
+    assert f"| {isolate('Carol')} | US | 1 | 2 min | 0 | 0 |" in text
     assert "| Hello all |" not in text and "| hello all |" in text
     assert "<script>" not in text and "<b>" not in text and "<i>" not in text
 

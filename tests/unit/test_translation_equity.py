@@ -10,6 +10,7 @@ from bot.domain.minutes import Interpretation, SaidMessage, WrittenText
 from bot.domain.translation_equity import CopyOutcome, translation_equity
 from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer
+from tests.harness.reading import as_read
 from tests.unit.test_minutes import ALICE, BETO, START, minutes
 
 
@@ -84,7 +85,7 @@ def test_the_minutes_name_interpreters_and_show_interpretations_beside_the_words
         copies=COPIES,
         languages=("en", "es"),
     )
-    text = MinutesRenderer(Catalogs.load_default()).markdown(data, ["es"])
+    text = as_read(MinutesRenderer(Catalogs.load_default()).markdown(data, ["es"]))
     transcript = text.split("## Transcripción bilingüe")[1]
     lines = [line for line in transcript.splitlines() if line.startswith("|")]
     said_row = next(i for i, line in enumerate(lines) if "_(interpretado por Dani)_" in line)
