@@ -19,6 +19,7 @@ from bot.domain.membership import Membership
 from bot.domain.messages import Msg, UserText, from_data, to_data, user_texts
 from bot.domain.minutes import MinutesData
 from bot.domain.mirror import CopyEdit, CopyRedaction, MirrorCopy
+from bot.domain.names import ShownNames
 from bot.domain.outbox import REDACTION, UPLOAD, outbox_ref, upload_content
 from bot.domain.outcomes import (
     NOTICE,
@@ -113,6 +114,7 @@ class Delivery:
         self._store = store
         self._catalogs = catalogs
         self._members = members
+        self._names = ShownNames(members)
         self._wake = wake
         # People's words quoted in the bot's messages, translated within a short budget; None:
         # quoted as written.
@@ -178,7 +180,7 @@ class Delivery:
                 )
             elif isinstance(outcome, Announce):
                 for target in assembly.rooms:
-                    mentions = self._mentions_in(target, outcome.mention)
+                    mentions = self._mentions_in(assembly, target, outcome.mention)
                     row = await self._queue_message(
                         target,
                         outcome.lines,
@@ -323,10 +325,12 @@ class Delivery:
         )
         return {t: f for t, f in zip(wanted, found, strict=True) if adds_something(f, t.text)}
 
-    def _mentions_in(self, room: AssemblyRoom, users: Sequence[str]) -> list[tuple[str, str]]:
-        """Each person is pinged only in the room where they sit."""
+    def _mentions_in(
+        self, assembly: Assembly, room: AssemblyRoom, users: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        """Each person is pinged only in the room where they sit, by the name the bot shows."""
         return [
-            (user, self._members.display_name(room.room_id, user))
+            (user, self._names.display_name(assembly, user))
             for user in users
             if self._members.is_member(room.room_id, user)
         ]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
@@ -11,7 +12,18 @@ from bot.domain.fair_use import ANNOUNCES
 from bot.domain.meetings import AgendaItem
 from bot.domain.messages import Msg, UserText
 from bot.domain.outcomes import Announce, Reply, announce, reply
-from bot.framework.commands import CommandGroup, Param, command, to_duration_seconds, to_number
+from bot.framework.commands import (
+    CommandGroup,
+    Param,
+    Reads,
+    Roster,
+    command,
+    no_one,
+    person_at_end,
+    person_at_start,
+    to_duration_seconds,
+    to_number,
+)
 from bot.framework.context import CommandContext
 from bot.render import meetings as phrases
 from bot.services.agenda import AgendaEntry, AgendaService
@@ -20,30 +32,41 @@ from bot.services.people import People
 
 # Only words with a unit count as a timebox, so "Plans for 2025" keeps its number.
 _TIMEBOX = re.compile(r"^(?:\d+h)?(?:\d+m(?:in)?)?(?:\d+s)?$", re.IGNORECASE)
-_USER_ID = re.compile(r"^@[^:\s]+:\S+$")
 
 
-def to_agenda_entry(text: str) -> AgendaEntry:
-    """`Budget 10m @ana:example.org` (timebox and owner at either end, in any order)."""
-    found: list[str] = text.split()
+def read_agenda_entry(words: Sequence[str], roster: Roster = no_one) -> AgendaEntry:
+    """`Budget 10m @ana:example.org` (timebox and owner at either end, in any order). The owner
+    is a pill, a Matrix id, or "@" and a name (`@Ana (US)`): a title may hold any other name."""
+    found = list(words)
     timebox: int | None = None
     owner: str | None = None
     peeled = True
     while peeled and found:
         peeled = False
-        for index in (-1, 0):
+        for at_end in (True, False):
             if not found:
                 break
-            word = found[index]
-            if timebox is None and word and _TIMEBOX.match(word) and any(c.isdigit() for c in word):
-                timebox = to_duration_seconds(word)
-            elif owner is None and _USER_ID.match(word):
-                owner = word
+            word = found[-1] if at_end else found[0]
+            if timebox is None and _TIMEBOX.match(word) and any(c.isdigit() for c in word):
+                timebox, taken = to_duration_seconds(word), 1
+            elif owner is None and (person := _owner(found, roster, at_end)) is not None:
+                owner, taken = person
             else:
                 continue
-            found.pop(index)
+            found = found[:-taken] if at_end else found[taken:]
             peeled = True
     return AgendaEntry(" ".join(found), timebox, owner)
+
+
+def _owner(words: Sequence[str], roster: Roster, at_end: bool) -> tuple[str, int] | None:
+    return person_at_end(words, roster) if at_end else person_at_start(words, roster)
+
+
+def _read_item(words: Sequence[str], roster: Roster, whole: bool) -> tuple[AgendaEntry, int]:
+    return read_agenda_entry(words, roster), len(words)
+
+
+to_agenda_entry = Reads(_read_item)
 
 
 class AgendaCommands(CommandGroup):

@@ -7,7 +7,8 @@ named by its assembly-wide number, `C12` (or just `12`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,11 +17,20 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.commitments import read_label
 from bot.domain.fair_use import ANNOUNCES
-from bot.domain.messages import Bold, Code, Msg, UserText
+from bot.domain.messages import Code, Msg, Name, UserText
 from bot.domain.outcomes import Outcome, React, Reply, announce, reply
-from bot.framework.commands import CommandGroup, Param, command, to_number, to_user_id
+from bot.framework.commands import (
+    CommandGroup,
+    Param,
+    Reads,
+    Roster,
+    command,
+    read_person,
+    to_number,
+)
 from bot.framework.context import CommandContext
 from bot.framework.errors import UsageError
+from bot.framework.parsing import Mention
 from bot.render import commitments as phrases
 from bot.services.approvals import MinutesApprovals
 from bot.services.commitments import Commitments, Note, Wanted
@@ -30,6 +40,24 @@ from commands.records import NOTED, author_of
 # Words `!commitments` takes for the overdue ones, in either language.
 OVERDUE_WORDS = ("overdue", "late", "vencidos", "vencidas", "atrasados", "atrasadas")
 APPROVED = "✅"
+
+
+def _read_which(words: Sequence[str], roster: Roster, whole: bool) -> tuple[object, int]:
+    """What `!commitments` is asked for: a person (a pill, a Matrix id, or "@" and a name) as
+    `Person`, anything else as its word (a center, "overdue", a commitment)."""
+    word = words[0]
+    if isinstance(word, Mention) or word.startswith("@"):
+        user_id, taken = read_person(words, roster, whole=whole)
+        return Person(user_id), taken
+    return word, 1
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+
+
+to_which = Reads(_read_which)
 
 
 def to_commitment(word: str) -> int:
@@ -92,8 +120,11 @@ class CommitmentsCommands(CommandGroup):
         )
         return [React(NOTED), announce(phrases.closed(dropped, ctx.sender_name))]
 
-    @command("commitments", "compromisos", Param("which", optional=True))
-    async def commitments(self, ctx: CommandContext, which: str | None = None) -> Reply:
+    @command("commitments", "compromisos", Param("which", to_which, optional=True))
+    async def commitments(self, ctx: CommandContext, which: str | Person | None = None) -> Reply:
+        if isinstance(which, Person):
+            found = await self._commitments.listing(ctx.assembly, Wanted(person=which.user_id))
+            return reply(*phrases.listing(found, self._prefix, overdue_only=False))
         number = read_label(which) if which else None
         if number is not None:
             return reply(*await self._one(ctx, number))
@@ -109,8 +140,6 @@ class CommitmentsCommands(CommandGroup):
         for center in assembly.centers:
             if which.lower() == center.lower():
                 return Wanted(center=center)
-        if which.startswith("@"):
-            return Wanted(person=to_user_id(which))
         raise UsageError(
             "commitments.bad_filter", value=which, centers=", ".join(assembly.centers)
         )
@@ -172,7 +201,7 @@ class CommitmentsCommands(CommandGroup):
         )
         line = Msg.of(
             "approval.recorded",
-            name=Bold(ctx.sender_name),
+            name=Name(ctx.sender_name),
             number=Code(f"#{approved.entry.number}"),
             id=approved.meeting.id,
             title=UserText(approved.meeting.title, approved.meeting.title_language),
@@ -196,7 +225,7 @@ class CommitmentsCommands(CommandGroup):
         )
         line = Msg.of(
             "approval.corrected",
-            name=Bold(ctx.sender_name),
+            name=Name(ctx.sender_name),
             id=meeting.id,
             text=UserText(made.text, made.language),
             prefix=self._prefix,

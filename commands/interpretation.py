@@ -12,9 +12,9 @@ from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.interpretation import GlossaryTerm, Learning, MemoryEntry
 from bot.domain.limits import MAX_ENTRY, MAX_TITLE
-from bot.domain.messages import Bold, Code, Msg
+from bot.domain.messages import Code, Msg, Name
 from bot.domain.outcomes import Announce, Outcome, React, Reply, announce, reply
-from bot.framework.commands import CommandGroup, Param, command, read_number, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, read_number, to_person
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, NeedsRole, UsageError
 from bot.services.interpretation import InterpretationService
@@ -53,19 +53,19 @@ class InterpretationCommands(CommandGroup):
     @command(
         "interpreter",
         "interprete",
-        Param("person", convert=to_user_id),
+        Param("person", convert=to_person),
         needs=Role.STANDING_CHAIR,
         cost=ANNOUNCES,
     )
     async def interpreter(self, ctx: CommandContext, person: str) -> Announce:
         self._check_member(ctx.assembly, person)
         if not await self._interpretation.add_interpreter(ctx.assembly, person, ctx.sender):
-            raise CommandError("interpretation.already", name=Bold(self._name(ctx, person)))
+            raise CommandError("interpretation.already", name=Name(self._name(ctx, person)))
         return announce(
             Msg.of(
                 "interpretation.named",
-                name=Bold(self._name(ctx, person)),
-                by=Bold(ctx.sender_name),
+                name=Name(self._name(ctx, person)),
+                by=Name(ctx.sender_name),
                 fix=Code(self._prefix + ("corregir" if ctx.language == "es" else "fix")),
             )
         )
@@ -73,18 +73,18 @@ class InterpretationCommands(CommandGroup):
     @command(
         "uninterpreter",
         "quitarinterprete",
-        Param("person", convert=to_user_id),
+        Param("person", convert=to_person),
         needs=Role.STANDING_CHAIR,
         cost=ANNOUNCES,
     )
     async def uninterpreter(self, ctx: CommandContext, person: str) -> Announce:
         if not await self._interpretation.remove_interpreter(ctx.assembly, person):
-            raise CommandError("interpretation.not_named", name=Bold(self._name(ctx, person)))
+            raise CommandError("interpretation.not_named", name=Name(self._name(ctx, person)))
         return announce(
             Msg.of(
                 "interpretation.unnamed",
-                name=Bold(self._name(ctx, person)),
-                by=Bold(ctx.sender_name),
+                name=Name(self._name(ctx, person)),
+                by=Name(ctx.sender_name),
             )
         )
 
@@ -97,7 +97,7 @@ class InterpretationCommands(CommandGroup):
         for user_id in found:
             on_duty = self._interpretation.on_duty(ctx.assembly.name, user_id)
             key = "interpretation.list_line_on_duty" if on_duty else "interpretation.list_line"
-            lines.append(Msg.of(key, name=Bold(self._name(ctx, user_id))))
+            lines.append(Msg.of(key, name=Name(self._name(ctx, user_id))))
         return reply(*lines)
 
     @command(
@@ -116,7 +116,7 @@ class InterpretationCommands(CommandGroup):
             key = "interpretation.already_on" if on else "interpretation.already_off"
             raise CommandError(key)
         key = "interpretation.on_duty" if on else "interpretation.off_duty"
-        return announce(Msg.of(key, name=Bold(ctx.sender_name)))
+        return announce(Msg.of(key, name=Name(ctx.sender_name)))
 
     # -- corrections -------------------------------------------------------------------------
 
@@ -173,7 +173,7 @@ class InterpretationCommands(CommandGroup):
             target=entry.target,
             original=entry.original,
             text=entry.text,
-            name=self._name(ctx, entry.interpreter),
+            name=Name(self._name(ctx, entry.interpreter), bold=False),
         )
 
     # -- glossary ----------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class InterpretationCommands(CommandGroup):
         if not ctx.authority.has(Role.LANGUAGE_KEEPER):
             raise NeedsRole(Role.LANGUAGE_KEEPER)
         action, rest = glossary_action[0].lower(), glossary_action[1:]
-        by = Bold(ctx.sender_name)
+        by = Name(ctx.sender_name)
         if action in KEEP_WORDS and len(rest) == 1:
             term = _term_text(rest[0])
             await self._interpretation.keep_term(ctx.assembly, term, ctx.sender)
@@ -224,7 +224,7 @@ class InterpretationCommands(CommandGroup):
             translation=translation,
             source=ctx.language,
             target=target,
-            by=Bold(ctx.sender_name),
+            by=Name(ctx.sender_name),
         )
         return _glossary_changed(line)
 

@@ -12,9 +12,9 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
 from bot.domain.meetings import Attendee, Meeting
-from bot.domain.messages import Bold, Msg, UserText
+from bot.domain.messages import Msg, Name, UserText
 from bot.domain.outcomes import Announce, React, Reply, announce, reply
-from bot.framework.commands import CommandGroup, Param, command, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, to_person
 from bot.framework.context import CommandContext
 from bot.render import meetings as phrases
 from bot.services.meetings import MeetingService, MeetingSummary
@@ -50,19 +50,17 @@ class MeetingCommands(CommandGroup):
         summary = await self._meetings.end(ctx.assembly)
         return announce(*_closing(summary))
 
-    @command(
-        "chair", "moderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
-    )
+    @command("chair", "moderar", Param("person", to_person), needs=Role.CHAIR_NAMER, cost=ANNOUNCES)
     async def chair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.add_chair(ctx.assembly, person, ctx.sender)
-        return announce(Msg.of("chair.added", name=Bold(name)))
+        return announce(Msg.of("chair.added", name=Name(name)))
 
     @command(
-        "unchair", "desmoderar", Param("person", to_user_id), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
+        "unchair", "desmoderar", Param("person", to_person), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
     )
     async def unchair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.remove_chair(ctx.assembly, person)
-        return announce(Msg.of("chair.removed", name=Bold(name)))
+        return announce(Msg.of("chair.removed", name=Name(name)))
 
     @command("here", "presente")
     async def here(self, ctx: CommandContext) -> React:
@@ -97,13 +95,19 @@ class MeetingCommands(CommandGroup):
         return lines
 
     def _roll(self, assembly: Assembly, present: list[Attendee]) -> list[Msg]:
-        by_center: dict[str, list[str]] = defaultdict(list)
+        by_center: dict[str, list[Name]] = defaultdict(list)
         for attendee in present:
-            by_center[attendee.center].append(self._people.display_name(assembly, attendee.user_id))
+            name = self._people.display_name(assembly, attendee.user_id)
+            by_center[attendee.center].append(Name(name, bold=False))
         lines = [Msg.of("attendance.header", count=len(present))]
         for center, names in by_center.items():
             lines.append(
-                Msg.of("attendance.center", center=center, count=len(names), names=", ".join(names))
+                Msg.of(
+                    "attendance.center",
+                    center=center,
+                    count=len(names),
+                    names=phrases.listing(names),
+                )
             )
         return lines
 

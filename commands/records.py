@@ -15,12 +15,12 @@ from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
-from bot.domain.messages import Bold, Code, Msg, UserText
+from bot.domain.messages import Code, Msg, Name, UserText
 from bot.domain.minutes import ACTION, AGREED, IDEA, INFO
 from bot.domain.outcomes import Outcome, React, reply
 from bot.domain.schedule import parse_date
 from bot.domain.wording import adds_something
-from bot.framework.commands import CommandGroup, Param, command, to_number, to_user_id
+from bot.framework.commands import CommandGroup, Param, command, to_number, to_person
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.services.commitments import Commitments
@@ -97,7 +97,7 @@ class RecordsCommands(CommandGroup):
     @command(
         "action",
         "tarea",
-        Param("owner", convert=to_user_id),
+        Param("owner", convert=to_person),
         Param("action_text", rest=True, optional=True),
         needs=Role.CHAIR,
         cost=ANNOUNCES,
@@ -127,7 +127,7 @@ class RecordsCommands(CommandGroup):
             return [
                 Msg.of(
                     "records.undone_by",
-                    name=Bold(ctx.sender_name),
+                    name=Name(ctx.sender_name),
                     kind=Msg.of(f"records.kind.{entry.kind}"),
                     id=Code(f"#{entry.number}"),
                     text=entry_text(entry, room),
@@ -205,7 +205,7 @@ class RecordsCommands(CommandGroup):
     def _noted(self, entry: LogRecord, room: AssemblyRoom) -> Msg:
         values = {"id": Code(f"#{entry.number}"), "text": entry_text(entry, room)}
         if entry.kind == ACTION:
-            values["owner"] = Bold(entry.owner_name or entry.owner or "")
+            values["owner"] = Name(entry.owner_name or entry.owner or "")
             key = "records.noted.action_due" if entry.due else "records.noted.action"
             if entry.due:
                 values["due"] = entry.due.isoformat()
@@ -215,7 +215,7 @@ class RecordsCommands(CommandGroup):
     def _told(self, ctx: CommandContext, entry: LogRecord, room: AssemblyRoom) -> Msg:
         return Msg.of(
             "records.told",
-            name=Bold(ctx.sender_name),
+            name=Name(ctx.sender_name),
             center=entry.author_center,
             entry=self._noted(entry, room),
         )

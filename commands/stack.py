@@ -1,8 +1,12 @@
 """The speaker stack: raising hands (also with a ✋ reaction), calling speakers, the order.
 
 `!hand` / `!mano`, `!direct` / `!directa`, `!process` / `!proceso`, `!lower` / `!bajar`,
-`!stack` / `!turnos`, `!call` / `!llamar`, `!remove` / `!retirar`, `!clearstack` /
-`!vaciarturnos`, `!policy` / `!política`, `!timelimit` / `!tiempo`.
+`!done` / `!listo`, `!stack` / `!turnos`, `!call` / `!llamar`, `!remove` / `!retirar`,
+`!clearstack` / `!vaciarturnos`, `!policy` / `!política`, `!timelimit` / `!tiempo`.
+
+A turn ends when its speaker says so (`!done`, or `!lower` while speaking), when a chair closes it
+(`!done`) or at the next `!call`; how long it counts is `bot.domain.speaking_time`'s rule, and
+the line that tells the turn is over says what was counted.
 
 A raised hand is told in one line (its place, and who is first); the whole stack is shown when
 asked for and whenever it changes otherwise (the floor given, a hand lowered or removed, a new
@@ -28,14 +32,14 @@ from bot.framework.commands import (
     Param,
     command,
     to_duration_seconds,
-    to_user_id,
+    to_person,
 )
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, UsageError
 from bot.render import meetings as phrases
 from bot.services.meetings import MeetingService
 from bot.services.people import People
-from bot.services.stack import Called, Raised, StackBoard, StackService, StackView
+from bot.services.stack import Called, Ended, Raised, StackBoard, StackService, StackView
 
 RAISED_HAND = "✋"
 # A hand raised by `!hand` or by a ✋ is announced in every room: both cost the same.
@@ -126,8 +130,18 @@ class StackCommands(CommandGroup):
 
     @command("lower", "bajar", aliases=("q-",), cost=ANNOUNCES)
     async def lower(self, ctx: CommandContext) -> list[Outcome]:
-        lowered, view = await self._stack.lower(ctx.assembly, ctx.sender)
-        line = Msg.of("stack.lowered", person=self._person(ctx.assembly, lowered[0]))
+        lowered = await self._stack.lower(ctx.assembly, ctx.sender)
+        lines = [self._ended(ctx.assembly, lowered.ended)] if lowered.ended else []
+        if lowered.hands:
+            person = self._person(ctx.assembly, lowered.hands[0])
+            lines.append(Msg.of("stack.lowered", person=person))
+        view = lowered.view
+        return await self._show(ctx, view, announce(*lines, *self._lines(ctx.assembly, view)))
+
+    @command("done", "listo", needs=Role.SPEAKER, cost=ANNOUNCES)
+    async def done(self, ctx: CommandContext) -> list[Outcome]:
+        ended, view = await self._stack.end_turn(ctx.assembly, ctx.sender)
+        line = self._ended(ctx.assembly, ended)
         return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
 
     @command("stack", "turnos", aliases=("q?",))
@@ -140,7 +154,7 @@ class StackCommands(CommandGroup):
         called = await self._stack.call_next(ctx.assembly)
         return await self._show(ctx, called.view, self._floor(ctx.assembly, called))
 
-    @command("remove", "retirar", Param("person", to_user_id), needs=Role.CHAIR, cost=ANNOUNCES)
+    @command("remove", "retirar", Param("person", to_person), needs=Role.CHAIR, cost=ANNOUNCES)
     async def remove(self, ctx: CommandContext, person: str) -> list[Outcome]:
         removed, view = await self._stack.remove(ctx.assembly, person)
         line = Msg.of("stack.removed", person=self._person(ctx.assembly, removed[0]))
@@ -224,6 +238,13 @@ class StackCommands(CommandGroup):
         if turn.limit_seconds:
             lines.append(Msg.of("stack.floor_limit", limit=phrases.duration(turn.limit_seconds)))
         return announce(*lines, *after, mention=(turn.user_id,))
+
+    def _ended(self, assembly: Assembly, ended: Ended) -> Msg:
+        """A turn over before the next call, with the speaking time it counts."""
+        turn = ended.turn
+        who = phrases.person(self._people.display_name(assembly, turn.user_id), turn.center)
+        key = "stack.done" if ended.by_speaker else "stack.closed_by_chair"
+        return Msg.of(key, person=who, spoken=phrases.duration(ended.timed.seconds))
 
     def _lines(self, assembly: Assembly, view: StackView, with_speaker: bool = True) -> list[Msg]:
         speaker = view.speaker if with_speaker else None

@@ -46,6 +46,8 @@ class Role(StrEnum):
     LANGUAGE_KEEPER = "language_keeper"
     # Corrects a machine copy: interpreters, or every member where `members_may_fix`.
     CORRECTOR = "corrector"
+    # Ends a turn: the person who has the floor, or a chair.
+    SPEAKER = "speaker"
 
 
 class WhoMayStart(StrEnum):
@@ -66,6 +68,8 @@ class Authority:
     who_may_start: WhoMayStart = WhoMayStart.CHAIRS
     interpreter: bool = False
     members_may_fix: bool = False
+    # Has the floor in the open meeting.
+    holds_floor: bool = False
 
     @property
     def is_chair(self) -> bool:
@@ -86,6 +90,8 @@ class Authority:
             return self.interpreter or self.is_chair
         if role is Role.CORRECTOR:
             return self.interpreter or self.members_may_fix
+        if role is Role.SPEAKER:
+            return self.holds_floor or self.is_chair
         return self.standing
 
     def reaches_meeting(self, meeting_id: int | None) -> bool:
@@ -120,12 +126,17 @@ class ChairsNow:
     meeting: tuple[Chair, ...] | None = None
     opener: Chair | None = None
     interpreters: tuple[Chair, ...] = ()
+    # Whoever has the floor in the open meeting, if anyone.
+    speaker: Chair | None = None
 
     def holders(self, role: Role) -> tuple[Chair, ...]:
         """Everyone who may now use a command that needs `role` (in `Authority.has`'s order:
         the meeting's own people first, then the standing chairs)."""
         if role is Role.CHAIR and self.meeting is not None:
             return _once((*self.meeting, *self.standing))
+        if role is Role.SPEAKER and self.meeting is not None:
+            speaker = (self.speaker,) if self.speaker else ()
+            return _once((*speaker, *self.meeting, *self.standing))
         if role is Role.CHAIR_NAMER and self.opener is not None:
             return _once((self.opener, *self.standing))
         if role in (Role.INTERPRETER, Role.CORRECTOR):
@@ -137,7 +148,7 @@ class ChairsNow:
     def refusal_key(self, role: Role) -> str:
         """The catalog key that explains a refusal of a command needing `role`. A meeting's
         roles with no meeting open are explained by who may open one."""
-        if role in (Role.CHAIR, Role.CHAIR_NAMER) and self.meeting is None:
+        if role in (Role.CHAIR, Role.CHAIR_NAMER, Role.SPEAKER) and self.meeting is None:
             return "error.needs.no_meeting"
         if role in (Role.INTERPRETER, Role.CORRECTOR) and not self.interpreters:
             return "error.needs.no_interpreters"
@@ -153,8 +164,11 @@ def _once(chairs: tuple[Chair, ...]) -> tuple[Chair, ...]:
 
 
 def open_to_members(role: Role, who_may_start: WhoMayStart) -> bool:
-    """Whether every member may use a command that needs `role` (as help tells them)."""
-    return role is Role.ANYONE or (role is Role.OPENER and who_may_start is WhoMayStart.ANYONE)
+    """Whether every member may use a command that needs `role` (as help tells them): ending
+    a turn is for whoever has the floor, which any member may."""
+    if role is Role.OPENER:
+        return who_may_start is WhoMayStart.ANYONE
+    return role in (Role.ANYONE, Role.SPEAKER)
 
 
 def moderator_everywhere(levels: list[int]) -> bool:

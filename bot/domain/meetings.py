@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.domain.stack import Hand, SpeakingRecord, StackPolicy, TurnKind
 
@@ -60,9 +61,25 @@ class AgendaItem:
     title_key: str | None = None
 
 
+class TurnEnd(StrEnum):
+    """What closed a turn. Only the speaker knows when they stopped: every other close happens
+    at some moment after that (`bot.domain.speaking_time` counts each turn from it)."""
+
+    # The speaker said they were done (`!done`, or lowering their hand while speaking).
+    SPEAKER = "speaker"
+    # A chair closed the turn (`!done`).
+    CHAIR = "chair"
+    # The next `!call`.
+    NEXT_CALL = "call"
+    # The meeting ended.
+    MEETING_END = "meeting_end"
+
+
 @dataclass(frozen=True)
 class Turn:
-    """One person's time on the floor, kept for the minutes and the equity statistics."""
+    """One person's time on the floor, kept for the minutes and the equity statistics: when it
+    began and was closed, what closed it (None for a turn still going, or one closed before this
+    was kept), and when the speaker last wrote in the meeting's rooms during it."""
 
     id: int
     meeting_id: int
@@ -74,6 +91,8 @@ class Turn:
     ended_at: int | None
     limit_seconds: int | None
     limit_notified: bool
+    ended_by: TurnEnd | None = None
+    last_word_at: int | None = None
 
 
 def speaking_record(turns: Iterable[Turn]) -> SpeakingRecord:

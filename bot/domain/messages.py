@@ -1,6 +1,6 @@
 """The bot's words as values: a message named by its catalog key, to be worded later in the
 language of whichever room it goes to, and the values it may hold (bold, code, words a person
-wrote). Every layer passes them along; the catalogs (`bot.i18n`) word them.
+wrote, a person's name). Every layer passes them along; the catalogs (`bot.i18n`) word them.
 """
 
 from __future__ import annotations
@@ -29,6 +29,17 @@ class Bold:
     """A value shown in bold in HTML (names, titles); plain text shows it as is."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Name:
+    """A person's name: isolated from the words around it (FSI … PDI in plain text, <bdi> in
+    HTML), so that a right-to-left name cannot turn the sentence around; bold in HTML unless
+    `bold` is False. Cleaned of control characters when worded (`bot.domain.names`), whoever
+    made it."""
+
+    text: str
+    bold: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ def to_data(value: Any) -> Any:
         return {"msg": value.key, "values": {k: to_data(v) for k, v in value.values.items()}}
     if isinstance(value, Bold):
         return {"bold": value.text}
+    if isinstance(value, Name):
+        return {"name": value.text, "strong": value.bold}
     if isinstance(value, Code):
         return {"code": value.text}
     if isinstance(value, UserText):
@@ -77,6 +90,8 @@ def from_data(data: Any) -> Any:
         return data
     if "msg" in data:
         return Msg(str(data["msg"]), {k: from_data(v) for k, v in data["values"].items()})
+    if "name" in data:
+        return Name(str(data["name"]), bool(data.get("strong", True)))
     if "bold" in data:
         return Bold(str(data["bold"]))
     if "code" in data:

@@ -8,6 +8,7 @@ minutes can always say which is which.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from bot.domain.commitments import FollowUp
 from bot.domain.meetings import Turn
 from bot.domain.messages import Msg
 from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
+from bot.domain.speaking_time import MEASURES, Measure, time_spoken
 from bot.domain.translation_equity import CopyOutcome, TranslationEquity, translation_equity
 from bot.domain.wording import adds_something
 
@@ -131,27 +133,31 @@ class PollSummary:
 
 @dataclass(frozen=True)
 class SpokenTurn:
-    """Time on the floor, from the speaker stack."""
+    """Time on the floor, from the speaker stack, and what ended it as it was counted (None
+    for a turn given without it)."""
 
     user_id: str
     center: str
     kind: str
     seconds: float
+    measure: Measure | None = None
 
 
 def spoken_turns(turns: Iterable[Turn], until_ms: int) -> tuple[SpokenTurn, ...]:
-    """The stack's turns as time on the floor; a turn still going counts until `until_ms`.
-    `!endmeeting` and the minutes both count speaking time from these, through
-    `speaking_statistics`, so both say the same."""
-    return tuple(
-        SpokenTurn(
-            turn.user_id,
-            turn.center,
-            str(turn.kind),
-            max(0, (turn.ended_at or until_ms) - turn.started_at) / 1000,
-        )
-        for turn in turns
-    )
+    """The stack's turns as time on the floor, each counted by `time_spoken` (a turn still
+    going, until `until_ms`). `!endmeeting` and the minutes both count speaking time from
+    these, through `speaking_statistics`, so both say the same."""
+    timed = []
+    for turn in turns:
+        seconds, measure = time_spoken(turn, until_ms)
+        timed.append(SpokenTurn(turn.user_id, turn.center, str(turn.kind), seconds, measure))
+    return tuple(timed)
+
+
+def turns_by_measure(turns: Iterable[SpokenTurn]) -> tuple[tuple[Measure, int], ...]:
+    """How many turns ended each way, in `MEASURES` order, leaving out the ways none did."""
+    counts = Counter(turn.measure for turn in turns if turn.measure is not None)
+    return tuple((measure, counts[measure]) for measure in MEASURES if counts[measure])
 
 
 @dataclass(frozen=True)

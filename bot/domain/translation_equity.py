@@ -4,6 +4,11 @@ Per direction of translation (EN→ES, ES→EN) the minutes count the copies, an
 a machine translated, an interpreter corrected, the translation memory served, or nobody
 translated; per center, the share of its words that reached every other room in that room's
 language while the meeting went on. Plain values, no I/O.
+
+A copy into a room of another language that shows the words as they were written (translation
+provider `none`, or a provider that gave them back unchanged) was not translated: it counts as
+untranslated, and its words did not reach that room in its language. Only words already written
+in a room's language reach it as written.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ _OUTCOME_OF = {
     Origin.INTERPRETER: INTERPRETED,
     Origin.MEMORY: MEMORY,
     Origin.PENDING: UNTRANSLATED,
+    # Shown as written in a room of another language: nobody translated it.
+    Origin.AS_WRITTEN: UNTRANSLATED,
 }
 
 
@@ -45,9 +52,14 @@ class CopyOutcome:
         return _OUTCOME_OF.get(self.origin, UNTRANSLATED)
 
     @property
+    def already_in_language(self) -> bool:
+        """Written in the target room's language: nothing to translate."""
+        return self.source_language == self.target_language
+
+    @property
     def reached(self) -> bool:
         """Read in the target room's language while the meeting went on."""
-        if self.origin is Origin.AS_WRITTEN:
+        if self.already_in_language:
             return True
         return self.outcome != UNTRANSLATED and (self.settled_in_time or self.origin is None)
 
@@ -79,6 +91,13 @@ class TranslationEquity:
     directions: tuple[DirectionCounts, ...]
     centers: tuple[CenterReach, ...]
 
+    @property
+    def nothing_translated(self) -> bool:
+        """Words were copied across languages, and not one copy was translated."""
+        copied = sum(d.messages for d in self.directions)
+        translated = sum(d.machine + d.interpreted + d.memory for d in self.directions)
+        return copied > 0 and translated == 0
+
 
 def translation_equity(
     copies: Iterable[CopyOutcome], centers: Sequence[str], languages: Sequence[str]
@@ -99,10 +118,7 @@ def _directions(copies: list[CopyOutcome], languages: Sequence[str]) -> tuple[Di
     counted = []
     for source, target in dict.fromkeys(pairs):
         outcomes = [
-            c.outcome
-            for c in copies
-            if (c.source_language, c.target_language) == (source, target)
-            and c.origin is not Origin.AS_WRITTEN
+            c.outcome for c in copies if (c.source_language, c.target_language) == (source, target)
         ]
         counted.append(
             DirectionCounts(

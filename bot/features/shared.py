@@ -74,7 +74,12 @@ def build_shared(platform: Platform) -> Shared:
     people = People(platform.members, PeopleStore(db), platform.clock_ms)
     authority = AuthorityService(platform.members, meetings_store, people, interpretation)
     router = Router(
-        prefix, platform.catalogs, authority, db.savepoint, fair_use=fair_use_of(platform.config)
+        prefix,
+        platform.catalogs,
+        authority,
+        db.savepoint,
+        fair_use=fair_use_of(platform.config),
+        roster=people.roster,
     )
     timers = Timers(
         platform.scheduler,
@@ -118,7 +123,7 @@ def build_shared(platform: Platform) -> Shared:
         people=people,
         authority=authority,
         router=router,
-        dispatcher=_dispatcher(platform, router),
+        dispatcher=_dispatcher(platform, router, people),
         timers=timers,
         meetings_store=meetings_store,
         meetings=meetings,
@@ -147,7 +152,7 @@ def build_shared(platform: Platform) -> Shared:
     )
 
 
-def _dispatcher(platform: Platform, router: Router) -> Dispatcher:
+def _dispatcher(platform: Platform, router: Router, people: People) -> Dispatcher:
     return Dispatcher(
         bot_user_id=platform.config.matrix.user_id,
         ignore_users=platform.config.ignore_users,
@@ -157,6 +162,7 @@ def _dispatcher(platform: Platform, router: Router) -> Dispatcher:
         router=router,
         delivery=platform.delivery,
         members=platform.members,
+        names=people.display_name,
     )
 
 

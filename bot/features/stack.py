@@ -11,8 +11,9 @@ from commands.stack import StackCommands
 
 def stack_feature(shared: Shared) -> Feature:
     platform = shared.platform
+    service = StackService(shared.meetings_store, shared.meetings, shared.people, shared.notices)
     stack = StackCommands(
-        StackService(shared.meetings_store, shared.meetings, shared.people, shared.notices),
+        service,
         shared.meetings,
         StackBoard(
             shared.meetings_store,
@@ -30,4 +31,6 @@ def stack_feature(shared: Shared) -> Feature:
         tables=("hands", "turns", "stack_messages"),
         # A ✋ on the latest stack message raises a hand.
         intakes=((Intake.REACTION, stack.on_reaction),),
+        # What the speaker writes while the floor is theirs tells how long their turn went on.
+        speech=(service.note_word,),
     )

@@ -38,7 +38,11 @@ from typing import Any, ClassVar
 from bot.domain.authority import Role
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
 from bot.domain.fair_use import REPLIES
+from bot.domain.mentions import MAX_NAME_WORDS, MemberName, NameMatch, match_name
+from bot.domain.messages import Code, Msg
 from bot.framework.errors import CommandError, UsageError
+from bot.framework.parsing import Mention
+from bot.render.meetings import listing, person
 
 Converter = Callable[[str], Any]
 
@@ -65,11 +69,94 @@ def to_number(word: str) -> int:
 
 _USER_ID = re.compile(r"^@[^:\s]+:\S+$")
 
+# The assembly's members, asked for only when a command names someone by a name.
+Roster = Callable[[], Sequence[MemberName]]
 
-def to_user_id(word: str) -> str:
-    if not _USER_ID.match(word):
-        raise UsageError("error.expected_user", value=word)
-    return word
+
+def no_one() -> Sequence[MemberName]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Reads:
+    """A converter that reads its own words from the remaining ones, as many as it needs (a
+    person's name may have several), knowing who the assembly's members are. `read(words,
+    roster, whole)` returns the value and how many words it took; with `whole` it is the last
+    argument and should take them all."""
+
+    read: Callable[[Sequence[str], Roster, bool], tuple[Any, int]]
+
+
+def read_person(words: Sequence[str], roster: Roster, *, whole: bool) -> tuple[str, int]:
+    """The one reader of a person, for every command: a pill (`Mention`), a Matrix id
+    (`@ana:example.org`), or a name only one member of the assembly has, in any case, with or
+    without accents and center ("ana", "Ana (US)"). Returns the user id and the words taken.
+    A name several members have is refused with their names and ids; a name nobody has, with
+    how to name someone."""
+    pointed = _pointed(words[0])
+    if pointed is not None:
+        return pointed, 1
+    found = match_name(words, roster(), whole=whole)
+    if not found.people:
+        raise UsageError("error.person_unknown", name=" ".join(words) if whole else words[0])
+    return _one(words, found), found.words
+
+
+def person_at_end(words: Sequence[str], roster: Roster) -> tuple[str, int] | None:
+    """The person the last words name, where a person is optional among other text (an agenda
+    item's owner): only a pill, a Matrix id, or "@" and a name ("@Ana (US)") count; None when
+    there is none, or when the name is nobody's (those words are then text like any other).
+    A name several members have is refused as `read_person` refuses it."""
+    pointed = _pointed(words[-1]) if words else None
+    if pointed is not None:
+        return pointed, 1
+    for start in range(len(words) - 1, max(-1, len(words) - 1 - MAX_NAME_WORDS), -1):
+        if words[start].startswith("@"):
+            return _marked_name(words[start:], roster, whole=True)
+    return None
+
+
+def person_at_start(words: Sequence[str], roster: Roster) -> tuple[str, int] | None:
+    """As `person_at_end`, for the first words."""
+    pointed = _pointed(words[0]) if words else None
+    if pointed is not None:
+        return pointed, 1
+    if words and words[0].startswith("@"):
+        return _marked_name(words, roster, whole=False)
+    return None
+
+
+def _pointed(word: str) -> str | None:
+    """The person a word points to without any name: a pill's, or a Matrix id."""
+    if isinstance(word, Mention):
+        return word.user_id
+    return word if _USER_ID.match(word) else None
+
+
+def _marked_name(words: Sequence[str], roster: Roster, *, whole: bool) -> tuple[str, int] | None:
+    found = match_name(words, roster(), whole=whole)
+    return (_one(words, found), found.words) if found.people else None
+
+
+def _one(words: Sequence[str], found: NameMatch) -> str:
+    if len(found.people) > 1:
+        raise ambiguous(" ".join(words[: found.words]), found.people)
+    return found.people[0].user_id
+
+
+def ambiguous(name: str, people: Sequence[MemberName]) -> CommandError:
+    candidates = [
+        Msg.of("error.person_candidate", person=person(p.name, p.center), user_id=Code(p.user_id))
+        for p in people
+    ]
+    return CommandError("error.person_ambiguous", name=name, candidates=listing(candidates))
+
+
+def _read_person(words: Sequence[str], roster: Roster, whole: bool) -> tuple[str, int]:
+    return read_person(words, roster, whole=whole)
+
+
+to_person = Reads(_read_person)
 
 
 @dataclass(frozen=True)
@@ -81,7 +168,7 @@ class Param:
     """
 
     name: str
-    convert: Converter = str
+    convert: Converter | Reads = str
     optional: bool = False
     rest: bool = False
     words: bool = False
@@ -131,25 +218,26 @@ class CommandSpec:
     def name_in(self, language: str) -> str:
         return self.name_es if language == "es" else self.name
 
-    def convert(self, words: Sequence[str]) -> dict[str, Any]:
+    def convert(self, words: Sequence[str], roster: Roster = no_one) -> dict[str, Any]:
+        """The handler's arguments, by name; `roster` is asked only when someone is named by
+        a name."""
         values: dict[str, Any] = {}
         remaining = list(words)
-        for param in self.params:
-            if param.rest:
-                if remaining:
-                    if param.words:
-                        values[param.name] = tuple(remaining)
-                    else:
-                        values[param.name] = param.convert(" ".join(remaining))
-                    remaining = []
-                elif not param.optional:
-                    raise UsageError("error.usage")
-                continue
+        for index, param in enumerate(self.params):
             if not remaining:
                 if not param.optional:
                     raise UsageError("error.usage")
                 continue
-            values[param.name] = param.convert(remaining.pop(0))
+            if isinstance(param.convert, Reads):
+                whole = param.rest or index == len(self.params) - 1
+                values[param.name], taken = param.convert.read(remaining, roster, whole)
+                remaining = remaining[taken:]
+            elif param.rest:
+                text = " ".join(remaining)
+                values[param.name] = tuple(remaining) if param.words else param.convert(text)
+                remaining = []
+            else:
+                values[param.name] = param.convert(remaining.pop(0))
         if remaining:
             raise UsageError("error.usage")
         return values

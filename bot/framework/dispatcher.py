@@ -14,12 +14,12 @@ from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
 from bot.domain.events import MESSAGE, IncomingEvent
 from bot.domain.membership import Membership
+from bot.domain.mentions import mentioned_users, pills_in
 from bot.domain.text_protection import strip_reply_fallback
 from bot.framework.errors import is_transient
 from bot.framework.feature import EventService, SpeechObserver
 from bot.framework.intakes import Intake, intake_of
 from bot.framework.router import Router
-from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 
@@ -40,6 +40,7 @@ class Dispatcher:
         router: Router,
         delivery: Delivery,
         members: Membership,
+        names: Callable[[Assembly, str], str],
     ) -> None:
         self._bot_user_id = bot_user_id
         self._ignored = set(ignore_users)
@@ -48,7 +49,10 @@ class Dispatcher:
         self._directory = directory
         self._router = router
         self._delivery = delivery
+        # Display names as each room's members set them: what a pill's text shows.
         self._members = members
+        # The name each person is shown by (`People.display_name`).
+        self._names = names
         self._intakes: dict[Intake, EventService] = {}
         self._private_intakes: dict[Intake, EventService] = {}
         self._private_room: Callable[[str], PrivateRoom | None] = lambda room_id: None
@@ -146,19 +150,22 @@ class Dispatcher:
             room = assembly.room(event.room_id) if assembly else None
         if assembly is None or room is None:
             return False
-        body = event.body
+        body, html = event.body, event.formatted_body
         if event.in_reply_to:
             # Some clients quote the message replied to before a reply: `!fix` is a reply.
-            body, _ = strip_reply_fallback(body, None)
+            body, html = strip_reply_fallback(body, html)
         outcomes = await self._router.route(
             body,
             event_id=event.event_id,
             reply_to=event.in_reply_to,
-            sender=event.sender,
-            # Shown beside the center everywhere, so a name that already ends in it loses it.
-            sender_name=without_center(
-                self._members.display_name(event.room_id, event.sender), assembly.centers
+            pills=pills_in(
+                body,
+                html,
+                mentioned_users(event.content),
+                lambda user_id: self._members.display_name(event.room_id, user_id),
             ),
+            sender=event.sender,
+            sender_name=self._names(assembly, event.sender),
             ts=event.ts,
             assembly=assembly,
             room=room,

@@ -20,7 +20,8 @@ from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
 from bot.domain.durations import duration_message
 from bot.domain.fair_use import REPLIES, FairUse
-from bot.domain.messages import Bold, Code, Msg
+from bot.domain.mentions import MemberName, Pill
+from bot.domain.messages import Code, Msg, Name
 from bot.domain.outcomes import Outcome, Reply, refusal
 from bot.domain.polls import joined
 from bot.domain.words import plain
@@ -47,12 +48,15 @@ class Router:
         authority: AuthorityPolicy,
         guard: Callable[[], AbstractAsyncContextManager[None]],
         fair_use: FairUse | None = None,
+        roster: Callable[[Assembly], Sequence[MemberName]] | None = None,
     ) -> None:
         self.prefix = prefix
         self.catalogs = catalogs
         self._authority = authority
         self._guard = guard
         self._fair_use = fair_use
+        # Who sits in an assembly's rooms, for commands that name someone by a name.
+        self._roster = roster or (lambda assembly: ())
         self._commands: list[BoundCommand] = []
         self._by_name: dict[str, BoundCommand] = {}
 
@@ -84,11 +88,13 @@ class Router:
         room: AssemblyRoom,
         private: bool = False,
         reply_to: str | None = None,
+        pills: Sequence[Pill] = (),
     ) -> list[Outcome] | None:
         """Outcomes of a command message; None when the body is not a command. `private`: sent
-        in a direct chat with the bot, where only the commands declared for it are taken."""
+        in a direct chat with the bot, where only the commands declared for it are taken.
+        `pills`: the people the message mentions, and where in `body` (`pills_in`)."""
         try:
-            invocation = parse_invocation(body, self.prefix)
+            invocation = parse_invocation(body, self.prefix, pills)
         except CommandError as error:
             return await self._within_budget(assembly, sender, REPLIES, [refusal(error.message)])
         if invocation is None:
@@ -155,7 +161,7 @@ class Router:
         try:
             if not context.authority.has(bound.spec.needs):
                 return [await self._not_allowed(bound.spec, bound.spec.needs, context)]
-            arguments = bound.spec.convert(invocation.words)
+            arguments = bound.spec.convert(invocation.words, lambda: self._roster(context.assembly))
             async with self._guard():
                 result = await bound.handler(context, **arguments)
         except UsageError as error:
@@ -244,9 +250,9 @@ class Router:
         return " ".join(parts)
 
 
-def _names(chairs: tuple[Chair, ...]) -> Msg | Bold:
+def _names(chairs: tuple[Chair, ...]) -> Msg | Name:
     """The people as "Ana (US), Beto (MX)"; someone seated in no room is shown by their id."""
-    return joined([person(c.name, c.center) if c.center else Bold(c.name) for c in chairs])
+    return joined([person(c.name, c.center) if c.center else Name(c.name) for c in chairs])
 
 
 def _as_outcomes(result: Outcome | Sequence[Outcome] | None) -> list[Outcome]:

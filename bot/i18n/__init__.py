@@ -14,7 +14,8 @@ from typing import Any
 from babel.messages.pofile import read_po
 from markupsafe import Markup, escape
 
-from bot.domain.messages import Bold, Code, Msg, UserText
+from bot.domain.messages import Bold, Code, Msg, Name, UserText
+from bot.domain.names import clean_name, isolate
 
 DEFAULT_LANGUAGE = "en"
 
@@ -69,6 +70,8 @@ class Catalogs:
             return self.text(language, value)
         if isinstance(value, UserText) and value.shows_original:
             return f"{value.text} ({value.original})"
+        if isinstance(value, Name):
+            return isolate(value.text)
         if isinstance(value, Bold | Code | UserText):
             return value.text
         return str(value)
@@ -78,6 +81,8 @@ class Catalogs:
             return self.html(language, value)
         if isinstance(value, Bold):
             return Markup("<b>{}</b>").format(value.text)
+        if isinstance(value, Name):
+            return name_markup(value.text, bold=value.bold)
         if isinstance(value, Code):
             return Markup("<code>{}</code>").format(value.text)
         if isinstance(value, UserText):
@@ -87,3 +92,7 @@ class Catalogs:
         return str(value)  # Markup.format_map escapes plain strings
 
 
+def name_markup(name: str, *, bold: bool = True) -> Markup:
+    """A person's name in HTML: escaped, cleaned and isolated in <bdi>."""
+    isolated = Markup("<bdi>{}</bdi>").format(clean_name(name))
+    return Markup("<b>{}</b>").format(isolated) if bold else isolated

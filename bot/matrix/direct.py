@@ -112,9 +112,8 @@ class DirectChats:
         path = f"{MATRIX_API_PATH_V3}/rooms/{quote(room_id, safe='')}/leave"
         headers = {"Authorization": f"Bearer {self._client.access_token}"}
         try:
-            response = await self._client.send(
-                "POST", path, data=json.dumps({"reason": reason}), headers=headers
-            )
+            body = {"reason": reason} if reason else {}
+            response = await self._client.send("POST", path, data=json.dumps(body), headers=headers)
             response.release()
         except Exception as error:  # the chat stays unused either way
             log.warning("could not leave %s: %r", room_id, error)

@@ -16,9 +16,13 @@ class RoomMembers:
         self._client = client
 
     def display_name(self, room_id: str, user_id: str) -> str:
+        """The name as its holder set it in the room. Not nio's `user_name`, which adds the id
+        only when two members of the same room share a name exactly: the bot tells apart
+        names that merely read alike, across all of an assembly's rooms
+        (`bot.domain.names.told_apart`)."""
         room = self._client.rooms.get(room_id)
-        name = room.user_name(user_id) if room else None
-        return name or user_id
+        user = room.users.get(user_id) if room else None
+        return (user.display_name if user else None) or user_id
 
     def is_member(self, room_id: str, user_id: str) -> bool:
         """Joined: someone only invited is not a member (nio's `users` holds both)."""

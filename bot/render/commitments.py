@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.commitments import CenterReview, Commitment, HistoryEvent
-from bot.domain.messages import Bold, Code, Msg, UserText
+from bot.domain.messages import Code, Msg, Name, UserText
 
 Names = Callable[[str], str]
 
@@ -24,7 +24,7 @@ def line(commitment: Commitment, overdue: bool) -> Msg:
     """`C3 Beto: call the hall (OVERDUE: due 2025-03-10)`."""
     values = {
         "label": Code(commitment.label),
-        "owner": Bold(commitment.owner_name),
+        "owner": Name(commitment.owner_name),
         "text": commitment_text(commitment),
     }
     if commitment.due is None:
@@ -82,9 +82,9 @@ def note_of(commitment: Commitment) -> UserText | None:
 def closed(commitment: Commitment, by_name: str) -> Msg:
     """`Ana marked C3 done: call the hall — “called on Monday”`, or dropped with its reason."""
     values = {
-        "name": Bold(by_name),
+        "name": Name(by_name),
         "label": Code(commitment.label),
-        "owner": Bold(commitment.owner_name),
+        "owner": Name(commitment.owner_name),
         "text": commitment_text(commitment),
     }
     note = note_of(commitment)
@@ -108,7 +108,7 @@ def history(
     for event in events:
         values: dict[str, object] = {"date": _day(event.at, zone)}
         if event.by:
-            values["name"] = Bold(names(event.by))
+            values["name"] = Name(names(event.by))
         if event.meeting_id:
             values["meeting"] = Code(f"#{event.meeting_id}")
         key = f"commitments.event.{event.kind}"

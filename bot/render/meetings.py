@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from bot.domain.durations import duration_message
 from bot.domain.meetings import CURRENT, DONE, AgendaItem, Turn
-from bot.domain.messages import Bold, Msg, UserText
+from bot.domain.messages import Msg, Name, UserText
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 
 Names = Callable[[str], str]
@@ -26,11 +26,11 @@ def elapsed(start_ms: int, end_ms: int) -> Msg:
 
 
 def person(name: str, center: str) -> Msg:
-    return Msg.of("stack.person", name=Bold(name), center=center)
+    return Msg.of("stack.person", name=Name(name), center=center)
 
 
-def listing(items: Sequence[Msg]) -> Msg | str:
-    """Messages as "a, b, c", with the catalogs' own separator."""
+def listing(items: Sequence[Msg | Name]) -> Msg | Name | str:
+    """Messages or names as "a, b, c", with the catalogs' own separator."""
     if not items:
         return ""
     if len(items) == 1:
@@ -61,7 +61,7 @@ def item(entry: AgendaItem, names: Names) -> Msg:
         values["timebox"] = duration(entry.timebox_seconds)
         key += "_timebox"
     if entry.owner:
-        values["owner"] = Bold(names(entry.owner))
+        values["owner"] = Name(names(entry.owner))
         key += "_owner"
     return Msg(key, values)
 

@@ -19,10 +19,10 @@ from typing import Any
 
 from babel.numbers import format_percent
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bot.domain.durations import duration_message
-from bot.domain.messages import Msg
+from bot.domain.messages import Msg, Name
 from bot.domain.minutes import (
     AGREED,
     IDEA,
@@ -35,8 +35,11 @@ from bot.domain.minutes import (
     PollSummary,
     SaidMessage,
     WrittenText,
+    turns_by_measure,
 )
+from bot.domain.names import FSI, PDI, isolate
 from bot.domain.schedule import format_day, format_in_zones, local_time
+from bot.domain.speaking_time import GRACE_SECONDS
 from bot.domain.tally import PER_CENTER_RULES
 from bot.i18n import Catalogs
 
@@ -168,7 +171,7 @@ class MinutesWriter:
             return (Span(shown, style),)
         interpreter = text.interpreter_in(self.language)
         if interpreter:
-            note = self.t("minutes.interpreted", name=interpreter, original=text.text)
+            note = self.t("minutes.interpreted", name=Name(interpreter), original=text.text)
         else:
             note = self.t("minutes.machine_translation", original=text.text)
         return (Span(shown, style), Span(" "), Span(note, "em"))
@@ -181,8 +184,8 @@ class MinutesWriter:
 
     def member(self, member: Member) -> str:
         if not member.center:
-            return member.name
-        return self.t("minutes.member", name=member.name, center=member.center)
+            return isolate(member.name)
+        return self.t("minutes.member", name=Name(member.name), center=member.center)
 
     def when(self, moment: datetime) -> str:
         zones = [zone for _, zone in self.data.zones] or ["UTC"]
@@ -302,7 +305,7 @@ class MinutesWriter:
     def _attendance(self) -> Section:
         rows = []
         for center, members in self.data.attendance_by_center():
-            names = ", ".join(m.name for m in members) or self.t("minutes.nobody")
+            names = ", ".join(isolate(m.name) for m in members) or self.t("minutes.nobody")
             rows.append((plain(center), plain(str(len(members))), plain(names)))
         header = [
             self.t("minutes.col.center"),
@@ -435,7 +438,7 @@ class MinutesWriter:
 
     def _dissent(self, dissent: Any, poll: PollSummary) -> str:
         key = "minutes.block" if dissent.blocks else "minutes.stand_aside"
-        who = dissent.name or self.t("minutes.anonymous")
+        who = Name(dissent.name) if dissent.name else self.t("minutes.anonymous")
         hidden = dissent.name is None and dissent.center in poll.withheld
         return self.t(
             key,
@@ -446,13 +449,22 @@ class MinutesWriter:
 
     def _statistics(self) -> Section:
         stats = self.data.statistics()
+        grace = self.duration(GRACE_SECONDS)
         blocks = [
-            paragraph(plain(self.t("minutes.statistics_note"))),
+            paragraph(plain(self.t("minutes.statistics_note", grace=grace))),
             self._center_statistics(stats.centers),
         ]
+        measures = turns_by_measure(self.data.turns)
+        if measures:
+            blocks.append(paragraph(plain(self.t("minutes.measures"))))
+            ended = [
+                plain(self.t(f"minutes.measure.{measure}", count=count, grace=grace))
+                for measure, count in measures
+            ]
+            blocks.append(bullets(ended))
         person_rows = [
             (
-                plain(p.name),
+                plain(isolate(p.name)),
                 plain(p.center),
                 plain(str(p.turns)),
                 plain(self.duration(p.seconds)),
@@ -520,12 +532,16 @@ class MinutesWriter:
                     reached=c.reached_words,
                     words=c.words,
                 )
+                if c.words
+                else self.t("minutes.reach_nothing", center=c.center)
             )
             for c in equity.centers
         ]
         blocks = [paragraph(plain(self.t("minutes.equity_note")))]
         if rows:
             blocks.append(table(header, rows, (20, 16, 16, 16, 16, 16)))
+        if equity.nothing_translated:
+            blocks.append(paragraph(plain(self.t("minutes.nothing_translated"))))
         blocks.append(bullets(reach))
         return self._section("equity", blocks)
 
@@ -566,18 +582,18 @@ class MinutesWriter:
         said = plain(shown)
         interpreter = message.text.interpreter_in(self.language)
         if interpreter:
-            note = self.t("minutes.interpreted_short", name=interpreter)
+            note = self.t("minutes.interpreted_short", name=Name(interpreter))
             said = (Span(shown), Span(" "), Span(note, "em"))
         return (
             plain(self.clock(message.at)),
-            plain(f"{message.name} ({message.center})"),
+            plain(f"{isolate(message.name)} ({message.center})"),
             said,
             (Span(original, "em"),) if original else plain(""),
         )
 
     def _interpretation_row(self, said: Interpretation) -> tuple[Line, ...]:
         """An interpreter on duty, beside the words interpreted (or on its own line)."""
-        who = self.t("minutes.interpreter_row", name=said.name)
+        who = self.t("minutes.interpreter_row", name=Name(said.name))
         return (plain(self.clock(said.at)), (Span(who, "em"),), plain(said.text), plain(""))
 
     def _section(self, key: str, blocks: Sequence[Block]) -> Section:
@@ -671,11 +687,28 @@ def generated_stamp() -> str:
 
 
 def html_line(line: Line) -> Markup:
-    """A line as HTML: its text escaped, its styles as <strong> and <em>."""
+    """A line as HTML: its text escaped, its styles as <strong> and <em>, its names in <bdi>."""
     parts = []
     for span in line:
+        text = isolates_as_bdi(span.text)
         if span.style in ("strong", "em"):
-            parts.append(Markup("<{0}>{1}</{0}>").format(Markup(span.style), span.text))
+            parts.append(Markup("<{0}>{1}</{0}>").format(Markup(span.style), text))
         else:
-            parts.append(Markup("{}").format(span.text))
+            parts.append(text)
+    return Markup("").join(parts)
+
+
+# An isolated span (a name, `bot.domain.names.isolate`) with no other isolate inside.
+_ISOLATED = re.compile(f"{FSI}([^{FSI}{PDI}]*){PDI}")
+
+
+def isolates_as_bdi(text: str) -> Markup:
+    """The text escaped, each isolated span in it (FSI … PDI) as <bdi>, which HTML uses for
+    the same. A mark without its pair is left as it is: it still ends with the paragraph."""
+    parts, start = [], 0
+    for match in _ISOLATED.finditer(text):
+        parts.append(escape(text[start : match.start()]))
+        parts.append(Markup("<bdi>{}</bdi>").format(match.group(1)))
+        start = match.end()
+    parts.append(escape(text[start:]))
     return Markup("").join(parts)

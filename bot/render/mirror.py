@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from bot.domain.events import MARKER, MESSAGE, STICKER
 from bot.domain.interpretation import Origin
-from bot.domain.messages import Msg
+from bot.domain.messages import Msg, Name
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
     CopyEdit,
@@ -23,11 +23,12 @@ from bot.domain.mirror import (
     MirrorText,
     Speaker,
 )
+from bot.domain.names import isolate
 from bot.domain.outbox import outbox_ref
 from bot.domain.outcomes import EMOTE, copy_msgtype
 from bot.domain.polls import joined
 from bot.domain.text_protection import GlossaryUse
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, name_markup
 
 
 def _lines(text: str) -> Markup:
@@ -51,7 +52,10 @@ def label_of(text: MirrorText) -> Msg | None:
     key = _LABELS.get(text.kind)
     if key is None:
         return None
-    label = Msg.of(key, name=text.interpreter or "") if text.interpreted else Msg.of(key)
+    if text.interpreted:
+        label = Msg.of(key, name=Name(text.interpreter or "", bold=False))
+    else:
+        label = Msg.of(key)
     if text.kind is Origin.MACHINE and text.glossary:
         return Msg.of("mirror.with_glossary", label=label, terms=_glossary_terms(text.glossary))
     return label
@@ -71,12 +75,15 @@ def _glossary_terms(uses: tuple[GlossaryUse, ...]) -> Msg | Any:
 
 
 def _header(catalogs: Catalogs, speaker: Speaker, text: MirrorText) -> tuple[str, Markup]:
+    """The attribution, "Alice (US) [machine translation]". The name is isolated, so that
+    neither a line break nor a right-to-left name can forge another line or turn the label
+    around."""
+    plain = f"{isolate(speaker.name)} ({speaker.center})"
+    html = Markup("{} ({})").format(name_markup(speaker.name), speaker.center)
     label = label_of(text)
-    note = catalogs.text(text.target_language, label) if label else ""
-    plain = f"{speaker.name} ({speaker.center})" + (f" [{note}]" if note else "")
-    html = Markup("<b>{}</b> ({})").format(speaker.name, speaker.center)
-    if note:
-        html += Markup(" <sup>[{}]</sup>").format(note)
+    if label:
+        plain += f" [{catalogs.text(text.target_language, label)}]"
+        html += Markup(" <sup>[{}]</sup>").format(catalogs.html(text.target_language, label))
     return plain, html
 
 

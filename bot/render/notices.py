@@ -9,12 +9,15 @@ from markupsafe import Markup
 
 from bot.domain.events import MARKER
 from bot.domain.messages import Msg
-from bot.i18n import Catalogs
+from bot.domain.names import isolate
+from bot.i18n import Catalogs, name_markup
 
 
 def pill(user_id: str, name: str) -> Markup:
-    """A mention link that Matrix clients show as a pill."""
-    return Markup('<a href="https://matrix.to/#/{}">{}</a>').format(user_id, name)
+    """A mention link that Matrix clients show as a pill; the name isolated, as everywhere."""
+    return Markup('<a href="https://matrix.to/#/{}">{}</a>').format(
+        user_id, name_markup(name, bold=False)
+    )
 
 
 def bot_message(
@@ -35,7 +38,7 @@ def bot_message(
     body = "\n".join(catalogs.text(language, line) for line in lines)
     html = Markup("<br>").join(catalogs.html(language, line) for line in lines)
     if mentions:
-        body += "\n" + " ".join(name for _, name in mentions)
+        body += "\n" + " ".join(isolate(name) for _, name in mentions)
         html += Markup("<br>") + Markup(" ").join(pill(uid, name) for uid, name in mentions)
     content: dict[str, Any] = {
         "msgtype": msgtype,

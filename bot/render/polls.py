@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.assembly import Assembly
 from bot.domain.events import MARKER
 from bot.domain.limits import MAX_POLL_OPTION
-from bot.domain.messages import Bold, Msg, UserText
+from bot.domain.messages import Msg, Name, UserText
 from bot.domain.polls import Poll, Progress, ResultView, answer_label, joined
 from bot.domain.secrecy import Disclosure
 from bot.domain.tally import (
@@ -159,9 +159,9 @@ def deadline_times(assembly: Assembly, deadline_ms: int) -> str:
 # -- the announcement when a poll opens -----------------------------------------------------------
 
 
-def person(name: str, center: str | None) -> Msg | Bold:
+def person(name: str, center: str | None) -> Msg | Name:
     """A person as mirrored messages show them: "Alice (US)"."""
-    return Msg.of("poll.person", name=Bold(name), center=center) if center else Bold(name)
+    return Msg.of("poll.person", name=Name(name), center=center) if center else Name(name)
 
 
 def opened_lines(
@@ -338,7 +338,7 @@ def _dissent(dissent: Dissent, names: Mapping[str, str], shown: Disclosure) -> M
         if reason is None:
             return Msg.of("poll.dissent.anonymous_no_reason", center=dissent.center)
         return Msg.of("poll.dissent.anonymous", center=dissent.center, reason=reason)
-    name = Bold(names.get(dissent.voter, dissent.voter))
+    name = Name(names.get(dissent.voter, dissent.voter))
     if reason is None:
         return Msg.of("poll.dissent.named_no_reason", name=name, center=dissent.center)
     return Msg.of("poll.dissent.named", name=name, center=dissent.center, reason=reason)

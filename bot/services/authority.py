@@ -36,6 +36,7 @@ class AuthorityService:
     async def authority_of(self, assembly: Assembly, user_id: str) -> Authority:
         meeting = await self._meetings.open_meeting(assembly.name)
         chairs = await self._meetings.chairs(meeting.id) if meeting else []
+        speaking = await self._meetings.current_turn(meeting.id) if meeting else None
         return Authority(
             user_id=user_id,
             standing=self.is_standing_chair(assembly, user_id),
@@ -45,6 +46,7 @@ class AuthorityService:
             who_may_start=WhoMayStart(assembly.who_may_start),
             interpreter=await self._interpreters.is_interpreter(assembly, user_id),
             members_may_fix=assembly.members_may_fix,
+            holds_floor=speaking is not None and speaking.user_id == user_id,
         )
 
     def is_standing_chair(self, assembly: Assembly, user_id: str) -> bool:
@@ -75,11 +77,13 @@ class AuthorityService:
         if meeting is None:
             return ChairsNow(standing, interpreters=interpreters)
         chairs = await self._meetings.chairs(meeting.id)
+        speaking = await self._meetings.current_turn(meeting.id)
         return ChairsNow(
             standing,
             meeting=tuple(self._chair(assembly, user) for user in chairs),
             opener=self._chair(assembly, meeting.started_by),
             interpreters=interpreters,
+            speaker=self._chair(assembly, speaking.user_id) if speaking else None,
         )
 
     def _chair(self, assembly: Assembly, user_id: str) -> Chair:

@@ -97,6 +97,7 @@ class BallotBox:
         self._arrived: dict[str, str] = {}  # chats people invited the bot to, not yet served
         self._declined: dict[str, str] = {}  # more chats from a person who has one already
         self._crowded: set[str] = set()  # ballot chats someone else has come into
+        self._abandoned: set[str] = set()  # ballot chats their person has left
         self._wake = asyncio.Event()
 
     async def restore(self) -> None:
@@ -117,6 +118,10 @@ class BallotBox:
         owner = self._owners.get(room_id)
         assembly = self._assembly_of(owner) if owner else None
         if owner is None or assembly is None:
+            return None
+        if self._chats is not None and not self._chats.is_open(room_id, owner):
+            self._abandoned.add(room_id)
+            self._wake.set()
             return None
         if self._chats is not None and not self._chats.is_private(room_id, owner):
             self._crowded.add(room_id)
@@ -176,6 +181,8 @@ class BallotBox:
                 await self._decline(*self._declined.popitem())
             while self._crowded:
                 await self._retire(self._crowded.pop())
+            while self._abandoned:
+                await self._forget(self._abandoned.pop())
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait(
@@ -262,6 +269,18 @@ class BallotBox:
                     room=AssemblyRoom(chat, home.language, home.center, home.timezone),
                 )
         self._delivery.wake()
+
+    async def _forget(self, chat: str) -> None:
+        """The person left their ballot chat: no ballot goes there again (it would wait for
+        them for ever), and the bot leaves too; the next `!ballot` opens a new one."""
+        owner = self._owners.pop(chat, None)
+        if owner is None:
+            return
+        log.info("%s left direct chat %s: no longer used", owner, chat)
+        async with self._db.transaction():
+            await self._store.drop_ballot_room(owner, chat)
+        if self._chats is not None:
+            await self._chats.decline(chat, "")
 
     async def _serve(self, assembly: Assembly, user_id: str, chat: str) -> None:
         """The chat becomes the person's ballot chat; open secret polls' ballots go there."""

@@ -35,7 +35,7 @@ from bot.domain.commitments import (
 from bot.domain.errors import CommandError, PermissionDenied
 from bot.domain.limits import MAX_ENTRY, tidied_text
 from bot.domain.meetings import Meeting
-from bot.domain.messages import Bold, Code, Msg, UserText
+from bot.domain.messages import Code, Msg, Name, UserText
 from bot.observability.metrics import Metrics
 from bot.services.decisions import tell_rooms
 from bot.services.timers import Timers
@@ -163,7 +163,7 @@ class Commitments:
             raise PermissionDenied(
                 "commitments.not_yours",
                 label=Code(commitment.label),
-                owner=Bold(commitment.owner_name),
+                owner=Name(commitment.owner_name),
             )
         return await self._close(commitment, Status.DONE, by.user_id, note)
 
@@ -299,7 +299,7 @@ class Commitments:
     ) -> None:
         line = Msg.of(
             "commitments.overdue_reminder",
-            owner=Bold(commitment.owner_name),
+            owner=Name(commitment.owner_name),
             label=Code(commitment.label),
             text=UserText(commitment.text, commitment.language),
             due=commitment.due.isoformat() if commitment.due else "",

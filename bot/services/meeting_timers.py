@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.domain.assembly import Assembly
 from bot.domain.durations import duration_message
 from bot.domain.meetings import AgendaItem, Turn
-from bot.domain.messages import Bold, Msg, UserText
+from bot.domain.messages import Msg, Name, UserText
 from bot.services.timers import Timers, instant
 from bot.storage.meetings_store import MeetingsStore
 
@@ -85,7 +85,7 @@ class MeetingTimers:
                 return None
             line = Msg.of(
                 "stack.time_up",
-                name=Bold(self._display_name(assembly, turn.user_id)),
+                name=Name(self._display_name(assembly, turn.user_id)),
                 limit=duration_message(turn.limit_seconds),
             )
             return assembly, [line]

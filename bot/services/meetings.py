@@ -14,8 +14,8 @@ from typing import Protocol
 from bot.domain.assembly import Assembly
 from bot.domain.errors import CommandError
 from bot.domain.limits import MAX_TITLE, tidied_text
-from bot.domain.meetings import Attendee, Meeting
-from bot.domain.messages import Bold, Msg, UserText
+from bot.domain.meetings import Attendee, Meeting, TurnEnd
+from bot.domain.messages import Msg, Name, UserText
 from bot.domain.minutes import speaking_statistics, spoken_turns
 from bot.domain.stack import StackPolicy
 from bot.services.people import People
@@ -135,7 +135,7 @@ class MeetingService:
         now = self.clock()
         turn = await self._store.current_turn(meeting.id)
         if turn is not None:
-            await self._store.end_turn(turn.id, now)
+            await self._store.end_turn(turn.id, now, TurnEnd.MEETING_END)
         item = await self._store.current_item(meeting.id)
         if item is not None:
             await self._store.finish_item(item.id, now)
@@ -163,7 +163,7 @@ class MeetingService:
 
     async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> str:
         meeting = await self.require(assembly)
-        name = Bold(self._people.display_name(assembly, user_id))
+        name = Name(self._people.display_name(assembly, user_id))
         if not self._people.is_member(assembly, user_id):
             raise CommandError("chair.not_member", user=user_id)
         if self._standing.is_standing_chair(assembly, user_id):
@@ -175,7 +175,7 @@ class MeetingService:
 
     async def remove_chair(self, assembly: Assembly, user_id: str) -> str:
         meeting = await self.require(assembly)
-        name = Bold(self._people.display_name(assembly, user_id))
+        name = Name(self._people.display_name(assembly, user_id))
         if self._standing.is_standing_chair(assembly, user_id):
             raise CommandError("chair.standing", name=name)
         chairs = await self._store.chairs(meeting.id)

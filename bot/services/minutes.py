@@ -8,6 +8,7 @@ file), so both say the same thing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.domain.assembly import AssemblyRoom
@@ -30,14 +31,14 @@ from bot.domain.minutes import (
     WrittenText,
     spoken_turns,
 )
+from bot.domain.names import bare_name, told_apart
 from bot.domain.translation_equity import CopyOutcome
 from bot.services.approvals import valid_approval
-from bot.services.people import without_center
 from bot.storage.approvals_store import ApprovalsStore
 from bot.storage.commitments_store import CommitmentsStore
 from bot.storage.decisions_store import DecisionsStore, LogRecord
 from bot.storage.meetings_store import MeetingsStore
-from bot.storage.mirror_store import MirrorStore, SqliteTranslationCache
+from bot.storage.mirror_store import InterpretationRow, MirrorStore, SqliteTranslationCache
 from bot.storage.people_store import PeopleStore
 from bot.storage.polls_store import PollsStore
 from bot.storage.rooms_store import AssemblyRoomsStore
@@ -115,16 +116,14 @@ class MinutesService:
         chairs = meeting.chairs(await self._meetings.chairs(meeting.id))
         turns = await self._meetings.turns(meeting.id)
         known = await self._people.known(meeting.assembly)
-        # Names as the homeserver gives them now, else as last seen (kept in the database, so
-        # a restart or the command line still has them), else as stored with what they wrote.
-        names = _stored_names(entries, said)
-        names.update({user: person.name for user, person in known.items()})
-        everyone = {*names, *chairs, *(a.user_id for a in attendance), *(t.user_id for t in turns)}
-        for user in everyone:
-            live = name_of(user)
-            if live and live != user:
-                names[user] = live
-        names = {user: without_center(name, tuple(centers)) for user, name in names.items()}
+        interpreted = await self._mirror.interpretations(
+            meeting.assembly, meeting.started_at, ended
+        )
+        kept = _stored_names(entries, said, interpreted)
+        kept.update({user: person.name for user, person in known.items()})
+        seen = {*chairs, *(a.user_id for a in attendance), *(t.user_id for t in turns)}
+        names = _minutes_names(kept, seen, name_of, centers)
+        said = [replace(message, name=names.get(message.user_id, message.name)) for message in said]
         centers_known = {user: person.center for user, person in known.items()}
         centers_known.update(_stored_centers(entries, said))
         centers_known.update({a.user_id: a.center for a in attendance})
@@ -162,7 +161,7 @@ class MinutesService:
             messages=tuple(said),
             names=names,
             include_transcript=transcript,
-            interpretations=tuple(await self._interpretations(meeting, ended)),
+            interpretations=tuple(_interpretations(interpreted, names)),
             copies=tuple(copies),
             languages=tuple(languages),
             approval=await self._approval(meeting),
@@ -313,13 +312,6 @@ class MinutesService:
             )
         return list(by_event.values()), copies
 
-    async def _interpretations(self, meeting: Meeting, until: int) -> list[Interpretation]:
-        rows = await self._mirror.interpretations(meeting.assembly, meeting.started_at, until)
-        return [
-            Interpretation(row.interprets, row.speaker or row.sender, moment(row.ts), row.text)
-            for row in rows
-        ]
-
     async def _poll_summaries(
         self,
         meeting_id: int,
@@ -395,8 +387,43 @@ def _stored_centers(entries: Sequence[LogRecord], said: Sequence[SaidMessage]) -
     return centers
 
 
-def _stored_names(entries: Sequence[LogRecord], said: Sequence[SaidMessage]) -> dict[str, str]:
-    names: dict[str, str] = {}
+def _interpretations(
+    rows: Sequence[InterpretationRow], names: Mapping[str, str]
+) -> list[Interpretation]:
+    return [
+        Interpretation(
+            row.interprets,
+            names.get(row.sender, row.speaker or row.sender),
+            moment(row.ts),
+            row.text,
+        )
+        for row in rows
+    ]
+
+
+def _minutes_names(
+    kept: Mapping[str, str], seen: set[str], name_of: NameOf, centers: Sequence[str]
+) -> dict[str, str]:
+    """Names as the homeserver gives them now, else as last seen (kept in the database, so a
+    restart or the command line still has them), else as stored with what they wrote.
+
+    Told apart again among the minutes' own people rather than trusted as kept: who reads like
+    whom depends on who is in the record, and a name kept before a restart (or by an older
+    version) may collide with another, or carry a tag its holder wrote."""
+    names = dict(kept)
+    for user in {*kept, *seen}:
+        live = name_of(user)
+        if live and live != user:
+            names[user] = live
+    return told_apart({user: bare_name(name, centers) for user, name in names.items()})
+
+
+def _stored_names(
+    entries: Sequence[LogRecord],
+    said: Sequence[SaidMessage],
+    interpreted: Sequence[InterpretationRow] = (),
+) -> dict[str, str]:
+    names: dict[str, str] = {row.sender: row.speaker for row in interpreted if row.speaker}
     for message in said:
         if message.name:
             names[message.user_id] = message.name

@@ -25,6 +25,7 @@ from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, IncomingEvent
 from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
+from bot.domain.mentions import mentioned_users
 from bot.domain.messages import Msg
 from bot.domain.mirror import (
     MEDIA_MSGTYPES,
@@ -514,7 +515,8 @@ class MirrorWorker:
         return MirrorText(shown, text, source, target, pending=False, glossary=changes)
 
     def _mentioned_names(self, event: IncomingEvent, assembly: Assembly) -> list[str]:
-        return [self._people.display_name(assembly, u) for u in mentioned_users(event.content)]
+        """The names as a mention writes them into the words (never told apart)."""
+        return [self._people.bare_name(assembly, u) for u in mentioned_users(event.content)]
 
     def _copy_mentions(self, source: dict[str, Any], target_room: str) -> tuple[str, ...]:
         """Whom the copy may notify: the people the author mentioned who sit in the target room.
@@ -538,14 +540,6 @@ class Prepared:
     room: AssemblyRoom | None
     targets: list[AssemblyRoom]
     translations: dict[str, MirrorText]
-
-
-def mentioned_users(content: dict[str, Any]) -> list[str]:
-    mentions = content.get("m.mentions")
-    users = mentions.get("user_ids") if isinstance(mentions, dict) else None
-    if not isinstance(users, list):
-        return []
-    return list(dict.fromkeys(u for u in users if isinstance(u, str)))
 
 
 def visible_text(content: dict[str, Any]) -> str:

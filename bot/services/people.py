@@ -6,10 +6,12 @@ bilingual member who sits in several rooms is counted with the room they are spe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.membership import Membership
+from bot.domain.mentions import MemberName
+from bot.domain.names import ShownNames, clean_name, without_center
 from bot.storage.people_store import PeopleStore
 from bot.storage.runtime_store import now_ms
 
@@ -27,12 +29,17 @@ class People:
         self._membership = membership
         self._store = store
         self._clock = clock
+        self._names = ShownNames(membership)
 
     async def remember(
         self, assembly: Assembly, user_id: str, spoken_in: str | None = None
     ) -> None:
         """Keep the person's name and center as now seen, for the minutes: a chair, someone
-        marked present, a voter in an open poll. Someone who sits in no room is not kept."""
+        marked present, a voter in an open poll. Someone who sits in no room is not kept.
+
+        The name is kept as shown, told apart or not: the minutes tell their own people apart
+        again when they are made, since who reads like whom depends on who is in the record
+        (`bot.services.minutes`)."""
         if self._store is None or not self.is_member(assembly, user_id):
             return
         await self._store.remember(
@@ -79,19 +86,29 @@ class People:
         """Whether the person sits in at least one of the assembly's rooms (and so may vote)."""
         return any(self._membership.is_member(r.room_id, user_id) for r in assembly.rooms)
 
-    def display_name(self, assembly: Assembly, user_id: str) -> str:
-        """The person's name as the bot shows it, beside their center: a name that already
-        ends in a center ("Ana (US)") loses that ending, so it never reads "Ana (US) (US)"."""
+    def roster(self, assembly: Assembly) -> tuple[MemberName, ...]:
+        """Everyone who sits in the assembly's rooms, once each, with the names a command may
+        call them by (`bot.domain.mentions.match_name`)."""
+        members: dict[str, MemberName] = {}
         for room in assembly.rooms:
-            if self._membership.is_member(room.room_id, user_id):
-                name = self._membership.display_name(room.room_id, user_id)
-                return without_center(name, assembly.centers)
-        return user_id
+            for user_id in self._membership.members(room.room_id):
+                if user_id not in members:
+                    shown = clean_name(self._membership.display_name(room.room_id, user_id))
+                    name = without_center(shown, assembly.centers)
+                    center = self.center_of(assembly, user_id)
+                    members[user_id] = MemberName(user_id, shown, name, center)
+        return tuple(members.values())
 
+    def display_name(self, assembly: Assembly, user_id: str) -> str:
+        """The person's name as the bot shows it (`bot.domain.names.ShownNames`): cleaned,
+        without a center it ends in, and told apart from names that read alike ("Ana [@ana]")."""
+        return self._names.display_name(assembly, user_id)
 
-def without_center(name: str, centers: tuple[str, ...]) -> str:
-    for center in centers:
-        ending = f"({center})"
-        if name.casefold().endswith(ending.casefold()) and len(name) > len(ending):
-            return name[: -len(ending)].rstrip() or name
-    return name
+    def display_names(self, assembly: Assembly, users: Iterable[str]) -> dict[str, str]:
+        """Several people's names at once (a poll's voters), the rooms read once."""
+        return self._names.display_names(assembly, users)
+
+    def bare_name(self, assembly: Assembly, user_id: str) -> str:
+        """The person's name as they wrote it, cleaned and without its center, as it appears
+        in other people's words (a mention): never told apart."""
+        return self._names.bare_name(assembly, user_id)

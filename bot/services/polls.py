@@ -400,7 +400,7 @@ class PollService:
 
     def _view(self, poll: Poll, assembly: Assembly, ballots: dict[str, Ballot]) -> ResultView:
         result = poll.tally(ballots, assembly.centers)
-        names = {} if poll.secret else {v: self._people.display_name(assembly, v) for v in ballots}
+        names = {} if poll.secret else self._people.display_names(assembly, ballots)
         closer = self._people.display_name(assembly, poll.closed_by) if poll.closed_by else None
         closer_center = self._people.center_of(assembly, poll.closed_by) if poll.closed_by else None
         return ResultView(poll, result, ballots, names, closer, closer_center)

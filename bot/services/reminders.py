@@ -21,7 +21,7 @@ from bot.domain.authority import Authority
 from bot.domain.durations import duration_message, to_the_minute
 from bot.domain.errors import CommandError, PermissionDenied
 from bot.domain.limits import MAX_TITLE
-from bot.domain.messages import Bold, Code, Msg, UserText
+from bot.domain.messages import Code, Msg, Name, UserText
 from bot.domain.schedule import (
     DEFAULT_REMINDER_OFFSETS,
     MeetingRule,
@@ -264,7 +264,7 @@ class Reminders:
             return
         line = Msg.of(
             "reminder.action",
-            owner=Bold(entry.owner_name or entry.owner),
+            owner=Name(entry.owner_name or entry.owner),
             text=UserText(entry.text, entry.language),
             due=entry.due.isoformat(),
             id=Code(f"#{entry.number}"),

@@ -2,7 +2,8 @@
 
 Each operation rebuilds the domain's `SpeakerStack` from the stored hands and turns, lets it
 decide, and stores what changed, so a restart in the middle of a meeting loses nothing. Every
-turn is recorded (who, center, kind, start, end) for the minutes and the equity statistics.
+turn is recorded (who, center, kind, start, end, what ended it, when its speaker last wrote) for
+the minutes and the equity statistics, which count it as `bot.domain.speaking_time` says.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.errors import CommandError
-from bot.domain.meetings import Meeting, Turn, speaking_record
+from bot.domain.meetings import Meeting, Turn, TurnEnd, speaking_record
 from bot.domain.outcomes import Outcome
+from bot.domain.speaking_time import TimedTurn, time_spoken
 from bot.domain.stack import Hand, SpeakerStack, StackPolicy, TurnKind
+from bot.i18n import Name
 from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService
 from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
@@ -44,6 +47,28 @@ class Raised:
     @property
     def position(self) -> int:
         return self.view.waiting.index(self.hand) + 1
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A turn closed before the next call: by its speaker or by a chair, and how long it
+    counts."""
+
+    turn: Turn
+    timed: TimedTurn
+
+    @property
+    def by_speaker(self) -> bool:
+        return self.turn.ended_by is TurnEnd.SPEAKER
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """What `!lower` did: the hands lowered, and the turn ended if the person was speaking."""
+
+    hands: list[Hand]
+    ended: Ended | None
+    view: StackView
 
 
 @dataclass(frozen=True)
@@ -85,15 +110,44 @@ class StackService:
             await self._meetings.mark_present_in(meeting, assembly, user_id, room_id, RAISED_HAND)
         return Raised(hand, is_new, await self._view(meeting))
 
-    async def lower(self, assembly: Assembly, user_id: str) -> tuple[list[Hand], StackView]:
-        """A person lowers every hand they hold."""
+    async def lower(self, assembly: Assembly, user_id: str) -> Lowered:
+        """A person lowers every hand they hold; lowering it while speaking ends their turn."""
         meeting = await self._meetings.require(assembly)
         stack = await self._stack(meeting)
         lowered = stack.lower_hand(user_id)
-        if not lowered:
+        speaking = await self._store.current_turn(meeting.id)
+        ended = None
+        if speaking is not None and speaking.user_id == user_id:
+            ended = await self._end(speaking, TurnEnd.SPEAKER)
+        elif not lowered:
             raise CommandError("stack.not_waiting")
         await self._store.remove_hands(meeting.id, lowered)
-        return lowered, await self._view(meeting)
+        return Lowered(lowered, ended, await self._view(meeting))
+
+    async def end_turn(self, assembly: Assembly, user_id: str) -> tuple[Ended, StackView]:
+        """`!done`: the speaker says they are done, or a chair closes their turn (the router
+        lets nobody else ask)."""
+        meeting = await self._meetings.require(assembly)
+        speaking = await self._store.current_turn(meeting.id)
+        if speaking is None:
+            raise CommandError("stack.nobody_speaking")
+        by = TurnEnd.SPEAKER if speaking.user_id == user_id else TurnEnd.CHAIR
+        return await self._end(speaking, by), await self._view(meeting)
+
+    async def note_word(self, assembly: Assembly, user_id: str, room_id: str) -> None:
+        """Someone wrote in one of the assembly's rooms: if the floor is theirs, that is the
+        latest their turn is known to have gone on."""
+        meeting = await self._meetings.current(assembly)
+        speaking = await self._store.current_turn(meeting.id) if meeting else None
+        if speaking is not None and speaking.user_id == user_id:
+            await self._store.note_word(speaking.id, self._meetings.clock())
+
+    async def _end(self, turn: Turn, by: TurnEnd) -> Ended:
+        now = self._meetings.clock()
+        await self._store.end_turn(turn.id, now, by)
+        ended = await self._store.turn(turn.id)
+        assert ended is not None
+        return Ended(ended, time_spoken(ended, now))
 
     async def remove(self, assembly: Assembly, user_id: str) -> tuple[list[Hand], StackView]:
         """A chair takes someone off the stack."""
@@ -102,7 +156,7 @@ class StackService:
         removed = stack.remove(user_id)
         if not removed:
             name = self._people.display_name(assembly, user_id)
-            raise CommandError("stack.person_not_waiting", name=name)
+            raise CommandError("stack.person_not_waiting", name=Name(name, bold=False))
         await self._store.remove_hands(meeting.id, removed)
         return removed, await self._view(meeting)
 
@@ -119,7 +173,7 @@ class StackService:
         now = self._meetings.clock()
         ended = await self._store.current_turn(meeting.id)
         if ended is not None:
-            await self._store.end_turn(ended.id, now)
+            await self._store.end_turn(ended.id, now, TurnEnd.NEXT_CALL)
             ended = await self._store.turn(ended.id)
         stack = await self._stack(meeting)
         hand = stack.call_next()

@@ -65,6 +65,21 @@ class Translator(Protocol):
     async def translate(self, text: str, source: str, target: str) -> str: ...
 
 
+class GlossaryTranslator(Protocol):
+    """A translator that protects an assembly's glossary and the names mentioned (the
+    `ProtectedTranslator` below): what the mirror and the translation gateway use."""
+
+    async def translate(
+        self,
+        text: str,
+        source: str,
+        target: str,
+        *,
+        glossary: Glossary | None = None,
+        display_names: Sequence[str] = (),
+    ) -> str: ...
+
+
 # --- provider clients (run inside worker threads) -----------------------------------------------
 
 # A function that translates one chunk synchronously; may return None (deep-translator does).

@@ -8,22 +8,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
-from bot.domain.text_protection import Glossary
-from bot.services.translation import TranslationError
-
-
-class GlossaryTranslator(Protocol):
-    async def translate(
-        self,
-        text: str,
-        source: str,
-        target: str,
-        *,
-        glossary: Glossary | None = None,
-        display_names: Sequence[str] = (),
-    ) -> str: ...
+from bot.services.translation import GlossaryTranslator, TranslationError
 
 
 class TranslationBreaker:

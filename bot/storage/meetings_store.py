@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import aiosqlite
 
-from bot.domain.meetings import CURRENT, DONE, AgendaItem, Attendee, Meeting, Turn
+from bot.domain.meetings import CURRENT, DONE, AgendaItem, Attendee, Meeting, Turn, TurnEnd
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.storage.database import Database
 
@@ -66,6 +66,8 @@ def _turn_from_row(row: aiosqlite.Row) -> Turn:
         ended_at=row["ended_at"],
         limit_seconds=row["limit_seconds"],
         limit_notified=bool(row["limit_notified"]),
+        ended_by=TurnEnd(row["ended_by"]) if row["ended_by"] else None,
+        last_word_at=row["last_word_at"],
     )
 
 
@@ -359,9 +361,16 @@ class MeetingsStore:
         assert turn is not None
         return turn
 
-    async def end_turn(self, turn_id: int, at: int) -> None:
+    async def end_turn(self, turn_id: int, at: int, by: TurnEnd) -> None:
         await self.db.execute(
-            "UPDATE turns SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (at, turn_id)
+            "UPDATE turns SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL",
+            (at, str(by), turn_id),
+        )
+
+    async def note_word(self, turn_id: int, at: int) -> None:
+        """The speaker wrote in the meeting's rooms while the turn was theirs."""
+        await self.db.execute(
+            "UPDATE turns SET last_word_at = ? WHERE id = ? AND ended_at IS NULL", (at, turn_id)
         )
 
     async def claim_limit_notice(self, turn_id: int) -> bool:

@@ -505,7 +505,19 @@ async def v11_secret_floor(db: SchemaWriter) -> None:
     await db.executescript("ALTER TABLE polls ADD COLUMN secret_floor INTEGER")
 
 
-async def v12_commitments(db: SchemaWriter) -> None:
+async def v12_turn_ends(db: SchemaWriter) -> None:
+    """What closed each turn (the speaker, a chair, the next call, the end of the meeting) and
+    when its speaker last wrote during it, so that speaking time counts what was seen of the
+    turn. NULL in both for turns closed before: they count until they were closed."""
+    await db.executescript(
+        """
+        ALTER TABLE turns ADD COLUMN ended_by TEXT;
+        ALTER TABLE turns ADD COLUMN last_word_at INTEGER;
+        """
+    )
+
+
+async def v13_commitments(db: SchemaWriter) -> None:
     """Commitments that outlive their meeting, a register of decisions searchable in every
     language, and minutes approved (with corrections) by a later meeting."""
     # `commitments`: every action item, numbered across the assembly (C1, C2…) so that the
@@ -600,5 +612,6 @@ MIGRATIONS: list[Migration] = [
     v9_language_justice,
     v10_memory_confirmations,
     v11_secret_floor,
-    v12_commitments,
+    v12_turn_ends,
+    v13_commitments,
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +168,15 @@ class EncryptedPerson(Person):
                 content = olm._olm_encrypt(session, device, "m.room_key", key)
                 message = ToDeviceMessage("m.room.encrypted", user_id, device.id, content)
                 _check(await self.client.to_device(message), f"sending a room key to {user_id}")
+
+
+async def running_encrypted(
+    homeserver: str, account: RegisteredAccount, password: str, store: Path
+) -> AsyncIterator[EncryptedPerson]:
+    """An encrypting member for a fixture: started, then stopped (and logged out) after."""
+    person = EncryptedPerson(homeserver, account, password, store)
+    await person.start()
+    try:
+        yield person
+    finally:
+        await person.stop()

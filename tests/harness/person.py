@@ -26,6 +26,7 @@ from nio import (
 )
 
 from bot.cli.devserver import RegisteredAccount
+from tests.harness.reading import as_read
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ def content_of(event: Event) -> dict[str, Any]:
 
 
 def body_of(event: Event) -> str | None:
+    """The body as a person reads it (`tests.harness.reading`); `content_of` has it raw."""
     body = content_of(event).get("body")
-    return body if isinstance(body, str) else None
+    return as_read(body) if isinstance(body, str) else None
 
 
 def describe(room_id: str, event: Event) -> str:

@@ -24,7 +24,7 @@ import pytest
 from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_LOCALPART, PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair
-from tests.harness.encrypted_person import EncryptedPerson
+from tests.harness.encrypted_person import EncryptedPerson, running_encrypted
 from tests.harness.person import Person, body_of, content_of, type_of
 from tests.integration.conftest import joined
 from tests.integration.test_encryption import ENCRYPTION_TUNING
@@ -37,6 +37,7 @@ from tests.integration.test_polls import (
     reply_to,
     respond,
 )
+from tests.integration.test_secret_ballot import open_secret_poll
 
 Accounts = dict[str, RegisteredAccount]
 
@@ -51,40 +52,26 @@ def encryption(request: pytest.FixtureRequest) -> bool:
 async def _member(
     synapse: LocalSynapse, account: RegisteredAccount, store: Path, encrypted: bool
 ) -> AsyncIterator[Person]:
-    person: Person = (
-        EncryptedPerson(synapse.base_url, account, PERSON_PASSWORD, store)
-        if encrypted
-        else Person(synapse.base_url, account)
-    )
-    await person.start()
-    try:
-        yield person
-    finally:
-        await person.stop()
+    if encrypted:
+        async for person in running_encrypted(synapse.base_url, account, PERSON_PASSWORD, store):
+            yield person
+        return
+    async with Person(synapse.base_url, account) as plain:
+        yield plain
 
 
-@pytest.fixture
-async def alice(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
-    async for person in _member(synapse, accounts["alice"], tmp_path / "alice", encryption):
-        yield person
+def member(name: str):
+    """The member `name`, encrypting or not as the run's `encryption` says."""
+
+    @pytest.fixture(name=name)
+    async def fixture(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
+        async for person in _member(synapse, accounts[name], tmp_path / name, encryption):
+            yield person
+
+    return fixture
 
 
-@pytest.fixture
-async def beto(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
-    async for person in _member(synapse, accounts["beto"], tmp_path / "beto", encryption):
-        yield person
-
-
-@pytest.fixture
-async def carol(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
-    async for person in _member(synapse, accounts["carol"], tmp_path / "carol", encryption):
-        yield person
-
-
-@pytest.fixture
-async def dani(synapse, accounts: Accounts, tmp_path: Path, encryption: bool):
-    async for person in _member(synapse, accounts["dani"], tmp_path / "dani", encryption):
-        yield person
+alice, beto, carol, dani = (member(name) for name in ("alice", "beto", "carol", "dani"))
 
 
 @pytest.fixture
@@ -137,17 +124,9 @@ async def bot(
 # -- what the tests do ---------------------------------------------------------------------------
 
 
-async def open_secret_poll(chair: Person, rooms: RoomPair, command: str, *watchers: Person) -> None:
-    marks = [(person, person.mark()) for person in (chair, *watchers)]
-    await chair.send_text(rooms.english, command)
-    await chair.wait_for(notice(rooms.english, "started by"), since=marks[0][1])
-    for person, mark in marks[1:]:
-        await person.wait_for(notice(rooms.spanish, "iniciada por"), since=mark)
-
-
-async def ask_for_ballot(person: Person, room_id: str, command: str) -> tuple[str, str]:
-    """The member asks in their room, joins the chat the bot invites them to, and waits for the
-    ballot there: the chat's id and the ballot's event id."""
+async def ask_for_ballot(person: Any, room_id: str, command: str) -> tuple[str, str]:
+    """The member (on nio or on the js SDK) asks in their room, joins the chat the bot invites
+    them to, and waits for the ballot there: the chat's id and the ballot's event id."""
     mark = person.mark()
     asked = await person.send_text(room_id, command)
     await person.wait_for(reply_to(asked), since=mark)
@@ -351,3 +330,22 @@ async def test_more_direct_chats_from_one_person_are_declined_with_a_short_answe
         assert "Ya tenemos un chat directo" in content_of(left).get("reason", "")
         assert dani.count(room, poll_start(room), since=mark) == 0
     assert dani.count(first, poll_start(first)) == 1
+
+
+@pytest.mark.parametrize("encryption", [True])
+async def test_a_ballot_chat_its_person_left_is_given_up_and_the_next_ballot_opens_a_new_one(
+    bot: BotRunner, rooms: RoomPair, beto: Person, carol: Person, dani: Person
+) -> None:
+    assert bot.app is not None
+    bot_user = bot.app.config.matrix.user_id
+    await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto, dani)
+    first, _ = await ask_for_ballot(dani, rooms.spanish, "!papeleta")
+    mark = dani.mark()
+    await dani.leave(first)
+    await round_trip(dani, rooms.spanish, "!ayuda")  # the bot has seen her leave by now
+    second, ballot = await ask_for_ballot(dani, rooms.spanish, "!papeleta")
+    assert second != first
+    await respond(dani, second, ballot, ["no"])
+    [result] = await close(carol, rooms, (carol, rooms.english))
+    assert "All centers: Yes 0, No 1" in result, result
+    assert dani.count(first, membership_of(bot_user, "join"), since=mark) == 0

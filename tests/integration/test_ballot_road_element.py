@@ -18,42 +18,30 @@ import pytest
 from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_LOCALPART, PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair
-from tests.harness.encrypted_person import EncryptedPerson
-from tests.harness.js_member import JsMember, SeenEvent, require_js_client
+from tests.harness.encrypted_person import EncryptedPerson, running_encrypted
+from tests.harness.js_member import JsMember, require_js_client
 from tests.harness.person import body_of, content_of, type_of
 from tests.integration.conftest import joined
 from tests.integration.test_ballot_road import ask_for_ballot, open_secret_poll, sealed
 from tests.integration.test_encryption import ENCRYPTION_TUNING
-from tests.integration.test_polls import START, close, poll_start, reply_to, respond
+from tests.integration.test_polls import START, close, respond
 
 Accounts = dict[str, RegisteredAccount]
 
 
-async def _encrypted(synapse: LocalSynapse, account: RegisteredAccount, store: Path):
-    person = EncryptedPerson(synapse.base_url, account, PERSON_PASSWORD, store)
-    await person.start()
-    try:
-        yield person
-    finally:
-        await person.stop()
+def member(name: str):
+    @pytest.fixture(name=name)
+    async def fixture(synapse: LocalSynapse, accounts: Accounts, tmp_path: Path):
+        store = tmp_path / name
+        async for person in running_encrypted(
+            synapse.base_url, accounts[name], PERSON_PASSWORD, store
+        ):
+            yield person
+
+    return fixture
 
 
-@pytest.fixture
-async def alice(synapse, accounts: Accounts, tmp_path: Path):
-    async for person in _encrypted(synapse, accounts["alice"], tmp_path / "alice"):
-        yield person
-
-
-@pytest.fixture
-async def beto(synapse, accounts: Accounts, tmp_path: Path):
-    async for person in _encrypted(synapse, accounts["beto"], tmp_path / "beto"):
-        yield person
-
-
-@pytest.fixture
-async def carol(synapse, accounts: Accounts, tmp_path: Path):
-    async for person in _encrypted(synapse, accounts["carol"], tmp_path / "carol"):
-        yield person
+alice, beto, carol = (member(name) for name in ("alice", "beto", "carol"))
 
 
 @pytest.fixture
@@ -102,16 +90,6 @@ async def bot(
         await runner.stop()
 
 
-async def element_asks_for_a_ballot(dani: JsMember, room_id: str) -> tuple[str, SeenEvent]:
-    mark = dani.mark()
-    asked = await dani.send_text(room_id, "!papeleta")
-    await dani.wait_for(reply_to(asked), since=mark)
-    chat = await dani.wait_for_invite(since=mark)
-    await dani.join(chat)
-    ballot = await dani.wait_for(poll_start(chat), since=mark, timeout=30.0)
-    return chat, ballot
-
-
 async def test_a_member_on_element_s_stack_gets_and_answers_the_ballot_and_it_counts(
     bot: BotRunner,
     rooms: RoomPair,
@@ -124,10 +102,11 @@ async def test_a_member_on_element_s_stack_gets_and_answers_the_ballot_and_it_co
     bot_user = bot.app.config.matrix.user_id
     await open_secret_poll(carol, rooms, '!poll secret "Do we approve the budget?"', beto)
 
-    (dani_chat, dani_ballot), (alice_chat, alice_ballot) = await asyncio.gather(
-        element_asks_for_a_ballot(dani, rooms.spanish),
+    (dani_chat, dani_ballot_id), (alice_chat, alice_ballot) = await asyncio.gather(
+        ask_for_ballot(dani, rooms.spanish, "!papeleta"),
         ask_for_ballot(alice, rooms.english, "!ballot"),
     )
+    [dani_ballot] = [e for _, e in dani.events if e.source.get("event_id") == dani_ballot_id]
     assert dani_ballot.encrypted and dani_ballot.decryption_failure is None
     answers = [a["org.matrix.msc1767.text"] for a in content_of(dani_ballot)[START]["answers"]]
     assert answers == ["Sí", "No", "Abstención"]

@@ -23,7 +23,7 @@ from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from bot.matrix.encryption import RetryTiming
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD, PERSON_PASSWORD
 from tests.harness.bot_runner import TEST_TUNING, BotRunner, RoomPair, write_config
-from tests.harness.encrypted_person import EncryptedPerson
+from tests.harness.encrypted_person import EncryptedPerson, running_encrypted
 from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.matchers import copy_of, edit_of, reaction_to, replies_to
 from tests.harness.person import Person, body_of, content_of, type_of
@@ -50,12 +50,8 @@ Accounts = dict[str, RegisteredAccount]
 async def _encrypted_person(
     synapse: LocalSynapse, account: RegisteredAccount, store: Path
 ) -> AsyncIterator[EncryptedPerson]:
-    person = EncryptedPerson(synapse.base_url, account, PERSON_PASSWORD, store)
-    await person.start()
-    try:
+    async for person in running_encrypted(synapse.base_url, account, PERSON_PASSWORD, store):
         yield person
-    finally:
-        await person.stop()
 
 
 @pytest.fixture

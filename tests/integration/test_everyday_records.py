@@ -22,6 +22,7 @@ from bot.cli.devserver import LocalSynapse, RegisteredAccount
 from tests.conftest import BOT_LOCALPART, BOT_PASSWORD, PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair, write_config
 from tests.harness.person import Person, body_of, type_of
+from tests.harness.reading import as_read
 from tests.harness.time_machine import TimeMachine
 from tests.integration.conftest import running_bot
 from tests.integration.test_records import a_file, ask, download, reaction_to, says
@@ -175,7 +176,7 @@ async def test_a_first_meeting_names_people_once_and_numbers_what_it_records(
     output = tmp_path / "minutes.md"
     args = ["minutes", "--database", database, "--meeting", str(meeting), "--format", "md"]
     assert await asyncio.to_thread(main, [*args, "--lang", "en", "-o", str(output)]) == 0
-    from_the_command_line = output.read_text(encoding="utf-8")
+    from_the_command_line = as_read(output.read_text(encoding="utf-8"))
 
     for minutes in (english, from_the_command_line):
         assert "Chairs: Ana (US), Beto (MX)" in minutes

@@ -18,6 +18,7 @@ from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.matchers import copy_of, edit_of, reaction_to
 from tests.harness.person import Person, body_of, content_of
+from tests.harness.reading import as_read
 
 BOT = "org.asamblea.bot"
 
@@ -72,7 +73,9 @@ async def test_an_interpreter_corrects_a_copy_and_the_same_sentence_comes_from_m
     )
     edit = await beto.wait_for(edit_of(copy.event_id))
     new = content_of(edit)["m.new_content"]
-    assert new["body"].startswith("Alice (US) [interpretado por Dani]: buenos días a todas y todos")
+    assert as_read(new["body"]).startswith(
+        "Alice (US) [interpretado por Dani]: buenos días a todas y todos"
+    )
     assert "good morning everyone" in new["body"]  # the original stays one click away
     await dani.wait_for(reaction_to(fix, "✅"))
 
@@ -225,7 +228,8 @@ async def test_an_interpreter_on_duty_is_not_mirrored_back_and_the_minutes_link_
     args = ["minutes", "--database", str(bot.app.config.database_path), "--meeting", "1"]
     args += ["--lang", "es", "--transcript", "-o", str(output)]
     assert await asyncio.to_thread(main, args) == 0
-    rows = [line for line in output.read_text(encoding="utf-8").splitlines() if "|" in line]
+    acta = as_read(output.read_text(encoding="utf-8"))
+    rows = [line for line in acta.splitlines() if "|" in line]
     alice_row = next(i for i, row in enumerate(rows) if "Alice (US)" in row and "hola todos" in row)
     assert "Dani, interpretando" in rows[alice_row + 1]
     assert "ella dice: hola a todas y todos" in rows[alice_row + 1]

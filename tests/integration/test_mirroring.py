@@ -12,6 +12,7 @@ from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate, fake_translate
 from tests.harness.matchers import bot_id, copy_of, edit_of
 from tests.harness.person import Person, body_of, content_of, type_of
+from tests.harness.reading import as_read
 
 MARKER = "org.asamblea.bot"
 
@@ -134,7 +135,7 @@ async def test_with_the_translator_down_copies_go_out_pending_and_are_edited_lat
 
     translator.heal()
     edit = await beto.wait_for(edit_of(copy.event_id), timeout=30)
-    new_body = content_of(edit)["m.new_content"]["body"]
+    new_body = as_read(content_of(edit)["m.new_content"]["body"])
     assert new_body.startswith("Alice (US) [traducción automática]: buenos días amigos")
 
 
@@ -190,7 +191,7 @@ async def test_an_image_is_reposted_with_its_caption_translated(
     assert copy["msgtype"] == "m.image"
     assert copy["url"] == image["url"] and copy["info"] == image["info"]
     assert copy["filename"] == "house.png"
-    assert copy["body"] == "Alice (US) [traducción automática]: mira en el nuevo casa"
+    assert as_read(copy["body"]) == "Alice (US) [traducción automática]: mira en el nuevo casa"
 
 
 async def test_a_thread_continues_in_the_counterpart_thread(

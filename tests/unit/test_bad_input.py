@@ -17,6 +17,7 @@ from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.offline import Seats, offline_core
 from tests.harness.outbox import waiting
+from tests.harness.reading import as_read
 
 EN, ES = "!english:test", "!spanish:test"
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -142,7 +143,8 @@ async def test_a_message_that_cannot_be_mirrored_is_set_aside_after_a_few_tries(
             await mirror._drain_jobs(CONFIG["assemblies"][0]["name"])
     # The last try gives up on it, and the next message goes out.
     await mirror._drain_jobs(CONFIG["assemblies"][0]["name"])
-    copies = [m.content.get("body", "") for m in await waiting(RuntimeStore(db), core.delivery)]
+    queued = await waiting(RuntimeStore(db), core.delivery)
+    copies = [as_read(m.content.get("body", "")) for m in queued]
     assert any(body.startswith("Alice (US): hello") for body in copies)
     assert not any("poison" in body for body in copies)
     await db.close()

@@ -22,6 +22,7 @@ from bot.storage.mirror_store import SqliteTranslationCache
 from bot.storage.polls_store import PollsStore
 from bot.storage.register_store import RegisterStore
 from tests.harness.fakes import Clock, Scheduler
+from tests.harness.reading import as_read
 from tests.unit.test_everyday_records import minutes_file
 from tests.unit.test_meetings_commands import (
     ALICE,
@@ -80,6 +81,9 @@ async def test_each_action_item_becomes_a_numbered_commitment_of_the_assembly(
     assert listed.startswith("Compromisos pendientes (3):")
     assert "MX — pendientes: 2, vencidos: 0" in listed and "US — pendientes: 1" in listed
     assert "C1 Beto: call the hall (para el 2025-03-05)" in listed
+    await world.say(DANI, ES, f"!compromisos {BETO}")
+    [beto] = world.said_in(ES, mark)[1:]
+    assert beto.startswith("Compromisos pendientes (1):") and "C1 Beto" in beto
 
 
 async def test_the_next_meeting_opens_with_the_review_grouped_by_center(world: World) -> None:
@@ -164,7 +168,7 @@ async def test_an_overdue_commitment_is_reminded_to_its_owner_in_their_room(
     assert reminder.room_id == ES
     assert reminder.content["msgtype"] == "m.text"
     assert reminder.content["m.mentions"] == {"user_ids": [BETO]}
-    assert reminder.content["body"].startswith("Beto, el compromiso C1 está vencido")
+    assert as_read(reminder.content["body"]).startswith("Beto, el compromiso C1 está vencido")
     assert world.said_in(EN, mark) == []
     # Done, it is reminded no more.
     await world.say(BETO, ES, "!cumplido C1 listo")

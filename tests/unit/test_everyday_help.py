@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import parse_config
-from bot.domain.authority import Chair, ChairsNow, Role
+from bot.domain.authority import Authority, Chair, ChairsNow, Role
 from bot.domain.outcomes import Reply
 from bot.domain.words import plain
 from bot.features.platform import assemblies_of
@@ -193,6 +193,18 @@ def test_who_may_act_now_for_each_role() -> None:
     assert meeting.holders(Role.OPENER) == (ana, carol)
     assert meeting.holders(Role.STANDING_CHAIR) == (ana, carol)
     assert meeting.refusal_key(Role.CHAIR) == "error.needs.chair"
+
+
+def test_a_turn_is_ended_by_whoever_has_the_floor_or_a_chair() -> None:
+    ana, beto = Chair("@ana:x", "Ana", "US"), Chair("@beto:x", "Beto", "MX")
+    dora = Chair("@dora:x", "Dora", "MX")
+    speaking = ChairsNow(standing=(ana,), meeting=(beto,), opener=beto, speaker=dora)
+    assert speaking.holders(Role.SPEAKER) == (dora, beto, ana)
+    assert speaking.refusal_key(Role.SPEAKER) == "error.needs.speaker"
+    assert ChairsNow(standing=(ana,)).refusal_key(Role.SPEAKER) == "error.needs.no_meeting"
+    assert Authority("@dora:x", meeting_id=1, holds_floor=True).has(Role.SPEAKER)
+    assert not Authority("@dani:x", meeting_id=1).has(Role.SPEAKER)
+    assert Authority("@beto:x", meeting_id=1, chairs_meeting=True).has(Role.SPEAKER)
 
 
 async def test_standing_chairs_by_power_level_are_named_and_the_unseated_by_their_id() -> None:

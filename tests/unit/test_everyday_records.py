@@ -26,6 +26,7 @@ from bot.storage.database import Database
 from bot.storage.migrations import MIGRATIONS
 from tests.harness.fakes import Clock, Scheduler, Seats
 from tests.harness.offline import CATALOGS
+from tests.harness.reading import as_read
 from tests.unit.test_meetings_commands import (
     ASSEMBLY,
     BETO,
@@ -57,10 +58,10 @@ def everything_said(world: World) -> str:
 
 
 def minutes_file(world: World, name: str) -> str:
-    """The text of the newest minutes file called `name` that the bot posted."""
+    """The text of the newest minutes file called `name` that the bot posted, as read."""
     for message in reversed(world.sent):
         if message.content.get("filename") == name:
-            return base64.b64decode(message.content[UPLOAD_KEY]["data"]).decode()
+            return as_read(base64.b64decode(message.content[UPLOAD_KEY]["data"]).decode())
     raise AssertionError(f"no file {name} was posted")
 
 

@@ -18,6 +18,7 @@ from bot.domain.interpretation import (
 )
 from bot.domain.messages import Msg
 from bot.domain.mirror import MirrorText
+from bot.domain.names import isolate
 from bot.domain.text_protection import Glossary
 from bot.i18n import Catalogs
 from bot.render.mirror import label_of
@@ -104,6 +105,7 @@ def test_each_origin_of_a_copys_words_has_its_label_in_both_languages() -> None:
         Origin.MEMORY,
     ]
     assert label_of(same) is None and label_of(unchanged) is None
+    dani = isolate("Dani")  # as every label places a name
     words = {
         language: [
             catalogs.text(language, label)
@@ -115,10 +117,10 @@ def test_each_origin_of_a_copys_words_has_its_label_in_both_languages() -> None:
     assert words["es"] == [
         "traducción automática",
         "traducción pendiente",
-        "interpretado por Dani",
-        "interpretado por Dani, de memoria",
+        f"interpretado por {dani}",
+        f"interpretado por {dani}, de memoria",
     ]
-    assert words["en"][2:] == ["interpreted by Dani", "interpreted by Dani, from memory"]
+    assert words["en"][2:] == [f"interpreted by {dani}", f"interpreted by {dani}, from memory"]
 
 
 async def test_the_chat_glossary_memory_and_duty_survive_a_restart(tmp_path: Path) -> None:

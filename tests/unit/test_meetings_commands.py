@@ -17,17 +17,18 @@ import pytest
 
 from bot.delivery import Delivery, QuickTranslator
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.events import IncomingEvent
+from bot.domain.events import IncomingEvent, normalize
 from bot.domain.limits import MAX_AGENDA_ITEMS
+from bot.domain.names import without_center
 from bot.framework.dispatcher import Dispatcher
 from bot.i18n import Catalogs
-from bot.services.people import without_center
 from bot.storage.database import Database
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 from tests.harness.fakes import Clock, Scheduler, Seats
 from tests.harness.offline import CATALOGS, offline_core
 from tests.harness.outbox import drain, sent_as
+from tests.harness.reading import as_read
 
 EN, ES = "!english:test", "!spanish:test"
 ALICE, BETO, CAROL, DANI = "@alice:test", "@beto:test", "@carol:test", "@dani:test"
@@ -64,6 +65,22 @@ class World:
         await self._send_outbox()
         return event_id
 
+    async def send(self, user: str, room: str, content: dict[str, Any]) -> str:
+        """A message with content of its own (a pill, a reply), read as the sync loop reads it."""
+        event_id = f"$event{next(self.ids)}"
+        source = {
+            "event_id": event_id,
+            "sender": user,
+            "origin_server_ts": self.clock.ms(),
+            "type": "m.room.message",
+            "content": content,
+        }
+        event = normalize(room, source)
+        assert event is not None
+        await self.dispatcher.handle(event)
+        await self._send_outbox()
+        return event_id
+
     async def react(self, user: str, room: str, target: str, key: str) -> str:
         event_id = f"$event{next(self.ids)}"
         relation = {"rel_type": "m.annotation", "event_id": target, "key": key}
@@ -91,7 +108,8 @@ class World:
         self.sent += await drain(self.runtime, self.delivery)
 
     def said_in(self, room: str, since: int = 0) -> list[str]:
-        return [m.content.get("body", "") for m in self.sent[since:] if m.room_id == room]
+        """The bodies as people read them (`tests.harness.reading`); `sent` has them raw."""
+        return [as_read(m.content.get("body", "")) for m in self.sent[since:] if m.room_id == room]
 
     def last_in(self, room: str) -> OutgoingMessage:
         return [m for m in self.sent if m.room_id == room and m.event_type == "m.room.message"][-1]
@@ -456,11 +474,11 @@ async def test_hands_from_both_rooms_alternate_between_centers(world: World) -> 
     )
     await world.say(CAROL, EN, "!call")
     alice_called = world.last_in(EN)
-    assert alice_called.content["body"].startswith("Alice (US) has the floor.\n")
+    assert as_read(alice_called.content["body"]).startswith("Alice (US) has the floor.\n")
     assert alice_called.content["msgtype"] == "m.text"
     assert alice_called.content["m.mentions"] == {"user_ids": [ALICE]}
     assert world.last_in(ES).content["m.mentions"] == {}
-    assert world.last_in(ES).content["body"].startswith("Alice (US) tiene la palabra.\n")
+    assert as_read(world.last_in(ES).content["body"]).startswith("Alice (US) tiene la palabra.\n")
     await world.say(CAROL, EN, "!call")
     assert world.last_in(ES).content["m.mentions"] == {"user_ids": [BETO]}
     await world.say(CAROL, EN, "!call")
@@ -499,7 +517,7 @@ async def test_a_non_chair_cannot_call_the_next_speaker(world: World) -> None:
     asked = await world.say(DANI, ES, "!llamar")
     refusal = world.sent[mark]
     assert refusal.room_id == ES
-    assert refusal.content["body"] == (
+    assert as_read(refusal.content["body"]) == (
         "Solo quien modera esta reunión puede usar !llamar. Moderan ahora: Carol (US)."
     )
     assert refusal.content["m.relates_to"] == {"m.in_reply_to": {"event_id": asked}}
@@ -659,6 +677,124 @@ async def test_every_turn_is_recorded_for_the_minutes(world: World) -> None:
         (BETO, "MX", "ordinary"),
     ]
     assert [(t.ended_at or 0) - t.started_at for t in turns] == [45_000, 60_000]
+
+
+# --- speaking time: what was seen of each turn ------------------------------------------------
+
+
+async def test_one_sentence_is_not_counted_with_the_silence_after_it(world: World) -> None:
+    """Beto is the last one called: he says one sentence, and nobody calls anyone for ten
+    minutes. He spoke 20 s and a short grace, not the whole rest of the meeting."""
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(20)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(10 * 60 + 30)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith("MX: present 1, turns 1, speaking time 50 s.")
+
+
+async def test_what_was_seen_of_a_turn_is_kept_across_a_restart(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(20)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(5 * 60)
+    restarted = await world.restart()
+    world.clock.advance(5 * 60)
+    await restarted.say(CAROL, EN, "!endmeeting")
+    assert restarted.said_in(EN)[-1].endswith("MX: present 1, turns 1, speaking time 50 s.")
+
+
+async def test_the_speaker_says_done_and_their_turn_ends_there(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(BETO, ES, "!mano")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(40)
+    await world.say(BETO, ES, "propongo que comamos a las doce")
+    world.clock.advance(35)
+    await world.say(BETO, ES, "!listo")
+    assert world.said_in(ES)[-1] == (
+        "Beto (MX) terminó de hablar (tiempo de palabra: 1 min 15 s).\n"
+        "Lista de turnos, alternando entre centros:\n"
+        "1. Alice (US) — turno\n"
+        "Reacciona con ✋ a este mensaje para pedir la palabra."
+    )
+    assert world.said_in(EN)[-1].startswith(
+        "Beto (MX) is done speaking (speaking time: 1 min 15 s).\n"
+    )
+    mark = world.mark()
+    await world.say(ALICE, EN, "!stack")
+    assert "Speaking now" not in world.said_in(EN, mark)[0]
+    world.clock.advance(5 * 60)  # nobody has the floor: this is nobody's time
+    await world.say(CAROL, EN, "!call")
+    assert world.said_in(EN)[-1].startswith("Alice (US) has the floor.")
+    world.clock.advance(20)
+    await world.say(ALICE, EN, "!done")
+    world.clock.advance(60)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith(
+        "US: present 2, turns 1, speaking time 20 s.\n"
+        "MX: present 1, turns 1, speaking time 1 min 15 s."
+    )
+
+
+async def test_only_the_speaker_or_a_chair_ends_a_turn(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    mark = world.mark()
+    await world.say(CAROL, EN, "!done")
+    assert world.said_in(EN, mark) == ["Nobody has the floor."]
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(30)
+    await world.say(BETO, ES, "una frase")
+    mark = world.mark()
+    await world.say(DANI, ES, "!listo")
+    assert world.said_in(ES, mark) == [
+        "Solo quien tiene la palabra, o quien modera esta reunión, puede usar !listo. "
+        "Ahora: Beto (MX), Carol (US)."
+    ]
+    world.clock.advance(4 * 60)
+    # A chair closing the turn does not say when Beto stopped: his last message does.
+    await world.say(CAROL, EN, "!done")
+    assert world.said_in(EN)[-1].startswith(
+        "A chair closed Beto (MX)'s turn (speaking time: 1 min).\n"
+    )
+    mark = world.mark()
+    await world.say(CAROL, EN, "!done")
+    assert world.said_in(EN, mark) == ["Nobody has the floor."]
+
+
+async def test_the_speaker_lowering_their_hand_ends_their_turn(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(BETO, ES, "!mano")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(45)
+    await world.say(ALICE, EN, "!lower")
+    assert world.said_in(EN)[-1].startswith(
+        "Alice (US) is done speaking (speaking time: 45 s).\n"
+        "Speaker stack, alternating between centers:\n1. Beto (MX) — turn\n"
+    )
+    # Someone who is not speaking still just lowers their hand.
+    await world.say(BETO, ES, "!bajar")
+    assert world.said_in(ES)[-1].startswith("Beto (MX) retiró su petición de palabra.")
+
+
+async def test_a_silent_turn_ends_at_its_time_limit(world: World) -> None:
+    """Alice speaks aloud on the call and writes nothing: the limit is what was set."""
+    await world.say(CAROL, EN, "!startmeeting Monthly assembly")
+    await world.say(CAROL, EN, "!timelimit 2m")
+    await world.say(ALICE, EN, "!hand")
+    await world.say(CAROL, EN, "!call")
+    world.clock.advance(9 * 60)
+    await world.say(CAROL, EN, "!endmeeting")
+    assert world.said_in(EN)[-1].endswith(
+        "US: present 2, turns 1, speaking time 2 min.\nMX: present 0, turns 0, speaking time 0 s."
+    )
 
 
 # --- authority --------------------------------------------------------------------------------

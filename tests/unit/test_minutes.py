@@ -28,6 +28,8 @@ from bot.domain.minutes import (
     WrittenText,
     speaking_statistics,
 )
+from bot.domain.names import isolate
+from bot.domain.speaking_time import Measure
 from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer, md_escape
 
@@ -137,28 +139,54 @@ def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRendere
     text = renderer.markdown(minutes(), ["en"])
     assert text.startswith("# \\<script\\>alert(1)\\</script\\>")
     assert "Started: Monday, March 10, 2025, 18:00 New York / 16:00 Mexico City" in text
-    assert "Chairs: Carol (US)" in text
-    assert "| US | 2 | Alice, Carol |" in text
+    assert f"Chairs: {isolate('Carol')} (US)" in text
+    assert f"| US | 2 | {isolate('Alice')}, {isolate('Carol')} |" in text
     assert "| 1 | Budget | 15 min | 21 min | done |" in text
     assert "May party _(machine translation; original: Fiesta de mayo)_" in text
-    assert "we rent the hall _(18:20, Carol (US))_ _\\[item: Budget\\]_" in text
+    assert f"we rent the hall _(18:20, {isolate('Carol')} (US))_ _\\[item: Budget\\]_" in text
     # Polls: per-center counts, the rule applied and why it failed.
     assert "| Answer | US | MX | Total |" in text
     assert "| Yes | 2 | 1 | 3 |" in text and "| Votes cast | 2 | 2 | 4 |" in text
     assert "Rule: double majority (a majority in each center)" in text
     assert "**Not passed: the rule was not met in MX.**" in text
-    assert "Block by Beto (MX): \\<i\\>too expensive\\</i\\>" in text
+    assert f"Block by {isolate('Beto')} (MX): \\<i\\>too expensive\\</i\\>" in text
     # Actions by person, with due dates.
-    assert "### Beto \\<b\\>MX\\</b\\> (MX)\n" in text
+    beto = isolate(r"Beto \<b\>MX\</b\>")  # escaped, and isolated
+    assert f"### {beto} (MX)\n" in text
     assert "- Due 2025-03-17: llamar al salón \\| \\[x\\](javascript:alert(1))" in text
     # Speaking statistics: the centers side by side, one measure a row; then each person.
     assert "| Center | US | MX |" in text
     assert "| Turns | 1 | 2 |" in text and "| Share of turns | 33% | 67% |" in text
     assert "| Speaking time | 2 min | 1 min 30 s |" in text
     assert "| Share of speaking time | 57% | 43% |" in text
-    assert "| Carol | US | 1 | 2 min | 0 | 0 |" in text
+    assert f"| {isolate('Carol')} | US | 1 | 2 min | 0 | 0 |" in text
     assert "| Hello all |" not in text and "| hello all |" in text
     assert "<script>" not in text and "<b>" not in text and "<i>" not in text
+
+
+def test_the_speaking_statistics_say_how_each_turn_was_timed(renderer: MinutesRenderer) -> None:
+    turns = (
+        SpokenTurn(CAROL.user_id, "US", "ordinary", 95, Measure.SAID_DONE),
+        SpokenTurn(BETO.user_id, "MX", "ordinary", 50, Measure.LAST_MESSAGE),
+        SpokenTurn(BETO.user_id, "MX", "direct_response", 120, Measure.TIME_LIMIT),
+        SpokenTurn(CAROL.user_id, "US", "ordinary", 240, Measure.FLOOR_CLOSED),
+        SpokenTurn(ALICE.user_id, "US", "ordinary", 30, Measure.SAID_DONE),
+    )
+    english = renderer.markdown(minutes(turns=turns), ["en"])
+    section = english.split("## Speaking statistics")[1].split("\n## ")[0]
+    assert "A turn ends when its speaker says they are done" in section
+    assert "- The speaker said they were done: 2" in section
+    assert "- Their last message in the rooms, plus 30 s: 1" in section
+    assert "- The time limit: 1" in section
+    assert "- The floor was closed (the next call, a chair, the end of the meeting): 1" in section
+    assert "| Speaking time | 6 min 5 s | 2 min 50 s |" in section
+    spanish = renderer.markdown(minutes(turns=turns), ["es"])
+    section = spanish.split("## Estadísticas de participación")[1].split("\n## ")[0]
+    assert "- Quien hablaba dijo que había terminado: 2" in section
+    assert "- Su último mensaje en las salas, más 30 s: 1" in section
+    # Turns counted before anyone kept how they ended are not listed as timed one way or another.
+    untold = renderer.markdown(minutes(), ["en"])
+    assert "The speaker said they were done" not in untold
 
 
 def test_spanish_html_is_escaped_and_self_contained(renderer: MinutesRenderer) -> None:

@@ -32,6 +32,7 @@ from bot.storage.runtime_store import RuntimeStore
 from bot.storage.schedules_store import SchedulesStore
 from tests.harness.fakes import Clock, FakeClient, Scheduler, Seats
 from tests.harness.outbox import waiting
+from tests.harness.reading import as_read
 from tests.unit.test_minutes import minutes
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
@@ -82,7 +83,7 @@ async def outbox(db: Database) -> list[tuple[str, str]]:
     store = RuntimeStore(db)
     delivery = Delivery(store, Catalogs.load_default(), SEATS, lambda: None)
     return [
-        (m.room_id, json.dumps(m.content, ensure_ascii=False))
+        (m.room_id, as_read(json.dumps(m.content, ensure_ascii=False)))
         for m in await waiting(store, delivery)
     ]
 

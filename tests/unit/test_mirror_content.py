@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.mirror import MirrorText, Speaker
+from bot.domain.names import isolate
 from bot.domain.text_protection import GlossaryUse
 from bot.i18n import Catalogs
 from bot.render.mirror import MAX_CONTENT_BYTES, content_size, text_content
 
 CATALOGS = Catalogs.load_default()
 ALICE = Speaker("Alice", "US")
+# How a copy names her: isolated, so her name cannot turn the label around (`test_names`).
+ALICE_US = f"{isolate('Alice')} (US)"
 
 
 def test_a_translated_copy_names_the_speaker_and_keeps_the_original() -> None:
     words = MirrorText("hola", "hello", "en", "es", pending=False)
     content = text_content(CATALOGS, ALICE, "m.text", words)
-    assert content["body"].startswith("Alice (US) [traducción automática]: hola")
+    assert content["body"].startswith(f"{ALICE_US} [traducción automática]: hola")
     assert "> hello" in content["body"]
     assert "<summary>Original (inglés)</summary>hello" in content["formatted_body"]
 
@@ -24,7 +27,7 @@ def test_a_translated_copy_names_the_speaker_and_keeps_the_original() -> None:
 def test_a_pending_copy_shows_the_original_once_with_the_label() -> None:
     words = MirrorText("hello", "hello", "en", "es", pending=True)
     content = text_content(CATALOGS, ALICE, "m.text", words)
-    assert content["body"] == "Alice (US) [traducción pendiente]: hello"
+    assert content["body"] == f"{ALICE_US} [traducción pendiente]: hello"
     assert "<details>" not in content["formatted_body"]
 
 
@@ -33,7 +36,7 @@ def test_markup_from_people_is_escaped() -> None:
     words = MirrorText("<script>x</script>", "<script>y</script>", "en", "es", pending=False)
     html = text_content(CATALOGS, speaker, "m.emote", words)["formatted_body"]
     assert "<script>" not in html and "<img" not in html and "<b>US" not in html
-    assert html.startswith("<b>&lt;img src=x&gt;</b> (&lt;b&gt;US&lt;/b&gt;)")
+    assert html.startswith("<b><bdi>&lt;img src=x&gt;</bdi></b> (&lt;b&gt;US&lt;/b&gt;)")
 
 
 def test_a_copy_a_chat_glossary_term_changed_names_it_in_its_label_escaped() -> None:
@@ -41,7 +44,7 @@ def test_a_copy_a_chat_glossary_term_changed_names_it_in_its_label_escaped() -> 
     words = MirrorText("YES gracias", "no thanks", "en", "es", pending=False, glossary=changed)
     content = text_content(CATALOGS, ALICE, "m.text", words)
     assert content["body"].startswith(
-        "Alice (US) [traducción automática · glosario: no → YES, May First (sin traducir)]: "
+        f"{ALICE_US} [traducción automática · glosario: no → YES, May First (sin traducir)]: "
     )
     english = replace(words, source_language="es", target_language="en")
     content = text_content(CATALOGS, ALICE, "m.text", english)
@@ -59,7 +62,7 @@ def test_an_emote_stays_an_emote_told_after_the_bots_name() -> None:
     words = MirrorText("saluda", "waves", "en", "es", pending=False)
     content = text_content(CATALOGS, ALICE, "m.emote", words)
     assert content["msgtype"] == "m.emote"
-    assert content["body"].startswith("Alice (US) [traducción automática] saluda")
+    assert content["body"].startswith(f"{ALICE_US} [traducción automática] saluda")
 
 
 def test_a_huge_message_still_fits_in_one_event() -> None:
@@ -69,7 +72,7 @@ def test_a_huge_message_still_fits_in_one_event() -> None:
     assert content_size(content) <= MAX_CONTENT_BYTES
     assert "<details>" not in content["formatted_body"]
     assert content["body"].endswith("[…]")
-    assert content["body"].startswith("Alice (US) [traducción automática]: hola mundo")
+    assert content["body"].startswith(f"{ALICE_US} [traducción automática]: hola mundo")
 
 
 def test_a_long_message_that_fits_alone_keeps_its_translation_whole() -> None:
@@ -82,4 +85,4 @@ def test_a_long_message_that_fits_alone_keeps_its_translation_whole() -> None:
 def test_words_that_need_no_translation_are_not_labelled_as_translated() -> None:
     words = MirrorText("👍🏽🎉", "👍🏽🎉", "en", "es", pending=False)
     content = text_content(CATALOGS, ALICE, "m.text", words)
-    assert content["body"] == "Alice (US): 👍🏽🎉"
+    assert content["body"] == f"{ALICE_US}: 👍🏽🎉"

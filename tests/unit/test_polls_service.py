@@ -32,6 +32,7 @@ from bot.storage.polls_store import PollsStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
 from tests.harness.fakes import Clock, Scheduler, Seats
 from tests.harness.outbox import drain, waiting
+from tests.harness.reading import as_read
 
 EN = AssemblyRoom("!en:x", "en", "US", "America/New_York")
 ES = AssemblyRoom("!es:x", "es", "MX", "America/Mexico_City")
@@ -151,8 +152,9 @@ class World:
         ]
 
     async def notices_in(self, room: AssemblyRoom) -> list[str]:
+        """The bodies as people read them (`tests.harness.reading`)."""
         return [
-            content["body"]
+            as_read(content["body"])
             for room_id, kind, content in await self.queued("m.room.message")
             if room_id == room.room_id
         ]

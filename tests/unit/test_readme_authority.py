@@ -22,6 +22,7 @@ WHO = {
     Role.INTERPRETER: {"interpreters"},
     Role.LANGUAGE_KEEPER: {"interpreters, chairs"},
     Role.CORRECTOR: {"interpreters (or members: `members_may_fix`)"},
+    Role.SPEAKER: {"the speaker, chairs"},
 }
 
 

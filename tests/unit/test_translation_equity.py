@@ -10,6 +10,7 @@ from bot.domain.minutes import Interpretation, SaidMessage, WrittenText
 from bot.domain.translation_equity import CopyOutcome, translation_equity
 from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer
+from tests.harness.reading import as_read
 from tests.unit.test_minutes import ALICE, BETO, START, minutes
 
 
@@ -84,7 +85,7 @@ def test_the_minutes_name_interpreters_and_show_interpretations_beside_the_words
         copies=COPIES,
         languages=("en", "es"),
     )
-    text = MinutesRenderer(Catalogs.load_default()).markdown(data, ["es"])
+    text = as_read(MinutesRenderer(Catalogs.load_default()).markdown(data, ["es"]))
     transcript = text.split("## Transcripción bilingüe")[1]
     lines = [line for line in transcript.splitlines() if line.startswith("|")]
     said_row = next(i for i, line in enumerate(lines) if "_(interpretado por Dani)_" in line)
@@ -95,3 +96,53 @@ def test_the_minutes_name_interpreters_and_show_interpretations_beside_the_words
     equity = text.split("## Equidad lingüística")[1].split("\n## ")[0]
     assert "| en → es | 4 | 1 | 1 | 1 | 1 |" in equity
     assert "MX: el 33" in equity and "(5 de 15)" in equity
+
+
+def test_with_nothing_translated_the_equity_section_says_so_and_agrees_with_itself() -> None:
+    """Translation provider `none`: every copy shows the words as written. The table counts
+    them, untranslated, and no sentence says they reached the other room in its language."""
+    said = (
+        SaidMessage(ALICE.user_id, "Alice", "US", START, WrittenText("we eat at noon", "en"), "$a"),
+        SaidMessage(BETO.user_id, "Beto", "MX", START, WrittenText("sí", "es"), "$b"),
+    )
+    copies = (
+        copy("$a", "US", "en", "es", Origin.AS_WRITTEN, translated=False, words=4),
+        copy("$b", "MX", "es", "en", Origin.AS_WRITTEN, translated=False, words=1),
+    )
+    equity = translation_equity(copies, ("US", "MX"), ("en", "es"))
+    counts = {(d.source, d.target): d for d in equity.directions}
+    assert (counts[("en", "es")].messages, counts[("en", "es")].untranslated) == (1, 1)
+    assert (counts[("es", "en")].messages, counts[("es", "en")].untranslated) == (1, 1)
+    assert [(c.center, c.reached_words, c.words) for c in equity.centers] == [
+        ("US", 0, 4),
+        ("MX", 0, 1),
+    ]
+
+    data = minutes(messages=said, copies=copies, languages=("en", "es"), turns=())
+    text = MinutesRenderer(Catalogs.load_default()).markdown(data, ["en"])
+    section = text.split("## Language equity")[1].split("\n## ")[0]
+    assert "| en → es | 1 | 0 | 0 | 0 | 1 |" in section
+    assert "| es → en | 1 | 0 | 0 | 0 | 1 |" in section
+    assert "Nothing was translated during this meeting" in section
+    assert "US: 0% of its words reached the other room in its language (0 of 4)." in section
+    assert "100%" not in section
+    alone = MinutesRenderer(Catalogs.load_default()).markdown(
+        minutes(messages=said[:1], copies=copies[:1], languages=("en", "es"), turns=()), ["en"]
+    )
+    assert "- MX: wrote nothing in the rooms." in alone
+    # The speaking statistics count the same words.
+    statistics = text.split("## Speaking statistics")[1].split("\n## ")[0]
+    assert "| Words | 4 | 1 |" in statistics
+    spanish = MinutesRenderer(Catalogs.load_default()).markdown(data, ["es"])
+    assert "No se tradujo nada durante esta reunión" in spanish
+
+
+def test_words_written_in_the_rooms_language_reached_it_without_translation() -> None:
+    """Beto wrote in English in the English room: the English room read him as written."""
+    copies = (
+        copy("$c", "MX", "en", "en", Origin.AS_WRITTEN, translated=False, words=3),
+        copy("$c", "MX", "en", "es", Origin.MACHINE, companion=True, words=3),
+    )
+    equity = translation_equity(copies, ("US", "MX"), ("en", "es"))
+    reach = {c.center: c for c in equity.centers}
+    assert (reach["MX"].reached_words, reach["MX"].words) == (3, 3)
