@@ -119,7 +119,7 @@ async def test_a_first_meeting_names_people_once_and_numbers_what_it_records(
     # A mirrored message, the stack and the floor name Ana and Beto once.
     said = await ana.send_text(en, "hello everyone")
     copy = await beto_mx.wait_for(says(bot, es, "hello everyone"))
-    assert body_of(copy) == "Ana (US): hello everyone" and said
+    assert body_of(copy) == "Ana (US) [sin traducir]: hello everyone" and said
     await beto_mx.send_text(es, "!mano")
     await ana.wait_for(says(bot, en, "Beto (MX) raised a hand"))
     assert "1. Beto (MX) — turn" in await ask(ana, en, "!stack")
