@@ -38,7 +38,7 @@ from bot.domain.minutes import (
     turns_by_measure,
 )
 from bot.domain.names import FSI, PDI, isolate
-from bot.domain.schedule import format_day, format_in_zones, local_time
+from bot.domain.schedule import format_clock, format_day, format_in_zones, zone_label
 from bot.domain.speaking_time import GRACE_SECONDS
 from bot.domain.tally import PER_CENTER_RULES
 from bot.i18n import Catalogs
@@ -174,8 +174,14 @@ class MinutesWriter:
             return isolate(member.name)
         return self.t("minutes.member", name=Name(member.name), center=member.center)
 
+    @property
+    def zone(self) -> str:
+        """The zone of the room that reads the minutes in this language."""
+        return self.data.zone_for(self.language)
+
     def when(self, moment: datetime) -> str:
-        zones = [zone for _, zone in self.data.zones] or ["UTC"]
+        """The day and the time in every center's zone, this language's room's first."""
+        zones = self.data.zones_for(self.language)
         return self.t(
             "minutes.when",
             day=format_day(moment, zones[0], self.language),
@@ -183,8 +189,8 @@ class MinutesWriter:
         )
 
     def clock(self, moment: datetime) -> str:
-        zone = self.data.zones[0][1] if self.data.zones else "UTC"
-        return local_time(moment, zone).strftime("%H:%M")
+        """A time of day with its zone, as the header gives them: "18:20 New York"."""
+        return format_in_zones(moment, [self.zone], self.language)
 
     def duration(self, seconds: float | None) -> str:
         if seconds is None:
@@ -471,7 +477,7 @@ class MinutesWriter:
         entries.sort(key=lambda entry: entry[0])
         rows = [row for _, group in entries for row in group]
         header = [
-            self.t("minutes.col.time_of_day"),
+            self.t("minutes.col.time_of_day", zone=zone_label(self.zone, self.language)),
             self.t("minutes.col.person"),
             self.t("minutes.col.said"),
             self.t("minutes.col.original"),
@@ -489,7 +495,7 @@ class MinutesWriter:
             note = self.t("minutes.interpreted_short", name=Name(interpreter))
             said = (Span(shown), Span(" "), Span(note, "em"))
         return (
-            plain(self.clock(message.at)),
+            plain(format_clock(message.at, self.zone)),
             plain(f"{isolate(message.name)} ({message.center})"),
             said,
             (Span(original, "em"),) if original else plain(""),
@@ -498,7 +504,8 @@ class MinutesWriter:
     def _interpretation_row(self, said: Interpretation) -> tuple[Line, ...]:
         """An interpreter on duty, beside the words interpreted (or on its own line)."""
         who = self.t("minutes.interpreter_row", name=Name(said.name))
-        return (plain(self.clock(said.at)), (Span(who, "em"),), plain(said.text), plain(""))
+        at = format_clock(said.at, self.zone)
+        return (plain(at), (Span(who, "em"),), plain(said.text), plain(""))
 
     def _section(self, key: str, blocks: Sequence[Block]) -> Section:
         if not blocks:

@@ -95,6 +95,17 @@ async def test_a_name_ending_in_its_center_is_shown_with_it_once_everywhere(worl
     assert "(US) (US)" not in minutes and "(MX) (MX)" not in minutes
 
 
+async def test_each_rooms_minutes_tell_time_on_that_rooms_clock(world: World) -> None:
+    """Carol records the agreement at 22:13 UTC: 17:13 in New York, 16:13 in Mexico City."""
+    await a_closed_poll_then_records(world)
+    await world.say(BETO, ES, "!acta")
+    english = minutes_file(world, "minutes-1-en.md")
+    spanish = minutes_file(world, "minutes-1-es.md")
+    assert "We eat at noon _(17:13 New York, Carol (US))_" in english
+    assert "We eat at noon _(16:13 Ciudad de México, Carol (US))_" in spanish
+    assert "book the hall _(16:13 Ciudad de México, Carol (US))_" in spanish
+
+
 async def test_the_minutes_list_the_chairs_the_opening_announced(world: World) -> None:
     await world.say(CAROL, EN, "!startmeeting Lunch")
     await world.say(CAROL, EN, f"!chair {BETO}")

@@ -48,6 +48,7 @@ def minutes(**changes) -> MinutesData:
         started_at=START,
         ended_at=START + timedelta(hours=1, minutes=30),
         zones=(("US", "America/New_York"), ("MX", "America/Mexico_City")),
+        language_zones=(("en", "America/New_York"), ("es", "America/Mexico_City")),
         chairs=(CAROL,),
         attendance=(CAROL, ALICE, BETO),
         agenda=(
@@ -120,6 +121,32 @@ def renderer() -> MinutesRenderer:
     return MinutesRenderer(Catalogs.load_default())
 
 
+def test_each_languages_minutes_tell_time_on_its_rooms_clock_and_name_the_zone(
+    renderer: MinutesRenderer,
+) -> None:
+    """The agreement was recorded at 18:20 in New York, 16:20 in Mexico City; alice wrote at
+    18:00, 16:00. Every time says whose clock it is on."""
+    data = minutes(
+        interpretations=(),
+        messages=(replace(minutes().messages[0], at=START + timedelta(minutes=5)),),
+    )
+    english = renderer.markdown(data, ["en"])
+    assert f"_(18:20 New York, {isolate('Carol')} (US))_" in english
+    assert "| Time (New York) | Person |" in english and "| 18:05 |" in english
+    spanish = renderer.markdown(data, ["es"])
+    assert f"_(16:20 Ciudad de México, {isolate('Carol')} (US))_" in spanish
+    assert f"_(16:25 Ciudad de México, {isolate('Carol')} (US))_" in spanish  # the action
+    assert "| Hora (Ciudad de México) | Persona |" in spanish and "| 16:05 |" in spanish
+    assert "18:20" not in spanish and "18:05" not in spanish
+    # The header gives every center's clock, the reader's own first.
+    assert "Inicio: lunes, 10 de marzo de 2025, 16:00 Ciudad de México / 18:00 Nueva York" in (
+        spanish
+    )
+    # Side by side, each language keeps its own clock.
+    page = renderer.html(data, ["en", "es"])
+    assert "18:20 New York" in page and "16:20 Ciudad de México" in page
+
+
 def test_speaking_statistics_per_person_and_per_center() -> None:
     data = minutes()
     stats = speaking_statistics(data.turns, data.messages, ("US", "MX", "CA"), data.names)
@@ -143,7 +170,8 @@ def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRendere
     assert f"| US | 2 | {isolate('Alice')}, {isolate('Carol')} |" in text
     assert "| 1 | Budget | 15 min | 21 min | done |" in text
     assert "May party _(machine translation; original: Fiesta de mayo)_" in text
-    assert f"we rent the hall _(18:20, {isolate('Carol')} (US))_ _\\[item: Budget\\]_" in text
+    carol = isolate("Carol")
+    assert f"we rent the hall _(18:20 New York, {carol} (US))_ _\\[item: Budget\\]_" in text
     # Polls: per-center counts, the rule applied and why it failed.
     assert "| Answer | US | MX | Total |" in text
     assert "| Yes | 2 | 1 | 3 |" in text and "| Votes cast | 2 | 2 | 4 |" in text
@@ -193,7 +221,7 @@ def test_spanish_html_is_escaped_and_self_contained(renderer: MinutesRenderer) -
     page = renderer.html(minutes(), ["es"])
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page and "<b>MX" not in page and "<i>too" not in page
-    assert "Inicio: lunes, 10 de marzo de 2025, 18:00 Nueva York / 16:00 Ciudad de México" in page
+    assert "Inicio: lunes, 10 de marzo de 2025, 16:00 Ciudad de México / 18:00 Nueva York" in page
     assert "alquilamos el salón <em>(traducción automática; original: we rent the hall)</em>" in (
         page
     )
