@@ -3,7 +3,8 @@
 Two steps. First `MinutesWriter` words a `MinutesData` in one language as a small document tree
 (sections of paragraphs, lists and tables, every label from the catalogs). Then Jinja2 templates
 lay the tree out: the HTML environment escapes every value (autoescape), and the Markdown one
-escapes every value it prints (`finalize`), so a hostile title or name stays text in both.
+escapes in every value it prints what Markdown would read as markup there (`bot.render.markdown`),
+so a hostile title or name stays text in both, and the Markdown still reads as plain text.
 With two languages the HTML page puts them side by side, section by section, on a wide screen,
 and one after the other (each section in English, then in Spanish) on a narrow one and on paper;
 Markdown, which has no columns, gives the whole minutes in the first language, then in the next.
@@ -42,6 +43,7 @@ from bot.domain.schedule import format_clock, format_day, format_in_zones, zone_
 from bot.domain.speaking_time import GRACE_SECONDS
 from bot.domain.tally import PER_CENTER_RULES
 from bot.i18n import Catalogs
+from bot.render.markdown import Piece, escape_lines, escape_value, styled
 
 # -- the document tree ---------------------------------------------------------------------------
 
@@ -515,30 +517,41 @@ class MinutesWriter:
 
 # -- laying the documents out -------------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
-
 
 class MarkdownSafe(str):
     """Markdown already escaped by `md_line`: printed as is."""
 
 
 def md_escape(value: Any) -> str:
+    """A value the Markdown template prints among its own characters (`bot.render.markdown`)."""
     if isinstance(value, MarkdownSafe):
         return value
-    text = re.sub(r"\s+", " ", str(value))  # a newline would end a list item or a table row
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return escape_value(str(value))
 
 
-def md_line(line: Line) -> MarkdownSafe:
-    parts = []
-    for span in line:
-        text = md_escape(span.text)
-        if text and span.style == "strong":
-            text = f"**{text}**"
-        elif text and span.style == "em":
-            text = f"_{text}_"
-        parts.append(text)
-    return MarkdownSafe("".join(parts))
+def _pieces(line: Line) -> list[Piece]:
+    return [piece for span in line for piece in styled(span.text, span.style)]
+
+
+def md_line(line: Line, heading: bool = False, cell: bool = False) -> MarkdownSafe:
+    """A line of the minutes as Markdown: a paragraph or list item of its own, or a heading's
+    or a table cell's words. Only what Markdown would read as markup is escaped."""
+    [text] = escape_lines(
+        [_pieces(line)], line_start=not (heading or cell), heading=heading, cell=cell
+    )
+    return MarkdownSafe(text)
+
+
+def md_text(text: str, heading: bool = False, cell: bool = False) -> MarkdownSafe:
+    """The minutes' own words (a section's heading, a column's) placed as `md_line` places a
+    line."""
+    return md_line(plain(text), heading=heading, cell=cell)
+
+
+def md_lines(lines: Sequence[Line]) -> MarkdownSafe:
+    """Lines of one paragraph, each but the last ended by a hard line break (two spaces)."""
+    escaped = escape_lines([_pieces(line) for line in lines])
+    return MarkdownSafe("  \n".join(escaped) + "  ")
 
 
 def _environment(autoescape: bool) -> Environment:
@@ -552,6 +565,8 @@ def _environment(autoescape: bool) -> Environment:
         finalize=None if autoescape else md_escape,
     )
     environment.filters["md"] = md_line
+    environment.filters["md_lines"] = md_lines
+    environment.filters["md_text"] = md_text
     environment.filters["html_line"] = html_line
     return environment
 

@@ -178,11 +178,11 @@ async def test_a_first_meeting_names_people_once_and_numbers_what_it_records(
     for minutes in (english, from_the_command_line):
         assert "Chairs: Ana (US), Beto (MX)" in minutes
         assert "| US | 1 | Ana |" in minutes and "| MX | 2 | Beto, Dani |" in minutes
-        assert "- **\\#1** We eat at noon _(" in minutes
-        assert "### \\#1 Do we eat at noon?\n" in minutes
-        assert "- **\\#1** book the hall _(" in minutes
+        assert "- **#1** We eat at noon _(" in minutes
+        assert "### #1 Do we eat at noon?\n" in minutes
+        assert "- **#1** book the hall _(" in minutes
         assert row_of(minutes, "| Speaking time |").endswith(f"| {spoken.group(1)} |")
         assert spoken.group(1) in row_of(minutes, "| Beto | MX | 1 |")
         assert "@" not in minutes and "(US) (US)" not in minutes
     assert "Moderación: Ana (US), Beto (MX)" in spanish
-    assert "- **\\#1** We eat at noon _(" in spanish and "original: We eat at noon" not in spanish
+    assert "- **#1** We eat at noon _(" in spanish and "original: We eat at noon" not in spanish

@@ -138,7 +138,7 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     assert content_of(english_md)["info"]["mimetype"].startswith("text/markdown")
 
     markdown = await download(alice, english_md)
-    assert markdown.startswith("# \\<script\\>alert(1)\\</script\\>")
+    assert markdown.startswith("# \\<script>alert(1)\\</script>\n")
     assert "## Agreements" in markdown and "we rent the hall" in markdown
     assert "### Beto (MX)\n" in markdown and "Due 2030-01-15: call the hall" in markdown
     assert "| Yes | 2 | 1 | 3 |" in markdown and "**Passed.**" in markdown

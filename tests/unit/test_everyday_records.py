@@ -148,10 +148,10 @@ async def test_each_kind_is_numbered_on_its_own_as_chat_and_minutes_say(world: W
     await world.say(CAROL, EN, "!endmeeting")
     await world.say(CAROL, EN, "!minutes")
     minutes = minutes_file(world, "minutes-1-en.md")
-    assert "- **\\#1** We eat at noon" in minutes
-    assert "- **\\#2** We meet on Thursdays" in minutes and "Fridays" not in minutes
-    assert "- **\\#1** book the hall" in minutes
-    assert "### \\#1 Do we eat at noon?\n" in minutes
+    assert "- **#1** We eat at noon" in minutes
+    assert "- **#2** We meet on Thursdays" in minutes and "Fridays" not in minutes
+    assert "- **#1** book the hall" in minutes
+    assert "### #1 Do we eat at noon?\n" in minutes
 
 
 async def test_polls_are_numbered_in_each_meeting_and_addressed_there(world: World) -> None:

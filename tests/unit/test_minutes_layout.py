@@ -245,7 +245,7 @@ def test_bilingual_markdown_reads_as_two_documents(renderer: MinutesRenderer) ->
     assert len(headings) == 20  # ten sections, in English, then in Spanish
     assert text.count("\n# ") == 2 and text.startswith("**English**\n\n# Extraordinary")
     assert "\n**español**\n\n# Asamblea binacional" in text
-    assert "### \\#2 Where should the regional gathering be held?" in text
+    assert "### #2 Where should the regional gathering be held?" in text
     assert " · " not in text
 
 
