@@ -106,6 +106,27 @@ async def test_each_rooms_minutes_tell_time_on_that_rooms_clock(world: World) ->
     assert "book the hall _(16:13 Ciudad de México, Carol (US))_" in spanish
 
 
+async def test_the_room_that_did_not_ask_is_told_what_the_minutes_files_are(
+    world: World,
+) -> None:
+    await a_closed_poll_then_records(world)
+    mark = world.mark()
+    await world.say(BETO, ES, "!acta")
+    english = [m for m in world.sent[mark:] if m.room_id == EN]
+    assert [m.content.get("filename") for m in english] == [
+        "minutes-1-en.md",
+        "minutes-1-en.html",
+        None,
+    ]
+    assert as_read(english[-1].content["body"]) == (
+        "Beto (MX) asked for the minutes of meeting #1 (Lunch). Here they are in English: "
+        "minutes-1-en.md (Markdown) and minutes-1-en.html (a page to read or print)."
+    )
+    assert english[-1].content["msgtype"] == "m.notice"
+    # Beto's own room is answered as before, once.
+    assert world.said_in(ES, mark)[-1].startswith("El acta de la reunión #1 (Lunch) está publicada")
+
+
 async def test_the_minutes_list_the_chairs_the_opening_announced(world: World) -> None:
     await world.say(CAROL, EN, "!startmeeting Lunch")
     await world.say(CAROL, EN, f"!chair {BETO}")
