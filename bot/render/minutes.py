@@ -39,6 +39,7 @@ from bot.domain.minutes import (
     turns_by_measure,
 )
 from bot.domain.names import FSI, PDI, isolate
+from bot.domain.polls import listed
 from bot.domain.schedule import format_clock, format_day, format_in_zones, zone_label
 from bot.domain.speaking_time import GRACE_SECONDS
 from bot.domain.tally import PER_CENTER_RULES
@@ -333,8 +334,8 @@ class MinutesWriter:
                     else self.t(f"minutes.answer.{answer}")
                 )
             if len(names) > 1:  # every tied option, none preferred
-                quoted = ", ".join(self.t("minutes.quoted", text=name) for name in names)
-                return self.t("minutes.poll_tie", winners=quoted)
+                quoted = [self.t("minutes.quoted", text=name) for name in names]
+                return self.t("minutes.poll_tie", winners=listed(quoted))
             return self.t("minutes.poll_winner", winners=", ".join(names) or "—")
         if poll.passed:
             return self.t("minutes.poll_passed")

@@ -337,3 +337,21 @@ async def test_records_kept_before_the_numbers_are_numbered_as_the_minutes_now_s
         assert meeting["standing_chairs"] == "[]"
     finally:
         await db.close()
+
+
+# -- a tie --------------------------------------------------------------------------------------
+
+
+async def test_a_tie_is_worded_as_a_tie_in_chat_and_in_the_minutes(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Lunch")
+    await world.say(CAROL, EN, '!poll "Who cooks?" "Ana" "Beto"')
+    await world.say(CAROL, EN, "!vote 1")
+    await world.say(BETO, ES, "!votar 2")
+    await world.say(CAROL, EN, "!close")
+    assert "Outcome: a tie between Ana and Beto." in world.said_in(EN)[-1]
+    assert "Resultado: un empate entre Ana y Beto." in world.said_in(ES)[-1]
+    await world.say(CAROL, EN, "!minutes")
+    english = minutes_file(world, "minutes-1-en.md")
+    spanish = minutes_file(world, "minutes-1-es.md")
+    assert "A tie between “Ana” and “Beto” for the most votes, with no tie-break." in english
+    assert "Un empate entre «Ana» y «Beto» por el mayor número de votos, sin desempate." in spanish
