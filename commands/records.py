@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.delivery import Delivery
+from bot.delivery import Delivery, minutes_file_name
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
@@ -168,12 +168,31 @@ class RecordsCommands(CommandGroup):
             center_of=lambda user: self._center_of(ctx.assembly, user),
         )
         await self._delivery.queue_minutes(ctx.assembly, data, cause=f"minutes:{ctx.event_id}")
-        line = Msg.of(
-            "minutes.posted",
-            id=Code(f"#{meeting.id}"),
-            title=UserText(meeting.title, meeting.title_language),
+        title = UserText(meeting.title, meeting.title_language)
+        # The other rooms did not ask: they are told whose files these are and what they hold.
+        await tell_rooms(
+            self._delivery,
+            ctx.assembly,
+            ctx.assembly.other_rooms(ctx.room.room_id),
+            lambda room: [self._minutes_here(ctx, meeting.id, title, room)],
+            cause=f"minutes-told:{ctx.event_id}",
         )
+        line = Msg.of("minutes.posted", id=Code(f"#{meeting.id}"), title=title)
         return [React(FILED), reply(line)]
+
+    def _minutes_here(
+        self, ctx: CommandContext, meeting_id: int, title: UserText, room: AssemblyRoom
+    ) -> Msg:
+        return Msg.of(
+            "minutes.posted_here",
+            name=Name(ctx.sender_name),
+            center=self._center_of(ctx.assembly, ctx.sender) or ctx.room.center,
+            id=Code(f"#{meeting_id}"),
+            title=title,
+            language=Msg.of(f"language.{room.language}"),
+            markdown=Code(minutes_file_name(meeting_id, room.language, "md")),
+            html=Code(minutes_file_name(meeting_id, room.language, "html")),
+        )
 
     async def _record(
         self,

@@ -75,12 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--translation",
         default="none",
-        choices=("none", "google"),
+        choices=("none", "libre", "google"),
         help=(
-            "how the demo translates: none (the default; mirrors messages as written, needs no "
-            "internet access) or google (Google's free endpoint: needs internet access and sends "
-            "every message to Google)"
+            "how the demo translates: none (the default; copies are mirrored as written and "
+            'marked "not translated", no internet access needed), libre (your LibreTranslate '
+            "server, given with --url: nothing leaves your machines) or google (Google's free "
+            "endpoint: needs internet access and sends every message to Google)"
         ),
+    )
+    demo.add_argument(
+        "--url",
+        help="the LibreTranslate server for --translation libre, e.g. http://127.0.0.1:5000",
     )
     demo.set_defaults(action=_demo)
     _add_records_commands(sub)
@@ -165,7 +170,16 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.cli.demo import run_demo
+    from bot.cli.demo import DemoTranslation, run_demo
 
-    return run_demo(args.data, args.port, args.translation)
+    if args.translation == "libre" and not args.url:
+        print(
+            "asamblea demo: --translation libre needs --url (your LibreTranslate server)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    if args.url and args.translation != "libre":
+        print("asamblea demo: --url goes with --translation libre", file=sys.stderr)
+        return EXIT_CONFIG
+    return run_demo(args.data, args.port, DemoTranslation(args.translation, args.url))
 

@@ -5,6 +5,10 @@ English room Ana (US), a standing chair, and Carol (US), a member; in the Spanis
 a standing chair, and Dora (MX), a member. Two people a room is what it takes to try who may do
 what, the stack alternating between the centers, and a double majority. It writes a
 configuration for them and runs the bot until Ctrl-C.
+
+It translates only with a translator at hand: without one (`none`) each copy is the original,
+marked "not translated" in the other room's language; with a LibreTranslate server (`libre` and
+its URL) the copies are translated. It never makes a translation up.
 """
 
 from __future__ import annotations
@@ -20,6 +24,46 @@ from bot.config import load_config
 from bot.storage.private_files import write_private_text
 
 BOT = ("asamblea", "asamblea-demo-bot", "Asamblea")
+# A LibreTranslate that has just started loads its models before it answers.
+LIBRE_TIMEOUT_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class DemoTranslation:
+    """How the demo translates: `none`, `libre` at `url`, or `google`."""
+
+    provider: str = "none"
+    url: str | None = None
+
+    def config(self) -> str:
+        """The configuration's `[translation]` settings."""
+        lines = [f"provider = {_toml_string(self.provider)}"]
+        if self.url:
+            lines += [
+                f"url = {_toml_string(self.url)}",
+                f"timeout_seconds = {LIBRE_TIMEOUT_SECONDS}",
+            ]
+        return "\n".join(lines)
+
+    def welcome(self) -> str:
+        """What the person will see in the copies, and how to see real translation."""
+        if self.provider == "none":
+            return (
+                'Translation: none. Copies reach the other room as written, marked "not\n'
+                '  translated" / "sin traducir". For real translation, run the demo with\n'
+                "  --translation libre --url <your LibreTranslate server> (see the README)."
+            )
+        if self.provider == "libre":
+            return f"Translation: LibreTranslate at {self.url}. Copies are machine-translated."
+        return "Translation: Google's free endpoint; every message is sent to Google."
+
+
+# The README's demo: nothing leaves the machine, and nothing is translated.
+WITHOUT_TRANSLATOR = DemoTranslation()
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a TOML basic string
 
 
 @dataclass(frozen=True)
@@ -56,19 +100,19 @@ PEOPLE = (
 )
 
 
-def run_demo(data: Path, port: int, translation: str = "none") -> int:
+def run_demo(data: Path, port: int, translation: DemoTranslation = WITHOUT_TRANSLATOR) -> int:
     data = data.resolve()
     server = LocalSynapse(data / "synapse", port=port)
     server.start()
     try:
         config_path = prepare(server, data, translation)
-        print_welcome(server, config_path)
+        print_welcome(server, config_path, translation)
         return asyncio.run(serve(load_config(config_path)))
     finally:
         server.stop()
 
 
-def prepare(server: LocalSynapse, data: Path, translation: str) -> Path:
+def prepare(server: LocalSynapse, data: Path, translation: DemoTranslation) -> Path:
     """Accounts, rooms and everyone seated in them (again, harmlessly, on a later run), and the
     bot's configuration; returns the configuration's path."""
     bot = server.register(BOT[0], BOT[1], displayname=BOT[2])
@@ -122,7 +166,11 @@ def _seat(
 
 
 def config_text(
-    homeserver: str, bot_id: str, rooms: dict[str, str], chairs: list[str], translation: str
+    homeserver: str,
+    bot_id: str,
+    rooms: dict[str, str],
+    chairs: list[str],
+    translation: DemoTranslation,
 ) -> str:
     chair_list = ", ".join(f'"{c}"' for c in chairs)
     room_tables = "".join(
@@ -145,7 +193,7 @@ password = "{BOT[1]}"
 database = "asamblea.db"
 
 [translation]
-provider = "{translation}"
+{translation.config()}
 
 [[assemblies]]
 name = "Demo"
@@ -154,7 +202,9 @@ chairs = [{chair_list}]
 {room_tables}"""
 
 
-def print_welcome(server: LocalSynapse, config_path: Path) -> None:
+def print_welcome(
+    server: LocalSynapse, config_path: Path, translation: DemoTranslation = WITHOUT_TRANSLATOR
+) -> None:
     width = max(len(server.user_id(p.localpart)) for p in PEOPLE)
     rooms = {room.language: room.name for room in ROOMS}
     logins = "\n".join(
@@ -170,6 +220,7 @@ Asamblea demo is running.
 {logins}
   Send !help or !ayuda. A chair opens a meeting with !startmeeting; !hand from both rooms shows
   the stack alternating between the centers; !poll double "…" needs a majority in each center.
+  {translation.welcome()}
   The bot's configuration: {config_path}
 Press Ctrl-C to stop.
 """,

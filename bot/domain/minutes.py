@@ -326,10 +326,25 @@ class MinutesData:
     # with each commitment's words by its id.
     follow_up: FollowUp | None = None
     commitment_texts: Mapping[int, WrittenText] = field(default_factory=dict)
+    # (language, IANA zone): the zone of each language's first room, whose clock the minutes
+    # in that language tell time by.
+    language_zones: tuple[tuple[str, str], ...] = ()
 
     @property
     def centers(self) -> tuple[str, ...]:
         return tuple(center for center, _ in self.zones)
+
+    def zone_for(self, language: str) -> str:
+        """The zone the minutes in `language` give times in: the room of that language's, or,
+        for a language no room speaks, the first center's."""
+        for spoken, zone in self.language_zones:
+            if spoken == language:
+                return zone
+        return self.zones[0][1] if self.zones else "UTC"
+
+    def zones_for(self, language: str) -> list[str]:
+        """Every center's zone, the one of `language`'s room first."""
+        return list(dict.fromkeys([self.zone_for(language), *(zone for _, zone in self.zones)]))
 
     def entries_of(self, kind: str) -> tuple[LogEntry, ...]:
         return tuple(e for e in self.entries if e.kind == kind)

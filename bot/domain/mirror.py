@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.interpretation import HUMAN_ORIGINS, Origin
-from bot.domain.text_protection import GlossaryUse
+from bot.domain.text_protection import GlossaryUse, has_words
 from bot.domain.wording import adds_something
 
 # Mirrored as files; people's words (`bot.domain.outcomes.TEXT_MSGTYPES`) are mirrored as words.
@@ -55,6 +55,17 @@ class MirrorText:
     @property
     def interpreted(self) -> bool:
         return self.kind in HUMAN_ORIGINS
+
+    @property
+    def left_untranslated(self) -> bool:
+        """Shown as written in a room of another language, though it has words to translate:
+        nobody put them in the room's language (translation provider `none`, or a provider that
+        gave them back unchanged). The copy says so; emoji, links and mentions alone need not."""
+        return (
+            self.kind is Origin.AS_WRITTEN
+            and self.source_language != self.target_language
+            and has_words(self.original)
+        )
 
 
 @dataclass(frozen=True)

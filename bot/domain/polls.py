@@ -180,6 +180,13 @@ def joined(items: Sequence[Any]) -> Msg | Any:
     return Msg.of("poll.join", head=items[0], tail=joined(items[1:]))
 
 
+def listed(items: Sequence[Any]) -> Msg | Any:
+    """Every one of a list, as "a, b and c" / "a, b y c": a tie is between all of them."""
+    if len(items) < 2:
+        return joined(items)
+    return Msg.of("poll.join_last", head=joined(items[:-1]), tail=items[-1])
+
+
 def answer_label(poll: Poll, answer_id: str) -> Label:
     """A fixed answer in the room's language, or an option as its author wrote it."""
     option = poll.option_text(answer_id)

@@ -236,6 +236,12 @@ def _has_letters(text: str) -> bool:
     return any(unicodedata.category(ch).startswith("L") for ch in text)
 
 
+def has_words(text: str) -> bool:
+    """Whether a translator would be asked about the text: letters outside its links, mentions,
+    Matrix ids, e-mail addresses and code. "👍", a link or a mention alone have none."""
+    return protect(text, source="", target="").needs_translation
+
+
 def is_emoji_only(text: str) -> bool:
     """True for reactions-as-messages like "👍", "🎉🎉" or "👩🏽‍💻": nothing to translate."""
     chars = [ch for ch in text if not ch.isspace()]

@@ -3,7 +3,8 @@
 Two steps. First `MinutesWriter` words a `MinutesData` in one language as a small document tree
 (sections of paragraphs, lists and tables, every label from the catalogs). Then Jinja2 templates
 lay the tree out: the HTML environment escapes every value (autoescape), and the Markdown one
-escapes every value it prints (`finalize`), so a hostile title or name stays text in both.
+escapes in every value it prints what Markdown would read as markup there (`bot.render.markdown`),
+so a hostile title or name stays text in both, and the Markdown still reads as plain text.
 With two languages the HTML page puts them side by side, section by section, on a wide screen,
 and one after the other (each section in English, then in Spanish) on a narrow one and on paper;
 Markdown, which has no columns, gives the whole minutes in the first language, then in the next.
@@ -38,10 +39,12 @@ from bot.domain.minutes import (
     turns_by_measure,
 )
 from bot.domain.names import FSI, PDI, isolate
-from bot.domain.schedule import format_day, format_in_zones, local_time
+from bot.domain.polls import listed
+from bot.domain.schedule import format_clock, format_day, format_in_zones, zone_label
 from bot.domain.speaking_time import GRACE_SECONDS
 from bot.domain.tally import PER_CENTER_RULES
 from bot.i18n import Catalogs
+from bot.render.markdown import Piece, escape_lines, escape_value, styled
 
 # -- the document tree ---------------------------------------------------------------------------
 
@@ -187,8 +190,14 @@ class MinutesWriter:
             return isolate(member.name)
         return self.t("minutes.member", name=Name(member.name), center=member.center)
 
+    @property
+    def zone(self) -> str:
+        """The zone of the room that reads the minutes in this language."""
+        return self.data.zone_for(self.language)
+
     def when(self, moment: datetime) -> str:
-        zones = [zone for _, zone in self.data.zones] or ["UTC"]
+        """The day and the time in every center's zone, this language's room's first."""
+        zones = self.data.zones_for(self.language)
         return self.t(
             "minutes.when",
             day=format_day(moment, zones[0], self.language),
@@ -196,8 +205,8 @@ class MinutesWriter:
         )
 
     def clock(self, moment: datetime) -> str:
-        zone = self.data.zones[0][1] if self.data.zones else "UTC"
-        return local_time(moment, zone).strftime("%H:%M")
+        """A time of day with its zone, as the header gives them: "18:20 New York"."""
+        return format_in_zones(moment, [self.zone], self.language)
 
     def duration(self, seconds: float | None) -> str:
         if seconds is None:
@@ -421,8 +430,8 @@ class MinutesWriter:
                     else self.t(f"minutes.answer.{answer}")
                 )
             if len(names) > 1:  # every tied option, none preferred
-                quoted = ", ".join(self.t("minutes.quoted", text=name) for name in names)
-                return self.t("minutes.poll_tie", winners=quoted)
+                quoted = [self.t("minutes.quoted", text=name) for name in names]
+                return self.t("minutes.poll_tie", winners=listed(quoted))
             return self.t("minutes.poll_winner", winners=", ".join(names) or "—")
         if poll.passed:
             return self.t("minutes.poll_passed")
@@ -567,7 +576,7 @@ class MinutesWriter:
         entries.sort(key=lambda entry: entry[0])
         rows = [row for _, group in entries for row in group]
         header = [
-            self.t("minutes.col.time_of_day"),
+            self.t("minutes.col.time_of_day", zone=zone_label(self.zone, self.language)),
             self.t("minutes.col.person"),
             self.t("minutes.col.said"),
             self.t("minutes.col.original"),
@@ -585,7 +594,7 @@ class MinutesWriter:
             note = self.t("minutes.interpreted_short", name=Name(interpreter))
             said = (Span(shown), Span(" "), Span(note, "em"))
         return (
-            plain(self.clock(message.at)),
+            plain(format_clock(message.at, self.zone)),
             plain(f"{isolate(message.name)} ({message.center})"),
             said,
             (Span(original, "em"),) if original else plain(""),
@@ -594,7 +603,8 @@ class MinutesWriter:
     def _interpretation_row(self, said: Interpretation) -> tuple[Line, ...]:
         """An interpreter on duty, beside the words interpreted (or on its own line)."""
         who = self.t("minutes.interpreter_row", name=Name(said.name))
-        return (plain(self.clock(said.at)), (Span(who, "em"),), plain(said.text), plain(""))
+        at = format_clock(said.at, self.zone)
+        return (plain(at), (Span(who, "em"),), plain(said.text), plain(""))
 
     def _section(self, key: str, blocks: Sequence[Block]) -> Section:
         if not blocks:
@@ -604,30 +614,41 @@ class MinutesWriter:
 
 # -- laying the documents out -------------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
-
 
 class MarkdownSafe(str):
     """Markdown already escaped by `md_line`: printed as is."""
 
 
 def md_escape(value: Any) -> str:
+    """A value the Markdown template prints among its own characters (`bot.render.markdown`)."""
     if isinstance(value, MarkdownSafe):
         return value
-    text = re.sub(r"\s+", " ", str(value))  # a newline would end a list item or a table row
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return escape_value(str(value))
 
 
-def md_line(line: Line) -> MarkdownSafe:
-    parts = []
-    for span in line:
-        text = md_escape(span.text)
-        if text and span.style == "strong":
-            text = f"**{text}**"
-        elif text and span.style == "em":
-            text = f"_{text}_"
-        parts.append(text)
-    return MarkdownSafe("".join(parts))
+def _pieces(line: Line) -> list[Piece]:
+    return [piece for span in line for piece in styled(span.text, span.style)]
+
+
+def md_line(line: Line, heading: bool = False, cell: bool = False) -> MarkdownSafe:
+    """A line of the minutes as Markdown: a paragraph or list item of its own, or a heading's
+    or a table cell's words. Only what Markdown would read as markup is escaped."""
+    [text] = escape_lines(
+        [_pieces(line)], line_start=not (heading or cell), heading=heading, cell=cell
+    )
+    return MarkdownSafe(text)
+
+
+def md_text(text: str, heading: bool = False, cell: bool = False) -> MarkdownSafe:
+    """The minutes' own words (a section's heading, a column's) placed as `md_line` places a
+    line."""
+    return md_line(plain(text), heading=heading, cell=cell)
+
+
+def md_lines(lines: Sequence[Line]) -> MarkdownSafe:
+    """Lines of one paragraph, each but the last ended by a hard line break (two spaces)."""
+    escaped = escape_lines([_pieces(line) for line in lines])
+    return MarkdownSafe("  \n".join(escaped) + "  ")
 
 
 def environment(autoescape: bool) -> Environment:
@@ -643,6 +664,8 @@ def environment(autoescape: bool) -> Environment:
         finalize=None if autoescape else md_escape,
     )
     made.filters["md"] = md_line
+    made.filters["md_lines"] = md_lines
+    made.filters["md_text"] = md_text
     made.filters["html_line"] = html_line
     return made
 

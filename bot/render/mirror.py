@@ -35,7 +35,8 @@ def _lines(text: str) -> Markup:
     return Markup("<br>").join(escape(line) for line in text.split("\n"))
 
 
-# The label each origin of a copy's words gets; as written needs none.
+# The label each origin of a copy's words gets; as written needs none, unless it is in a
+# language the room does not speak (`MirrorText.left_untranslated`).
 _LABELS = {
     Origin.PENDING: "mirror.pending",
     Origin.MACHINE: "mirror.machine_translation",
@@ -49,6 +50,8 @@ MAX_LABELLED_TERMS = 3
 
 
 def label_of(text: MirrorText) -> Msg | None:
+    if text.left_untranslated:
+        return Msg.of("mirror.not_translated")
     key = _LABELS.get(text.kind)
     if key is None:
         return None

@@ -17,7 +17,7 @@ from bot.domain.assembly import Assembly
 from bot.domain.events import MARKER
 from bot.domain.limits import MAX_POLL_OPTION
 from bot.domain.messages import Msg, Name, UserText
-from bot.domain.polls import Poll, Progress, ResultView, answer_label, joined
+from bot.domain.polls import Poll, Progress, ResultView, answer_label, joined, listed
 from bot.domain.secrecy import Disclosure
 from bot.domain.tally import (
     BLOCK,
@@ -291,8 +291,9 @@ def outcome_line(poll: Poll, result: TallyResult) -> Msg:
     winners = [answer_label(poll, answer) for answer in result.winners]
     if not winners:
         return Msg.of("poll.result.nothing_chosen")
-    key = "poll.result.chosen" if len(winners) == 1 else "poll.result.tie"
-    return Msg.of(key, answers=joined(winners))
+    if len(winners) == 1:
+        return Msg.of("poll.result.chosen", answers=winners[0])
+    return Msg.of("poll.result.tie", answers=listed(winners))
 
 
 def _count_line(poll: Poll, result: TallyResult, count: CenterTally) -> Msg:

@@ -108,6 +108,9 @@ class MinutesService:
     ) -> MinutesData:
         languages = list(dict.fromkeys(r.language for r in rooms)) or ["en"]
         zones = tuple(dict.fromkeys((r.center, r.timezone) for r in rooms))
+        language_zones: dict[str, str] = {}
+        for room in rooms:
+            language_zones.setdefault(room.language, room.timezone)
         centers = [center for center, _ in zones]
         ended = meeting.ended_at or self._clock()
         entries = await self._decisions.entries_of_meeting(meeting.id)
@@ -141,6 +144,7 @@ class MinutesService:
             started_at=moment(meeting.started_at),
             ended_at=moment(meeting.ended_at) if meeting.ended_at else None,
             zones=zones,
+            language_zones=tuple(language_zones.items()),
             chairs=tuple(member(c) for c in chairs if c),
             attendance=tuple(member(a.user_id, a.center) for a in attendance),
             agenda=tuple(

@@ -135,10 +135,17 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     await alice.wait_for(a_file(en, f"minutes-{meeting}-en.html"))
     spanish_html = await beto.wait_for(a_file(es, f"minutes-{meeting}-es.html"))
     await beto.wait_for(a_file(es, f"minutes-{meeting}-es.md"))
+    # The Spanish room did not ask: it is told whose files these are and what they hold.
+    told = body_of(await beto.wait_for(says(bot, es, "pidió el acta de la reunión")))
+    assert told.startswith(f"Alice (US) pidió el acta de la reunión #{meeting} (")
+    assert told.endswith(
+        f"Aquí está en español: minutes-{meeting}-es.md (Markdown) y minutes-{meeting}-es.html "
+        "(una página para leer o imprimir)."
+    )
     assert content_of(english_md)["info"]["mimetype"].startswith("text/markdown")
 
     markdown = await download(alice, english_md)
-    assert markdown.startswith("# \\<script\\>alert(1)\\</script\\>")
+    assert markdown.startswith("# \\<script>alert(1)\\</script>\n")
     assert "## Agreements" in markdown and "we rent the hall" in markdown
     assert "### Beto (MX)\n" in markdown and "Due 2030-01-15: call the hall" in markdown
     assert "| Yes | 2 | 1 | 3 |" in markdown and "**Passed.**" in markdown

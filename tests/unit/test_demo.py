@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.demo import PEOPLE, ROOMS, config_text, print_welcome
+from bot.cli import main
+from bot.cli.demo import (
+    PEOPLE,
+    ROOMS,
+    WITHOUT_TRANSLATOR,
+    DemoTranslation,
+    config_text,
+    print_welcome,
+)
 from bot.cli.devserver import LocalSynapse
 from bot.config import load_config
 from bot.domain.authority import WhoMayStart
@@ -17,10 +25,12 @@ from bot.domain.stack import StackPolicy
 ROOM_IDS = {"en": "!english:localhost", "es": "!spanish:localhost"}
 
 
-def demo_config(tmp_path: Path, chairs: list[str]):
+def demo_config(
+    tmp_path: Path, chairs: list[str], translation: DemoTranslation = WITHOUT_TRANSLATOR
+):
     path = tmp_path / "config.toml"
     path.write_text(
-        config_text("http://127.0.0.1:8008", "@asamblea:localhost", ROOM_IDS, chairs, "none")
+        config_text("http://127.0.0.1:8008", "@asamblea:localhost", ROOM_IDS, chairs, translation)
     )
     return load_config(path)
 
@@ -66,3 +76,32 @@ def test_the_welcome_gives_all_four_logins(
         line = next(line for line in text.splitlines() if f"@{person.localpart}:localhost" in line)
         assert f"password: {person.password}" in line and person.role in line
     assert text.count("standing chair in") == 2 and text.count("member in") == 2
+
+
+def test_the_demo_translates_with_a_libretranslate_server_given_by_its_url(tmp_path: Path) -> None:
+    libre = DemoTranslation("libre", "http://127.0.0.1:5000")
+    config = demo_config(tmp_path, ["@ana:localhost"], libre)
+    assert config.translation.provider == "libre"
+    assert config.translation.url == "http://127.0.0.1:5000"
+
+
+def test_the_demo_asks_for_the_url_of_its_libretranslate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--translation", "libre"]) == 2
+    assert "--translation libre needs --url" in capsys.readouterr().err
+    assert main(["demo", "--url", "http://127.0.0.1:5000"]) == 2
+    assert "--url goes with --translation libre" in capsys.readouterr().err
+
+
+def test_the_welcome_says_what_the_copies_will_show_and_how_to_translate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = LocalSynapse(tmp_path / "synapse", port=8008)  # not started: only its names
+    print_welcome(server, tmp_path / "config.toml", WITHOUT_TRANSLATOR)
+    untranslated = " ".join(capsys.readouterr().out.split())
+    assert 'marked "not translated" / "sin traducir"' in untranslated
+    assert "--translation libre --url" in untranslated
+    print_welcome(server, tmp_path / "config.toml", DemoTranslation("libre", "http://lt:5000"))
+    translated = " ".join(capsys.readouterr().out.split())
+    assert "LibreTranslate at http://lt:5000" in translated and "not translated" not in translated

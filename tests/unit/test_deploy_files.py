@@ -172,6 +172,29 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "-c constraints.txt" in readme_command("Run it")
 
 
+def test_the_readme_says_which_python_it_needs_and_how_to_reach_the_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    before_running = readme.split("**Run it**")[1].split("```sh")[0]
+    minimum = PYPROJECT["project"]["requires-python"].removeprefix(">=")
+    assert f"Python {minimum} or newer" in before_running
+    # The install puts the command in .venv/bin: bare `asamblea` works once that is activated.
+    first_bare = re.search(r"`asamblea [a-z]", readme)
+    assert first_bare and readme.index(". .venv/bin/activate") < first_bare.start()
+
+
+def test_the_readme_demo_commands_are_the_demos_own() -> None:
+    """Each way the README runs the demo (without a translator, with a LibreTranslate) is one
+    `asamblea demo` takes."""
+    readme = (ROOT / "README.md").read_text()
+    runs = re.findall(r"\.venv/bin/asamblea (demo[^\n`]*)", readme)
+    assert any("--translation libre --url" in run for run in runs), runs
+    for run in runs:
+        args = _parser().parse_args(shlex.split(run))
+        assert args.translation in ("none", "libre") and (args.url is None) == (
+            args.translation == "none"
+        )
+
+
 def test_constraints_pin_every_dependency() -> None:
     pinned = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():

@@ -95,6 +95,38 @@ async def test_a_name_ending_in_its_center_is_shown_with_it_once_everywhere(worl
     assert "(US) (US)" not in minutes and "(MX) (MX)" not in minutes
 
 
+async def test_each_rooms_minutes_tell_time_on_that_rooms_clock(world: World) -> None:
+    """Carol records the agreement at 22:13 UTC: 17:13 in New York, 16:13 in Mexico City."""
+    await a_closed_poll_then_records(world)
+    await world.say(BETO, ES, "!acta")
+    english = minutes_file(world, "minutes-1-en.md")
+    spanish = minutes_file(world, "minutes-1-es.md")
+    assert "We eat at noon _(17:13 New York, Carol (US))_" in english
+    assert "We eat at noon _(16:13 Ciudad de México, Carol (US))_" in spanish
+    assert "book the hall _(16:13 Ciudad de México, Carol (US))_" in spanish
+
+
+async def test_the_room_that_did_not_ask_is_told_what_the_minutes_files_are(
+    world: World,
+) -> None:
+    await a_closed_poll_then_records(world)
+    mark = world.mark()
+    await world.say(BETO, ES, "!acta")
+    english = [m for m in world.sent[mark:] if m.room_id == EN]
+    assert [m.content.get("filename") for m in english] == [
+        "minutes-1-en.md",
+        "minutes-1-en.html",
+        None,
+    ]
+    assert as_read(english[-1].content["body"]) == (
+        "Beto (MX) asked for the minutes of meeting #1 (Lunch). Here they are in English: "
+        "minutes-1-en.md (Markdown) and minutes-1-en.html (a page to read or print)."
+    )
+    assert english[-1].content["msgtype"] == "m.notice"
+    # Beto's own room is answered as before, once.
+    assert world.said_in(ES, mark)[-1].startswith("El acta de la reunión #1 (Lunch) está publicada")
+
+
 async def test_the_minutes_list_the_chairs_the_opening_announced(world: World) -> None:
     await world.say(CAROL, EN, "!startmeeting Lunch")
     await world.say(CAROL, EN, f"!chair {BETO}")
@@ -137,10 +169,10 @@ async def test_each_kind_is_numbered_on_its_own_as_chat_and_minutes_say(world: W
     await world.say(CAROL, EN, "!endmeeting")
     await world.say(CAROL, EN, "!minutes")
     minutes = minutes_file(world, "minutes-1-en.md")
-    assert "- **\\#1** We eat at noon" in minutes
-    assert "- **\\#2** We meet on Thursdays" in minutes and "Fridays" not in minutes
-    assert "- **\\#1** book the hall" in minutes
-    assert "### \\#1 Do we eat at noon?\n" in minutes
+    assert "- **#1** We eat at noon" in minutes
+    assert "- **#2** We meet on Thursdays" in minutes and "Fridays" not in minutes
+    assert "- **#1** book the hall" in minutes
+    assert "### #1 Do we eat at noon?\n" in minutes
 
 
 async def test_polls_are_numbered_in_each_meeting_and_addressed_there(world: World) -> None:
@@ -305,3 +337,21 @@ async def test_records_kept_before_the_numbers_are_numbered_as_the_minutes_now_s
         assert meeting["standing_chairs"] == "[]"
     finally:
         await db.close()
+
+
+# -- a tie --------------------------------------------------------------------------------------
+
+
+async def test_a_tie_is_worded_as_a_tie_in_chat_and_in_the_minutes(world: World) -> None:
+    await world.say(CAROL, EN, "!startmeeting Lunch")
+    await world.say(CAROL, EN, '!poll "Who cooks?" "Ana" "Beto"')
+    await world.say(CAROL, EN, "!vote 1")
+    await world.say(BETO, ES, "!votar 2")
+    await world.say(CAROL, EN, "!close")
+    assert "Outcome: a tie between Ana and Beto." in world.said_in(EN)[-1]
+    assert "Resultado: un empate entre Ana y Beto." in world.said_in(ES)[-1]
+    await world.say(CAROL, EN, "!minutes")
+    english = minutes_file(world, "minutes-1-en.md")
+    spanish = minutes_file(world, "minutes-1-es.md")
+    assert "A tie between “Ana” and “Beto” for the most votes, with no tie-break." in english
+    assert "Un empate entre «Ana» y «Beto» por el mayor número de votos, sin desempate." in spanish

@@ -134,7 +134,7 @@ def test_a_chart_is_svg_the_bot_draws_with_every_text_escaped() -> None:
 def test_the_report_is_bilingual_in_markdown_and_html() -> None:
     renderer = ReportRenderer(CATALOGS)
     markdown, charts = renderer.markdown(a_year(), ["en", "es"], chart_stem="report")
-    assert markdown.startswith("**English**\n\n# Follow-through of \\<script\\>")
+    assert markdown.startswith("**English**\n\n# Follow-through of \\<script>alert(1)\\</script>")
     assert "\n**español**\n\n# Seguimiento de" in markdown
     assert "## US: commitments per month" in markdown and "## MX: compromisos por mes" in markdown
     assert "| Jan 2025 | 3 | 2 | 2 |" in markdown and "| ene 2025 | 3 | 2 | 2 |" in markdown

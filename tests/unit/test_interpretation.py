@@ -104,7 +104,9 @@ def test_each_origin_of_a_copys_words_has_its_label_in_both_languages() -> None:
         Origin.INTERPRETER,
         Origin.MEMORY,
     ]
-    assert label_of(same) is None and label_of(unchanged) is None
+    assert label_of(same) is None
+    # Given back unchanged into a room of another language: nobody translated it, and it says so.
+    assert label_of(unchanged) == Msg.of("mirror.not_translated")
     dani = isolate("Dani")  # as every label places a name
     words = {
         language: [

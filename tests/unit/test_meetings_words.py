@@ -114,3 +114,19 @@ def test_names_and_titles_are_escaped_in_html() -> None:
     line = phrases.person("<b>Eve</b>", "US")
     assert "&lt;b&gt;Eve&lt;/b&gt;" in CATALOGS.html("en", line)
     assert CATALOGS.html("en", line) == "<b><bdi>&lt;b&gt;Eve&lt;/b&gt;</bdi></b> (US)"
+
+
+@pytest.mark.parametrize(
+    ("language", "other_names"),
+    [("en", ("speakers list", "speakers' list", "speaking list", "queue")), ("es", ("orador",))],
+)
+def test_the_stack_has_one_name_in_chat_and_in_the_minutes(
+    language: str, other_names: tuple[str, ...]
+) -> None:
+    """What `!help` calls the stack is what the minutes call it, and nothing calls it else."""
+    name = CATALOGS.text(language, Msg.of("group.stack")).lower()
+    note = CATALOGS.text(language, Msg.of("minutes.statistics_note", grace="30 s"))
+    assert name in note.lower()
+    for key in CATALOGS.keys(language):
+        words = CATALOGS.template(language, key).lower()
+        assert not any(other in words for other in other_names), (key, words)

@@ -34,6 +34,8 @@ from bot.i18n import Catalogs
 from bot.render.minutes import MinutesRenderer, md_escape
 
 HOSTILE = "<script>alert(1)</script>"
+# A tag Markdown would pass through as HTML: "<" before a letter or "/", with no backslash.
+UNESCAPED_TAG = re.compile(r"(?<!\\)<[A-Za-z/]")
 START = datetime(2025, 3, 10, 22, 0, tzinfo=UTC)  # 18:00 New York (EDT), 16:00 Mexico City
 CAROL = Member("@carol:x", "Carol", "US")
 BETO = Member("@beto:x", "Beto <b>MX</b>", "MX")
@@ -48,6 +50,7 @@ def minutes(**changes) -> MinutesData:
         started_at=START,
         ended_at=START + timedelta(hours=1, minutes=30),
         zones=(("US", "America/New_York"), ("MX", "America/Mexico_City")),
+        language_zones=(("en", "America/New_York"), ("es", "America/Mexico_City")),
         chairs=(CAROL,),
         attendance=(CAROL, ALICE, BETO),
         agenda=(
@@ -120,6 +123,32 @@ def renderer() -> MinutesRenderer:
     return MinutesRenderer(Catalogs.load_default())
 
 
+def test_each_languages_minutes_tell_time_on_its_rooms_clock_and_name_the_zone(
+    renderer: MinutesRenderer,
+) -> None:
+    """The agreement was recorded at 18:20 in New York, 16:20 in Mexico City; alice wrote at
+    18:00, 16:00. Every time says whose clock it is on."""
+    data = minutes(
+        interpretations=(),
+        messages=(replace(minutes().messages[0], at=START + timedelta(minutes=5)),),
+    )
+    english = renderer.markdown(data, ["en"])
+    assert f"_(18:20 New York, {isolate('Carol')} (US))_" in english
+    assert "| Time (New York) | Person |" in english and "| 18:05 |" in english
+    spanish = renderer.markdown(data, ["es"])
+    assert f"_(16:20 Ciudad de México, {isolate('Carol')} (US))_" in spanish
+    assert f"_(16:25 Ciudad de México, {isolate('Carol')} (US))_" in spanish  # the action
+    assert "| Hora (Ciudad de México) | Persona |" in spanish and "| 16:05 |" in spanish
+    assert "18:20" not in spanish and "18:05" not in spanish
+    # The header gives every center's clock, the reader's own first.
+    assert "Inicio: lunes, 10 de marzo de 2025, 16:00 Ciudad de México / 18:00 Nueva York" in (
+        spanish
+    )
+    # Side by side, each language keeps its own clock.
+    page = renderer.html(data, ["en", "es"])
+    assert "18:20 New York" in page and "16:20 Ciudad de México" in page
+
+
 def test_speaking_statistics_per_person_and_per_center() -> None:
     data = minutes()
     stats = speaking_statistics(data.turns, data.messages, ("US", "MX", "CA"), data.names)
@@ -137,23 +166,25 @@ def test_speaking_statistics_per_person_and_per_center() -> None:
 
 def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRenderer) -> None:
     text = renderer.markdown(minutes(), ["en"])
-    assert text.startswith("# \\<script\\>alert(1)\\</script\\>")
+    assert text.startswith("# \\<script>alert(1)\\</script>\n")  # text, not a tag
     assert "Started: Monday, March 10, 2025, 18:00 New York / 16:00 Mexico City" in text
     assert f"Chairs: {isolate('Carol')} (US)" in text
     assert f"| US | 2 | {isolate('Alice')}, {isolate('Carol')} |" in text
     assert "| 1 | Budget | 15 min | 21 min | done |" in text
     assert "May party _(machine translation; original: Fiesta de mayo)_" in text
-    assert f"we rent the hall _(18:20, {isolate('Carol')} (US))_ _\\[item: Budget\\]_" in text
+    carol = isolate("Carol")
+    assert f"we rent the hall _(18:20 New York, {carol} (US))_ _[item: Budget]_" in text
     # Polls: per-center counts, the rule applied and why it failed.
     assert "| Answer | US | MX | Total |" in text
     assert "| Yes | 2 | 1 | 3 |" in text and "| Votes cast | 2 | 2 | 4 |" in text
     assert "Rule: double majority (a majority in each center)" in text
     assert "**Not passed: the rule was not met in MX.**" in text
-    assert f"Block by {isolate('Beto')} (MX): \\<i\\>too expensive\\</i\\>" in text
+    assert f"Block by {isolate('Beto')} (MX): \\<i>too expensive\\</i>" in text
     # Actions by person, with due dates.
-    beto = isolate(r"Beto \<b\>MX\</b\>")  # escaped, and isolated
+    beto = isolate(r"Beto \<b>MX\</b>")  # escaped, and isolated
     assert f"### {beto} (MX)\n" in text
-    assert "- Due 2025-03-17: llamar al salón \\| \\[x\\](javascript:alert(1))" in text
+    # No link: its closing bracket is escaped. A bar outside a table is only a bar.
+    assert "- Due 2025-03-17: llamar al salón | [x\\](javascript:alert(1))" in text
     # Speaking statistics: the centers side by side, one measure a row; then each person.
     assert "| Center | US | MX |" in text
     assert "| Turns | 1 | 2 |" in text and "| Share of turns | 33% | 67% |" in text
@@ -161,7 +192,7 @@ def test_english_markdown_has_every_part_of_the_meeting(renderer: MinutesRendere
     assert "| Share of speaking time | 57% | 43% |" in text
     assert f"| {isolate('Carol')} | US | 1 | 2 min | 0 | 0 |" in text
     assert "| Hello all |" not in text and "| hello all |" in text
-    assert "<script>" not in text and "<b>" not in text and "<i>" not in text
+    assert not UNESCAPED_TAG.search(text)
 
 
 def test_the_speaking_statistics_say_how_each_turn_was_timed(renderer: MinutesRenderer) -> None:
@@ -193,7 +224,7 @@ def test_spanish_html_is_escaped_and_self_contained(renderer: MinutesRenderer) -
     page = renderer.html(minutes(), ["es"])
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page and "<b>MX" not in page and "<i>too" not in page
-    assert "Inicio: lunes, 10 de marzo de 2025, 18:00 Nueva York / 16:00 Ciudad de México" in page
+    assert "Inicio: lunes, 10 de marzo de 2025, 16:00 Ciudad de México / 18:00 Nueva York" in page
     assert "alquilamos el salón <em>(traducción automática; original: we rent the hall)</em>" in (
         page
     )
@@ -239,7 +270,7 @@ def test_bilingual_markdown_is_the_english_minutes_then_the_spanish(
     assert spanish == renderer.markdown(minutes(), ["es"], generated=stamp)
     assert "## Agreements" in english and "## Acuerdos" in spanish
     assert "alquilamos el salón _(traducción automática; original: we rent the hall)_" in spanish
-    assert "<script>" not in text
+    assert not UNESCAPED_TAG.search(text)
 
 
 def test_bilingual_markdown_has_real_tables_and_no_crammed_lines(
@@ -273,9 +304,10 @@ def test_a_meeting_with_nothing_recorded_says_so(renderer: MinutesRenderer) -> N
 
 
 def test_markdown_escaping_keeps_text_as_text() -> None:
-    assert md_escape("a*b_c`d") == "a\\*b\\_c\\`d"
+    """A value the template places among its own characters: escaped on every side."""
+    assert md_escape("a*b_c`d") == "a\\*b_c\\`d"  # snake_case opens no emphasis
     assert md_escape("line\nbreak | cell") == "line break \\| cell"
-    assert md_escape("<img src=x onerror=alert(1)>") == "\\<img src=x onerror=alert(1)\\>"
+    assert md_escape("<img src=x onerror=alert(1)>") == "\\<img src=x onerror=alert(1)>"
 
 
 class _Checker(HTMLParser):

@@ -291,7 +291,7 @@ def test_bilingual_markdown_reads_as_two_documents(renderer: MinutesRenderer) ->
     assert "## Follow-up of commitments" in headings and "## Seguimiento de compromisos" in headings
     assert text.count("\n# ") == 2 and text.startswith("**English**\n\n# Extraordinary")
     assert "\n**español**\n\n# Asamblea binacional" in text
-    assert "### \\#2 Where should the regional gathering be held?" in text
+    assert "### #2 Where should the regional gathering be held?" in text
     assert " · " not in text
 
 

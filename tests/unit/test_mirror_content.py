@@ -86,3 +86,21 @@ def test_words_that_need_no_translation_are_not_labelled_as_translated() -> None
     words = MirrorText("👍🏽🎉", "👍🏽🎉", "en", "es", pending=False)
     content = text_content(CATALOGS, ALICE, "m.text", words)
     assert content["body"] == f"{ALICE_US}: 👍🏽🎉"
+
+
+def test_a_copy_left_as_written_says_it_is_not_translated_in_the_rooms_language() -> None:
+    """With no translator (provider `none`), the Spanish room is not shown English as if it
+    were its own: the copy says it was not translated, in Spanish; the English room likewise."""
+    to_spanish = MirrorText("We eat at noon", "We eat at noon", "en", "es", pending=False)
+    content = text_content(CATALOGS, ALICE, "m.text", to_spanish)
+    assert content["body"] == f"{ALICE_US} [sin traducir]: We eat at noon"
+    assert "<sup>[sin traducir]</sup>: We eat at noon" in content["formatted_body"]
+    to_english = MirrorText("Comemos a mediodía", "Comemos a mediodía", "es", "en", pending=False)
+    body = text_content(CATALOGS, ALICE, "m.text", to_english)["body"]
+    assert body == f"{ALICE_US} [not translated]: Comemos a mediodía"
+
+
+def test_a_copy_with_nothing_to_translate_or_in_the_rooms_language_has_no_label() -> None:
+    for shown, source in (("👍🎉", "en"), ("https://example.org/agenda", "en"), ("hola", "es")):
+        words = MirrorText(shown, shown, source, "es", pending=False)
+        assert text_content(CATALOGS, ALICE, "m.text", words)["body"] == f"{ALICE_US}: {shown}"

@@ -4,14 +4,16 @@ are still mirrored after an upgrade, exactly as new ones."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from bot.domain.events import IncomingEvent, normalize
-from bot.domain.outbox import outbox_ref
+from bot.domain.outbox import UPLOAD_KEY, outbox_ref
 from bot.storage.database import Database
 from bot.storage.mirror_store import MirrorStore
-from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
+from bot.storage.runtime_store import OutgoingMessage, RuntimeStore, now_ms
 from tests.harness.offline import Seats, offline_core
+from tests.harness.reading import as_read
 
 EN, ES = "!english:test", "!spanish:test"
 SEATS = Seats({EN: {"@alice:test": "Alice"}, ES: {"@beto:test": "Beto"}})
@@ -120,3 +122,39 @@ async def mirror_across_an_upgrade(db: Database) -> None:
         ("$old", "@alice:test", "Alice"),
         ("$new", "@alice:test", "Alice"),
     }
+
+
+async def test_with_no_translator_the_copy_and_the_minutes_say_it_was_not_translated() -> None:
+    """Provider `none`, as the demo runs by default: alice's English reaches the Spanish room
+    marked "sin traducir", and the minutes count it untranslated, its words not reached."""
+    db = await Database.open(":memory:")
+    try:
+        core = offline_core(db, CONFIG, SEATS)
+        mirror = next(loop.__self__ for loop in core.background if loop.__name__ == "run")
+
+        async def alice_says(event_id: str, body: str) -> None:
+            raw = said(event_id, {"msgtype": "m.text", "body": body})
+            await core.dispatcher.handle(dispatched({**raw, "origin_server_ts": now_ms()}))
+
+        await alice_says("$open", "!startmeeting Lunch")
+        await alice_says("$noon", "We eat at noon")
+        await mirror._drain_jobs(ASSEMBLY)
+        await alice_says("$end", "!endmeeting")
+        await alice_says("$minutes", "!minutes")
+        queued = await RuntimeStore(db).pending(limit=100)
+        [copy] = [m for m in queued if m.purpose == "mirror"]
+        assert (copy.room_id, as_read(copy.content["body"])) == (
+            ES,
+            "Alice (US) [sin traducir]: We eat at noon",
+        )
+        files = {
+            m.content["filename"]: base64.b64decode(m.content[UPLOAD_KEY]["data"]).decode()
+            for m in queued
+            if m.content.get("filename", "").endswith(".md")
+        }
+        spanish = as_read(files["minutes-1-es.md"])
+        assert "| en → es | 1 | 0 | 0 | 0 | 1 |" in spanish
+        assert "No se tradujo nada durante esta reunión" in spanish
+        assert "US: el 0 % de sus palabras llegó a la otra sala en su idioma (0 de 4)." in spanish
+    finally:
+        await db.close()

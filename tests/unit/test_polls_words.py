@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.domain.polls import Poll
+from bot.domain.messages import Msg
+from bot.domain.polls import Poll, listed
 from bot.domain.tally import PollKind
 from bot.i18n import Catalogs
 from bot.render.polls import TEXT, LocalizedPoll, poll_end_content, poll_start_content
@@ -46,3 +47,17 @@ def test_the_start_event_is_what_element_sends() -> None:
     end = poll_end_content({"$outbox": 4}, "ended")
     assert end["m.relates_to"] == {"rel_type": "m.reference", "event_id": {"$outbox": 4}}
     assert end["org.matrix.msc3381.poll.end"] == {}
+
+
+def test_a_tie_names_everyone_tied_joined_with_and() -> None:
+    catalogs = Catalogs.load_default()
+    for names, english, spanish in (
+        (["Ana", "Beto"], "Ana and Beto", "Ana y Beto"),
+        (["Ana", "Beto", "Carol"], "Ana, Beto and Carol", "Ana, Beto y Carol"),
+    ):
+        assert catalogs.text("en", Msg.of("poll.result.tie", answers=listed(names))) == (
+            f"Outcome: a tie between {english}."
+        )
+        assert catalogs.text("es", Msg.of("poll.result.tie", answers=listed(names))) == (
+            f"Resultado: un empate entre {spanish}."
+        )
