@@ -78,7 +78,7 @@ class AgendaCommands(CommandGroup):
         self._meetings = meetings
         self._people = people
 
-    @command("agenda", "orden", aliases=("ordendeldia",))
+    @command("agenda", "orden", aliases_es=("orden del día", "ordendeldia"))
     async def show_agenda(self, ctx: CommandContext) -> Reply:
         meeting, items = await self._agenda.items(ctx.assembly)
         if not items:
@@ -131,7 +131,15 @@ class AgendaCommands(CommandGroup):
             )
         )
 
-    @command("next", "siguiente", needs=Role.CHAIR, cost=ANNOUNCES)
+    @command(
+        "next",
+        "siguiente",
+        aliases=("next item",),
+        aliases_es=("siguiente punto", "próximo punto"),
+        hints=("próximo",),  # the next agenda item, or the next speaker?
+        needs=Role.CHAIR,
+        cost=ANNOUNCES,
+    )
     async def next_item(self, ctx: CommandContext) -> Announce:
         advance = await self._agenda.advance(ctx.assembly)
         lines = []

@@ -35,7 +35,8 @@ class MeetingCommands(CommandGroup):
         "startmeeting",
         "iniciarreunión",
         Param("title", rest=True),
-        aliases=("meeting", "reunion"),
+        aliases=("meeting",),
+        aliases_es=("reunión",),
         needs=Role.OPENER,
         cost=ANNOUNCES,
     )
@@ -60,7 +61,7 @@ class MeetingCommands(CommandGroup):
         name = await self._meetings.remove_chair(ctx.assembly, person)
         return announce(Msg.of("chair.removed", name=Name(name)))
 
-    @command("here", "presente")
+    @command("here", "presente", aliases=("present",), aliases_es=("aquí", "asisto"))
     async def here(self, ctx: CommandContext) -> React:
         await self._meetings.mark_present(ctx.assembly, ctx.sender, ctx.room.room_id)
         return React(PRESENT)

@@ -106,7 +106,13 @@ class RecordsCommands(CommandGroup):
         self._log.check_owner(ctx.assembly, owner)
         return await self._record(ctx, ACTION, text, owner=owner, due=due)
 
-    @command("info", "nota", Param("entry_text", rest=True, optional=True), cost=ANNOUNCES)
+    @command(
+        "info",
+        "nota",
+        Param("entry_text", rest=True, optional=True),
+        aliases=("note",),
+        cost=ANNOUNCES,
+    )
     async def info(self, ctx: CommandContext, entry_text: str | None = None) -> list[Outcome]:
         return await self._record(ctx, INFO, entry_text)
 
@@ -145,7 +151,11 @@ class RecordsCommands(CommandGroup):
         return [React(UNDONE), reply(line)]
 
     @command(
-        "minutes", "acta", Param("meeting_number", convert=to_number, optional=True), cost=ANNOUNCES
+        "minutes",
+        "acta",
+        Param("meeting_number", convert=to_number, optional=True),
+        aliases_es=("minuta", "actas"),
+        cost=ANNOUNCES,
     )
     async def minutes(
         self, ctx: CommandContext, meeting_number: int | None = None

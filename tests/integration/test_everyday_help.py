@@ -64,8 +64,25 @@ async def test_a_mistyped_command_suggests_the_nearest_in_the_rooms_language(
 ) -> None:
     answer = await ask(alice, rooms.english, "!stak")
     assert "Did you mean !stack?" in answer
-    answer = await ask(beto, rooms.spanish, "!turno")
+    answer = await ask(beto, rooms.spanish, "!trunos")
     assert "¿Quisiste decir !turnos?" in answer
+    answer = await ask(beto, rooms.spanish, "!cola")
+    assert answer.splitlines()[1:] == [
+        "!mano (!hand): Pide la palabra (también con una reacción ✋ a mi mensaje de turnos).",
+        "!turnos (!stack): Muestra la lista de turnos.",
+    ]
+
+
+async def test_asking_for_the_floor_in_the_assemblys_words_raises_a_hand(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person, dani: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    await carol.send_text(en, "!startmeeting Monthly assembly")
+    await alice.wait_for(says(bot, en, "Meeting started"))
+    await dani.send_text(es, "!pido la palabra")
+    await dani.wait_for(says(bot, es, "Dani (MX) pidió la palabra y es quien sigue en la lista."))
+    await beto.send_text(es, "!turno")
+    await beto.wait_for(says(bot, es, "Beto (MX) pidió la palabra: número 2 de la lista"))
 
 
 async def test_a_usage_error_shows_a_real_example_in_the_rooms_language(

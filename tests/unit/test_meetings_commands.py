@@ -895,9 +895,9 @@ async def test_a_mistyped_command_suggests_the_nearest_in_the_rooms_language(
     assert world.said_in(EN) == [
         "I don't know the command !stak. Did you mean !stack? Send !help to see what I can do."
     ]
-    await world.say(BETO, ES, "!turno")
+    await world.say(BETO, ES, "!trunos")
     assert world.said_in(ES) == [
-        "No conozco el comando !turno. ¿Quisiste decir !turnos? Envía !ayuda para ver lo que "
+        "No conozco el comando !trunos. ¿Quisiste decir !turnos? Envía !ayuda para ver lo que "
         "sé hacer."
     ]
     # Typed in English in the Spanish room: the suggestion is the Spanish name.
