@@ -22,7 +22,7 @@ from bot.domain.schedule import parse_date
 from bot.domain.wording import adds_something
 from bot.framework.commands import CommandGroup, Param, command, to_number, to_person
 from bot.framework.context import CommandContext
-from bot.framework.errors import CommandError, UsageError
+from bot.framework.errors import CommandError, NoMeeting, UsageError
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms
 from bot.services.minutes import MeetingNotFound, MinutesService
 from bot.storage.decisions_store import LogRecord
@@ -164,7 +164,7 @@ class RecordsCommands(CommandGroup):
             meeting = await self._minutes.meeting(ctx.assembly.name, meeting_number)
         except MeetingNotFound:
             if meeting_number is None:
-                raise CommandError("minutes.no_meeting", prefix=self._prefix) from None
+                raise NoMeeting(ever=True) from None
             raise CommandError("minutes.unknown_meeting", id=Code(f"#{meeting_number}")) from None
         data = await self._minutes.build(
             meeting,

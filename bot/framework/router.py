@@ -34,7 +34,7 @@ from bot.domain.polls import joined
 from bot.domain.words import plain
 from bot.framework.commands import BoundCommand, CommandSpec, commands_of, summary_line
 from bot.framework.context import CommandContext
-from bot.framework.errors import CommandError, NeedsRole, UsageError, is_transient
+from bot.framework.errors import CommandError, NeedsRole, NoMeeting, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
 from bot.i18n import Catalogs
 from bot.render.meetings import person
@@ -195,6 +195,8 @@ class Router:
             return [self._usage_reply(bound.spec, error, context.language)]
         except NeedsRole as error:
             return [await self._not_allowed(bound.spec, Role(error.role), context)]
+        except NoMeeting as error:
+            return [await self._no_meeting(error, context)]
         except CommandError as error:
             return [refusal(error.message)]
         except Exception as error:
@@ -218,6 +220,15 @@ class Router:
         else:
             opens = Msg.of("error.opens.standing", prefix=self.prefix, chairs=names)
         return refusal(Msg.of(key, command=command, opens=opens))
+
+    async def _no_meeting(self, error: NoMeeting, context: CommandContext) -> Reply:
+        """No meeting to act on: whoever may open one is told how; anyone else, who may, and
+        where to see when the next one meets, never to open one themselves."""
+        if context.authority.has(Role.OPENER):
+            return refusal(Msg.of(error.to_opener, prefix=self.prefix))
+        chairs = await self._authority.chairs_now(context.assembly)
+        names = _names(chairs.holders(Role.OPENER))
+        return refusal(Msg.of(error.to_others, prefix=self.prefix, chairs=names))
 
     def _unknown(self, invocation: Invocation, language: str, authority: Authority) -> Reply:
         help_name = "ayuda" if language == "es" else "help"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly
-from bot.domain.errors import CommandError
+from bot.domain.errors import CommandError, NoMeeting
 from bot.domain.limits import MAX_TITLE, tidied_text
 from bot.domain.meetings import Attendee, Meeting, TurnEnd
 from bot.domain.messages import Name, UserText
@@ -82,7 +82,7 @@ class MeetingService:
         """The open meeting, or a polite explanation that there is none."""
         meeting = await self.current(assembly)
         if meeting is None:
-            raise CommandError("meeting.none_open", prefix=self.prefix)
+            raise NoMeeting()
         return meeting
 
     async def start(self, assembly: Assembly, title: str, language: str, user_id: str) -> Meeting:

@@ -73,10 +73,16 @@ async def test_a_mistyped_command_suggests_the_nearest_in_the_rooms_language(
     ]
 
 
-async def test_asking_for_the_floor_in_the_assemblys_words_raises_a_hand(
+async def test_asking_for_the_floor_in_the_assemblys_words_raises_a_hand_or_says_who_opens(
     bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person, dani: Person
 ) -> None:
     en, es = rooms.english, rooms.spanish
+    # No meeting yet: a member is told who may open one, not to open it.
+    answer = await ask(beto, es, "!palabra")
+    assert answer == (
+        "No hay ninguna reunión abierta. La abre con !iniciarreunión quien modera la asamblea "
+        "de forma permanente: Carol (US). Envía !programadas para ver cuándo es la próxima."
+    )
     await carol.send_text(en, "!startmeeting Monthly assembly")
     await alice.wait_for(says(bot, en, "Meeting started"))
     await dani.send_text(es, "!pido la palabra")

@@ -1,6 +1,6 @@
 """The words people type in a meeting, in both languages: `!palabra` and `!pido la palabra` raise
-a hand, `!queue` is answered with both commands it may mean, and a typo is pointed to the right
-command.
+a hand, `!queue` is answered with both commands it may mean, a typo is pointed to the right
+command, and with no meeting open a member is told who may open one, never to open it.
 
 alice and carol (the standing chair) sit in the English room (US); beto and dani in the Spanish
 room (MX). Everything is answered in the room's language.
@@ -271,6 +271,41 @@ async def test_help_for_a_command_names_the_other_words_it_takes_in_the_rooms_la
     await world.say(ALICE, EN, "!help palabra")
     assert world.said_in(EN)[-1].splitlines()[1] == (
         "Also understood: !q+, !raise, !raise hand, !raise my hand, !speak, !hand up."
+    )
+
+
+# -- with no meeting open ----------------------------------------------------------------------
+
+
+async def test_a_member_with_no_meeting_open_is_told_who_may_open_one_not_to_open_it(
+    world: World,
+) -> None:
+    await world.say(DANI, ES, "!mano")
+    assert world.said_in(ES) == [
+        "No hay ninguna reunión abierta. La abre con !iniciarreunión quien modera la asamblea "
+        "de forma permanente: Carol (US). Envía !programadas para ver cuándo es la próxima."
+    ]
+    await world.say(ALICE, EN, "!stack")
+    assert world.said_in(EN) == [
+        "No meeting is open. A standing chair opens one with !startmeeting: Carol (US). "
+        "Send !schedules to see when the next one meets."
+    ]
+    await world.say(BETO, ES, "!acta")
+    assert world.said_in(ES)[-1] == (
+        "Todavía no ha habido ninguna reunión. La abre con !iniciarreunión quien modera la "
+        "asamblea de forma permanente: Carol (US). Envía !programadas para ver cuándo es la "
+        "primera."
+    )
+
+
+async def test_whoever_may_open_a_meeting_is_told_how(world: World) -> None:
+    await world.say(CAROL, ES, "!mano")
+    assert world.said_in(ES) == [
+        "No hay ninguna reunión abierta. Inicia una con !iniciarreunión seguido de su título."
+    ]
+    await world.say(CAROL, EN, "!minutes")
+    assert world.said_in(EN)[-1] == (
+        "There has been no meeting yet. Start one with !startmeeting."
     )
 
 

@@ -314,7 +314,8 @@ async def test_ending_the_meeting_tells_how_each_center_took_part(world: World) 
     mark = world.mark()
     await world.say(ALICE, EN, "!hand")
     assert world.said_in(EN, mark) == [
-        "No meeting is open. Start one with !startmeeting followed by its title."
+        "No meeting is open. A standing chair opens one with !startmeeting: Carol (US). "
+        "Send !schedules to see when the next one meets."
     ]
 
 
