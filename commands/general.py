@@ -113,7 +113,7 @@ class GeneralCommands(CommandGroup):
                 Msg.of(
                     "help.group_line",
                     group=Msg.of(group.heading_key),
-                    name=Code(group.name_in(ctx.language)),
+                    word=Code(group.name_in(ctx.language)),
                     summary=Msg.of(group.summary_key),
                 )
             )

@@ -270,7 +270,7 @@ class InterpretationCommands(CommandGroup):
 
     def _check_member(self, assembly: Assembly, user_id: str) -> None:
         if not any(self._people.sits_in(room_id, user_id) for room_id in assembly.room_ids):
-            raise CommandError("interpretation.not_a_member", person=Code(user_id))
+            raise CommandError("interpretation.not_a_member", user=Code(user_id))
 
 
 def _glossary_changed(line: Msg) -> list[Outcome]:

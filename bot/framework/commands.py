@@ -98,7 +98,7 @@ def read_person(words: Sequence[str], roster: Roster, *, whole: bool) -> tuple[s
         return pointed, 1
     found = match_name(words, roster(), whole=whole)
     if not found.people:
-        raise UsageError("error.person_unknown", name=" ".join(words) if whole else words[0])
+        raise UsageError("error.person_unknown", typed=" ".join(words) if whole else words[0])
     return _one(words, found), found.words
 
 
@@ -149,7 +149,7 @@ def ambiguous(name: str, people: Sequence[MemberName]) -> CommandError:
         Msg.of("error.person_candidate", person=person(p.name, p.center), user_id=Code(p.user_id))
         for p in people
     ]
-    return CommandError("error.person_ambiguous", name=name, candidates=listing(candidates))
+    return CommandError("error.person_ambiguous", typed=name, candidates=listing(candidates))
 
 
 def _read_person(words: Sequence[str], roster: Roster, whole: bool) -> tuple[str, int]:
