@@ -128,7 +128,7 @@ class RecordsCommands(CommandGroup):
             return [
                 Msg.of(
                     "records.undone_by",
-                    name=Name(ctx.sender_name),
+                    name=ctx.sender_person,
                     kind=Msg.of(f"records.kind.{entry.kind}"),
                     id=Code(f"#{entry.number}"),
                     text=entry_text(entry, room),
@@ -205,7 +205,7 @@ class RecordsCommands(CommandGroup):
     def _noted(self, entry: LogRecord, room: AssemblyRoom) -> Msg:
         values = {"id": Code(f"#{entry.number}"), "text": entry_text(entry, room)}
         if entry.kind == ACTION:
-            values["owner"] = Name(entry.owner_name or entry.owner or "")
+            values["owner"] = Name(entry.owner_name or entry.owner or "", center=entry.owner_center)
             key = "records.noted.action_due" if entry.due else "records.noted.action"
             if entry.due:
                 values["due"] = entry.due.isoformat()

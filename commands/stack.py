@@ -24,7 +24,7 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.events import REACTION, IncomingEvent
 from bot.domain.fair_use import ANNOUNCES
-from bot.domain.messages import Msg
+from bot.domain.messages import Msg, Name
 from bot.domain.outcomes import Announce, Outcome, Reply, announce, reply
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.commands import (
@@ -309,7 +309,7 @@ class StackCommands(CommandGroup):
         )
         return []
 
-    def _person(self, assembly: Assembly, hand: Hand) -> Msg:
+    def _person(self, assembly: Assembly, hand: Hand) -> Name:
         return phrases.person(self._people.display_name(assembly, hand.user_id), hand.center)
 
     def _names(self, assembly: Assembly) -> phrases.Names:

@@ -37,7 +37,6 @@ from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError, NeedsRole, NoMeeting, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
 from bot.i18n import Catalogs
-from bot.render.meetings import person
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +115,12 @@ class Router:
         private: bool = False,
         reply_to: str | None = None,
         pills: Sequence[Pill] = (),
+        sender_center: str | None = None,
     ) -> list[Outcome] | None:
         """Outcomes of a command message; None when the body is not a command. `private`: sent
         in a direct chat with the bot, where only the commands declared for it are taken.
-        `pills`: the people the message mentions, and where in `body` (`pills_in`)."""
+        `pills`: the people the message mentions, and where in `body` (`pills_in`).
+        `sender_center`: the sender's center, if not that of the room they wrote in."""
         try:
             invocation = parse_invocation(body, self.prefix, pills)
         except CommandError as error:
@@ -147,6 +148,7 @@ class Router:
             authority=authority,
             private=private,
             reply_to=reply_to,
+            sender_center=sender_center,
         )
         return await self._within_budget(
             assembly, sender, cost, lambda: self._run(bound, invocation, context)
@@ -319,7 +321,7 @@ def _may_use(authority: Authority, spec: CommandSpec) -> bool:
 
 def _names(chairs: tuple[Chair, ...]) -> Msg | Name:
     """The people as "Ana (US), Beto (MX)"; someone seated in no room is shown by their id."""
-    return joined([person(c.name, c.center) if c.center else Name(c.name) for c in chairs])
+    return joined([Name(c.name, center=c.center) for c in chairs])
 
 
 def _as_outcomes(result: Outcome | Sequence[Outcome] | None) -> list[Outcome]:

@@ -142,9 +142,9 @@ class MeetingService:
 
     # -- chairs -----------------------------------------------------------------------------
 
-    async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> str:
+    async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> Name:
         meeting = await self.require(assembly)
-        name = Name(self._people.display_name(assembly, user_id))
+        name = self._people.person(assembly, user_id)
         if not self._people.is_member(assembly, user_id):
             raise CommandError("chair.not_member", user=user_id)
         if self._standing.is_standing_chair(assembly, user_id):
@@ -152,11 +152,11 @@ class MeetingService:
         if not await self._store.add_chair(meeting.id, user_id, by, self.clock()):
             raise CommandError("chair.already", name=name)
         await self._people.remember(assembly, user_id)
-        return name.text
+        return name
 
-    async def remove_chair(self, assembly: Assembly, user_id: str) -> str:
+    async def remove_chair(self, assembly: Assembly, user_id: str) -> Name:
         meeting = await self.require(assembly)
-        name = Name(self._people.display_name(assembly, user_id))
+        name = self._people.person(assembly, user_id)
         if self._standing.is_standing_chair(assembly, user_id):
             raise CommandError("chair.standing", name=name)
         chairs = await self._store.chairs(meeting.id)
@@ -166,7 +166,7 @@ class MeetingService:
         if chairs == [user_id] and not (assembly.chairs or assembly.power_level_chairs):
             raise CommandError("chair.last", name=name)
         await self._store.remove_chair(meeting.id, user_id)
-        return name.text
+        return name
 
     async def chairs(self, meeting: Meeting) -> list[str]:
         """This meeting's own chairs and the configured chairs it opened with (moderators are

@@ -29,7 +29,7 @@ async def test_a_refused_command_names_who_may_use_it_and_who_chairs_now(
     await carol.send_text(en, "!startmeeting Monthly assembly")
     await alice.wait_for(says(bot, en, "Meeting started"))
     await carol.send_text(en, f"!chair {beto.user_id}")
-    await alice.wait_for(says(bot, en, "Beto is now a chair"))
+    await alice.wait_for(says(bot, en, "Beto (MX) is now a chair"))
 
     refused = await ask(alice, en, "!next")
     assert refused == (
