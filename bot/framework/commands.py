@@ -5,7 +5,9 @@ A command group is a class in `commands/<group>.py` that subclasses `CommandGrou
 - `group_name` names the group (its catalog keys), and `help_names` the English and Spanish
   words that ask `!help` for it (`!help stack`, `!ayuda turnos`);
 - each handler method carries `@command(...)`: names in both languages, parameters, the `Role`
-  it needs, what it costs, whether it is also taken in a direct chat;
+  it needs, what it costs, whether it is also taken in a direct chat, the other words people
+  use for it in each language (`aliases`, `aliases_es`: `!palabra`, `!pido la palabra`), and
+  words that may mean it or another command (`hints`: `!queue`);
 - what a capability brings besides commands (the events it takes, lines in `!status`, steps
   at start-up, loops beside the sync loop) its feature declares (`bot/framework/feature.py`).
 
