@@ -78,20 +78,21 @@ class AgendaCommands(CommandGroup):
         self._meetings = meetings
         self._people = people
 
-    @command("agenda", "orden", aliases=("ordendeldia",))
+    @command("agenda", "orden", aliases_es=("orden del día", "ordendeldia"))
     async def show_agenda(self, ctx: CommandContext) -> Reply:
         meeting, items = await self._agenda.items(ctx.assembly)
         if not items:
             return reply(Msg.of("agenda.empty", prefix=self._meetings.prefix))
         title = UserText(meeting.title, meeting.title_language)
-        return reply(*phrases.agenda(title, items, self._names(ctx.assembly)))
+        return reply(*phrases.agenda(title, items, self._people_of(ctx.assembly)))
 
     @command(
         "item", "punto", Param("item", to_agenda_entry, rest=True), needs=Role.CHAIR, cost=ANNOUNCES
     )
     async def add_item(self, ctx: CommandContext, item: AgendaEntry) -> Announce:
         added = await self._agenda.add(ctx.assembly, item, ctx.language, ctx.sender)
-        return announce(Msg.of("agenda.added", item=phrases.item(added, self._names(ctx.assembly))))
+        item_line = phrases.item(added, self._people_of(ctx.assembly))
+        return announce(Msg.of("agenda.added", item=item_line))
 
     @command(
         "dropitem", "quitarpunto", Param("number", to_number), needs=Role.CHAIR, cost=ANNOUNCES
@@ -115,7 +116,7 @@ class AgendaCommands(CommandGroup):
         title = UserText(meeting.title, meeting.title_language)
         return announce(
             Msg.of("agenda.moved", title=phrases.title(moved), position=position),
-            *phrases.agenda(title, items, self._names(ctx.assembly)),
+            *phrases.agenda(title, items, self._people_of(ctx.assembly)),
         )
 
     @command("current", "actual")
@@ -126,26 +127,34 @@ class AgendaCommands(CommandGroup):
         return reply(
             Msg.of(
                 "agenda.current",
-                item=phrases.item(item, self._names(ctx.assembly)),
+                item=phrases.item(item, self._people_of(ctx.assembly)),
                 elapsed=phrases.elapsed(item.started_at, self._meetings.clock()),
             )
         )
 
-    @command("next", "siguiente", needs=Role.CHAIR, cost=ANNOUNCES)
+    @command(
+        "next",
+        "siguiente",
+        aliases=("next item",),
+        aliases_es=("siguiente punto", "próximo punto"),
+        hints=("próximo",),  # the next agenda item, or the next speaker?
+        needs=Role.CHAIR,
+        cost=ANNOUNCES,
+    )
     async def next_item(self, ctx: CommandContext) -> Announce:
         advance = await self._agenda.advance(ctx.assembly)
         lines = []
         if advance.closed is not None:
             lines.append(_closed(advance.closed))
         if advance.opened is not None:
-            item = phrases.item(advance.opened, self._names(ctx.assembly))
+            item = phrases.item(advance.opened, self._people_of(ctx.assembly))
             lines.append(Msg.of("agenda.opened", item=item))
         else:
             lines.append(Msg.of("agenda.finished"))
         return announce(*lines)
 
-    def _names(self, assembly: Assembly) -> phrases.Names:
-        return lambda user_id: self._people.display_name(assembly, user_id)
+    def _people_of(self, assembly: Assembly) -> phrases.People:
+        return lambda user_id: self._people.person(assembly, user_id)
 
 
 def _closed(item: AgendaItem) -> Msg:

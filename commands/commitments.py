@@ -77,14 +77,15 @@ class CommitmentsCommands(CommandGroup):
         register: Register,
         approvals: MinutesApprovals,
         delivery: Delivery,
-        display_name: Callable[[Assembly, str], str],
+        person: Callable[[Assembly, str], Name],
         prefix: str,
     ) -> None:
         self._commitments = commitments
         self._register = register
         self._approvals = approvals
         self._delivery = delivery
-        self._display_name = display_name
+        # Someone the history names, beside their center.
+        self._person = person
         self._prefix = prefix
 
     # -- commitments --------------------------------------------------------------------------
@@ -102,7 +103,7 @@ class CommitmentsCommands(CommandGroup):
         done = await self._commitments.complete(
             ctx.assembly, commitment, ctx.authority, Note(note, ctx.language)
         )
-        return [React(NOTED), announce(phrases.closed(done, ctx.sender_name))]
+        return [React(NOTED), announce(phrases.closed(done, ctx.sender_person))]
 
     @command(
         "drop",
@@ -118,7 +119,7 @@ class CommitmentsCommands(CommandGroup):
         dropped = await self._commitments.drop(
             ctx.assembly, commitment, ctx.sender, Note(reason, ctx.language)
         )
-        return [React(NOTED), announce(phrases.closed(dropped, ctx.sender_name))]
+        return [React(NOTED), announce(phrases.closed(dropped, ctx.sender_person))]
 
     @command("commitments", "compromisos", Param("which", to_which, optional=True))
     async def commitments(self, ctx: CommandContext, which: str | Person | None = None) -> Reply:
@@ -151,7 +152,7 @@ class CommitmentsCommands(CommandGroup):
             commitment,
             events,
             ctx.room.timezone,
-            lambda user: self._display_name(ctx.assembly, user),
+            lambda user: self._person(ctx.assembly, user),
             overdue=self._commitments.is_overdue(ctx.assembly, commitment),
         )
 
@@ -201,7 +202,7 @@ class CommitmentsCommands(CommandGroup):
         )
         line = Msg.of(
             "approval.recorded",
-            name=Name(ctx.sender_name),
+            name=ctx.sender_person,
             number=Code(f"#{approved.entry.number}"),
             id=approved.meeting.id,
             title=UserText(approved.meeting.title, approved.meeting.title_language),
@@ -225,7 +226,7 @@ class CommitmentsCommands(CommandGroup):
         )
         line = Msg.of(
             "approval.corrected",
-            name=Name(ctx.sender_name),
+            name=ctx.sender_person,
             id=meeting.id,
             text=UserText(made.text, made.language),
             prefix=self._prefix,

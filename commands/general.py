@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot import __version__
-from bot.domain.authority import open_to_members
 from bot.domain.durations import duration_message
 from bot.domain.messages import Bold, Code, Msg
 from bot.domain.outcomes import Reply, reply
@@ -24,6 +23,7 @@ from bot.framework.commands import (
     GroupSpec,
     Param,
     command,
+    summary_line,
 )
 from bot.framework.context import CommandContext
 from bot.framework.errors import CommandError
@@ -59,7 +59,14 @@ class GeneralCommands(CommandGroup):
         self._clock = clock
         self._started = clock()
 
-    @command("help", "ayuda", Param("topic", optional=True), aliases=("?",), private=True)
+    @command(
+        "help",
+        "ayuda",
+        Param("topic", optional=True, rest=True),
+        aliases=("?", "commands"),
+        aliases_es=("comandos", "ayúdame"),
+        private=True,
+    )
     async def help(self, ctx: CommandContext, topic: str | None = None) -> Reply:
         if not topic:
             return self._overview(ctx)
@@ -76,7 +83,7 @@ class GeneralCommands(CommandGroup):
             )
         return self._command(ctx, bound)
 
-    @command("status", "estado")
+    @command("status", "estado", aliases_es=("estatus",))
     async def status(self, ctx: CommandContext) -> Reply:
         lines = [Msg.of("status.header", assembly=Bold(ctx.assembly.name), version=__version__)]
         for room in ctx.assembly.rooms:
@@ -106,7 +113,7 @@ class GeneralCommands(CommandGroup):
                 Msg.of(
                     "help.group_line",
                     group=Msg.of(group.heading_key),
-                    name=Code(group.name_in(ctx.language)),
+                    word=Code(group.name_in(ctx.language)),
                     summary=Msg.of(group.summary_key),
                 )
             )
@@ -126,6 +133,10 @@ class GeneralCommands(CommandGroup):
         lines = [self._summary(bound, ctx)]
         if spec.details_key is not None:
             lines.append(Msg.of(spec.details_key))
+        aliases = spec.aliases_in(language)
+        if aliases:
+            also = ", ".join(self._prefix + alias for alias in aliases)
+            lines.append(Msg.of("help.aliases", aliases=Code(also)))
         lines.append(Msg.of("error.usage_line", usage=Code(self._book.usage(spec, language))))
         example = self._book.example(spec, language)
         if example is not None:
@@ -133,13 +144,6 @@ class GeneralCommands(CommandGroup):
         return reply(*lines)
 
     def _summary(self, bound: BoundCommand, ctx: CommandContext) -> Msg:
-        spec, language = bound.spec, ctx.language
-        other = spec.name if language == "es" else spec.name_es
-        for_everyone = open_to_members(spec.needs, ctx.authority.who_may_start)
-        key = "help.line" if for_everyone else "help.line_chair"
-        return Msg.of(
-            key,
-            command=Code(self._prefix + spec.name_in(language)),
-            other=Code(self._prefix + other),
-            description=Msg.of(spec.help_key),
+        return summary_line(
+            bound.spec, self._prefix, ctx.language, ctx.authority.who_may_start
         )

@@ -60,12 +60,12 @@ class InterpretationCommands(CommandGroup):
     async def interpreter(self, ctx: CommandContext, person: str) -> Announce:
         self._check_member(ctx.assembly, person)
         if not await self._interpretation.add_interpreter(ctx.assembly, person, ctx.sender):
-            raise CommandError("interpretation.already", name=Name(self._name(ctx, person)))
+            raise CommandError("interpretation.already", name=self._person(ctx, person))
         return announce(
             Msg.of(
                 "interpretation.named",
-                name=Name(self._name(ctx, person)),
-                by=Name(ctx.sender_name),
+                name=self._person(ctx, person),
+                by=ctx.sender_person,
                 fix=Code(self._prefix + ("corregir" if ctx.language == "es" else "fix")),
             )
         )
@@ -79,12 +79,12 @@ class InterpretationCommands(CommandGroup):
     )
     async def uninterpreter(self, ctx: CommandContext, person: str) -> Announce:
         if not await self._interpretation.remove_interpreter(ctx.assembly, person):
-            raise CommandError("interpretation.not_named", name=Name(self._name(ctx, person)))
+            raise CommandError("interpretation.not_named", name=self._person(ctx, person))
         return announce(
             Msg.of(
                 "interpretation.unnamed",
-                name=Name(self._name(ctx, person)),
-                by=Name(ctx.sender_name),
+                name=self._person(ctx, person),
+                by=ctx.sender_person,
             )
         )
 
@@ -97,7 +97,7 @@ class InterpretationCommands(CommandGroup):
         for user_id in found:
             on_duty = self._interpretation.on_duty(ctx.assembly.name, user_id)
             key = "interpretation.list_line_on_duty" if on_duty else "interpretation.list_line"
-            lines.append(Msg.of(key, name=Name(self._name(ctx, user_id))))
+            lines.append(Msg.of(key, name=self._person(ctx, user_id)))
         return reply(*lines)
 
     @command(
@@ -116,7 +116,7 @@ class InterpretationCommands(CommandGroup):
             key = "interpretation.already_on" if on else "interpretation.already_off"
             raise CommandError(key)
         key = "interpretation.on_duty" if on else "interpretation.off_duty"
-        return announce(Msg.of(key, name=Name(ctx.sender_name)))
+        return announce(Msg.of(key, name=ctx.sender_person))
 
     # -- corrections -------------------------------------------------------------------------
 
@@ -173,7 +173,7 @@ class InterpretationCommands(CommandGroup):
             target=entry.target,
             original=entry.original,
             text=entry.text,
-            name=Name(self._name(ctx, entry.interpreter), bold=False),
+            name=self._people.person(ctx.assembly, entry.interpreter, bold=False),
         )
 
     # -- glossary ----------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class InterpretationCommands(CommandGroup):
         if not ctx.authority.has(Role.LANGUAGE_KEEPER):
             raise NeedsRole(Role.LANGUAGE_KEEPER)
         action, rest = glossary_action[0].lower(), glossary_action[1:]
-        by = Name(ctx.sender_name)
+        by = ctx.sender_person
         if action in KEEP_WORDS and len(rest) == 1:
             term = _term_text(rest[0])
             await self._interpretation.keep_term(ctx.assembly, term, ctx.sender)
@@ -224,7 +224,7 @@ class InterpretationCommands(CommandGroup):
             translation=translation,
             source=ctx.language,
             target=target,
-            by=Name(ctx.sender_name),
+            by=ctx.sender_person,
         )
         return _glossary_changed(line)
 
@@ -265,12 +265,12 @@ class InterpretationCommands(CommandGroup):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _name(self, ctx: CommandContext, user_id: str) -> str:
-        return self._people.display_name(ctx.assembly, user_id)
+    def _person(self, ctx: CommandContext, user_id: str) -> Name:
+        return self._people.person(ctx.assembly, user_id)
 
     def _check_member(self, assembly: Assembly, user_id: str) -> None:
         if not any(self._people.sits_in(room_id, user_id) for room_id in assembly.room_ids):
-            raise CommandError("interpretation.not_a_member", person=Code(user_id))
+            raise CommandError("interpretation.not_a_member", user=Code(user_id))
 
 
 def _glossary_changed(line: Msg) -> list[Outcome]:

@@ -35,7 +35,8 @@ class MeetingCommands(CommandGroup):
         "startmeeting",
         "iniciarreunión",
         Param("title", rest=True),
-        aliases=("meeting", "reunion"),
+        aliases=("meeting",),
+        aliases_es=("reunión",),
         needs=Role.OPENER,
         cost=ANNOUNCES,
     )
@@ -53,16 +54,16 @@ class MeetingCommands(CommandGroup):
     @command("chair", "moderar", Param("person", to_person), needs=Role.CHAIR_NAMER, cost=ANNOUNCES)
     async def chair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.add_chair(ctx.assembly, person, ctx.sender)
-        return announce(Msg.of("chair.added", name=Name(name)))
+        return announce(Msg.of("chair.added", name=name))
 
     @command(
         "unchair", "desmoderar", Param("person", to_person), needs=Role.CHAIR_NAMER, cost=ANNOUNCES
     )
     async def unchair(self, ctx: CommandContext, person: str) -> Announce:
         name = await self._meetings.remove_chair(ctx.assembly, person)
-        return announce(Msg.of("chair.removed", name=Name(name)))
+        return announce(Msg.of("chair.removed", name=name))
 
-    @command("here", "presente")
+    @command("here", "presente", aliases=("present",), aliases_es=("aquí", "asisto"))
     async def here(self, ctx: CommandContext) -> React:
         await self._meetings.mark_present(ctx.assembly, ctx.sender, ctx.room.room_id)
         return React(PRESENT)
@@ -76,11 +77,7 @@ class MeetingCommands(CommandGroup):
 
     async def _opening(self, assembly: Assembly, meeting: Meeting) -> list[Msg]:
         chairs = [
-            phrases.person(
-                self._people.display_name(assembly, chair),
-                self._people.center_of(assembly, chair),
-            )
-            for chair in await self._meetings.chairs(meeting)
+            self._people.person(assembly, chair) for chair in await self._meetings.chairs(meeting)
         ]
         lines = [
             Msg.of("meeting.started", title=UserText(meeting.title, meeting.title_language)),
@@ -98,7 +95,8 @@ class MeetingCommands(CommandGroup):
         by_center: dict[str, list[Name]] = defaultdict(list)
         for attendee in present:
             name = self._people.display_name(assembly, attendee.user_id)
-            by_center[attendee.center].append(Name(name, bold=False))
+            # Listed under their center, which the line starts with.
+            by_center[attendee.center].append(Name(name, bold=False, center=None))
         lines = [Msg.of("attendance.header", count=len(present))]
         for center, names in by_center.items():
             lines.append(

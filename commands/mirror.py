@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.fair_use import ANNOUNCES
-from bot.domain.messages import Msg, Name
+from bot.domain.messages import Msg
 from bot.domain.outcomes import Announce, announce
 from bot.framework.commands import CommandGroup, command
 from bot.framework.context import CommandContext
@@ -25,13 +25,13 @@ class MirrorCommands(CommandGroup):
     async def pause(self, ctx: CommandContext) -> Announce:
         if not await self._control.pause(ctx.assembly, ctx.sender):
             raise CommandError("mirror.already_paused")
-        return announce(Msg.of("mirror.paused", name=Name(ctx.sender_name), prefix=self._prefix))
+        return announce(Msg.of("mirror.paused", name=ctx.sender_person, prefix=self._prefix))
 
     @command("resume", "reanudar", needs=Role.CHAIR, cost=ANNOUNCES)
     async def resume(self, ctx: CommandContext) -> Announce:
         if not await self._control.resume(ctx.assembly):
             raise CommandError("mirror.not_paused")
-        return announce(Msg.of("mirror.resumed", name=Name(ctx.sender_name)))
+        return announce(Msg.of("mirror.resumed", name=ctx.sender_person))
 
     async def status(self, assembly: Assembly) -> list[Msg]:
         paused = await self._control.is_paused(assembly)

@@ -45,7 +45,7 @@ class PollCommands(CommandGroup):
         "poll",
         "votación",
         Param("poll_spec", rest=True, words=True),
-        aliases=("encuesta",),
+        aliases_es=("encuesta",),
         needs=Role.CHAIR,
         cost=ANNOUNCES,
         details=True,
@@ -65,7 +65,16 @@ class PollCommands(CommandGroup):
             *opened_lines(poll, ctx.assembly, ctx.sender_name, ctx.room.center, self._prefix, small)
         )
 
-    @command("vote", "votar", Param("ballot", rest=True, words=True), private=True, details=True)
+    @command(
+        "vote",
+        "votar",
+        Param("ballot", rest=True, words=True),
+        aliases_es=("voto",),
+        # An answer typed as a command: the vote it means, with an example.
+        hints=("yes", "no", "abstain", "sí", "abstención"),
+        private=True,
+        details=True,
+    )
     async def vote(self, ctx: CommandContext, ballot: tuple[str, ...]) -> list[Outcome]:
         number, words = split_poll_number(ballot)
         poll = await self._polls.open_poll(ctx.assembly, number, secret=ctx.private)
@@ -92,6 +101,8 @@ class PollCommands(CommandGroup):
         "ballot",
         "papeleta",
         Param("poll_number", parse_poll_number, optional=True),
+        aliases=("secret ballot",),
+        aliases_es=("boleta",),
         private=True,
     )
     async def ballot(self, ctx: CommandContext, poll_number: int | None = None) -> Reply:
@@ -118,7 +129,7 @@ class PollCommands(CommandGroup):
         # The result is announced in every room by the service, after the poll's end events.
         await self._polls.close_poll(ctx.assembly, poll, closed_by=ctx.sender, ts=ctx.ts)
 
-    @command("polls", "votaciones", aliases=("encuestas",))
+    @command("polls", "votaciones", aliases_es=("encuestas",))
     async def polls(self, ctx: CommandContext) -> Reply:
         open_polls = await self._polls.open_polls(ctx.assembly)
         if not open_polls:
@@ -128,7 +139,13 @@ class PollCommands(CommandGroup):
             lines.extend(_progress(progress, ctx))
         return reply(*lines)
 
-    @command("results", "resultados", Param("poll_number", parse_poll_number, optional=True))
+    @command(
+        "results",
+        "resultados",
+        Param("poll_number", parse_poll_number, optional=True),
+        aliases=("result", "tally"),
+        aliases_es=("resultado", "conteo", "recuento"),
+    )
     async def results(self, ctx: CommandContext, poll_number: int | None = None) -> Reply:
         found = await self._polls.results(ctx.assembly, poll_number)
         if isinstance(found, Progress):

@@ -22,7 +22,7 @@ from bot.domain.schedule import parse_date
 from bot.domain.wording import adds_something
 from bot.framework.commands import CommandGroup, Param, command, to_number, to_person
 from bot.framework.context import CommandContext
-from bot.framework.errors import CommandError, UsageError
+from bot.framework.errors import CommandError, NoMeeting, UsageError
 from bot.services.commitments import Commitments
 from bot.services.decisions import DUE_WORDS, Author, DecisionLog, check_text, tell_rooms
 from bot.services.minutes import MeetingNotFound, MinutesService
@@ -109,7 +109,13 @@ class RecordsCommands(CommandGroup):
         self._log.check_owner(ctx.assembly, owner)
         return await self._record(ctx, ACTION, text, owner=owner, due=due)
 
-    @command("info", "nota", Param("entry_text", rest=True, optional=True), cost=ANNOUNCES)
+    @command(
+        "info",
+        "nota",
+        Param("entry_text", rest=True, optional=True),
+        aliases=("note",),
+        cost=ANNOUNCES,
+    )
     async def info(self, ctx: CommandContext, entry_text: str | None = None) -> list[Outcome]:
         return await self._record(ctx, INFO, entry_text)
 
@@ -127,7 +133,7 @@ class RecordsCommands(CommandGroup):
             return [
                 Msg.of(
                     "records.undone_by",
-                    name=Name(ctx.sender_name),
+                    name=ctx.sender_person,
                     kind=Msg.of(f"records.kind.{entry.kind}"),
                     id=Code(f"#{entry.number}"),
                     text=entry_text(entry, room),
@@ -150,7 +156,11 @@ class RecordsCommands(CommandGroup):
         return [React(UNDONE), reply(line)]
 
     @command(
-        "minutes", "acta", Param("meeting_number", convert=to_number, optional=True), cost=ANNOUNCES
+        "minutes",
+        "acta",
+        Param("meeting_number", convert=to_number, optional=True),
+        aliases_es=("minuta", "actas"),
+        cost=ANNOUNCES,
     )
     async def minutes(
         self, ctx: CommandContext, meeting_number: int | None = None
@@ -159,7 +169,7 @@ class RecordsCommands(CommandGroup):
             meeting = await self._minutes.meeting(ctx.assembly.name, meeting_number)
         except MeetingNotFound:
             if meeting_number is None:
-                raise CommandError("minutes.no_meeting", prefix=self._prefix) from None
+                raise NoMeeting(ever=True) from None
             raise CommandError("minutes.unknown_meeting", id=Code(f"#{meeting_number}")) from None
         data = await self._minutes.build(
             meeting,
@@ -224,7 +234,7 @@ class RecordsCommands(CommandGroup):
     def _noted(self, entry: LogRecord, room: AssemblyRoom) -> Msg:
         values = {"id": Code(f"#{entry.number}"), "text": entry_text(entry, room)}
         if entry.kind == ACTION:
-            values["owner"] = Name(entry.owner_name or entry.owner or "")
+            values["owner"] = Name(entry.owner_name or entry.owner or "", center=entry.owner_center)
             key = "records.noted.action_due" if entry.due else "records.noted.action"
             if entry.due:
                 values["due"] = entry.due.isoformat()

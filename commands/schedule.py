@@ -13,7 +13,7 @@ from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Role
 from bot.domain.durations import duration_message
-from bot.domain.messages import Code, Msg, Name, UserText
+from bot.domain.messages import Code, Msg, UserText
 from bot.domain.outcomes import Outcome, React, Reply, reply
 from bot.domain.schedule import (
     Recurrence,
@@ -104,7 +104,7 @@ class ScheduleCommands(CommandGroup):
             lambda room: [
                 Msg.of(
                     "schedule.told",
-                    name=Name(ctx.sender_name),
+                    name=ctx.sender_person,
                     entry=self._scheduled(ctx.assembly, upcoming, room),
                 )
             ],
@@ -132,7 +132,7 @@ class ScheduleCommands(CommandGroup):
             self._delivery,
             ctx.assembly,
             ctx.assembly.other_rooms(ctx.room.room_id),
-            lambda room: [Msg.of("schedule.told", name=Name(ctx.sender_name), entry=line)],
+            lambda room: [Msg.of("schedule.told", name=ctx.sender_person, entry=line)],
             cause=f"schedule:{ctx.event_id}",
         )
         return [React(SCHEDULED), reply(line)]

@@ -24,7 +24,7 @@ from bot.domain.assembly import Assembly
 from bot.domain.authority import Role
 from bot.domain.events import REACTION, IncomingEvent
 from bot.domain.fair_use import ANNOUNCES
-from bot.domain.messages import Msg
+from bot.domain.messages import Msg, Name
 from bot.domain.outcomes import Announce, Outcome, Reply, announce, reply
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 from bot.framework.commands import (
@@ -44,6 +44,8 @@ from bot.services.stack import Called, Ended, Raised, StackBoard, StackService, 
 RAISED_HAND = "✋"
 # A hand raised by `!hand` or by a ✋ is announced in every room: both cost the same.
 HAND_COST = ANNOUNCES
+# Asking for the queue may be asking to join it or to see it: answered with both commands.
+QUEUE_WORDS = ("queue", "q", "cola", "fila")
 # Variation selectors and skin tones: ✋️ and ✋🏽 are the same raised hand.
 _HAND_MODIFIERS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
 
@@ -116,7 +118,23 @@ class StackCommands(CommandGroup):
         # Fair use for a ✋, which no command declaration prices (the router's rule).
         self._charge = charge
 
-    @command("hand", "mano", aliases=("q+",), cost=HAND_COST)
+    @command(
+        "hand",
+        "mano",
+        aliases=("q+", "raise", "raise hand", "raise my hand", "speak", "hand up"),
+        aliases_es=(
+            "palabra",
+            "pido la palabra",
+            "pido palabra",
+            "pido",
+            "turno",
+            "pido turno",
+            "quiero hablar",
+            "levanto la mano",
+        ),
+        hints=QUEUE_WORDS,
+        cost=HAND_COST,
+    )
     async def hand(self, ctx: CommandContext) -> list[Outcome]:
         return await self._raise(ctx, TurnKind.ORDINARY)
 
@@ -128,7 +146,13 @@ class StackCommands(CommandGroup):
     async def process(self, ctx: CommandContext) -> list[Outcome]:
         return await self._raise(ctx, TurnKind.POINT_OF_PROCESS)
 
-    @command("lower", "bajar", aliases=("q-",), cost=ANNOUNCES)
+    @command(
+        "lower",
+        "bajar",
+        aliases=("q-", "unraise", "lower hand", "lower my hand", "hand down"),
+        aliases_es=("bajar la mano", "bajo la mano", "bajar mano"),
+        cost=ANNOUNCES,
+    )
     async def lower(self, ctx: CommandContext) -> list[Outcome]:
         lowered = await self._stack.lower(ctx.assembly, ctx.sender)
         lines = [self._ended(ctx.assembly, lowered.ended)] if lowered.ended else []
@@ -138,18 +162,39 @@ class StackCommands(CommandGroup):
         view = lowered.view
         return await self._show(ctx, view, announce(*lines, *self._lines(ctx.assembly, view)))
 
-    @command("done", "listo", needs=Role.SPEAKER, cost=ANNOUNCES)
+    @command(
+        "done",
+        "listo",
+        aliases=("finished",),
+        aliases_es=("terminé", "ya terminé"),
+        needs=Role.SPEAKER,
+        cost=ANNOUNCES,
+    )
     async def done(self, ctx: CommandContext) -> list[Outcome]:
         ended, view = await self._stack.end_turn(ctx.assembly, ctx.sender)
         line = self._ended(ctx.assembly, ended)
         return await self._show(ctx, view, announce(line, *self._lines(ctx.assembly, view)))
 
-    @command("stack", "turnos", aliases=("q?",))
+    @command(
+        "stack",
+        "turnos",
+        aliases=("q?", "queue?", "speakers", "who is next"),
+        aliases_es=("lista de turnos", "lista", "quién sigue"),
+        hints=QUEUE_WORDS,
+    )
     async def show_stack(self, ctx: CommandContext) -> list[Outcome]:
         view = await self._stack.view(ctx.assembly)
         return await self._show(ctx, view, reply(*self._lines(ctx.assembly, view)))
 
-    @command("call", "llamar", needs=Role.CHAIR, cost=ANNOUNCES)
+    @command(
+        "call",
+        "llamar",
+        aliases=("next speaker", "ack"),
+        aliases_es=("siguiente turno", "dar la palabra"),
+        hints=("próximo",),  # the next speaker, or the next agenda item?
+        needs=Role.CHAIR,
+        cost=ANNOUNCES,
+    )
     async def call(self, ctx: CommandContext) -> list[Outcome]:
         called = await self._stack.call_next(ctx.assembly)
         return await self._show(ctx, called.view, self._floor(ctx.assembly, called))
@@ -264,7 +309,7 @@ class StackCommands(CommandGroup):
         )
         return []
 
-    def _person(self, assembly: Assembly, hand: Hand) -> Msg:
+    def _person(self, assembly: Assembly, hand: Hand) -> Name:
         return phrases.person(self._people.display_name(assembly, hand.user_id), hand.center)
 
     def _names(self, assembly: Assembly) -> phrases.Names:

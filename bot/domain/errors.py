@@ -34,3 +34,15 @@ class NeedsRole(CommandError):
     def __init__(self, role: str) -> None:
         super().__init__(f"error.needs.{role}")
         self.role = role
+
+
+class NoMeeting(CommandError):
+    """A command needs an open meeting (the minutes: any meeting held) and there is none.
+    Who may open one is told how (`to_opener`); anyone else is told who may, and what they can
+    do meanwhile (`to_others`): the router words it for its sender."""
+
+    def __init__(self, *, ever: bool = False) -> None:
+        # `ever`: no meeting has been held at all, not only none is open now.
+        self.to_opener = "minutes.no_meeting" if ever else "meeting.none_open"
+        self.to_others = f"{self.to_opener}_others"
+        super().__init__(self.to_opener)

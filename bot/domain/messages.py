@@ -36,10 +36,16 @@ class Name:
     """A person's name: isolated from the words around it (FSI … PDI in plain text, <bdi> in
     HTML), so that a right-to-left name cannot turn the sentence around; bold in HTML unless
     `bold` is False. Cleaned of control characters when worded (`bot.domain.names`), whoever
-    made it."""
+    made it.
+
+    `center` is the person's center, shown beside the name wherever it is worded ("Ana (US)"),
+    so that both rooms always know which side is speaking; None only for someone who sits in
+    none of the assembly's rooms, or where the words around the name already say the center
+    (a line of the roll that starts with it)."""
 
     text: str
     bold: bool = True
+    center: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def to_data(value: Any) -> Any:
     if isinstance(value, Bold):
         return {"bold": value.text}
     if isinstance(value, Name):
-        return {"name": value.text, "strong": value.bold}
+        return {"name": value.text, "strong": value.bold, "center": value.center}
     if isinstance(value, Code):
         return {"code": value.text}
     if isinstance(value, UserText):
@@ -91,7 +97,8 @@ def from_data(data: Any) -> Any:
     if "msg" in data:
         return Msg(str(data["msg"]), {k: from_data(v) for k, v in data["values"].items()})
     if "name" in data:
-        return Name(str(data["name"]), bool(data.get("strong", True)))
+        center = data.get("center")
+        return Name(str(data["name"]), bool(data.get("strong", True)), center)
     if "bold" in data:
         return Bold(str(data["bold"]))
     if "code" in data:

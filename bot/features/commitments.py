@@ -35,7 +35,7 @@ def commitments_feature(shared: Shared) -> Feature:
         register,
         approvals,
         platform.delivery,
-        shared.people.display_name,
+        shared.people.person,
         platform.prefix,
     )
     return Feature(

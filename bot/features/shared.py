@@ -163,6 +163,7 @@ def _dispatcher(platform: Platform, router: Router, people: People) -> Dispatche
         delivery=platform.delivery,
         members=platform.members,
         names=people.display_name,
+        centers=people.center_of,
     )
 
 

@@ -5,7 +5,9 @@ A command group is a class in `commands/<group>.py` that subclasses `CommandGrou
 - `group_name` names the group (its catalog keys), and `help_names` the English and Spanish
   words that ask `!help` for it (`!help stack`, `!ayuda turnos`);
 - each handler method carries `@command(...)`: names in both languages, parameters, the `Role`
-  it needs, what it costs, whether it is also taken in a direct chat;
+  it needs, what it costs, whether it is also taken in a direct chat, the other words people
+  use for it in each language (`aliases`, `aliases_es`: `!palabra`, `!pido la palabra`), and
+  words that may mean it or another command (`hints`: `!queue`);
 - what a capability brings besides commands (the events it takes, lines in `!status`, steps
   at start-up, loops beside the sync loop) its feature declares (`bot/framework/feature.py`).
 
@@ -35,7 +37,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.domain.authority import Role
+from bot.domain.authority import Role, WhoMayStart, open_to_members
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
 from bot.domain.fair_use import REPLIES
 from bot.domain.mentions import MAX_NAME_WORDS, MemberName, NameMatch, match_name
@@ -98,7 +100,7 @@ def read_person(words: Sequence[str], roster: Roster, *, whole: bool) -> tuple[s
         return pointed, 1
     found = match_name(words, roster(), whole=whole)
     if not found.people:
-        raise UsageError("error.person_unknown", name=" ".join(words) if whole else words[0])
+        raise UsageError("error.person_unknown", typed=" ".join(words) if whole else words[0])
     return _one(words, found), found.words
 
 
@@ -149,7 +151,7 @@ def ambiguous(name: str, people: Sequence[MemberName]) -> CommandError:
         Msg.of("error.person_candidate", person=person(p.name, p.center), user_id=Code(p.user_id))
         for p in people
     ]
-    return CommandError("error.person_ambiguous", name=name, candidates=listing(candidates))
+    return CommandError("error.person_ambiguous", typed=name, candidates=listing(candidates))
 
 
 def _read_person(words: Sequence[str], roster: Roster, whole: bool) -> tuple[str, int]:
@@ -184,7 +186,14 @@ class CommandSpec:
     name_es: str
     params: tuple[Param, ...] = ()
     needs: Role = Role.ANYONE
+    # Other words for it, English (or neither language's: `q+`) and Spanish: what people type
+    # in a meeting (`!raise`, `!palabra`), a phrase of several words too (`!pido la palabra`).
+    # Taken in every room; `!help <command>` shows a room its own language's.
     aliases: tuple[str, ...] = ()
+    aliases_es: tuple[str, ...] = ()
+    # Words that may mean this command or another (`!queue`: raise a hand, or see the stack?):
+    # never run, answered with every command that declares the word.
+    hints: tuple[str, ...] = ()
     # What running it costs of the sender's budget (bot.domain.fair_use): ANNOUNCES for a
     # command that makes the bot speak in every room, REPLIES for an answer in one room.
     cost: float = REPLIES
@@ -213,10 +222,13 @@ class CommandSpec:
         return (self.help_key, *extra, *labels, heading_key(group_name), summary_key(group_name))
 
     def names(self) -> tuple[str, ...]:
-        return (self.name, self.name_es, *self.aliases)
+        return (self.name, self.name_es, *self.aliases, *self.aliases_es)
 
     def name_in(self, language: str) -> str:
         return self.name_es if language == "es" else self.name
+
+    def aliases_in(self, language: str) -> tuple[str, ...]:
+        return self.aliases_es if language == "es" else self.aliases
 
     def convert(self, words: Sequence[str], roster: Roster = no_one) -> dict[str, Any]:
         """The handler's arguments, by name; `roster` is asked only when someone is named by
@@ -241,6 +253,19 @@ class CommandSpec:
         if remaining:
             raise UsageError("error.usage")
         return values
+
+
+def summary_line(spec: CommandSpec, prefix: str, language: str, who_may_start: WhoMayStart) -> Msg:
+    """The command's line in `!help`: its name in the room's language, its other name, what
+    it does, and whether only chairs may use it."""
+    other = spec.name if language == "es" else spec.name_es
+    key = "help.line" if open_to_members(spec.needs, who_may_start) else "help.line_chair"
+    return Msg.of(
+        key,
+        command=Code(prefix + spec.name_in(language)),
+        other=Code(prefix + other),
+        description=Msg.of(spec.help_key),
+    )
 
 
 def heading_key(group_name: str) -> str:
@@ -285,6 +310,8 @@ def command(
     *params: Param,
     needs: Role = Role.ANYONE,
     aliases: Sequence[str] = (),
+    aliases_es: Sequence[str] = (),
+    hints: Sequence[str] = (),
     cost: float = REPLIES,
     private: bool = False,
     details: bool = False,
@@ -298,6 +325,8 @@ def command(
             tuple(params),
             needs,
             tuple(aliases),
+            tuple(aliases_es),
+            tuple(hints),
             cost=cost,
             private=private,
             details=details,

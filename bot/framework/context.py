@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
+from bot.domain.messages import Name
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,13 @@ class CommandContext:
     private: bool = False
     # The event the command message replies to, if any (`!fix` corrects the copy it replies to).
     reply_to: str | None = None
+    # The sender's center (`People.center_of`); by default the center of the room they wrote in.
+    sender_center: str | None = None
+
+    @property
+    def sender_person(self) -> Name:
+        """The sender as every message names them: "Ana (US)"."""
+        return Name(self.sender_name, center=self.sender_center or self.room.center)
 
     @property
     def language(self) -> str:

@@ -41,6 +41,7 @@ class Dispatcher:
         delivery: Delivery,
         members: Membership,
         names: Callable[[Assembly, str], str],
+        centers: Callable[[Assembly, str, str | None], str],
     ) -> None:
         self._bot_user_id = bot_user_id
         self._ignored = set(ignore_users)
@@ -53,6 +54,8 @@ class Dispatcher:
         self._members = members
         # The name each person is shown by (`People.display_name`).
         self._names = names
+        # The center each person belongs to (`People.center_of`), shown beside their name.
+        self._centers = centers
         self._intakes: dict[Intake, EventService] = {}
         self._private_intakes: dict[Intake, EventService] = {}
         self._private_room: Callable[[str], PrivateRoom | None] = lambda room_id: None
@@ -166,6 +169,7 @@ class Dispatcher:
             ),
             sender=event.sender,
             sender_name=self._names(assembly, event.sender),
+            sender_center=self._centers(assembly, event.sender, room.room_id),
             ts=event.ts,
             assembly=assembly,
             room=room,

@@ -11,9 +11,16 @@ import sqlite3
 
 import aiohttp
 
-from bot.domain.errors import CommandError, NeedsRole, PermissionDenied, UsageError
+from bot.domain.errors import CommandError, NeedsRole, NoMeeting, PermissionDenied, UsageError
 
-__all__ = ["CommandError", "NeedsRole", "PermissionDenied", "UsageError", "is_transient"]
+__all__ = [
+    "CommandError",
+    "NeedsRole",
+    "NoMeeting",
+    "PermissionDenied",
+    "UsageError",
+    "is_transient",
+]
 
 
 def is_transient(error: BaseException) -> bool:

@@ -17,7 +17,14 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.domain.assembly import Assembly, AssemblyRoom
-from bot.domain.authority import Authority, Chair, ChairsNow, Role, WhoMayStart
+from bot.domain.authority import (
+    Authority,
+    Chair,
+    ChairsNow,
+    Role,
+    WhoMayStart,
+    open_to_members,
+)
 from bot.domain.durations import duration_message
 from bot.domain.fair_use import REPLIES, FairUse
 from bot.domain.mentions import MemberName, Pill
@@ -25,12 +32,11 @@ from bot.domain.messages import Code, Msg, Name
 from bot.domain.outcomes import Outcome, Reply, refusal
 from bot.domain.polls import joined
 from bot.domain.words import plain
-from bot.framework.commands import BoundCommand, CommandSpec, commands_of
+from bot.framework.commands import BoundCommand, CommandSpec, commands_of, summary_line
 from bot.framework.context import CommandContext
-from bot.framework.errors import CommandError, NeedsRole, UsageError, is_transient
+from bot.framework.errors import CommandError, NeedsRole, NoMeeting, UsageError, is_transient
 from bot.framework.parsing import Invocation, parse_invocation
 from bot.i18n import Catalogs
-from bot.render.meetings import person
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +65,38 @@ class Router:
         self._roster = roster or (lambda assembly: ())
         self._commands: list[BoundCommand] = []
         self._by_name: dict[str, BoundCommand] = {}
+        # Words that may mean more than one command, and the commands each may mean.
+        self._hints: dict[str, list[BoundCommand]] = {}
+        self._longest_phrase = 1
 
     def add_group(self, group: object) -> None:
         for bound in commands_of(group):
-            for name in map(plain, bound.spec.names()):
-                if name in self._by_name:
+            for name in map(_word, bound.spec.names()):
+                if name in self._by_name or name in self._hints:
                     raise ValueError(f"command name {name!r} is declared twice")
                 self._by_name[name] = bound
+                self._longest_phrase = max(self._longest_phrase, len(name.split()))
+            for hint in map(_word, bound.spec.hints):
+                if hint in self._by_name:
+                    raise ValueError(f"hint {hint!r} is the name of a command")
+                self._hints.setdefault(hint, []).append(bound)
             self._commands.append(bound)
 
     def find(self, name: str) -> BoundCommand | None:
-        """The command of that name in either language, typed with or without its accents."""
-        return self._by_name.get(plain(name))
+        """The command of that name or phrase in either language, typed with or without its
+        accents."""
+        return self._by_name.get(_word(name))
+
+    def lookup(self, invocation: Invocation) -> tuple[BoundCommand | None, Invocation]:
+        """The command an invocation names, and its argument words: the longest phrase its
+        first words make (`!pido la palabra` is `!mano`), else its first word."""
+        most = min(self._longest_phrase, len(invocation.words) + 1)
+        for count in range(most, 1, -1):
+            phrase = " ".join((invocation.name, *invocation.words[: count - 1]))
+            bound = self.find(phrase)
+            if bound is not None:
+                return bound, Invocation(_word(phrase), invocation.words[count - 1 :])
+        return self.find(invocation.name), invocation
 
     @property
     def commands(self) -> list[BoundCommand]:
@@ -89,22 +115,24 @@ class Router:
         private: bool = False,
         reply_to: str | None = None,
         pills: Sequence[Pill] = (),
+        sender_center: str | None = None,
     ) -> list[Outcome] | None:
         """Outcomes of a command message; None when the body is not a command. `private`: sent
         in a direct chat with the bot, where only the commands declared for it are taken.
-        `pills`: the people the message mentions, and where in `body` (`pills_in`)."""
+        `pills`: the people the message mentions, and where in `body` (`pills_in`).
+        `sender_center`: the sender's center, if not that of the room they wrote in."""
         try:
             invocation = parse_invocation(body, self.prefix, pills)
         except CommandError as error:
             return await self._within_budget(assembly, sender, REPLIES, [refusal(error.message)])
         if invocation is None:
             return None
-        bound = self.find(invocation.name)
+        bound, invocation = self.lookup(invocation)
         authority = await self._authority.authority_of(assembly, sender)
         # Chairs are not rationed while they chair: running the meeting is their job.
         cost = 0.0 if authority.is_chair else bound.spec.cost if bound else REPLIES
         if bound is None:
-            unknown = [self._unknown(invocation, room.language)]
+            unknown = [self._unknown(invocation, room.language, authority)]
             return await self._within_budget(assembly, sender, cost, unknown)
         if private and not bound.spec.private:
             refused = [self._not_in_private(invocation, room.language)]
@@ -120,6 +148,7 @@ class Router:
             authority=authority,
             private=private,
             reply_to=reply_to,
+            sender_center=sender_center,
         )
         return await self._within_budget(
             assembly, sender, cost, lambda: self._run(bound, invocation, context)
@@ -168,6 +197,8 @@ class Router:
             return [self._usage_reply(bound.spec, error, context.language)]
         except NeedsRole as error:
             return [await self._not_allowed(bound.spec, Role(error.role), context)]
+        except NoMeeting as error:
+            return [await self._no_meeting(error, context)]
         except CommandError as error:
             return [refusal(error.message)]
         except Exception as error:
@@ -192,23 +223,49 @@ class Router:
             opens = Msg.of("error.opens.standing", prefix=self.prefix, chairs=names)
         return refusal(Msg.of(key, command=command, opens=opens))
 
-    def _unknown(self, invocation: Invocation, language: str) -> Reply:
+    async def _no_meeting(self, error: NoMeeting, context: CommandContext) -> Reply:
+        """No meeting to act on: whoever may open one is told how; anyone else, who may, and
+        where to see when the next one meets, never to open one themselves."""
+        if context.authority.has(Role.OPENER):
+            return refusal(Msg.of(error.to_opener, prefix=self.prefix))
+        chairs = await self._authority.chairs_now(context.assembly)
+        names = _names(chairs.holders(Role.OPENER))
+        return refusal(Msg.of(error.to_others, prefix=self.prefix, chairs=names))
+
+    def _unknown(self, invocation: Invocation, language: str, authority: Authority) -> Reply:
         help_name = "ayuda" if language == "es" else "help"
         command, helper = Code(self.prefix + invocation.name), Code(self.prefix + help_name)
-        nearest = self.nearest(invocation.name, language)
+        meant = self._hints.get(_word(invocation.name))
+        if meant:
+            return self._perhaps(command, meant, language, authority)
+        nearest = self.nearest(invocation.name)
         if nearest is None:
             return refusal(Msg.of("error.unknown_command", command=command, help=helper))
-        suggestion = Code(self.prefix + nearest)
-        return refusal(
-            Msg.of("error.unknown_command_near", command=command, nearest=suggestion, help=helper)
-        )
+        # A member is told when the command meant is a chair's, and sent to what they may do.
+        key = "error.unknown_command_near"
+        if not _may_use(authority, nearest):
+            key = "error.unknown_command_near_chairs"
+        suggestion = Code(self.prefix + nearest.name_in(language))
+        return refusal(Msg.of(key, command=command, nearest=suggestion, help=helper))
 
-    def nearest(self, name: str, language: str) -> str | None:
-        """The command most like a mistyped name, named in the room's language: `!stak` is
-        `!stack`, and `!turno` in the Spanish room is `!turnos`."""
-        by_name = {n: bound.spec for n, bound in self._by_name.items()}
-        found = difflib.get_close_matches(plain(name), list(by_name), n=1, cutoff=0.6)
-        return by_name[found[0]].name_in(language) if found else None
+    def _perhaps(
+        self, command: Code, meant: Sequence[BoundCommand], language: str, authority: Authority
+    ) -> Reply:
+        """A word that may mean several commands: each of them, as `!help` shows it, and for a
+        single one its example."""
+        lines = [Msg.of("error.unknown_command_hint", command=command)]
+        for bound in meant:
+            lines.append(summary_line(bound.spec, self.prefix, language, authority.who_may_start))
+        example = self.example(meant[0].spec, language) if len(meant) == 1 else None
+        if example is not None:
+            lines.append(Msg.of("error.example_line", example=Code(example)))
+        return refusal(*lines)
+
+    def nearest(self, name: str) -> CommandSpec | None:
+        """The command most like a mistyped name or word: `!stak` is `!stack`, and `!lsito`
+        is `!listo`."""
+        found = difflib.get_close_matches(_word(name), list(self._by_name), n=1, cutoff=0.6)
+        return self._by_name[found[0]].spec if found else None
 
     def _not_in_private(self, invocation: Invocation, language: str) -> Reply:
         taken = ", ".join(
@@ -250,9 +307,21 @@ class Router:
         return " ".join(parts)
 
 
+def _word(name: str) -> str:
+    """A command's name or phrase as it is looked up: in lower case, without accents, its
+    words one space apart."""
+    return " ".join(plain(name).split())
+
+
+def _may_use(authority: Authority, spec: CommandSpec) -> bool:
+    """Whether the sender may use the command now, or could as any member may (ending a turn
+    once they have the floor)."""
+    return authority.has(spec.needs) or open_to_members(spec.needs, authority.who_may_start)
+
+
 def _names(chairs: tuple[Chair, ...]) -> Msg | Name:
     """The people as "Ana (US), Beto (MX)"; someone seated in no room is shown by their id."""
-    return joined([person(c.name, c.center) if c.center else Name(c.name) for c in chairs])
+    return joined([Name(c.name, center=c.center) for c in chairs])
 
 
 def _as_outcomes(result: Outcome | Sequence[Outcome] | None) -> list[Outcome]:

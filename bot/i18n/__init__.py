@@ -18,6 +18,8 @@ from bot.domain.messages import Bold, Code, Msg, Name, UserText
 from bot.domain.names import clean_name, isolate
 
 DEFAULT_LANGUAGE = "en"
+# How a name is shown beside its center ("Ana (US)"), outside the name's isolation.
+CENTER_KEY = "name.with_center"
 
 
 class MissingMessage(KeyError):
@@ -71,7 +73,11 @@ class Catalogs:
         if isinstance(value, UserText) and value.shows_original:
             return f"{value.text} ({value.original})"
         if isinstance(value, Name):
-            return isolate(value.text)
+            if value.center is None:
+                return isolate(value.text)
+            return self.template(language, CENTER_KEY).format(
+                name=isolate(value.text), center=value.center
+            )
         if isinstance(value, Bold | Code | UserText):
             return value.text
         return str(value)
@@ -82,7 +88,11 @@ class Catalogs:
         if isinstance(value, Bold):
             return Markup("<b>{}</b>").format(value.text)
         if isinstance(value, Name):
-            return name_markup(value.text, bold=value.bold)
+            name = name_markup(value.text, bold=value.bold)
+            if value.center is None:
+                return name
+            template = Markup(escape(self.template(language, CENTER_KEY)))
+            return template.format(name=name, center=value.center)
         if isinstance(value, Code):
             return Markup("<code>{}</code>").format(value.text)
         if isinstance(value, UserText):

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.commitments import CenterReview, Commitment, HistoryEvent
 from bot.domain.messages import Code, Msg, Name, UserText
 
-Names = Callable[[str], str]
+Names = Callable[[str], Name]
 
 
 def commitment_text(commitment: Commitment) -> UserText:
@@ -24,7 +24,7 @@ def line(commitment: Commitment, overdue: bool) -> Msg:
     """`C3 Beto: call the hall (OVERDUE: due 2025-03-10)`."""
     values = {
         "label": Code(commitment.label),
-        "owner": Name(commitment.owner_name),
+        "owner": owner_of(commitment),
         "text": commitment_text(commitment),
     }
     if commitment.due is None:
@@ -79,12 +79,12 @@ def note_of(commitment: Commitment) -> UserText | None:
     return UserText(commitment.note, commitment.note_language or commitment.language)
 
 
-def closed(commitment: Commitment, by_name: str) -> Msg:
+def closed(commitment: Commitment, by: Name) -> Msg:
     """`Ana marked C3 done: call the hall — “called on Monday”`, or dropped with its reason."""
     values = {
-        "name": Name(by_name),
+        "name": by,
         "label": Code(commitment.label),
-        "owner": Name(commitment.owner_name),
+        "owner": owner_of(commitment),
         "text": commitment_text(commitment),
     }
     note = note_of(commitment)
@@ -108,7 +108,7 @@ def history(
     for event in events:
         values: dict[str, object] = {"date": _day(event.at, zone)}
         if event.by:
-            values["name"] = Name(names(event.by))
+            values["name"] = names(event.by)
         if event.meeting_id:
             values["meeting"] = Code(f"#{event.meeting_id}")
         key = f"commitments.event.{event.kind}"
@@ -122,3 +122,8 @@ def history(
 
 def _day(ms: int, zone: str) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+
+
+def owner_of(commitment: Commitment) -> Name:
+    """The commitment's owner beside their center, as they were when it was made."""
+    return Name(commitment.owner_name, center=commitment.owner_center)

@@ -14,6 +14,8 @@ from bot.domain.messages import Msg, Name, UserText
 from bot.domain.stack import Hand, StackPolicy, TurnKind
 
 Names = Callable[[str], str]
+# A person by their user id, as every message names them: "Ana (US)" (`People.person`).
+People = Callable[[str], Name]
 
 
 def duration(seconds: float) -> Msg:
@@ -25,8 +27,9 @@ def elapsed(start_ms: int, end_ms: int) -> Msg:
     return duration((end_ms - start_ms) / 1000)
 
 
-def person(name: str, center: str) -> Msg:
-    return Msg.of("stack.person", name=Name(name), center=center)
+def person(name: str, center: str | None) -> Name:
+    """A person's name beside their center: "Ana (US)"."""
+    return Name(name, center=center)
 
 
 def listing(items: Sequence[Msg | Name]) -> Msg | Name | str:
@@ -53,34 +56,34 @@ def title(item: AgendaItem) -> UserText | Msg:
     return UserText(item.title, item.language)
 
 
-def item(entry: AgendaItem, names: Names) -> Msg:
-    """`2. Budget (10 min; owner: Alice)`; the number is the item's place on the agenda."""
+def item(entry: AgendaItem, people: People) -> Msg:
+    """`2. Budget (10 min; owner: Alice (US))`; the number is the item's place on the agenda."""
     values: dict[str, object] = {"number": entry.position, "title": title(entry)}
     key = "agenda.item"
     if entry.timebox_seconds:
         values["timebox"] = duration(entry.timebox_seconds)
         key += "_timebox"
     if entry.owner:
-        values["owner"] = Name(names(entry.owner))
+        values["owner"] = people(entry.owner)
         key += "_owner"
     return Msg(key, values)
 
 
-def agenda_line(entry: AgendaItem, names: Names) -> Msg:
+def agenda_line(entry: AgendaItem, people: People) -> Msg:
     if entry.status == CURRENT:
-        return Msg.of("agenda.line_current", item=item(entry, names))
+        return Msg.of("agenda.line_current", item=item(entry, people))
     if entry.status == DONE and entry.started_at is not None and entry.ended_at is not None:
         return Msg.of(
             "agenda.line_done",
-            item=item(entry, names),
+            item=item(entry, people),
             took=elapsed(entry.started_at, entry.ended_at),
         )
-    return item(entry, names)
+    return item(entry, people)
 
 
-def agenda(meeting_title: UserText, items: Sequence[AgendaItem], names: Names) -> list[Msg]:
+def agenda(meeting_title: UserText, items: Sequence[AgendaItem], people: People) -> list[Msg]:
     lines = [Msg.of("agenda.header", title=meeting_title)]
-    return lines + [agenda_line(entry, names) for entry in items]
+    return lines + [agenda_line(entry, people) for entry in items]
 
 
 def speaking(turn: Turn, names: Names) -> Msg:

@@ -159,9 +159,9 @@ def deadline_times(assembly: Assembly, deadline_ms: int) -> str:
 # -- the announcement when a poll opens -----------------------------------------------------------
 
 
-def person(name: str, center: str | None) -> Msg | Name:
-    """A person as mirrored messages show them: "Alice (US)"."""
-    return Msg.of("poll.person", name=Name(name), center=center) if center else Name(name)
+def person(name: str, center: str | None) -> Name:
+    """A person as every message shows them: "Alice (US)"."""
+    return Name(name, center=center)
 
 
 def opened_lines(
@@ -339,10 +339,10 @@ def _dissent(dissent: Dissent, names: Mapping[str, str], shown: Disclosure) -> M
         if reason is None:
             return Msg.of("poll.dissent.anonymous_no_reason", center=dissent.center)
         return Msg.of("poll.dissent.anonymous", center=dissent.center, reason=reason)
-    name = Name(names.get(dissent.voter, dissent.voter))
+    name = names.get(dissent.voter, dissent.voter)
     if reason is None:
-        return Msg.of("poll.dissent.named_no_reason", name=name, center=dissent.center)
-    return Msg.of("poll.dissent.named", name=name, center=dissent.center, reason=reason)
+        return Msg.of("poll.dissent.named_no_reason", name=Name(name), center=dissent.center)
+    return Msg.of("poll.dissent.named", name=Name(name), center=dissent.center, reason=reason)
 
 
 def _voter_lines(view: ResultView) -> list[Msg]:

@@ -163,7 +163,7 @@ class Commitments:
             raise PermissionDenied(
                 "commitments.not_yours",
                 label=Code(commitment.label),
-                owner=Name(commitment.owner_name),
+                owner=Name(commitment.owner_name, center=commitment.owner_center),
             )
         return await self._close(commitment, Status.DONE, by.user_id, note)
 
@@ -299,7 +299,7 @@ class Commitments:
     ) -> None:
         line = Msg.of(
             "commitments.overdue_reminder",
-            owner=Name(commitment.owner_name),
+            owner=Name(commitment.owner_name, center=commitment.owner_center),
             label=Code(commitment.label),
             text=UserText(commitment.text, commitment.language),
             due=commitment.due.isoformat() if commitment.due else "",

@@ -85,7 +85,7 @@ class MeetingTimers:
                 return None
             line = Msg.of(
                 "stack.time_up",
-                name=Name(self._display_name(assembly, turn.user_id)),
+                name=Name(self._display_name(assembly, turn.user_id), center=turn.center),
                 limit=duration_message(turn.limit_seconds),
             )
             return assembly, [line]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.assembly import Assembly
-from bot.domain.errors import CommandError
+from bot.domain.errors import CommandError, NoMeeting
 from bot.domain.limits import MAX_TITLE, tidied_text
 from bot.domain.meetings import Attendee, Meeting, TurnEnd
 from bot.domain.messages import Msg, Name, UserText
@@ -98,7 +98,7 @@ class MeetingService:
         """The open meeting, or a polite explanation that there is none."""
         meeting = await self.current(assembly)
         if meeting is None:
-            raise CommandError("meeting.none_open", prefix=self.prefix)
+            raise NoMeeting()
         return meeting
 
     async def start(
@@ -161,9 +161,9 @@ class MeetingService:
 
     # -- chairs -----------------------------------------------------------------------------
 
-    async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> str:
+    async def add_chair(self, assembly: Assembly, user_id: str, by: str) -> Name:
         meeting = await self.require(assembly)
-        name = Name(self._people.display_name(assembly, user_id))
+        name = self._people.person(assembly, user_id)
         if not self._people.is_member(assembly, user_id):
             raise CommandError("chair.not_member", user=user_id)
         if self._standing.is_standing_chair(assembly, user_id):
@@ -171,11 +171,11 @@ class MeetingService:
         if not await self._store.add_chair(meeting.id, user_id, by, self.clock()):
             raise CommandError("chair.already", name=name)
         await self._people.remember(assembly, user_id)
-        return name.text
+        return name
 
-    async def remove_chair(self, assembly: Assembly, user_id: str) -> str:
+    async def remove_chair(self, assembly: Assembly, user_id: str) -> Name:
         meeting = await self.require(assembly)
-        name = Name(self._people.display_name(assembly, user_id))
+        name = self._people.person(assembly, user_id)
         if self._standing.is_standing_chair(assembly, user_id):
             raise CommandError("chair.standing", name=name)
         chairs = await self._store.chairs(meeting.id)
@@ -185,7 +185,7 @@ class MeetingService:
         if chairs == [user_id] and not (assembly.chairs or assembly.power_level_chairs):
             raise CommandError("chair.last", name=name)
         await self._store.remove_chair(meeting.id, user_id)
-        return name.text
+        return name
 
     async def chairs(self, meeting: Meeting) -> list[str]:
         """This meeting's own chairs and the configured chairs it opened with (moderators are

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.membership import Membership
 from bot.domain.mentions import MemberName
+from bot.domain.messages import Name
 from bot.domain.names import ShownNames, clean_name, without_center
 from bot.storage.people_store import PeopleStore
 from bot.storage.runtime_store import now_ms
@@ -107,6 +108,15 @@ class People:
     def display_names(self, assembly: Assembly, users: Iterable[str]) -> dict[str, str]:
         """Several people's names at once (a poll's voters), the rooms read once."""
         return self._names.display_names(assembly, users)
+
+    def person(
+        self, assembly: Assembly, user_id: str, spoken_in: str | None = None, *, bold: bool = True
+    ) -> Name:
+        """The person as every message names them: their shown name beside their center
+        ("Ana (US)"). Someone who sits in none of the assembly's rooms has no center there."""
+        center = self.center_of(assembly, user_id, spoken_in)
+        seated = self.is_member(assembly, user_id)
+        return Name(self.display_name(assembly, user_id), bold, center if seated else None)
 
     def bare_name(self, assembly: Assembly, user_id: str) -> str:
         """The person's name as they wrote it, cleaned and without its center, as it appears

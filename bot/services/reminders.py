@@ -264,7 +264,7 @@ class Reminders:
             return
         line = Msg.of(
             "reminder.action",
-            owner=Name(entry.owner_name or entry.owner),
+            owner=Name(entry.owner_name or entry.owner, center=entry.owner_center),
             text=UserText(entry.text, entry.language),
             due=entry.due.isoformat(),
             id=Code(f"#{entry.number}"),

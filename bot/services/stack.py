@@ -18,7 +18,6 @@ from bot.domain.meetings import Meeting, Turn, TurnEnd, speaking_record
 from bot.domain.outcomes import Outcome
 from bot.domain.speaking_time import TimedTurn, time_spoken
 from bot.domain.stack import Hand, SpeakerStack, StackPolicy, TurnKind
-from bot.i18n import Name
 from bot.services.meetings import RAISED_HAND, SPOKE, MeetingService
 from bot.services.people import People
 from bot.storage.meetings_store import MeetingsStore
@@ -155,8 +154,8 @@ class StackService:
         stack = await self._stack(meeting)
         removed = stack.remove(user_id)
         if not removed:
-            name = self._people.display_name(assembly, user_id)
-            raise CommandError("stack.person_not_waiting", name=Name(name, bold=False))
+            name = self._people.person(assembly, user_id, bold=False)
+            raise CommandError("stack.person_not_waiting", name=name)
         await self._store.remove_hands(meeting.id, removed)
         return removed, await self._view(meeting)
 

@@ -29,7 +29,7 @@ async def test_a_refused_command_names_who_may_use_it_and_who_chairs_now(
     await carol.send_text(en, "!startmeeting Monthly assembly")
     await alice.wait_for(says(bot, en, "Meeting started"))
     await carol.send_text(en, f"!chair {beto.user_id}")
-    await alice.wait_for(says(bot, en, "Beto is now a chair"))
+    await alice.wait_for(says(bot, en, "Beto (MX) is now a chair"))
 
     refused = await ask(alice, en, "!next")
     assert refused == (
@@ -64,8 +64,31 @@ async def test_a_mistyped_command_suggests_the_nearest_in_the_rooms_language(
 ) -> None:
     answer = await ask(alice, rooms.english, "!stak")
     assert "Did you mean !stack?" in answer
-    answer = await ask(beto, rooms.spanish, "!turno")
+    answer = await ask(beto, rooms.spanish, "!trunos")
     assert "¿Quisiste decir !turnos?" in answer
+    answer = await ask(beto, rooms.spanish, "!cola")
+    assert answer.splitlines()[1:] == [
+        "!mano (!hand): Pide la palabra (también con una reacción ✋ a mi mensaje de turnos).",
+        "!turnos (!stack): Muestra la lista de turnos.",
+    ]
+
+
+async def test_asking_for_the_floor_in_the_assemblys_words_raises_a_hand_or_says_who_opens(
+    bot: BotRunner, rooms: RoomPair, alice: Person, beto: Person, carol: Person, dani: Person
+) -> None:
+    en, es = rooms.english, rooms.spanish
+    # No meeting yet: a member is told who may open one, not to open it.
+    answer = await ask(beto, es, "!palabra")
+    assert answer == (
+        "No hay ninguna reunión abierta. La abre con !iniciarreunión quien modera la asamblea "
+        "de forma permanente: Carol (US). Envía !programadas para ver cuándo es la próxima."
+    )
+    await carol.send_text(en, "!startmeeting Monthly assembly")
+    await alice.wait_for(says(bot, en, "Meeting started"))
+    await dani.send_text(es, "!pido la palabra")
+    await dani.wait_for(says(bot, es, "Dani (MX) pidió la palabra y es quien sigue en la lista."))
+    await beto.send_text(es, "!turno")
+    await beto.wait_for(says(bot, es, "Beto (MX) pidió la palabra: número 2 de la lista"))
 
 
 async def test_a_usage_error_shows_a_real_example_in_the_rooms_language(

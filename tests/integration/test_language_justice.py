@@ -116,7 +116,7 @@ async def test_a_short_sentence_is_remembered_only_once_a_second_interpreter_con
     assert "waits for a second interpreter" in await fix(dani, en, copy, "!fix no")
 
     await carol.send_text(en, f"!interpreter {alice.user_id}")
-    await alice.wait_for(says(en, "named Alice an interpreter"))
+    await alice.wait_for(says(en, "named Alice (US) an interpreter"))
     answer = await fix(alice, en, copy, "!fix No.")
     assert "confirmed" in answer and "“Sí.” → “No.”" in answer
     again = await beto.send_text(es, "¡sí!")
@@ -176,8 +176,8 @@ async def test_a_glossary_change_is_announced_everywhere_and_named_on_the_copies
 ) -> None:
     en, es = rooms.english, rooms.spanish
     await carol.send_text(en, '!glossary add "no" = "YES"')
-    await alice.wait_for(says(en, "Carol changed the glossary: from now on “no” (en) is"))
-    await beto.wait_for(says(es, "Carol cambió el glosario: desde ahora «no» (en) se traduce"))
+    await alice.wait_for(says(en, "Carol (US) changed the glossary: from now on “no” (en) is"))
+    await beto.wait_for(says(es, "Carol (US) cambió el glosario: desde ahora «no» (en) se traduce"))
 
     said = await alice.send_text(en, "no thank you")
     copy = await beto.wait_for(copy_of(said, es))
@@ -188,8 +188,8 @@ async def test_a_glossary_change_is_announced_everywhere_and_named_on_the_copies
     assert body_of(copy).startswith("Beto (MX) [machine translation · glossary: YES → no]: ")
 
     await carol.send_text(en, "!glossary remove 1")
-    await alice.wait_for(says(en, "Carol removed “no” from the glossary."))
-    await beto.wait_for(says(es, "Carol quitó «no» del glosario."))
+    await alice.wait_for(says(en, "Carol (US) removed “no” from the glossary."))
+    await beto.wait_for(says(es, "Carol (US) quitó «no» del glosario."))
     again = await alice.send_text(en, "no thank you")
     copy = await beto.wait_for(copy_of(again, es))
     assert body_of(copy).startswith("Alice (US) [traducción automática]: no gracias")
@@ -207,7 +207,7 @@ async def test_an_interpreter_on_duty_is_not_mirrored_back_and_the_minutes_link_
     await carol.send_text(rooms.english, "!startmeeting Weekly")
     await dani.wait_for(says(rooms.spanish, "Weekly"))
     await dani.send_text(rooms.spanish, "!interpretando sí")
-    await alice.wait_for(says(rooms.english, "Dani is interpreting"))
+    await alice.wait_for(says(rooms.english, "Dani (MX) is interpreting"))
     said = await alice.send_text(rooms.english, "hello everyone")
     copy = await dani.wait_for(copy_of(said, rooms.spanish))
     # Dani interprets, as a reply to the copy: kept beside Alice's words, never mirrored back.
@@ -219,7 +219,7 @@ async def test_an_interpreter_on_duty_is_not_mirrored_back_and_the_minutes_link_
     assert alice.count(rooms.english, copy_of(interpreted, rooms.english)) == 0
 
     await dani.send_text(rooms.spanish, "!interpretando no")
-    await alice.wait_for(says(rooms.english, "Dani stopped interpreting"))
+    await alice.wait_for(says(rooms.english, "Dani (MX) stopped interpreting"))
     back = await dani.send_text(rooms.spanish, "hola")
     await alice.wait_for(copy_of(back, rooms.english))
 

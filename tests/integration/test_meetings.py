@@ -95,8 +95,8 @@ async def test_a_hand_raised_with_a_reaction_and_gentle_time_notices(
     await carol.send_text(en, "!item Warm-up 1s")
     await carol.send_text(en, "!next")
     await carol.send_text(en, "!call")
-    await alice.wait_for(bot_says(bot, en, "Alice, the 1 s for this turn are up."))
-    await beto.wait_for(bot_says(bot, es, "Alice, se cumplieron los 1 s de este turno."))
+    await alice.wait_for(bot_says(bot, en, "Alice (US), the 1 s for this turn are up."))
+    await beto.wait_for(bot_says(bot, es, "Alice (US), se cumplieron los 1 s de este turno."))
     await beto.wait_for(bot_says(bot, es, "se cumplieron los 1 s previstos para «"))
     await alice.wait_for(bot_says(bot, en, "the 1 s planned for “Warm-up” are up"))
 

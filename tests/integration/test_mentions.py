@@ -122,44 +122,43 @@ async def test_pills_name_people_in_every_command_in_both_rooms(
 
     # !chair and !moderar: whom the pill names may give the floor, and nobody else.
     assert (await ask(dani, es, "!llamar")).startswith("Solo quien modera esta reunión")
-    await hear(
-        bot, carol, en, element("!chair ", alice), "Ana [@alice] is now a chair of this meeting."
-    )
+    chaired = "Ana [@alice] (US) is now a chair of this meeting."
+    await hear(bot, carol, en, element("!chair ", alice), chaired)
     assert await ask(alice, en, "!call") == "Nobody is waiting to speak."
     assert (await ask(dani, es, "!llamar")).startswith("Solo quien modera esta reunión")
-    await hear(bot, beto, es, element("!moderar ", dani), "Ana [@dani] ahora modera esta reunión.")
+    chaired = "Ana [@dani] (MX) ahora modera esta reunión."
+    await hear(bot, beto, es, element("!moderar ", dani), chaired)
     assert await ask(dani, es, "!llamar") == "Nadie está esperando para hablar."
 
     # !action and !tarea: the pill is the owner, a pill in the text stays a name.
     answer = await ask(carol, en, element("!action ", alice, " Send the budget to ", dani))
     noted = answer.splitlines()[0]
-    assert noted == "Action item #1 for Ana [@alice]: Send the budget to Ana (MX)"
+    assert noted == "Action item #1 for Ana [@alice] (US): Send the budget to Ana (MX)"
     answer = await ask(beto, es, element("!tarea ", dani, " Llamar al salón"))
-    assert answer.splitlines()[0] == "Tarea #2 para Ana [@dani]: Llamar al salón"
+    assert answer.splitlines()[0] == "Tarea #2 para Ana [@dani] (MX): Llamar al salón"
 
     # !item and !punto: the owner at either end.
-    added = "Added to the agenda: 1. Budget (10 min; owner: Ana [@alice])"
+    added = "Added to the agenda: 1. Budget (10 min; owner: Ana [@alice] (US))"
     await hear(bot, carol, en, element("!item Budget 10m ", alice), added)
-    added = "Nuevo punto en el orden del día: 2. Calendario (responsable: Ana [@dani])"
+    added = "Nuevo punto en el orden del día: 2. Calendario (responsable: Ana [@dani] (MX))"
     await hear(bot, beto, es, element("!punto ", dani, " Calendario"), added)
 
     # !remove and !retirar.
     await hear(bot, alice, en, "!hand", "Ana [@alice] (US) raised a hand")
     await hear(bot, dani, es, "!mano", "Ana [@dani] (MX) pidió la palabra")
-    await hear(
-        bot, carol, en, element("!remove ", alice), "A chair took Ana [@alice] (US) off the stack."
-    )
+    removed = "A chair took Ana [@alice] (US) off the stack."
+    await hear(bot, carol, en, element("!remove ", alice), removed)
     removed = "La moderación quitó a Ana [@dani] (MX) de la lista de turnos."
     await hear(bot, beto, es, element("!retirar ", dani), removed)
 
     # !interpreter and !interprete: whom the pill names may go on duty.
-    named = "Carol named Ana [@alice] an interpreter."
+    named = "Carol (US) named Ana [@alice] (US) an interpreter."
     await hear(bot, carol, en, element("!interpreter ", alice), named)
     assert (await ask(dani, es, "!interpretando sí")).startswith("Solo quien interpreta")
-    await hear(bot, alice, en, "!interpreting on", "Ana [@alice] is interpreting")
-    named = "Beto nombró intérprete a Ana [@dani]."
+    await hear(bot, alice, en, "!interpreting on", "Ana [@alice] (US) is interpreting")
+    named = "Beto (MX) nombró intérprete a Ana [@dani] (MX)."
     await hear(bot, beto, es, element("!interprete ", dani), named)
-    await hear(bot, dani, es, "!interpretando sí", "Ana [@dani] está interpretando")
+    await hear(bot, dani, es, "!interpretando sí", "Ana [@dani] (MX) está interpretando")
 
 
 async def test_a_name_two_people_share_is_answered_with_both(
@@ -178,5 +177,6 @@ async def test_a_name_two_people_share_is_answered_with_both(
         "mientras escribes el nombre, o escribe su identificador de Matrix."
     )
     # The name with its center is only one person's.
-    await hear(bot, carol, en, "!chair ana (mx)", "Ana [@dani] is now a chair of this meeting.")
+    chaired = "Ana [@dani] (MX) is now a chair of this meeting."
+    await hear(bot, carol, en, "!chair ana (mx)", chaired)
     assert await ask(dani, es, "!llamar") == "Nadie está esperando para hablar."

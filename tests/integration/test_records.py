@@ -109,7 +109,7 @@ async def test_a_meeting_recorded_here_has_minutes_in_both_languages(
     assert "(we rent the hall)" in told  # the original next to its translation
 
     answer = await ask(carol, en, f"!action {beto.user_id} call the hall due 2030-01-15")
-    assert "for Beto, due 2030-01-15: call the hall" in answer
+    assert "for Beto (MX), due 2030-01-15: call the hall" in answer
     answer = await ask(beto, es, "!sugerencia una rifa")
     assert answer.startswith("Idea #") and answer.endswith("anotada: una rifa")
     await alice.wait_for(says(bot, en, "Beto (MX): Idea #"))
@@ -215,7 +215,7 @@ async def test_mistakes_get_clear_answers_and_change_nothing(
     # A real entry can be undone once; the other room is told.
     await ask(carol, en, "!info the hall seats 80")
     assert "Undone: information #" in await ask(carol, en, "!undo")
-    await beto.wait_for(says(bot, es, "Carol deshizo información #"))
+    await beto.wait_for(says(bot, es, "Carol (US) deshizo información #"))
     assert "nothing in the decision log to undo" in await ask(carol, en, "!undo")
     assert bot.app is not None and bot.app.db is not None
     rows = await bot.app.db.fetch_all("SELECT undone_at FROM decisions")
@@ -244,7 +244,7 @@ async def test_reminders_reach_both_rooms_once_each_across_a_restart(
     assert answer.startswith("Scheduled: #")
     assert f"{local:%H:%M} New York / {mexico:%H:%M} Mexico City (every week)" in answer
     assert f"Reminders {FIRST} s, {SECOND} s before." in answer
-    told = await beto.wait_for(says(bot, es, "Carol: Programada: #"))
+    told = await beto.wait_for(says(bot, es, "Carol (US): Programada: #"))
     assert f"{mexico:%H:%M} Ciudad de México / {local:%H:%M} Nueva York" in body_of(told)
     listed = await ask(beto, es, "!programadas")
     assert "Reuniones programadas (1):" in listed and "(cada semana)" in listed

@@ -72,7 +72,7 @@ async def test_each_action_item_becomes_a_numbered_commitment_of_the_assembly(
 ) -> None:
     await first_meeting(world)
     said = "\n".join(world.said_in(EN))
-    assert "Action item #1 for Beto, due 2025-03-05: call the hall" in said
+    assert "Action item #1 for Beto (MX), due 2025-03-05: call the hall" in said
     assert "It is commitment C1 of the assembly" in said
     assert "Es el compromiso C3 de la asamblea" in "\n".join(world.said_in(ES))
     mark = world.mark()
@@ -80,10 +80,10 @@ async def test_each_action_item_becomes_a_numbered_commitment_of_the_assembly(
     [listed] = world.said_in(ES, mark)
     assert listed.startswith("Compromisos pendientes (3):")
     assert "MX — pendientes: 2, vencidos: 0" in listed and "US — pendientes: 1" in listed
-    assert "C1 Beto: call the hall (para el 2025-03-05)" in listed
+    assert "C1 Beto (MX): call the hall (para el 2025-03-05)" in listed
     await world.say(DANI, ES, f"!compromisos {BETO}")
     [beto] = world.said_in(ES, mark)[1:]
-    assert beto.startswith("Compromisos pendientes (1):") and "C1 Beto" in beto
+    assert beto.startswith("Compromisos pendientes (1):") and "C1 Beto (MX)" in beto
 
 
 async def test_the_next_meeting_opens_with_the_review_grouped_by_center(world: World) -> None:
@@ -97,13 +97,13 @@ async def test_the_next_meeting_opens_with_the_review_grouped_by_center(world: W
     assert review_en[0].startswith("Commitments of earlier meetings still open: 3, 2 of them")
     assert review_en[1:5] == [
         "US — open: 1, overdue: 0",
-        "C2 Alice: send the budget (due 2025-04-20)",
+        "C2 Alice (US): send the budget (due 2025-04-20)",
         "MX — open: 2, overdue: 2",
-        "C1 Beto: call the hall (OVERDUE, was due 2025-03-05)",
+        "C1 Beto (MX): call the hall (OVERDUE, was due 2025-03-05)",
     ]
     review_es = spanish[1].splitlines()
     assert review_es[0].startswith("Compromisos de reuniones anteriores aún pendientes: 3")
-    assert "C3 Dani: book the bus (VENCIDO, era para el 2025-03-10)" in review_es
+    assert "C3 Dani (MX): book the bus (VENCIDO, era para el 2025-03-10)" in review_es
     mark = world.mark()
     await world.say(BETO, ES, "!orden")
     assert "1. Revisión de compromisos" in world.said_in(ES, mark)[0]
@@ -124,19 +124,19 @@ async def test_done_by_its_owner_dropped_by_a_chair_with_its_reason(world: World
     await second_meeting(world)
     mark = world.mark()
     await world.say(DANI, ES, "!cumplido C2")
-    assert "Solo quien lo tiene, Alice, o la moderación" in world.said_in(ES, mark)[0]
+    assert "Solo quien lo tiene, Alice (US), o la moderación" in world.said_in(ES, mark)[0]
     await world.say(ALICE, EN, "!complete C2 sent to both centers")
     assert world.said_in(EN, mark)[-1] == (
-        "Alice marked C2 done: send the budget (Alice). Note: sent to both centers"
+        "Alice (US) marked C2 done: send the budget (Alice (US)). Note: sent to both centers"
     )
-    assert world.said_in(ES, mark)[-1].startswith("Alice marcó C2 como cumplido")
+    assert world.said_in(ES, mark)[-1].startswith("Alice (US) marcó C2 como cumplido")
     await world.say(BETO, ES, '!descartar C3 "la empresa cerró"')
     assert "Solo" in world.said_in(ES, mark)[-1]  # Beto is no chair
     await world.say(CAROL, EN, "!drop C3")
     assert "Say why it is dropped" in world.said_in(EN, mark)[-1]
     await world.say(CAROL, EN, '!drop C3 "the bus company closed"')
     assert world.said_in(ES, mark)[-1] == (
-        "Carol descartó C3: book the bus (Dani). Motivo: the bus company closed"
+        "Carol (US) descartó C3: book the bus (Dani (MX)). Motivo: the bus company closed"
     )
     await world.say(CAROL, EN, "!complete C3")
     assert world.said_in(EN, mark)[-1] == "C3 was dropped already."
@@ -145,11 +145,11 @@ async def test_done_by_its_owner_dropped_by_a_chair_with_its_reason(world: World
     history = world.said_in(ES, mark)[0].splitlines()
     assert history[1] == "Descartado; centro de quien lo tiene: MX."
     assert history[2] == "2025-03-03: adquirido en la reunión #1"
-    assert history[3] == "2025-04-02: lo descartó Carol"
+    assert history[3] == "2025-04-02: lo descartó Carol (US)"
     await world.say(BETO, ES, "!compromisos vencidos")
     assert world.said_in(ES, mark)[-1].splitlines()[1:] == [
         "MX — pendientes: 1, vencidos: 1",
-        "C1 Beto: call the hall (VENCIDO, era para el 2025-03-05)",
+        "C1 Beto (MX): call the hall (VENCIDO, era para el 2025-03-05)",
     ]
 
 
@@ -168,7 +168,7 @@ async def test_an_overdue_commitment_is_reminded_to_its_owner_in_their_room(
     assert reminder.room_id == ES
     assert reminder.content["msgtype"] == "m.text"
     assert reminder.content["m.mentions"] == {"user_ids": [BETO]}
-    assert as_read(reminder.content["body"]).startswith("Beto, el compromiso C1 está vencido")
+    assert as_read(reminder.content["body"]).startswith("Beto (MX), el compromiso C1 está vencido")
     assert world.said_in(EN, mark) == []
     # Done, it is reminded no more.
     await world.say(BETO, ES, "!cumplido C1 listo")
@@ -190,9 +190,10 @@ async def test_the_minutes_are_corrected_then_approved_by_a_later_meeting(world:
     await world.say(CAROL, EN, "!approve 2")
     assert "Meeting #2 is not an earlier meeting" in world.said_in(EN)[-1]
     await world.say(CAROL, EN, '!correct 1 "Dani was present too"')
-    assert "Carol anotó una corrección al acta de la reunión #1" in world.said_in(ES)[-1]
+    assert "Carol (US) anotó una corrección al acta de la reunión #1" in world.said_in(ES)[-1]
     await world.say(CAROL, EN, "!approve")
-    assert world.said_in(ES)[-1].startswith("Carol: acuerdo #1, se aprueba el acta de la reunión")
+    approved = "Carol (US): acuerdo #1, se aprueba el acta de la reunión"
+    assert world.said_in(ES)[-1].startswith(approved)
     await world.say(CAROL, EN, "!approve 1")
     assert "are approved already" in world.said_in(EN)[-1]
     await world.say(DANI, ES, "!acta 1")

@@ -164,7 +164,7 @@ async def test_each_kind_is_numbered_on_its_own_as_chat_and_minutes_say(world: W
     assert world.said_in(EN)[-1] == "Agreement #2 recorded: We meet on Thursdays"
     said = everything_said(world)
     assert "Agreement #1 recorded: We eat at noon" in said
-    assert "Action item #1 for Beto: book the hall" in said
+    assert "Action item #1 for Beto (MX): book the hall" in said
 
     await world.say(CAROL, EN, "!endmeeting")
     await world.say(CAROL, EN, "!minutes")

@@ -253,12 +253,12 @@ async def test_whoever_starts_a_meeting_chairs_it_until_it_ends(open_world: Worl
 async def test_a_chair_adds_and_removes_a_chair(world: World) -> None:
     await world.say(CAROL, EN, "!startmeeting Monthly assembly")
     await world.say(CAROL, EN, "!chair @beto:test")
-    assert "Beto ahora modera esta reunión." in world.said_in(ES)[-1]
+    assert "Beto (MX) ahora modera esta reunión." in world.said_in(ES)[-1]
     mark = world.mark()
     await world.say(BETO, ES, "!llamar")
     assert "Nadie está esperando para hablar." in world.said_in(ES, mark)[0]
     await world.say(CAROL, EN, "!unchair @beto:test")
-    assert "Beto is no longer a chair of this meeting." in world.said_in(EN)[-1]
+    assert "Beto (MX) is no longer a chair of this meeting." in world.said_in(EN)[-1]
     mark = world.mark()
     await world.say(BETO, ES, "!llamar")
     assert world.said_in(ES, mark) == [
@@ -314,7 +314,8 @@ async def test_ending_the_meeting_tells_how_each_center_took_part(world: World) 
     mark = world.mark()
     await world.say(ALICE, EN, "!hand")
     assert world.said_in(EN, mark) == [
-        "No meeting is open. Start one with !startmeeting followed by its title."
+        "No meeting is open. A standing chair opens one with !startmeeting: Carol (US). "
+        "Send !schedules to see when the next one meets."
     ]
 
 
@@ -328,7 +329,8 @@ async def test_the_agenda_is_shared_by_both_rooms(world: World) -> None:
     mark = world.mark()
     await world.say(DANI, ES, "!orden")
     assert world.said_in(ES, mark) == [
-        "Orden del día de «Monthly assembly»:\n1. Budget (10 min)\n2. Calendar (responsable: Beto)"
+        "Orden del día de «Monthly assembly»:\n1. Budget (10 min)\n"
+        "2. Calendar (responsable: Beto (MX))"
     ]
 
 
@@ -340,12 +342,12 @@ async def test_next_closes_the_item_with_its_duration_and_opens_the_next(world: 
     await world.say(CAROL, EN, "!next")
     assert world.said_in(EN)[-1] == (
         "Item closed: Budget, after 12 min (timebox: 10 min).\n"
-        "Next on the agenda: 2. Calendar (owner: Beto)"
+        "Next on the agenda: 2. Calendar (owner: Beto (MX))"
     )
     mark = world.mark()
     await world.say(ALICE, EN, "!current")
     assert world.said_in(EN, mark) == [
-        "Under discussion: 2. Calendar (owner: Beto), for 0 s so far."
+        "Under discussion: 2. Calendar (owner: Beto (MX)), for 0 s so far."
     ]
     await world.say(CAROL, EN, "!next")
     assert "That was the last item on the agenda." in world.said_in(EN)[-1]
@@ -355,7 +357,7 @@ async def test_next_closes_the_item_with_its_duration_and_opens_the_next(world: 
     assert world.said_in(EN)[-1] == (
         "Agenda of “Monthly assembly”:\n"
         "✓ 1. Budget (10 min) — done in 12 min\n"
-        "✓ 2. Calendar (owner: Beto) — done in 0 s"
+        "✓ 2. Calendar (owner: Beto (MX)) — done in 0 s"
     )
 
 
@@ -382,7 +384,7 @@ async def test_upcoming_items_move_and_drop_but_discussed_ones_stay(world: World
     assert world.said_in(EN)[-1] == (
         "Agenda of “Monthly assembly”:\n"
         "▶ 1. Treasurer's report (5 min) — under discussion\n"
-        "2. Calendar (owner: Beto)"
+        "2. Calendar (owner: Beto (MX))"
     )
 
 
@@ -549,7 +551,7 @@ async def test_a_chair_removes_someone_and_clears_the_stack(world: World) -> Non
     assert world.said_in(EN)[-1].startswith("A chair cleared the stack (2 hands lowered).")
     mark = world.mark()
     await world.say(CAROL, EN, "!remove @beto:test")
-    assert world.said_in(EN, mark) == ["Beto is not on the stack."]
+    assert world.said_in(EN, mark) == ["Beto (MX) is not on the stack."]
 
 
 async def test_the_chair_switches_to_fifo_mid_meeting(world: World) -> None:
@@ -612,9 +614,9 @@ async def test_a_turn_limit_is_noticed_once_at_the_limit(world: World) -> None:
     await world.scheduler.fire("turn-limit:1")
     await world.scheduler.fire("turn-limit:1")
     await world._send_outbox()
-    assert world.said_in(EN)[-1] == "Alice, the 2 min for this turn are up. Please wrap up."
+    assert world.said_in(EN)[-1] == "Alice (US), the 2 min for this turn are up. Please wrap up."
     assert world.said_in(ES)[-1] == (
-        "Alice, se cumplieron los 2 min de este turno. Por favor, ve concluyendo."
+        "Alice (US), se cumplieron los 2 min de este turno. Por favor, ve concluyendo."
     )
     assert sum("are up" in body for body in world.said_in(EN)) == 1
     await world.say(CAROL, EN, "!timelimit off")
@@ -840,7 +842,7 @@ async def test_only_the_opener_or_a_standing_chair_names_meeting_chairs(open_wor
         "!moderar; ahora: Dani (MX), Carol (US)."
     ]
     await world.say(CAROL, EN, "!chair @alice:test")
-    assert "Alice is now a chair of this meeting." in world.said_in(EN)[-1]
+    assert "Alice (US) is now a chair of this meeting." in world.said_in(EN)[-1]
 
 
 async def test_meeting_chairs_lose_their_powers_when_the_meeting_ends(open_world: World) -> None:
@@ -895,9 +897,9 @@ async def test_a_mistyped_command_suggests_the_nearest_in_the_rooms_language(
     assert world.said_in(EN) == [
         "I don't know the command !stak. Did you mean !stack? Send !help to see what I can do."
     ]
-    await world.say(BETO, ES, "!turno")
+    await world.say(BETO, ES, "!trunos")
     assert world.said_in(ES) == [
-        "No conozco el comando !turno. ¿Quisiste decir !turnos? Envía !ayuda para ver lo que "
+        "No conozco el comando !trunos. ¿Quisiste decir !turnos? Envía !ayuda para ver lo que "
         "sé hacer."
     ]
     # Typed in English in the Spanish room: the suggestion is the Spanish name.

@@ -111,9 +111,11 @@ def test_every_kind_of_turn_and_policy_is_worded_in_both_languages() -> None:
 
 
 def test_names_and_titles_are_escaped_in_html() -> None:
-    line = phrases.person("<b>Eve</b>", "US")
+    line = Msg.of("stack.floor", person=phrases.person("<b>Eve</b>", "US"))
     assert "&lt;b&gt;Eve&lt;/b&gt;" in CATALOGS.html("en", line)
-    assert CATALOGS.html("en", line) == "<b><bdi>&lt;b&gt;Eve&lt;/b&gt;</bdi></b> (US)"
+    assert CATALOGS.html("en", line) == (
+        "<b><bdi>&lt;b&gt;Eve&lt;/b&gt;</bdi></b> (US) has the floor."
+    )
 
 
 @pytest.mark.parametrize(

@@ -227,7 +227,7 @@ def test_an_unknown_name_is_answered_saying_nobody_matched() -> None:
     with pytest.raises(UsageError) as caught:
         read_person(["Zoe", "Smith"], roster, whole=True)
     message = caught.value.message
-    assert message == Msg.of("error.person_unknown", name="Zoe Smith")
+    assert message == Msg.of("error.person_unknown", typed="Zoe Smith")
     assert "Zoe Smith" in CATALOGS.text("en", message)
     assert "Zoe Smith" in CATALOGS.text("es", message)
 

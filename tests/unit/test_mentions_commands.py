@@ -106,11 +106,11 @@ async def item_owners(world: World) -> list[str | None]:
 
 async def test_a_pill_names_a_chair_in_either_room(world: World) -> None:
     await world.send(CAROL, EN, element("!chair ", pill(ALICE)))
-    assert world.said_in(EN)[-1] == "Ana [@alice] is now a chair of this meeting."
+    assert world.said_in(EN)[-1] == "Ana [@alice] (US) is now a chair of this meeting."
     assert await chairs(world, ALICE, EN)
     assert not await chairs(world, DANI, ES)
     await world.send(BETO, ES, element("!moderar ", pill(DANI)))
-    assert world.said_in(ES)[-1] == "Ana [@dani] ahora modera esta reunión."
+    assert world.said_in(ES)[-1] == "Ana [@dani] (MX) ahora modera esta reunión."
     assert await chairs(world, DANI, ES)
 
 
@@ -119,20 +119,23 @@ async def test_a_pill_names_the_owner_of_an_action_and_its_words_stay_words(worl
         CAROL, EN, element("!action ", pill(ALICE), " Send the budget to ", pill(BETO))
     )
     [noted, _] = world.said_in(EN)[-1].splitlines()
-    assert noted == "Action item #1 for Ana [@alice]: Send the budget to Beto"
+    assert noted == "Action item #1 for Ana [@alice] (US): Send the budget to Beto"
     await world.send(BETO, ES, element("!tarea ", pill(DANI), " Llamar al salón"))
-    assert world.said_in(ES)[-1].splitlines()[0] == "Tarea #2 para Ana [@dani]: Llamar al salón"
+    [noted, _] = world.said_in(ES)[-1].splitlines()
+    assert noted == "Tarea #2 para Ana [@dani] (MX): Llamar al salón"
     assert await action_owners(world) == [ALICE, DANI]
 
 
 async def test_a_pill_names_the_owner_of_an_agenda_item_at_either_end(world: World) -> None:
     await world.send(CAROL, EN, element("!item Budget 10m ", pill(ALICE)))
-    assert world.said_in(EN)[-1] == "Added to the agenda: 1. Budget (10 min; owner: Ana [@alice])"
+    assert world.said_in(EN)[-1] == (
+        "Added to the agenda: 1. Budget (10 min; owner: Ana [@alice] (US))"
+    )
     await world.send(BETO, ES, element("!punto ", pill(DANI), " Calendario"))
-    added = "Nuevo punto en el orden del día: 2. Calendario (responsable: Ana [@dani])"
+    added = "Nuevo punto en el orden del día: 2. Calendario (responsable: Ana [@dani] (MX))"
     assert world.said_in(ES)[-1] == added
     await world.say(CAROL, EN, "!item Hall @Carol (US)")
-    assert world.said_in(EN)[-1] == "Added to the agenda: 3. Hall (owner: Carol)"
+    assert world.said_in(EN)[-1] == "Added to the agenda: 3. Hall (owner: Carol (US))"
     await world.say(CAROL, EN, "!item Talk with Beto")
     assert world.said_in(EN)[-1] == "Added to the agenda: 4. Talk with Beto"
     assert await item_owners(world) == [ALICE, DANI, CAROL, None]
@@ -151,9 +154,11 @@ async def test_a_pill_takes_someone_off_the_stack(world: World) -> None:
 
 async def test_a_pill_names_an_interpreter(world: World) -> None:
     await world.send(CAROL, EN, element("!interpreter ", pill(ALICE)))
-    assert world.said_in(EN)[-1].startswith("Carol named Ana [@alice] an interpreter.")
+    assert world.said_in(EN)[-1].startswith(
+        "Carol (US) named Ana [@alice] (US) an interpreter."
+    )
     await world.send(BETO, ES, element("!interprete ", pill(DANI)))
-    assert world.said_in(ES)[-1].startswith("Beto nombró intérprete a Ana [@dani].")
+    assert world.said_in(ES)[-1].startswith("Beto (MX) nombró intérprete a Ana [@dani] (MX).")
     await world.say(CAROL, EN, "!interpreters")
     assert world.said_in(EN)[-1].count("Ana") == 2
 
@@ -196,7 +201,7 @@ async def test_a_reply_quoting_someone_does_not_name_them(world: World) -> None:
         "m.relates_to": {"m.in_reply_to": {"event_id": said}},
     }
     await world.send(CAROL, EN, content)
-    assert world.said_in(EN)[-1].splitlines()[0] == "Action item #1 for Beto: call the hall"
+    assert world.said_in(EN)[-1].splitlines()[0] == "Action item #1 for Beto (MX): call the hall"
     assert await action_owners(world) == [BETO]
 
 
@@ -205,11 +210,11 @@ async def test_a_reply_quoting_someone_does_not_name_them(world: World) -> None:
 
 async def test_a_name_only_one_member_has_is_enough(world: World) -> None:
     await world.say(CAROL, EN, "!chair ana (mx)")
-    assert world.said_in(ES)[-1] == "Ana [@dani] ahora modera esta reunión."
+    assert world.said_in(ES)[-1] == "Ana [@dani] (MX) ahora modera esta reunión."
     assert await chairs(world, DANI, ES)
     await world.say(BETO, ES, "!tarea Ana (US) revisar el acta")
     await world.say(BETO, ES, "!tarea beto llamar al salón")
-    assert world.said_in(ES)[-1].splitlines()[0] == "Tarea #2 para Beto: llamar al salón"
+    assert world.said_in(ES)[-1].splitlines()[0] == "Tarea #2 para Beto (MX): llamar al salón"
     assert await action_owners(world) == [ALICE, BETO]
     await world.say(ALICE, EN, "!hand")
     await world.say(CAROL, EN, "!remove ANA (us)")

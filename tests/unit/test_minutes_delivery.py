@@ -173,7 +173,7 @@ async def test_an_action_item_reminds_its_owner_on_the_morning_it_is_due(db: Dat
     clock.set(datetime(2025, 3, 10, 15, 0, tzinfo=UTC))
     await scheduler.run_due(clock.utc())
     [(room, content)] = await outbox(db)
-    assert room == "!es:x" and "Beto, un recordatorio: la tarea #1 vence hoy" in content
+    assert room == "!es:x" and "Beto (MX), un recordatorio: la tarea #1 vence hoy" in content
     assert '"user_ids": ["@beto:x"]' in content and '"msgtype": "m.text"' in content
     # Restarted, nothing is left to remind.
     reminders, scheduler, stores = await bot_parts(db, clock)
