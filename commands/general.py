@@ -135,7 +135,7 @@ class GeneralCommands(CommandGroup):
     def _summary(self, bound: BoundCommand, ctx: CommandContext) -> Msg:
         spec, language = bound.spec, ctx.language
         other = spec.name if language == "es" else spec.name_es
-        for_everyone = open_to_members(spec.needs, ctx.authority.who_may_start)
+        for_everyone = open_to_members(spec.needs, ctx.authority)
         key = "help.line" if for_everyone else "help.line_chair"
         return Msg.of(
             key,

@@ -46,6 +46,8 @@ class Role(StrEnum):
     LANGUAGE_KEEPER = "language_keeper"
     # Corrects a machine copy: interpreters, or every member where `members_may_fix`.
     CORRECTOR = "corrector"
+    # Gets the meeting board's link: chairs, or every member where `board_public`.
+    BOARD_VIEWER = "board_viewer"
 
 
 class WhoMayStart(StrEnum):
@@ -66,6 +68,7 @@ class Authority:
     who_may_start: WhoMayStart = WhoMayStart.CHAIRS
     interpreter: bool = False
     members_may_fix: bool = False
+    board_public: bool = False
 
     @property
     def is_chair(self) -> bool:
@@ -86,6 +89,8 @@ class Authority:
             return self.interpreter or self.is_chair
         if role is Role.CORRECTOR:
             return self.interpreter or self.members_may_fix
+        if role is Role.BOARD_VIEWER:
+            return self.is_chair or self.board_public
         return self.standing
 
     def reaches_meeting(self, meeting_id: int | None) -> bool:
@@ -124,7 +129,7 @@ class ChairsNow:
     def holders(self, role: Role) -> tuple[Chair, ...]:
         """Everyone who may now use a command that needs `role` (in `Authority.has`'s order:
         the meeting's own people first, then the standing chairs)."""
-        if role is Role.CHAIR and self.meeting is not None:
+        if role in (Role.CHAIR, Role.BOARD_VIEWER) and self.meeting is not None:
             return _once((*self.meeting, *self.standing))
         if role is Role.CHAIR_NAMER and self.opener is not None:
             return _once((self.opener, *self.standing))
@@ -137,8 +142,10 @@ class ChairsNow:
     def refusal_key(self, role: Role) -> str:
         """The catalog key that explains a refusal of a command needing `role`. A meeting's
         roles with no meeting open are explained by who may open one."""
-        if role in (Role.CHAIR, Role.CHAIR_NAMER) and self.meeting is None:
+        if role in (Role.CHAIR, Role.CHAIR_NAMER, Role.BOARD_VIEWER) and self.meeting is None:
             return "error.needs.no_meeting"
+        if role is Role.BOARD_VIEWER:
+            return "error.needs.chair"  # refused only where the board is the chairs' alone
         if role in (Role.INTERPRETER, Role.CORRECTOR) and not self.interpreters:
             return "error.needs.no_interpreters"
         return f"error.needs.{role}"
@@ -152,9 +159,13 @@ def _once(chairs: tuple[Chair, ...]) -> tuple[Chair, ...]:
     return tuple(first.values())
 
 
-def open_to_members(role: Role, who_may_start: WhoMayStart) -> bool:
+def open_to_members(role: Role, authority: Authority) -> bool:
     """Whether every member may use a command that needs `role` (as help tells them)."""
-    return role is Role.ANYONE or (role is Role.OPENER and who_may_start is WhoMayStart.ANYONE)
+    if role is Role.OPENER:
+        return authority.who_may_start is WhoMayStart.ANYONE
+    if role is Role.BOARD_VIEWER:
+        return authority.board_public
+    return role is Role.ANYONE
 
 
 def moderator_everywhere(levels: list[int]) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.delivery import Delivery
+from bot.features.board import board_feature
 from bot.features.general import general_feature
 from bot.features.interpretation import interpretation_feature
 from bot.features.meetings import meetings_feature
@@ -44,6 +45,7 @@ FEATURES: tuple[Callable[[Shared], Feature], ...] = (
     interpretation_feature,
     records_feature,
     schedule_feature,
+    board_feature,
 )
 
 

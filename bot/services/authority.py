@@ -45,6 +45,7 @@ class AuthorityService:
             who_may_start=WhoMayStart(assembly.who_may_start),
             interpreter=await self._interpreters.is_interpreter(assembly, user_id),
             members_may_fix=assembly.members_may_fix,
+            board_public=assembly.board_public,
         )
 
     def is_standing_chair(self, assembly: Assembly, user_id: str) -> bool:

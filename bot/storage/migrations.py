@@ -505,6 +505,31 @@ async def v11_secret_floor(db: SchemaWriter) -> None:
     await db.executescript("ALTER TABLE polls ADD COLUMN secret_floor INTEGER")
 
 
+async def v13_board(db: SchemaWriter) -> None:
+    """The meeting board: each assembly's board is reached by a link holding an unguessable
+    token (a new one replaces the old, which then opens nothing). And letters: messages for a
+    person's direct chat with the bot, kept until the chat the bot is making for them exists."""
+    await db.executescript(
+        """
+        CREATE TABLE board_tokens (
+            assembly TEXT PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            made_by TEXT NOT NULL,
+            made_at INTEGER NOT NULL
+        );
+        CREATE TABLE letters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id TEXT NOT NULL,
+            assembly TEXT NOT NULL,
+            cause TEXT NOT NULL,
+            lines TEXT NOT NULL,
+            written_at INTEGER NOT NULL
+        );
+        CREATE INDEX letters_user ON letters (user_id)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -517,4 +542,5 @@ MIGRATIONS: list[Migration] = [
     v9_language_justice,
     v10_memory_confirmations,
     v11_secret_floor,
+    v13_board,
 ]

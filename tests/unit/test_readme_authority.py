@@ -22,6 +22,7 @@ WHO = {
     Role.INTERPRETER: {"interpreters"},
     Role.LANGUAGE_KEEPER: {"interpreters, chairs"},
     Role.CORRECTOR: {"interpreters (or members: `members_may_fix`)"},
+    Role.BOARD_VIEWER: {"chairs (or anyone: `board_public`)"},
 }
 
 
