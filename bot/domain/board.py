@@ -20,8 +20,8 @@ from bot.domain.messages import UserText
 from bot.domain.polls import Progress, ResultView
 from bot.domain.stack import TurnKind
 
-# The most people a board lists as waiting: the next five and a few more; the rest are counted.
-MAX_WAITING_SHOWN = 8
+# The most people a board lists as waiting: the next five and one more; the rest are counted.
+MAX_WAITING_SHOWN = 6
 # The newest agreements and action items of the meeting a board shows.
 MAX_ENTRIES_SHOWN = 6
 
@@ -80,6 +80,8 @@ class BoardSnapshot:
     meeting_id: int | None = None
     title: UserText | None = None
     item: CurrentItem | None = None
+    # The first agenda item still to come, when none is under discussion.
+    upcoming: UserText | None = None
     floor: Floor | None = None
     waiting: tuple[Waiting, ...] = ()
     # Seconds each center has spoken in turns already over, in the assembly's order; the turn
@@ -99,8 +101,8 @@ class BoardSnapshot:
     def quoted(self) -> list[UserText]:
         """Every text a person wrote that the board shows (to be looked up translated)."""
         texts = [t for t in (self.title,) if t is not None]
-        if self.item is not None:
-            texts.append(self.item.title)
+        texts += [i.title for i in (self.item,) if i is not None]
+        texts += [t for t in (self.upcoming,) if t is not None]
         texts += [UserText(p.poll.question, p.poll.language) for p in self.polls]
         texts += _options(self.polls, self.result)
         if self.result is not None:

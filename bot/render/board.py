@@ -97,6 +97,7 @@ class BoardWords:
             "title": self.words(snapshot.title) if snapshot.title else None,
             "idle": None if snapshot.in_meeting else self.t("board.idle"),
             "item": self._item(snapshot.item),
+            "upcoming": self._upcoming(snapshot.upcoming),
             "floor": self._floor(snapshot.floor),
             "waiting": [self._seat(w.person, w.kind) for w in snapshot.waiting[:MAX_WAITING_SHOWN]],
             "more_waiting": self._more_waiting(),
@@ -117,6 +118,11 @@ class BoardWords:
             "started_at": item.started_at,
             "timebox": item.timebox_seconds,
         }
+
+    def _upcoming(self, title: UserText | None) -> dict[str, Any] | None:
+        if title is None:
+            return None
+        return {"label": self.t("board.upcoming"), "title": self.words(title)}
 
     def _floor(self, floor: Floor | None) -> dict[str, Any] | None:
         if floor is None:

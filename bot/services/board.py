@@ -28,11 +28,12 @@ from bot.domain.board import (
     Waiting,
     spoken_by_center,
 )
-from bot.domain.meetings import CURRENT, Meeting, Turn, speaking_record
+from bot.domain.meetings import CURRENT, PENDING, Meeting, Turn, speaking_record
 from bot.domain.messages import UserText
 from bot.domain.minutes import ACTION, AGREED
 from bot.domain.polls import Poll, Progress, ResultView
 from bot.domain.stack import SpeakerStack
+from bot.domain.wording import adds_something
 from bot.services.people import People
 from bot.storage.board_store import BoardStore
 from bot.storage.database import Database
@@ -130,12 +131,14 @@ class BoardService:
             meeting.stack_policy,
             meeting.next_hand_seq,
         )
+        current = await self._current_item(assembly, meeting)
         return BoardSnapshot(
             assembly=base.assembly,
             centers=base.centers,
             meeting_id=meeting.id,
             title=UserText(meeting.title, meeting.title_language),
-            item=await self._current_item(assembly, meeting),
+            item=current,
+            upcoming=None if current else await self._upcoming(meeting),
             floor=self._floor(assembly, turns),
             waiting=tuple(
                 Waiting(self._seat(assembly, hand.user_id, hand.center), hand.kind)
@@ -161,6 +164,10 @@ class BoardService:
                     owner=owner,
                 )
         return None
+
+    async def _upcoming(self, meeting: Meeting) -> UserText | None:
+        pending = [i for i in await self._meetings.agenda(meeting.id) if i.status == PENDING]
+        return UserText(pending[0].title, pending[0].language) if pending else None
 
     def _floor(self, assembly: Assembly, turns: Sequence[Turn]) -> Floor | None:
         current = next((turn for turn in reversed(turns) if turn.ended_at is None), None)
@@ -239,8 +246,8 @@ class BoardService:
         return found
 
     def _keep(self, key: tuple[str, str, str], translated: str | None) -> None:
-        if translated is None:
-            return  # not translated yet: asked again next time
+        if not adds_something(translated, key[2]):
+            return  # not translated (yet, or by a provider that gave it back): asked again
         if len(self._found) >= TRANSLATIONS_KEPT:
             self._found.clear()
         self._found[key] = translated

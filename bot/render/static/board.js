@@ -49,10 +49,11 @@
 
   // -- placing the snapshot ---------------------------------------------------------------
 
+  // What a person wrote; a translation comes with its label and the original, beneath.
   function words(element, said) {
     element.replaceChildren();
     if (!said) return;
-    element.append(said.text);
+    element.append(make("span", "text", said.text));
     if (said.note) element.append(make("span", "note", ` ${said.note}`));
   }
 
@@ -84,6 +85,14 @@
     if (item) words(title, item.title);
     else title.textContent = view.title ? column.dataset.noItem : "";
     field(column, "item-owner").textContent = item && item.owner ? item.owner : "";
+    const upcoming = field(column, "upcoming");
+    upcoming.replaceChildren();
+    if (view.upcoming) {
+      upcoming.append(`${view.upcoming.label} `);
+      const next = make("span");
+      words(next, view.upcoming.title);
+      upcoming.append(next);
+    }
   }
 
   function placeFloor(column, view) {
@@ -198,26 +207,33 @@
 
   // -- timers -----------------------------------------------------------------------------
 
+  // "{time} left" as a big clock in small words.
+  function show(element, template, seconds) {
+    const [before, after] = template.split("{time}");
+    const shown = clock(seconds);
+    if (element.dataset.shown === template + shown) return;
+    element.dataset.shown = template + shown;
+    element.replaceChildren();
+    if (before) element.append(make("span", "words", before));
+    element.append(make("span", "clock", shown));
+    if (after) element.append(make("span", "words", after));
+  }
+
   // Near the end: the last fifth of the time, and never less than the last 30 seconds.
   function timer(element, column, startedAt, allowed) {
-    element.classList.remove("near", "over");
     if (!startedAt) {
-      element.textContent = "";
+      element.classList.remove("near", "over");
+      element.replaceChildren();
+      element.dataset.shown = "";
       return;
     }
     const elapsed = (now() - startedAt) / 1000;
-    if (!allowed) {
-      element.textContent = column.dataset.timerElapsed.replace("{time}", clock(elapsed));
-      return;
-    }
-    const left = allowed - elapsed;
-    if (left < 0) {
-      element.classList.add("over");
-      element.textContent = column.dataset.timerOver.replace("{time}", clock(-left));
-      return;
-    }
-    if (left <= Math.max(30, allowed / 5)) element.classList.add("near");
-    element.textContent = column.dataset.timerLeft.replace("{time}", clock(Math.ceil(left)));
+    const left = allowed ? allowed - elapsed : null;
+    element.classList.toggle("over", left !== null && left < 0);
+    element.classList.toggle("near", left !== null && left >= 0 && left <= Math.max(30, allowed / 5));
+    if (left === null) show(element, column.dataset.timerElapsed, elapsed);
+    else if (left < 0) show(element, column.dataset.timerOver, -left);
+    else show(element, column.dataset.timerLeft, Math.ceil(left));
   }
 
   function countSpoken(column, view) {
@@ -250,7 +266,7 @@
         floor && floor.started_at, floor && floor.limit);
       for (const line of column.querySelectorAll("[data-deadline]")) {
         const left = (Number(line.dataset.deadline) - now()) / 1000;
-        line.textContent = column.dataset.closesIn.replace("{time}", clock(Math.ceil(left)));
+        show(line, column.dataset.closesIn, Math.ceil(left));
       }
       countSpoken(column, view);
     }
