@@ -79,7 +79,9 @@ class Boards:
         return await self.service.token(self.assembly, CAROL)
 
 
-async def open_boards(db: Database, *, public: bool = False, board: dict | None = None) -> Boards:
+async def open_boards(
+    db: Database, *, public: bool = False, board: dict | None = None, seats: Seats | None = None
+) -> Boards:
     """The bot offline with its board on, and a handle on what its features are built from."""
     raw = config_of(ASSEMBLY)
     raw["board"] = BOARD if board is None else board
@@ -93,7 +95,7 @@ async def open_boards(db: Database, *, public: bool = False, board: dict | None 
 
     clock, scheduler = Clock(), Scheduler()
     features = tuple(board if build is board_feature else build for build in FEATURES)
-    core = offline_core(db, raw, Seats(SEATS), scheduler, clock.utc, features=features)
+    core = offline_core(db, raw, seats or Seats(SEATS), scheduler, clock.utc, features=features)
     for step in core.restore:
         await step()
     world = World(db, core.dispatcher, RuntimeStore(db), clock, scheduler, CATALOGS, core.delivery)
