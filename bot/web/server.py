@@ -126,7 +126,9 @@ class BoardServer:
         app.router.add_get("/board/static/{name}", self._static)
         app.router.add_get("/board/{token}", self._slash)
         app.router.add_get("/board/{token}/", self._page)
-        app.router.add_get("/board/{token}/events", self._events)
+        # A HEAD there would hold a stream open with nothing to send; the page asks the board's
+        # own address whether its link still opens anything.
+        app.router.add_get("/board/{token}/events", self._events, allow_head=False)
         app.router.add_get("/board/{token}/meetings", self._meetings)
         app.router.add_get("/board/{token}/meetings/{meeting}", self._minutes_page)
         return app

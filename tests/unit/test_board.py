@@ -396,6 +396,9 @@ async def test_the_page_is_both_languages_or_the_one_asked_for(boards: Boards, w
     assert "En discusión" in page and "Now discussing" in page and 'class="bilingual"' in page
     one = await (await client.get(f"/board/{token}/?lang=en")).text()
     assert 'data-language="es"' not in one and 'class="single"' in one
+    # How the page's script asks whether its link still opens the board.
+    assert (await client.head(f"/board/{token}/")).status == 200
+    assert (await client.head("/board/wrong/")).status == 404
     slash = await client.get(f"/board/{token}", allow_redirects=False)
     assert slash.status == 308 and slash.headers["Location"] == f"{token}/"
 
