@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 # How often a watched board checks for a change: a change is on every screen well within a second.
 CHECK_SECONDS = 0.1
+# The least time between two readings of one board: while the mirror writes many times a second
+# (which changes nothing on the board), the board is read four times a second, not at every write.
+MIN_GAP_SECONDS = 0.25
 # A watched board is read again this often even when nothing was written (people's names come
 # from the homeserver, not from the database).
 REFRESH_SECONDS = 10.0
@@ -75,6 +78,7 @@ class LiveBoards:
         links: Callable[[], int],
         *,
         check_seconds: float = CHECK_SECONDS,
+        min_gap_seconds: float = MIN_GAP_SECONDS,
         refresh_seconds: float = REFRESH_SECONDS,
     ) -> None:
         """`state` reads and words an assembly's board; `changes` counts the database's
@@ -83,6 +87,7 @@ class LiveBoards:
         self._changes = changes
         self._links = links
         self._check = check_seconds
+        self._gap = min_gap_seconds
         self._refresh = refresh_seconds
         self._channels: dict[str, Channel] = {}
         self._closed = False
@@ -142,10 +147,9 @@ class LiveBoards:
             await channel.wake()
 
     def _due(self, channel: Channel) -> bool:
-        return (
-            channel.read_at_change != self._changes()
-            or time.monotonic() - channel.read_at >= self._refresh
-        )
+        since = time.monotonic() - channel.read_at
+        changed = channel.read_at_change != self._changes()
+        return (changed and since >= self._gap) or since >= self._refresh
 
     async def _read(self, channel: Channel) -> None:
         # Counted before reading: a transaction that ends while this reads is read next time.
