@@ -118,6 +118,8 @@ async def hands_going(person: TimedPerson, room: str, stop: asyncio.Event, sent:
 def reach_seconds(sent: Sequence[float], screens: Sequence[Screen]) -> list[float]:
     """For each change: how long until every screen had a new board after the homeserver took
     the command that made it."""
+    if not screens:
+        return []
     reached = []
     for moment in sent:
         arrivals = [next((t for t in s.boards if t > moment), None) for s in screens]
@@ -126,24 +128,33 @@ def reach_seconds(sent: Sequence[float], screens: Sequence[Screen]) -> list[floa
     return reached
 
 
+@dataclass(frozen=True)
+class Trial:
+    latencies: list[float]  # each message's copy, from the homeserver's answer to its arrival
+    intact: bool  # every copy came once, in order
+    reach: list[float]  # each change of the board, to every screen (with screens open)
+    cpu_per_message: float  # the bot's CPU seconds, all threads, per message said
+
+
 async def one_trial(
     bot: Contender,
     people: dict[str, TimedPerson],
     pair: RoomPair,
     settings: Any,
     screens: Sequence[Screen] = (),
-) -> tuple[list[float], bool, list[float]]:
-    """The meeting at its pace, with the hands going: mirror latencies, whether every copy
-    came once and in order, and (with screens) how long each change took to reach them all."""
+) -> Trial:
+    """The meeting at its pace, with the hands going."""
     stop, sent = asyncio.Event(), []
     hands = asyncio.create_task(hands_going(people["dani"], pair.spanish, stop, sent))
     lines = turns([pair], settings.pace_messages, "board")
+    cpu = bot.cpu_seconds()
     done = await talk(bot, people, Seating([pair]), every(settings.pace_interval, lines))
     stop.set()
     await hands
+    cpu = bot.cpu_seconds() - cpu
     intact = await copied_once_in_order(bot, people, Seating([pair]), done)
     await asyncio.sleep(1.0)  # the last change reaches the screens
-    return done.latencies(), intact, reach_seconds(sent, screens) if screens else []
+    return Trial(done.latencies(), intact, reach_seconds(sent, screens), cpu / len(lines))
 
 
 async def measure(
@@ -160,34 +171,31 @@ async def measure(
     ):
         await people[person].send_text(room, command)
     await one_trial(bot, people, pair, settings)  # warm: translations, sends, the board read
-    without: list[list[float]] = []
-    with_boards: list[list[float]] = []
-    reached: list[float] = []
-    intact = True
+    trials: dict[str, list[Trial]] = {"without": [], "with": []}
     memory: dict[str, float] = {"before": rss_mb(bot)}
     for trial in range(settings.board_trials):
-        latency, ok, _ = await one_trial(bot, people, pair, settings)
-        without.append(latency)
-        intact &= ok
+        trials["without"].append(await one_trial(bot, people, pair, settings))
         async with screens_open(url, settings.boards) as screens:
-            latency, ok, took = await one_trial(bot, people, pair, settings, screens)
-            with_boards.append(latency)
-            reached.extend(took)
-            intact &= ok
+            trials["with"].append(await one_trial(bot, people, pair, settings, screens))
             memory[f"open {trial + 1}"] = rss_mb(bot)
     memory["after"] = rss_mb(bot)
+    reached = [x for t in trials["with"] for x in t.reach]
     return {
         "screens": settings.boards,
         "trials": settings.board_trials,
-        "without_boards": summary_ms([x for t in without for x in t]),
-        "with_boards": summary_ms([x for t in with_boards for x in t]),
+        "without_boards": summary_ms([x for t in trials["without"] for x in t.latencies]),
+        "with_boards": summary_ms([x for t in trials["with"] for x in t.latencies]),
         "p50_ms_by_trial": {
-            "without": [statistics.median(t) * 1000 for t in without],
-            "with": [statistics.median(t) * 1000 for t in with_boards],
+            kind: [statistics.median(t.latencies) * 1000 for t in done]
+            for kind, done in trials.items()
+        },
+        "cpu_ms_per_message": {
+            kind: statistics.median(t.cpu_per_message * 1000 for t in done)
+            for kind, done in trials.items()
         },
         "board_reach": summary_ms(reached) if reached else None,
         "changes_reached": len(reached),
-        "intact": intact,
+        "intact": all(t.intact for done in trials.values() for t in done),
         "rss_mb": memory,
         "rss_growth_mb": max(v for k, v in memory.items() if k != "before") - memory["before"],
     }
