@@ -14,6 +14,9 @@ Parts (`--only`, comma-separated; all by default):
   burst       a slow provider (--provider-latency): a burst of 24 from four people, 100 ms
               apart, drained against the parallel floor; `!status` asked in the middle of it
   assemblies  one bot serving 20 assemblies: a quiet one while 19 are busy; peak RSS
+  boards      the meeting's pace with 30 meeting boards open beside it, and without, in turns:
+              the mirror's latency, each change's way to every screen, the bot's memory
+              (`benchmarks.board`)
   minutes     exporting the minutes of a recorded 5,000-message meeting
   language    language detection: each candidate library on labelled chat lines (accuracy,
               time per message) and the bot's memory with and without it (`benchmarks.language`)
@@ -41,6 +44,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.board import make_link, noise_ms
+from benchmarks.board import measure as measure_boards
 from benchmarks.language import CHOSEN, print_comparison
 from benchmarks.language import measure as measure_language
 from benchmarks.meeting import (
@@ -63,14 +68,15 @@ from benchmarks.meeting import (
 )
 from benchmarks.minutes_export import export_seconds, record_meeting
 from benchmarks.stage import bot_joined, seat_pairs, start_asamblea, start_relay
-from bot.cli.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount, free_port
 from tests.harness.bot_runner import RoomPair
 from tests.harness.libretranslate import FakeLibreTranslate
 
-PARTS = ("onebyone", "pace", "burst", "assemblies", "minutes", "language")
+PARTS = ("onebyone", "pace", "burst", "assemblies", "boards", "minutes", "language")
 PEOPLE = ("alice", "beto", "carol", "dani")
 BOTS = ("asamblea", "raw", "nio")
 MANY = ("asamblea20", "raw20")
+BOARD_BOT = "asambleaboard"
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class Settings:
     probes: int = 20
     minutes_messages: int = 5000
     language_rounds: int = 10
+    boards: int = 30  # screens on the meeting board at once
+    board_trials: int = 3
     profile: bool = False
 
 
@@ -355,6 +363,39 @@ async def _probes(
     return latency
 
 
+async def boards_beside_the_meeting(
+    synapse: LocalSynapse,
+    mt: FakeLibreTranslate,
+    workdir: Path,
+    accounts: dict[str, RegisteredAccount],
+    people: dict[str, TimedPerson],
+    settings: Settings,
+) -> dict[str, Any]:
+    """An Asamblea process with its board on, its one assembly's board watched by
+    `settings.boards` screens in some trials and by none in the others."""
+    account = accounts[BOARD_BOT]
+    pairs = await seat_pairs(people, account.user_id, 1, "board")
+    port = free_port()
+    token = await make_link(workdir / BOARD_BOT / "asamblea.db", "Asamblea 1")
+    bot = start_asamblea(
+        BOARD_BOT,
+        workdir,
+        account,
+        pairs,
+        homeserver=synapse.base_url,
+        chair=people["carol"].user_id,
+        translator_url=mt.url,
+        board=f'listen = "127.0.0.1:{port}"',
+        profile=settings.profile,
+    )
+    try:
+        await bot_joined(people, pairs, account.user_id)
+        url = f"http://127.0.0.1:{port}/board/{token}/events"
+        return await measure_boards(bot, people, url, settings)
+    finally:
+        bot.stop()
+
+
 # -- the run -------------------------------------------------------------------------------------
 
 
@@ -400,7 +441,7 @@ async def _measure(settings: Settings, mt: FakeLibreTranslate, workdir: Path) ->
     try:
         accounts = {
             name: synapse.register(name, f"{name}-bench", displayname=name.title())
-            for name in (*BOTS, *MANY, *PEOPLE)
+            for name in (*BOTS, *MANY, BOARD_BOT, *PEOPLE)
         }
         people = {name: TimedPerson(synapse.base_url, accounts[name]) for name in PEOPLE}
         for person in people.values():
@@ -414,6 +455,10 @@ async def _measure(settings: Settings, mt: FakeLibreTranslate, workdir: Path) ->
                 details |= await _one_assembly(settings, mt, workdir, synapse, accounts, people)
             if "assemblies" in parts:
                 details["many_assemblies"] = await many_assemblies(
+                    synapse, mt, workdir, accounts, people, settings
+                )
+            if "boards" in parts:
+                details["boards"] = await boards_beside_the_meeting(
                     synapse, mt, workdir, accounts, people, settings
                 )
             return details
@@ -592,12 +637,72 @@ def rows(details: dict[str, Any]) -> list[Row]:
                 many["peak_rss_mb"] < 150,
             )
         )
+    if boards := details.get("boards"):
+        table.extend(board_rows(boards))
     if export := details.get("minutes_export"):
         table.append(
             Row(f"minutes export s, {export['messages']} msgs", export["seconds"], None, "")
         )
     if language := details.get("language_detection"):
         table.extend(language_rows(language["candidates"][CHOSEN]))
+    return table
+
+
+def board_rows(boards: dict[str, Any]) -> list[Row]:
+    """The mirror with the screens open against without, each difference against the run's
+    noise (how much trials of one kind differ among themselves)."""
+    screens, noise = boards["screens"], noise_ms(boards["p50_ms_by_trial"])
+    # The median of the trials' medians: one trial stalled by the machine moves it least.
+    with_p50 = statistics.median(boards["p50_ms_by_trial"]["with"])
+    without_p50 = statistics.median(boards["p50_ms_by_trial"]["without"])
+    cpu = boards["cpu_ms_per_message"]
+    table = [
+        Row(
+            f"mirror p50 ms at pace, {screens} boards open",
+            with_p50,
+            without_p50,
+            "no board open",
+            with_p50 / without_p50,
+            f"± {noise:.0f} ms",
+            abs(with_p50 - without_p50) <= noise,
+        ),
+        ratio_row(
+            f"mirror p95 ms at pace, {screens} boards open",
+            boards["with_boards"]["p95_ms"],
+            boards["without_boards"]["p95_ms"],
+            "no board open",
+            None,
+        ),
+        ratio_row(
+            f"bot CPU ms per message, {screens} boards open",
+            cpu["with"],
+            cpu["without"],
+            "no board open",
+            None,
+        ),
+        Row("copied once, in order, boards open", boards["intact"], None, ""),
+        Row(
+            f"RSS growth MB, {screens} boards open",
+            boards["rss_growth_mb"],
+            boards["rss_mb"]["before"],
+            "RSS MB before",
+            None,
+            "< 20 MB",
+            boards["rss_growth_mb"] < 20,
+        ),
+    ]
+    if reach := boards.get("board_reach"):
+        table.append(
+            Row(
+                f"board change to all {screens} p95 ms",
+                reach["p95_ms"],
+                None,
+                "",
+                None,
+                "< 1000 ms",
+                reach["p95_ms"] < 1000,
+            )
+        )
     return table
 
 
@@ -700,6 +805,8 @@ def main() -> int:
     parser.add_argument("--assemblies", type=int, default=defaults.assemblies)
     parser.add_argument("--probes", type=int, default=defaults.probes)
     parser.add_argument("--minutes-messages", type=int, default=defaults.minutes_messages)
+    parser.add_argument("--boards", type=int, default=defaults.boards)
+    parser.add_argument("--board-trials", type=int, default=defaults.board_trials)
     parser.add_argument(
         "--language-rounds",
         type=int,
@@ -728,6 +835,8 @@ def main() -> int:
         probes=args.probes,
         minutes_messages=args.minutes_messages,
         language_rounds=args.language_rounds,
+        boards=args.boards,
+        board_trials=args.board_trials,
         profile=args.profile,
     )
     asyncio.run(run(settings, args.json, args.keep or args.profile))

@@ -76,9 +76,10 @@ def asamblea_config(
     pairs: list[RoomPair],
     chair: str,
     translator_url: str,
+    board: str = "",
 ) -> Path:
     """One assembly per pair; each names its standing chair, as the configuration requires,
-    and lifts fair use."""
+    and lifts fair use. `board`: the `[board]` section's settings, if the board is on."""
     assemblies = "".join(
         f"""
 [[assemblies]]
@@ -100,6 +101,7 @@ timezone = "America/Mexico_City"
 """
         for n, pair in enumerate(pairs, 1)
     )
+    board_section = f"\n[board]\n{board}\n" if board else ""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         f"""
@@ -114,7 +116,7 @@ database = "asamblea.db"
 [translation]
 provider = "libre"
 url = "{translator_url}"
-{assemblies}""",
+{board_section}{assemblies}""",
         encoding="utf-8",
     )
     return path

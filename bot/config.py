@@ -24,10 +24,12 @@ from bot.domain.secrecy import DEFAULT_SECRET_FLOOR
 from bot.domain.stack import StackPolicy
 from bot.domain.tally import DecisionRule
 from bot.settings import (
+    DEFAULT_BOARD_PORT,
     DEFAULT_OBSERVABILITY_PORT,
     LOG_LEVELS,
     LOOPBACK,
     PROVIDERS,
+    BoardSettings,
     EncryptionSettings,
     LogFormat,
     LoggingSettings,
@@ -107,6 +109,9 @@ class AssemblyConfig:
     # A secret poll shows a center's counts only when it has at least this many ballots (and
     # never where they would give away a smaller center's).
     secret_min_per_center: int = DEFAULT_SECRET_FLOOR
+    # Whether `!board` gives the board's link to anyone, in the room, rather than to chairs only
+    # in a direct chat.
+    board_public: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class Config:
     assemblies: tuple[AssemblyConfig, ...]
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    board: BoardSettings = field(default_factory=BoardSettings)
 
 
 class _Reader:
@@ -267,7 +273,8 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, s
     assemblies = _read_assemblies(reader, reader.raw(raw, "assemblies", "assemblies"))
     observability = _read_observability(reader, reader.table(raw, "observability", "observability"))
     logs = _read_logging(reader, reader.table(raw, "logging", "logging"))
-    known = {"matrix", "bot", "translation", "assemblies", "observability", "logging"}
+    board = _read_board(reader, reader.table(raw, "board", "board"))
+    known = {"matrix", "bot", "translation", "assemblies", "observability", "logging", "board"}
     for extra in sorted(set(raw) - known):
         near = difflib.get_close_matches(extra, sorted(known), n=1)
         reader.problem(extra, "unknown section" + (f"; did you mean {near[0]}?" if near else ""))
@@ -287,6 +294,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, environ: Mapping[str, s
         assemblies=tuple(assemblies),
         observability=observability,
         logging=logs,
+        board=board,
     )
 
 
@@ -437,6 +445,37 @@ def _read_observability(reader: _Reader, data: Mapping[str, Any]) -> Observabili
     return ObservabilitySettings(host=host, port=port, stale_after_seconds=float(stale or 120.0))
 
 
+def _read_board(reader: _Reader, data: Mapping[str, Any]) -> BoardSettings:
+    listen = reader.string(data, "listen", "board.listen")
+    public_url = reader.string(data, "public_url", "board.public_url")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        reader.problem("board.public_url", "expected a URL starting with https:// or http://")
+        public_url = None
+    if public_url and ("?" in public_url or "#" in public_url):
+        reader.problem("board.public_url", "expected a URL without a query or a fragment")
+        public_url = None
+    if public_url and not public_url.endswith("/"):
+        public_url += "/"  # links are made by appending to it
+    if not listen:
+        return BoardSettings(public_url=public_url)
+    address = parse_listen(listen)
+    if address is None:
+        reader.problem(
+            "board.listen",
+            f'expected "HOST:PORT" or a port (listening on {LOOPBACK}) such as '
+            f'"{LOOPBACK}:{DEFAULT_BOARD_PORT}"; got {listen!r}',
+        )
+        return BoardSettings()
+    host, port = address
+    if host in ("0.0.0.0", "::") and not public_url:
+        # A link to 0.0.0.0 opens nothing on anyone's phone.
+        reader.problem(
+            "board.public_url",
+            f"is required when board.listen is {listen!r} (the address people open the board at)",
+        )
+    return BoardSettings(host=host, port=port, public_url=public_url)
+
+
 def parse_listen(listen: str) -> tuple[str, int] | None:
     """(host, port) of "127.0.0.1:9464", "[::1]:9464" or "0.0.0.0:9464"; a bare port ("9464" or
     ":9464") listens on the loopback interface only. None if it is neither."""
@@ -544,6 +583,7 @@ def _read_assembly(reader: _Reader, data: Mapping[str, Any], key: str) -> Assemb
         secret_min_per_center=reader.whole_number(
             data, "secret_min_per_center", f"{key}.secret_min_per_center", DEFAULT_SECRET_FLOOR, 1
         ),
+        board_public=reader.boolean(data, "board_public", f"{key}.board_public", False),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.events import MARKER, MESSAGE
 from bot.domain.membership import Membership
-from bot.domain.messages import Msg, UserText, from_data, to_data, user_texts
+from bot.domain.messages import Msg, UserText, from_data, localized, to_data, user_texts
 from bot.domain.minutes import MinutesData
 from bot.domain.mirror import CopyEdit, CopyRedaction, MirrorCopy
 from bot.domain.names import ShownNames
@@ -65,17 +65,6 @@ def fingerprint(text: str) -> str:
 def deferred(kind: str, **data: Any) -> dict[str, Any]:
     """Content to be finished by the `kind` finisher when it is sent."""
     return {DEFERRED: {"kind": kind, **data}}
-
-
-def localized(message: Msg, language: str, translated: dict[UserText, str]) -> Msg:
-    """The message with person-written words shown translated, the original kept beside."""
-    values = dict(message.values)
-    for key, value in message.values.items():
-        if isinstance(value, Msg):
-            values[key] = localized(value, language, translated)
-        elif isinstance(value, UserText) and value in translated:
-            values[key] = UserText(translated[value], language, original=value.text)
-    return Msg(message.key, values)
 
 
 # Content queued with this key is finished (worded, translated) by the sender, outside any

@@ -111,6 +111,13 @@ LAYERS: tuple[Layer, ...] = (
         "`room_send`, one lane per room.",
     ),
     Layer(
+        "web",
+        ("bot/web/",),
+        "The meeting board over HTTP, read-only: its page, its server-sent events (one state "
+        "per watched assembly, read again when the database has changed) and past meetings' "
+        "minutes, each behind the assembly's token.",
+    ),
+    Layer(
         "features",
         ("bot/features/",),
         "Each capability declared in one place and built by one function from the shared "

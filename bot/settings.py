@@ -123,6 +123,32 @@ class ObservabilitySettings:
         return self.host is not None
 
 
+# The meeting board's own port, beside the health listener's.
+DEFAULT_BOARD_PORT = 9465
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    """The ``board`` section: the meeting board's HTTP listener, off unless `listen` is set,
+    and the address people open it at (behind a reverse proxy, the proxy's)."""
+
+    host: str | None = None
+    port: int = DEFAULT_BOARD_PORT
+    # Where the links the bot sends point, ending in "/"; None: the listening address itself.
+    public_url: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.host is not None
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if self.host and ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+
 class LogFormat(StrEnum):
     TEXT = "text"
     JSON = "json"  # one JSON object a line: time, level, logger, message, exception

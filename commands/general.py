@@ -144,6 +144,4 @@ class GeneralCommands(CommandGroup):
         return reply(*lines)
 
     def _summary(self, bound: BoundCommand, ctx: CommandContext) -> Msg:
-        return summary_line(
-            bound.spec, self._prefix, ctx.language, ctx.authority.who_may_start
-        )
+        return summary_line(bound.spec, self._prefix, ctx.language, ctx.authority)

@@ -31,6 +31,8 @@ class Assembly:
     member_centers: tuple[tuple[str, str], ...] = ()
     # A secret poll shows a center's figures only from this many ballots there.
     secret_min_per_center: int = DEFAULT_SECRET_FLOOR
+    # `!board` gives the board's link to anyone, in the room (else to chairs, privately).
+    board_public: bool = False
 
     def configured_center(self, user_id: str) -> str | None:
         return next((center for user, center in self.member_centers if user == user_id), None)

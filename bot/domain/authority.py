@@ -48,6 +48,8 @@ class Role(StrEnum):
     CORRECTOR = "corrector"
     # Ends a turn: the person who has the floor, or a chair.
     SPEAKER = "speaker"
+    # Gets the meeting board's link: chairs, or every member where `board_public`.
+    BOARD_VIEWER = "board_viewer"
 
 
 class WhoMayStart(StrEnum):
@@ -70,6 +72,7 @@ class Authority:
     members_may_fix: bool = False
     # Has the floor in the open meeting.
     holds_floor: bool = False
+    board_public: bool = False
 
     @property
     def is_chair(self) -> bool:
@@ -92,6 +95,8 @@ class Authority:
             return self.interpreter or self.members_may_fix
         if role is Role.SPEAKER:
             return self.holds_floor or self.is_chair
+        if role is Role.BOARD_VIEWER:
+            return self.is_chair or self.board_public
         return self.standing
 
     def reaches_meeting(self, meeting_id: int | None) -> bool:
@@ -132,7 +137,7 @@ class ChairsNow:
     def holders(self, role: Role) -> tuple[Chair, ...]:
         """Everyone who may now use a command that needs `role` (in `Authority.has`'s order:
         the meeting's own people first, then the standing chairs)."""
-        if role is Role.CHAIR and self.meeting is not None:
+        if role in (Role.CHAIR, Role.BOARD_VIEWER) and self.meeting is not None:
             return _once((*self.meeting, *self.standing))
         if role is Role.SPEAKER and self.meeting is not None:
             speaker = (self.speaker,) if self.speaker else ()
@@ -148,8 +153,11 @@ class ChairsNow:
     def refusal_key(self, role: Role) -> str:
         """The catalog key that explains a refusal of a command needing `role`. A meeting's
         roles with no meeting open are explained by who may open one."""
-        if role in (Role.CHAIR, Role.CHAIR_NAMER, Role.SPEAKER) and self.meeting is None:
+        in_meeting = (Role.CHAIR, Role.CHAIR_NAMER, Role.SPEAKER, Role.BOARD_VIEWER)
+        if role in in_meeting and self.meeting is None:
             return "error.needs.no_meeting"
+        if role is Role.BOARD_VIEWER:
+            return "error.needs.chair"  # refused only where the board is the chairs' alone
         if role in (Role.INTERPRETER, Role.CORRECTOR) and not self.interpreters:
             return "error.needs.no_interpreters"
         return f"error.needs.{role}"
@@ -163,11 +171,14 @@ def _once(chairs: tuple[Chair, ...]) -> tuple[Chair, ...]:
     return tuple(first.values())
 
 
-def open_to_members(role: Role, who_may_start: WhoMayStart) -> bool:
+def open_to_members(role: Role, authority: Authority) -> bool:
     """Whether every member may use a command that needs `role` (as help tells them): ending
-    a turn is for whoever has the floor, which any member may."""
+    a turn is for whoever has the floor, which any member may; the board's link is for every
+    member where the assembly makes it public."""
     if role is Role.OPENER:
-        return who_may_start is WhoMayStart.ANYONE
+        return authority.who_may_start is WhoMayStart.ANYONE
+    if role is Role.BOARD_VIEWER:
+        return authority.board_public
     return role in (Role.ANYONE, Role.SPEAKER)
 
 

@@ -106,6 +106,17 @@ def from_data(data: Any) -> Any:
     return UserText(str(data["user"]), str(data["language"]), data.get("original"))
 
 
+def localized(message: Msg, language: str, translated: Mapping[UserText, str]) -> Msg:
+    """The message with person-written words shown translated, the original kept beside."""
+    values = dict(message.values)
+    for key, value in message.values.items():
+        if isinstance(value, Msg):
+            values[key] = localized(value, language, translated)
+        elif isinstance(value, UserText) and value in translated:
+            values[key] = UserText(translated[value], language, original=value.text)
+    return Msg(message.key, values)
+
+
 def user_texts(message: Msg) -> list[UserText]:
     """Every person-written text in a message, nested messages included."""
     found = []

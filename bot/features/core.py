@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.delivery import Delivery
+from bot.features.board import board_feature
 from bot.features.commitments import commitments_feature
 from bot.features.general import general_feature
 from bot.features.interpretation import interpretation_feature
@@ -46,6 +47,7 @@ FEATURES: tuple[Callable[[Shared], Feature], ...] = (
     records_feature,
     commitments_feature,
     schedule_feature,
+    board_feature,
 )
 
 

@@ -75,6 +75,7 @@ def assemblies_of(config: Config, resolved: dict[str, str]) -> tuple[Assembly, .
                 members_may_fix=settings.members_may_fix,
                 member_centers=tuple(settings.member_centers.items()),
                 secret_min_per_center=settings.secret_min_per_center,
+                board_public=settings.board_public,
             )
         )
     return tuple(assemblies)

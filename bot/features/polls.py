@@ -36,12 +36,21 @@ def polls_feature(shared: Shared) -> Feature:
         chats=platform.chats,
         bot_user_id=platform.config.matrix.user_id,
         prefix=platform.prefix,
+        # The direct chats it makes are where letters to one person wait to go.
+        letters=shared.letters,
     )
     responses = ((Intake.POLL_RESPONSE, polls.accept_response),)
     return Feature(
         name="polls",
         commands=(PollCommands(polls, ballots, platform.prefix),),
-        tables=("polls", "poll_rooms", "poll_responses", "secret_counts", "ballot_rooms"),
+        tables=(
+            "polls",
+            "poll_rooms",
+            "poll_responses",
+            "secret_counts",
+            "ballot_rooms",
+            "letters",
+        ),
         intakes=responses,
         # Secret ballots are cast in each person's direct chat with the bot.
         private=PrivateChats(room=ballots.private_room, intakes=responses, keeper=ballots),

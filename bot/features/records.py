@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.features.shared import Shared
 from bot.framework.feature import Feature
 from bot.services.minutes import MinutesService
@@ -17,19 +19,7 @@ from commands.records import RecordsCommands
 
 def records_feature(shared: Shared) -> Feature:
     platform, people = shared.platform, shared.people
-    db = platform.db
-    minutes = MinutesService(
-        decisions=shared.decisions,
-        meetings=shared.meetings_store,
-        polls=PollsStore(db),
-        mirror=MirrorStore(db),
-        translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
-        rooms=AssemblyRoomsStore(db),
-        people=PeopleStore(db),
-        commitments=CommitmentsStore(db),
-        approvals=ApprovalsStore(db),
-        clock=now_ms,
-    )
+    minutes = minutes_service(shared, clock=now_ms)
     records = RecordsCommands(
         shared.decision_log,
         shared.commitments,
@@ -40,3 +30,21 @@ def records_feature(shared: Shared) -> Feature:
         platform.prefix,
     )
     return Feature(name="records", commands=(records,), tables=("decisions", "people"))
+
+
+def minutes_service(shared: Shared, *, clock: Callable[[], int]) -> MinutesService:
+    """The minutes, made from every store that holds a part of them (the records' `!minutes`
+    and the board's past meetings read the same)."""
+    db = shared.platform.db
+    return MinutesService(
+        decisions=shared.decisions,
+        meetings=shared.meetings_store,
+        polls=PollsStore(db),
+        mirror=MirrorStore(db),
+        translations=SqliteTranslationCache(db),  # read only: the minutes never write to it
+        rooms=AssemblyRoomsStore(db),
+        people=PeopleStore(db),
+        commitments=CommitmentsStore(db),
+        approvals=ApprovalsStore(db),
+        clock=clock,
+    )

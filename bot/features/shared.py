@@ -1,6 +1,7 @@
 """What more than one feature uses, built once from the platform: who people are, who may do
 what, the timers, the meeting itself, interpretation, the mirror's service, the decision log,
-commitments, reminders, and the router and dispatcher every feature installs into."""
+commitments, reminders, letters to one person, and the router and dispatcher every feature
+installs into."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.services.commitments import Commitments
 from bot.services.decisions import DecisionLog
 from bot.services.interpretation import InterpretationService
 from bot.services.language_detection import LanguageDetector
+from bot.services.letters import Letters
 from bot.services.meeting_timers import MeetingTimers
 from bot.services.meetings import MeetingService
 from bot.services.mirror import MirrorWorker
@@ -29,9 +31,11 @@ from bot.services.timers import Timers
 from bot.storage.commitments_store import CommitmentsStore
 from bot.storage.decisions_store import DecisionsStore
 from bot.storage.interpretation_store import InterpretationStore
+from bot.storage.letters_store import LettersStore
 from bot.storage.meetings_store import MeetingsStore
 from bot.storage.mirror_store import MirrorStore
 from bot.storage.people_store import PeopleStore
+from bot.storage.polls_store import PollsStore
 from bot.storage.reminders_store import RemindersStore
 from bot.storage.rooms_store import AssemblyRoomsStore
 from bot.storage.schedules_store import SchedulesStore
@@ -61,6 +65,9 @@ class Shared:
     # overdue, in the minutes' follow-up.
     commitments: Commitments
     reminders: Reminders
+    # Messages for one person, in their direct chat with the bot (which the polls' ballot box
+    # makes and keeps).
+    letters: Letters
 
 
 def build_shared(platform: Platform) -> Shared:
@@ -149,6 +156,15 @@ def build_shared(platform: Platform) -> Shared:
         ),
         commitments=commitments,
         reminders=reminders,
+        letters=Letters(
+            store=LettersStore(db),
+            chats_store=PollsStore(db),
+            people=people,
+            directory=platform.directory,
+            delivery=platform.delivery,
+            chats=platform.chats,
+            clock=platform.clock_ms,
+        ),
     )
 
 

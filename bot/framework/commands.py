@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.domain.authority import Role, WhoMayStart, open_to_members
+from bot.domain.authority import Authority, Role, open_to_members
 from bot.domain.durations import to_duration_seconds as to_duration_seconds  # a converter
 from bot.domain.fair_use import REPLIES
 from bot.domain.mentions import MAX_NAME_WORDS, MemberName, NameMatch, match_name
@@ -255,11 +255,11 @@ class CommandSpec:
         return values
 
 
-def summary_line(spec: CommandSpec, prefix: str, language: str, who_may_start: WhoMayStart) -> Msg:
+def summary_line(spec: CommandSpec, prefix: str, language: str, authority: Authority) -> Msg:
     """The command's line in `!help`: its name in the room's language, its other name, what
     it does, and whether only chairs may use it."""
     other = spec.name if language == "es" else spec.name_es
-    key = "help.line" if open_to_members(spec.needs, who_may_start) else "help.line_chair"
+    key = "help.line" if open_to_members(spec.needs, authority) else "help.line_chair"
     return Msg.of(
         key,
         command=Code(prefix + spec.name_in(language)),

@@ -255,7 +255,7 @@ class Router:
         single one its example."""
         lines = [Msg.of("error.unknown_command_hint", command=command)]
         for bound in meant:
-            lines.append(summary_line(bound.spec, self.prefix, language, authority.who_may_start))
+            lines.append(summary_line(bound.spec, self.prefix, language, authority))
         example = self.example(meant[0].spec, language) if len(meant) == 1 else None
         if example is not None:
             lines.append(Msg.of("error.example_line", example=Code(example)))
@@ -316,7 +316,7 @@ def _word(name: str) -> str:
 def _may_use(authority: Authority, spec: CommandSpec) -> bool:
     """Whether the sender may use the command now, or could as any member may (ending a turn
     once they have the floor)."""
-    return authority.has(spec.needs) or open_to_members(spec.needs, authority.who_may_start)
+    return authority.has(spec.needs) or open_to_members(spec.needs, authority)
 
 
 def _names(chairs: tuple[Chair, ...]) -> Msg | Name:

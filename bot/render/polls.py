@@ -265,6 +265,11 @@ def result_lines(view: ResultView) -> list[Msg]:
     return lines
 
 
+def count_lines(view: ResultView) -> list[Msg]:
+    """The counts overall, then each center's (or that it is withheld, and why)."""
+    return [_count_line(view.poll, view.result, view.result.total), *_center_lines(view)]
+
+
 def _center_lines(view: ResultView) -> list[Msg]:
     """Each center's count, unless a secret poll withholds it; then why, and under a double
     rule that failed, that where it fell short is not said either."""

@@ -47,6 +47,7 @@ class AuthorityService:
             interpreter=await self._interpreters.is_interpreter(assembly, user_id),
             members_may_fix=assembly.members_may_fix,
             holds_floor=speaking is not None and speaking.user_id == user_id,
+            board_public=assembly.board_public,
         )
 
     def is_standing_chair(self, assembly: Assembly, user_id: str) -> bool:

@@ -20,6 +20,7 @@ from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, Priva
 from bot.domain.messages import Msg
 from bot.domain.outcomes import reply
 from bot.domain.polls import Poll
+from bot.services.letters import Letters
 from bot.services.people import People
 from bot.services.polls import PollService
 from bot.storage.database import Database
@@ -82,7 +83,9 @@ class BallotBox:
         bot_user_id: str = "",
         prefix: str = "!",
         clock: Callable[[], int] = now_ms,
+        letters: Letters | None = None,
     ) -> None:
+        """`letters` wait for the chats this box makes; their bell wakes it too."""
         self._db = db
         self._store = store
         self._polls = polls
@@ -98,7 +101,8 @@ class BallotBox:
         self._declined: dict[str, str] = {}  # more chats from a person who has one already
         self._crowded: set[str] = set()  # ballot chats someone else has come into
         self._abandoned: set[str] = set()  # ballot chats their person has left
-        self._wake = asyncio.Event()
+        self._letters = letters
+        self._wake = letters.bell if letters is not None else asyncio.Event()
 
     async def restore(self) -> None:
         """At start-up: serve the chats already made, and make those still asked for."""
@@ -293,8 +297,9 @@ class BallotBox:
                     del self._owners[known]
             self._owners[chat] = user_id
             posted = await self._polls.post_ballots(assembly, user_id, chat)
+            wrote = self._letters is not None and await self._letters.post_waiting(user_id, chat)
             room = self.private_room(chat)
-            if not posted and room is not None:
+            if not posted and not wrote and room is not None:
                 await self._delivery.deliver(
                     [reply(Msg.of("poll.ballot.welcome"))],
                     cause=f"ballot-chat:{chat}",

@@ -43,6 +43,10 @@ class Database:
         self._owner: asyncio.Task[object] | None = None
         self._savepoints = 0
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        # How many transactions have ended (committed or rolled back): a reader that finds the
+        # same number as before has nothing new to read (the meeting board asks, many times a
+        # second, rather than be told by every writer).
+        self._ended = 0
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
@@ -88,6 +92,10 @@ class Database:
             log.info("database migrated to version %d", version)
 
     @property
+    def transactions_ended(self) -> int:
+        return self._ended
+
+    @property
     def in_transaction(self) -> bool:
         """Whether some task holds a transaction open right now."""
         return self._owner is not None
@@ -112,6 +120,7 @@ class Database:
             finally:
                 self._owner = None
                 self._after_commit.clear()
+                self._ended += 1
 
     async def _begin(self) -> None:
         try:

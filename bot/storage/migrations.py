@@ -600,6 +600,31 @@ async def v13_commitments(db: SchemaWriter) -> None:
     )
 
 
+async def v14_board(db: SchemaWriter) -> None:
+    """The meeting board: each assembly's board is reached by a link holding an unguessable
+    token (a new one replaces the old, which then opens nothing). And letters: messages for a
+    person's direct chat with the bot, kept until the chat the bot is making for them exists."""
+    await db.executescript(
+        """
+        CREATE TABLE board_tokens (
+            assembly TEXT PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            made_by TEXT NOT NULL,
+            made_at INTEGER NOT NULL
+        );
+        CREATE TABLE letters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id TEXT NOT NULL,
+            assembly TEXT NOT NULL,
+            cause TEXT NOT NULL,
+            lines TEXT NOT NULL,
+            written_at INTEGER NOT NULL
+        );
+        CREATE INDEX letters_user ON letters (user_id)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -614,4 +639,5 @@ MIGRATIONS: list[Migration] = [
     v11_secret_floor,
     v12_turn_ends,
     v13_commitments,
+    v14_board,
 ]

@@ -206,6 +206,38 @@ def test_observability_listens_on_loopback_unless_told_otherwise(tmp_path: Path)
     assert problem.startswith("observability.listen: expected")
 
 
+def test_the_board_is_off_unless_told_and_links_point_where_people_open_it(
+    tmp_path: Path,
+) -> None:
+    off = load_config(write(tmp_path, GOOD), environ={}).board
+    assert off.enabled is False and off.public_url is None
+    local = load_config(write(tmp_path, GOOD + '\n[board]\nlisten = "9465"\n'), environ={}).board
+    assert (local.host, local.port, local.base_url) == ("127.0.0.1", 9465, "http://127.0.0.1:9465/")
+    proxied = GOOD + '\n[board]\nlisten = "9465"\npublic_url = "https://coop.example.org/board"\n'
+    assert load_config(write(tmp_path, proxied), environ={}).board.base_url == (
+        "https://coop.example.org/board/"
+    )
+    everywhere = GOOD + '\n[board]\nlisten = "0.0.0.0:9465"\n'
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, everywhere), environ={})
+    assert refused.value.problems == [
+        "board.public_url: is required when board.listen is '0.0.0.0:9465' "
+        "(the address people open the board at)"
+    ]
+    wrong = GOOD + '\n[board]\nlisten = "here"\npublic_url = "coop.example.org"\n'
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, wrong), environ={})
+    assert [p.split(":")[0] for p in refused.value.problems] == ["board.public_url", "board.listen"]
+
+
+def test_an_assembly_may_give_its_board_to_everyone(tmp_path: Path) -> None:
+    public = GOOD.replace(
+        'chairs = ["@ana:example.org"]\n', 'chairs = ["@ana:example.org"]\nboard_public = true\n'
+    )
+    assert load_config(write(tmp_path, public), environ={}).assemblies[0].board_public is True
+    assert load_config(write(tmp_path, GOOD), environ={}).assemblies[0].board_public is False
+
+
 def test_logging_takes_a_level_per_logger_and_a_format(tmp_path: Path) -> None:
     text = GOOD + '\n[logging]\nlevel = "warning"\nformat = "json"\n'
     text += '[logging.levels]\n"bot.matrix" = "DEBUG"\nnio = "error"\n'

@@ -143,7 +143,7 @@ def test_a_group_name_that_is_also_a_command_hides_nothing() -> None:
 async def test_help_takes_group_and_command_names_in_either_language(world: World) -> None:
     await world.say(ALICE, EN, "!help")
     overview = world.said_in(EN)[-1].splitlines()
-    assert len(overview) == 12  # a header, ten groups, how to ask for more
+    assert len(overview) == 13  # a header, eleven groups, how to ask for more
     assert overview[4] == (
         "Speaker stack (stack): Raise a hand, see the stack, give the floor to the next speaker."
     )

@@ -50,6 +50,8 @@ NOT_PERSONS = {
     "since": "a date",
     "until": "a date",
     "zone": "a time zone",
+    "url": "the meeting board's address",
+    "secret": "whether a poll is secret",
     # Numbers, times, titles, commands, words people wrote: no person in them.
     **dict.fromkeys(
         (

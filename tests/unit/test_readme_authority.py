@@ -23,6 +23,7 @@ WHO = {
     Role.LANGUAGE_KEEPER: {"interpreters, chairs"},
     Role.CORRECTOR: {"interpreters (or members: `members_may_fix`)"},
     Role.SPEAKER: {"the speaker, chairs"},
+    Role.BOARD_VIEWER: {"chairs (or anyone: `board_public`)"},
 }
 
 
