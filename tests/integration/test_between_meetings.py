@@ -52,7 +52,7 @@ async def march(
     await carol.send_text(en, "!startmeeting March assembly")
     await beto.wait_for(says(bot, es, "Empieza la reunión"))
     await carol.send_text(en, f"!chair {beto.user_id}")
-    await beto.wait_for(says(bot, es, "Beto ahora modera esta reunión"))
+    await beto.wait_for(says(bot, es, "Beto (MX) ahora modera esta reunión"))
     due = today + timedelta(2)
     answer = await ask(carol, en, f"!action {beto.user_id} call the hall due {due}")
     assert "It is commitment C1 of the assembly" in answer
@@ -91,7 +91,7 @@ async def test_two_meetings_a_month_apart_follow_through_between_the_centers(
     time_machine.move_to(datetime.combine(due + timedelta(28), time(10), MX))
     mark = alice.mark()
     assert await time_machine.run_due() >= 1
-    reminder = await beto.wait_for(says(bot, es, "Beto, el compromiso C1 está vencido"))
+    reminder = await beto.wait_for(says(bot, es, "Beto (MX), el compromiso C1 está vencido"))
     assert f"(era para el {due})" in body_of(reminder)
     assert "!cumplido 1" in body_of(reminder)
     assert content_of(reminder)["msgtype"] == "m.text"
@@ -102,7 +102,7 @@ async def test_two_meetings_a_month_apart_follow_through_between_the_centers(
     review = body_of(await alice.wait_for(says(bot, en, "Commitments of earlier meetings")))
     assert review.startswith("Commitments of earlier meetings still open: 3, 2 of them overdue.")
     assert review.index("US — open: 1, overdue: 0") < review.index("MX — open: 2, overdue: 2")
-    assert f"C1 Beto: call the hall (OVERDUE, was due {due})" in review
+    assert f"C1 Beto (MX): call the hall (OVERDUE, was due {due})" in review
     revision = body_of(await beto.wait_for(says(bot, es, "Compromisos de reuniones anteriores")))
     assert revision.startswith("Compromisos de reuniones anteriores aún pendientes: 3")
     assert "US — pendientes: 1, vencidos: 0" in revision
@@ -113,23 +113,23 @@ async def test_two_meetings_a_month_apart_follow_through_between_the_centers(
 
     # One done by its owner, one dropped by a chair with its reason: every room is told.
     await alice.send_text(en, "!complete C2 sent to both centers")
-    await beto.wait_for(says(bot, es, "Alice marcó C2 como cumplido"))
+    await beto.wait_for(says(bot, es, "Alice (US) marcó C2 como cumplido"))
     await carol.send_text(en, '!drop C3 "the bus company closed"')
-    dropped = body_of(await beto.wait_for(says(bot, es, "Carol descartó C3")))
+    dropped = body_of(await beto.wait_for(says(bot, es, "Carol (US) descartó C3")))
     assert "Motivo:" in dropped and "the bus company closed" in dropped
     listed = await ask(dani, es, "!compromisos")
-    assert listed.startswith("Compromisos pendientes (1):") and "C1 Beto" in listed
+    assert listed.startswith("Compromisos pendientes (1):") and "C1 Beto (MX)" in listed
 
     # March's minutes, corrected and approved by April's meeting.
     await carol.send_text(en, '!correct 1 "Dani was present too"')
-    await beto.wait_for(says(bot, es, "Carol anotó una corrección al acta de la reunión #1"))
+    await beto.wait_for(says(bot, es, "Carol (US) anotó una corrección al acta de la reunión #1"))
     approved = await carol.send_text(en, "!approve 1")
     await carol.wait_for(reaction_to(approved, "✅"))
     await beto.wait_for(says(bot, es, "se aprueba el acta de la reunión #1"))
     asked = await beto.send_text(es, "!acta 1")
     await beto.wait_for(reaction_to(asked, "📄"))
     spanish = await download(beto, await beto.wait_for(a_file(es, "minutes-1-es.md")))
-    assert "**Aprobada el " in spanish and "por la reunión \\#2.**" in spanish
+    assert "**Aprobada el " in spanish and "por la reunión #2.**" in spanish
     assert "## Correcciones" in spanish and "Dani" in spanish.split("## Correcciones")[1]
     english = await download(alice, await alice.wait_for(a_file(en, "minutes-1-en.md")))
     assert "**Approved on " in english and "Dani was present too" in english

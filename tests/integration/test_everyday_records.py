@@ -146,7 +146,7 @@ async def test_a_first_meeting_names_people_once_and_numbers_what_it_records(
     assert body_of(told) == "Ana (US): Acuerdo #1 anotado: We eat at noon"
     answer = await ask(ana, en, f"!action {beto_mx.user_id} book the hall")
     assert answer.splitlines() == [
-        "Action item #1 for Beto: book the hall",
+        "Action item #1 for Beto (MX): book the hall",
         "It is commitment C1 of the assembly: it is reviewed at the next meeting until it is done.",
     ]
 
