@@ -14,6 +14,7 @@ import os
 import statistics
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ class Contender:
     pairs: list[RoomPair]
     copy_key: str  # content key whose "source" names the copied event
     command: str  # a command answered with a reply
+    metrics_url: str | None = None  # Asamblea's /metrics
 
     def source_of(self, event: Event) -> str | None:
         """The original a copy stands for (None for anything but a first copy: edits too)."""
@@ -78,6 +80,15 @@ class Contender:
         """User and system CPU the process has used so far, all its threads."""
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def statements(self) -> int | None:
+        """SQLite statements the bot has run so far (None for a bot that keeps no database)."""
+        if self.metrics_url is None:
+            return None
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as response:
+            text = response.read().decode()
+        line = next(x for x in text.splitlines() if x.startswith("asamblea_database_statements "))
+        return int(float(line.split()[1]))
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -134,15 +134,20 @@ async def meeting_pace(
     latency: dict[str, list[float]] = {c.name: [] for c in contenders}
     sends: dict[str, list[float]] = {c.name: [] for c in contenders}
     cpu: dict[str, float] = {c.name: 0.0 for c in contenders}
+    statements: dict[str, int] = {c.name: 0 for c in contenders}
     intact: dict[str, bool] = {c.name: True for c in contenders}
     order = [*contenders, *reversed(contenders)] * settings.pace_trials
     for contender in order[: len(contenders) * settings.pace_trials]:
         lines = turns(contender.pairs, settings.pace_messages, "pace")
-        before = contender.cpu_seconds()
+        before, run_before = contender.cpu_seconds(), contender.statements()
         done = await talk(
             contender, people, Seating(contender.pairs), every(settings.pace_interval, lines)
         )
+        # Every copy seen means every copy sent: the sender's marks are in by now, or nearly.
+        await asyncio.sleep(0.5)
         cpu[contender.name] += contender.cpu_seconds() - before
+        if run_before is not None:
+            statements[contender.name] += (contender.statements() or 0) - run_before
         latency[contender.name].extend(done.latencies())
         sends[contender.name].extend(s.answered - s.started for s in done.said)
         ok = await copied_once_in_order(contender, people, Seating(contender.pairs), done)
@@ -153,6 +158,11 @@ async def meeting_pace(
             "intact": intact[c.name],
             "send": summary_ms(sends[c.name]),
             "cpu_ms_per_message": cpu[c.name] * 1000 / len(latency[c.name]),
+            **(
+                {"statements_per_message": statements[c.name] / len(latency[c.name])}
+                if c.metrics_url
+                else {}
+            ),
         }
         for c in contenders
     }
@@ -492,7 +502,16 @@ def rows(details: dict[str, Any]) -> list[Row]:
                         ours["cpu_ms_per_message"],
                         floor["cpu_ms_per_message"],
                         raw,
+                        2.5,
+                    )
+                )
+            if "statements_per_message" in ours:
+                table.append(
+                    Row(
+                        f"SQLite statements per message, {label}",
+                        ours["statements_per_message"],
                         None,
+                        "",
                     )
                 )
             if "intact" in ours:

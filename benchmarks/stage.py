@@ -7,6 +7,7 @@ Asamblea runs as `python -m bot run` with one `[[assemblies]]` per pair; the flo
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -76,9 +77,10 @@ def asamblea_config(
     pairs: list[RoomPair],
     chair: str,
     translator_url: str,
+    metrics_port: int,
 ) -> Path:
     """One assembly per pair; each names its standing chair, as the configuration requires,
-    and lifts fair use."""
+    and lifts fair use. /metrics listens on `metrics_port`, for the statements the bot runs."""
     assemblies = "".join(
         f"""
 [[assemblies]]
@@ -111,6 +113,9 @@ password = "{account.password}"
 [bot]
 database = "asamblea.db"
 
+[observability]
+listen = "127.0.0.1:{metrics_port}"
+
 [translation]
 provider = "libre"
 url = "{translator_url}"
@@ -131,13 +136,24 @@ def start_asamblea(
 ) -> Contender:
     """`profile`: run under cProfile (main thread: the event loop), written to NAME.prof when
     the bot stops; slower, so for finding where the time goes, not for the numbers."""
-    path = asamblea_config(workdir / name / "asamblea.toml", account=account, pairs=pairs, **config)
+    port = free_port()
+    path = asamblea_config(
+        workdir / name / "asamblea.toml", account=account, pairs=pairs, metrics_port=port, **config
+    )
     command = ["-m", "bot", "run", "--config", str(path)]
     if profile:
         command = ["-m", "benchmarks.profiled_bot", str(path), str(workdir / f"{name}.prof")]
     with (workdir / f"{name}.log").open("ab") as log:
         process = subprocess.Popen([sys.executable, *command], stdout=log, stderr=log)
-    return Contender(name, process, pairs, MARKER, "!status")
+    return Contender(
+        name, process, pairs, MARKER, "!status", metrics_url=f"http://127.0.0.1:{port}/metrics"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def start_relay(
