@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from nio import (
     LocalProtocolError,
     MegolmEvent,
 )
+from nio.store import DefaultStore
 
 from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.cross_signing import CrossSigningError, OwnIdentitySetup
@@ -52,6 +53,26 @@ def prepare_store(settings: EncryptionSettings) -> str:
     path = settings.store_path or Path("asamblea-crypto")
     # It holds the keys that read every encrypted room the bot is in.
     return str(private_folder(path))
+
+
+@dataclass
+class CryptoStore(DefaultStore):
+    """nio's crypto store, which writes the set of encrypted rooms only when a room joins it.
+    nio asks for that write after every sync, on the event loop: a query and a transaction in
+    its own database each time, though the set hardly ever changes."""
+
+    _saved_rooms: set[str] = field(init=False, default_factory=set)
+
+    def load_encrypted_rooms(self) -> set[str]:
+        rooms: set[str] = super().load_encrypted_rooms()
+        self._saved_rooms = set(rooms)
+        return rooms
+
+    def save_encrypted_rooms(self, rooms: Iterable[str]) -> None:
+        new = set(rooms) - self._saved_rooms
+        if new:
+            super().save_encrypted_rooms(new)
+            self._saved_rooms |= new
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from nio import (
 from bot.config import MatrixSettings
 from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.backoff import Backoff
-from bot.matrix.encryption import Encryption, prepare_store
+from bot.matrix.encryption import CryptoStore, Encryption, prepare_store
 from bot.matrix.invites import DirectInvites, Invites
 from bot.matrix.session import FatalMatrixError
 from bot.storage.runtime_store import RuntimeStore, now_ms
@@ -66,6 +66,7 @@ def make_client(settings: MatrixSettings) -> AsyncClient:
         max_limit_exceeded=None,
         store_sync_tokens=False,
         encryption_enabled=settings.encryption.enabled,
+        store=CryptoStore,
     )
     return AsyncClient(
         settings.homeserver,
