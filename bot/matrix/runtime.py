@@ -1,7 +1,8 @@
 """Login, the sync loop and invites.
 
 The sync position is stored only after every event of a batch has been handled, and each event
-id is recorded when handled, so a crash at any point neither loses nor repeats an event.
+id is recorded when handled, so a crash at any point neither loses nor repeats an event. The
+events of a sync go to the handler together, to be handled in one transaction.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ BACKFILL_LIMIT = 1000
 HANDLED_MEMORY_MS = 30 * 24 * 3600 * 1000
 FORGET_EVERY_SECONDS = 3600.0
 
-EventHandler = Callable[[IncomingEvent], Awaitable[None]]
+# Handles the events of one sync (or of one room), in order.
+EventHandler = Callable[[list[IncomingEvent]], Awaitable[None]]
 # One pruning step: given the cutoff (epoch ms), forget what is older; returns how many rows.
 PruningStep = Callable[[int], Awaitable[int]]
 
@@ -135,7 +137,7 @@ class MatrixRuntime:
         client: AsyncClient,
         settings: MatrixSettings,
         store: RuntimeStore,
-        on_event: EventHandler,
+        on_events: EventHandler,
         *,
         rooms: SyncedRooms,
         vitals: SyncVitals | None = None,
@@ -152,7 +154,7 @@ class MatrixRuntime:
         self._crypto = crypto
         self._settings = settings
         self._store = store
-        self._on_event = on_event
+        self._on_events = on_events
         self._sync_timeout_ms = sync_timeout_ms
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
         self.rooms = rooms
@@ -195,8 +197,9 @@ class MatrixRuntime:
             log.info("end-to-end encryption on: %s", self._crypto.identity())
             await self._upkeep()  # our keys go up before anyone needs them
             await self._crypto.settle_identity(self._settings.password)
+        # Read once: from here on the loop knows where it stands, and only writes it down.
+        token = await self._store.get_value(SYNC_TOKEN)
         while not stop.is_set():
-            token = await self._store.get_value(SYNC_TOKEN)
             try:
                 response = await self._sync_once(token)
             except (OSError, TimeoutError) as error:
@@ -225,6 +228,7 @@ class MatrixRuntime:
             await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if not self.first_sync_done.is_set():
                 await self._enter_rooms(response, first=token is None)
+            token = response.next_batch
             self.vitals.synced()
             self._on_synced()
 
@@ -319,6 +323,7 @@ class MatrixRuntime:
     async def _process(self, response: SyncResponse, *, first: bool) -> None:
         for room_id, info in response.rooms.invite.items():
             await self.invites.consider(room_id, info.invite_state)
+        batch: list[IncomingEvent] = []
         for room_id, info in response.rooms.join.items():
             if room_id not in self.rooms:
                 continue
@@ -334,8 +339,10 @@ class MatrixRuntime:
             if known and info.timeline.limited and info.timeline.prev_batch:
                 skipped, skipped_locked = await self._backfill(room_id, info.timeline.prev_batch)
                 events, locked = skipped + events, skipped_locked + locked
-            await self._handle_room_events(room_id, events)
+            batch.extend(await self._since_join(room_id, events))
             await self._remember_locked(room_id, locked)
+        if batch:
+            await self._on_events(batch)
 
     def _split(
         self, room_id: str, raw_events: Iterable[Any]
@@ -365,16 +372,21 @@ class MatrixRuntime:
         await self._crypto.remember(room_id, fresh)
 
     async def _handle_room_events(self, room_id: str, events: list[IncomingEvent]) -> None:
+        if fresh := await self._since_join(room_id, events):
+            await self._on_events(fresh)
+
+    async def _since_join(
+        self, room_id: str, events: list[IncomingEvent]
+    ) -> list[IncomingEvent]:
+        """The events said since the bot joined the room (whether each was handled already is
+        for the handler to tell, as it marks them)."""
         for event in events:
             if self._is_own_join(event):
                 await self._store.record_join(room_id, event.ts)
         joined_ts = await self._store.joined_ts(room_id)
-        for event in events:
-            if joined_ts is None or event.ts < joined_ts:
-                continue
-            if await self._store.is_handled(event.event_id):
-                continue
-            await self._on_event(event)
+        if joined_ts is None:
+            return []
+        return [event for event in events if event.ts >= joined_ts]
 
     def _is_own_join(self, event: IncomingEvent) -> bool:
         if not (event.is_own_membership and event.sender == self.user_id):

@@ -93,8 +93,8 @@ class Metrics:
 
     # -- what the parts report ------------------------------------------------------------------
 
-    def event_handled(self) -> None:
-        self.events_handled.inc()
+    def event_handled(self, count: int = 1) -> None:
+        self.events_handled.inc(count)
 
     def translated(self, provider: str, seconds: float) -> None:
         self.translation_seconds.labels(provider).observe(seconds)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -117,11 +117,7 @@ class MirrorWorker:
 
     def wake(self, assembly: str) -> None:
         """A job was queued for `assembly`: its lane finds it once the transaction commits."""
-        lane = self._lanes[assembly]
-        if self._db.in_transaction:
-            self._db.after_commit(_setter(lane))
-        else:
-            lane.set()
+        self._db.on_commit(self._lanes[assembly].set)
 
     async def correct(
         self, assembly: Assembly, copy_event_id: str, words: str, by: str, *, cause: str
@@ -520,13 +516,6 @@ class MirrorWorker:
         """Whom the copy may notify: the people the author mentioned who sit in the target room.
         Never `room`: the bot would be pinging a whole room on a member's behalf."""
         return tuple(u for u in mentioned_users(source) if self._people.sits_in(target_room, u))
-
-
-def _setter(event: asyncio.Event) -> Callable[[], Awaitable[None]]:
-    async def set_it() -> None:
-        event.set()
-
-    return set_it
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,14 @@ class MirrorIntake:
         self._wake = wake
         # The message a reply is about: the original behind one of our copies, or itself.
         self._source_of = source_of
+        # The assemblies whose mirroring is paused: read once, asked on every message, and
+        # changed once the database has changed.
+        self._paused: set[str] | None = None
 
     async def accept(self, event: IncomingEvent) -> None:
         """Speech in an assembly room (a message, an edit, a deletion) to be mirrored."""
         assembly = self._directory.for_room(event.room_id)
-        if assembly is None or await self._store.is_paused(assembly.name):
+        if assembly is None or await self.is_paused(assembly):
             return
         kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
         speaker = self._people.display_name(assembly, event.sender)
@@ -57,17 +60,28 @@ class MirrorIntake:
     # -- control ----------------------------------------------------------------------------
 
     async def pause(self, assembly: Assembly, user_id: str) -> bool:
-        return await self._store.pause(assembly.name, user_id)
+        paused = await self._paused_now()
+        changed = await self._store.pause(assembly.name, user_id)
+        self._store.db.on_commit(lambda: paused.add(assembly.name))
+        return changed
 
     async def resume(self, assembly: Assembly) -> bool:
-        return await self._store.resume(assembly.name)
+        paused = await self._paused_now()
+        changed = await self._store.resume(assembly.name)
+        self._store.db.on_commit(lambda: paused.discard(assembly.name))
+        return changed
 
     async def is_paused(self, assembly: Assembly) -> bool:
-        return await self._store.is_paused(assembly.name)
+        return assembly.name in await self._paused_now()
 
     async def resume_after(self, assembly: Assembly, meeting: Meeting) -> None:
         """A pause ends when its meeting does."""
-        if await self._store.resume(assembly.name):
+        if await self.resume(assembly):
             await self._delivery.announce(
                 assembly, [Msg.of("mirror.resumed_at_end")], cause=f"meeting:{meeting.id}:resume"
             )
+
+    async def _paused_now(self) -> set[str]:
+        if self._paused is None:
+            self._paused = await self._store.paused_assemblies()
+        return self._paused

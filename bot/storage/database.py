@@ -142,6 +142,20 @@ class Database:
         """Run `action` once the current transaction has committed (dropped if it rolls back)."""
         self._after_commit.append(action)
 
+    def on_commit(self, change: Callable[[], object]) -> None:
+        """Make `change` (to what is kept in memory beside the database) once the calling task's
+        writes are committed: at once if it holds no transaction, else after its commit, and
+        never if it rolls back. Memory then follows the database, never runs ahead of it."""
+        task = asyncio.current_task()
+        if task is None or self._owner is not task:
+            change()
+            return
+
+        async def apply() -> None:
+            change()
+
+        self._after_commit.append(apply)
+
     async def _run_after_commit(self) -> None:
         actions, self._after_commit = self._after_commit, []
         for action in actions:

@@ -260,11 +260,9 @@ class MirrorStore:
             (cutoff_ms,),
         )
 
-    async def is_paused(self, assembly: str) -> bool:
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM mirroring_paused WHERE assembly = ?", (assembly,)
-        )
-        return row is not None
+    async def paused_assemblies(self) -> set[str]:
+        rows = await self.db.fetch_all("SELECT assembly FROM mirroring_paused")
+        return {row["assembly"] for row in rows}
 
     async def pause(self, assembly: str, user_id: str) -> bool:
         changed = await self.db.execute_rowcount(

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from bot.storage.database import Database, in_chunks
+from bot.storage.database import CHUNK, Database, in_chunks
 
 
 def now_ms() -> int:
@@ -83,6 +83,8 @@ class OutgoingMessage:
 class RuntimeStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # When the bot joined each room, read once and written through: every sync asks.
+        self._joins: dict[str, int] | None = None
 
     async def get_value(self, key: str) -> str | None:
         row = await self.db.fetch_one("SELECT value FROM kv WHERE key = ?", (key,))
@@ -119,6 +121,21 @@ class RuntimeStore:
         )
         return changed == 1
 
+    async def mark_all_handled(self, events: Sequence[tuple[str, str]]) -> set[str]:
+        """Record the events, given as (event id, room id), as handled in one statement (a few
+        for a very long list); returns the ids that were not handled before."""
+        fresh: set[str] = set()
+        now = now_ms()
+        for chunk in in_chunks(events, CHUNK // 3):
+            rows = await self.db.execute_returning(
+                "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES "
+                + ", ".join("(?, ?, ?)" for _ in chunk)
+                + " RETURNING event_id",
+                [value for event_id, room_id in chunk for value in (event_id, room_id, now)],
+            )
+            fresh.update(row["event_id"] for row in rows)
+        return fresh
+
     async def forget_handled_before(self, cutoff_ms: int) -> int:
         """Drop records of events handled long ago: the homeserver never hands those out again,
         and without this the table would grow for as long as the bot runs."""
@@ -127,18 +144,25 @@ class RuntimeStore:
         )
 
     async def joined_ts(self, room_id: str) -> int | None:
-        row = await self.db.fetch_one(
-            "SELECT joined_ts FROM room_joins WHERE room_id = ?", (room_id,)
-        )
-        return row["joined_ts"] if row else None
+        return (await self._join_times()).get(room_id)
 
     async def record_join(self, room_id: str, joined_ts: int) -> None:
-        """Keep the earliest known join: events before it are history the bot never acts on."""
+        """Keep the first join recorded: events before it are history the bot never acts on."""
+        joins = await self._join_times()
+        if room_id in joins:
+            return
         await self.db.execute(
             "INSERT INTO room_joins (room_id, joined_ts) VALUES (?, ?) "
             "ON CONFLICT (room_id) DO NOTHING",
             (room_id, joined_ts),
         )
+        self.db.on_commit(lambda: joins.setdefault(room_id, joined_ts))
+
+    async def _join_times(self) -> dict[str, int]:
+        if self._joins is None:
+            rows = await self.db.fetch_all("SELECT room_id, joined_ts FROM room_joins")
+            self._joins = {row["room_id"]: row["joined_ts"] for row in rows}
+        return self._joins
 
     async def enqueue(
         self,
