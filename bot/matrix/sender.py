@@ -99,21 +99,21 @@ class OutboxSender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """One lane per room, each sending its own messages in order: a room the homeserver
-        refuses, or cannot take yet, holds back nobody else."""
+        refuses, or cannot take yet, holds back nobody else. Which rooms got messages the
+        outbox's lanes tell (`RuntimeStore.lanes`), without a query at each wake."""
         lanes: dict[str, _Lane] = {}
         try:
+            await self._open_lanes(stop)
             while not stop.is_set():
                 self._wake.clear()
-                try:
-                    rooms = await self._store.rooms_with_pending()
-                except Exception:
-                    log.exception("reading the outbox failed; retrying")
-                    rooms = []
-                for room_id in rooms:
+                for room_id in self._store.lanes.take_fresh():
                     lane = lanes.get(room_id)
                     if lane is None:
                         lane = lanes[room_id] = _Lane(self, room_id, self._backoff_of(), stop)
                     lane.wake()
+                for lane in lanes.values():
+                    if lane.pausing:
+                        lane.wake()  # after a sync, what was held back may go now
                 waiter = asyncio.ensure_future(self._wake.wait())
                 stopper = asyncio.ensure_future(stop.wait())
                 await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -123,6 +123,15 @@ class OutboxSender:
             for lane in lanes.values():
                 lane.task.cancel()
             await asyncio.gather(*(lane.task for lane in lanes.values()), return_exceptions=True)
+
+    async def _open_lanes(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self._store.open_lanes()
+                return
+            except Exception:
+                log.exception("reading the outbox failed; retrying")
+                await self._backoff.wait(stop)
 
     def _backoff_of(self) -> Backoff:
         return Backoff(self._backoff.initial, self._backoff.maximum, self._backoff.factor)
@@ -134,15 +143,25 @@ class OutboxSender:
         )
         return all(results)
 
-    async def flush_room(self, room_id: str, stop: asyncio.Event) -> bool:
-        """Send one room's pending messages in order; False if one must be retried later."""
+    async def flush_room(
+        self,
+        room_id: str,
+        stop: asyncio.Event,
+        interrupted: Callable[[], bool] = lambda: False,
+    ) -> bool:
+        """Send one room's pending messages in order; False if one must be retried later.
+        Returns early (True) when `interrupted` says newer messages came: they may have to go
+        first (`RuntimeStore.next_in_room`)."""
+        limit = 50
         while not stop.is_set():
-            batch = await self._store.pending(room_id=room_id)
-            if not batch:
-                return True
+            batch = await self._store.next_in_room(room_id, limit)
             for message in batch:
                 if not await self._send_guarded(message):
                     return False
+                if interrupted():
+                    return True
+            if len(batch) < limit:
+                return True
         return True
 
     async def _send_guarded(self, message: OutgoingMessage) -> bool:
@@ -292,6 +311,8 @@ class _Lane:
         self._backoff = backoff
         self._stop = stop
         self._wake = asyncio.Event()
+        # Backing off after a message that could not go: woken after every sync to try again.
+        self.pausing = False
         self.task = asyncio.create_task(self._run())
 
     def wake(self) -> None:
@@ -302,7 +323,9 @@ class _Lane:
             self._wake.clear()
             settled = self._sender.settled.get(self._room_id, 0)
             try:
-                delivered = await self._sender.flush_room(self._room_id, self._stop)
+                delivered = await self._sender.flush_room(
+                    self._room_id, self._stop, self._wake.is_set
+                )
             except Exception as error:
                 log.warning("sending to %s failed (%s); retrying", self._room_id, error)
                 delivered = False
@@ -312,6 +335,8 @@ class _Lane:
                 await self._pause()
                 continue
             self._backoff.reset()
+            if self._wake.is_set():
+                continue  # more came meanwhile
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(self._stop.wait())
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -322,10 +347,12 @@ class _Lane:
         """The backoff's wait, cut short when the lane is woken: after a sync, a message held
         until its room came in, or until its person joined, may go at once."""
         self._wake.clear()
+        self.pausing = True
         pause = asyncio.ensure_future(self._backoff.wait(self._stop))
         woken = asyncio.ensure_future(self._wake.wait())
         try:
             await asyncio.wait({pause, woken}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.pausing = False
             pause.cancel()
             woken.cancel()

@@ -3,12 +3,13 @@ earlier uploads."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -80,9 +81,89 @@ class OutgoingMessage:
         )
 
 
+class OutboxLanes:
+    """How many messages wait in the outbox, room by room, kept in memory beside the table once
+    a sender serves it (`open`): the sender wakes the lanes of the rooms that got messages
+    instead of asking the table, and the mirror holds a copy back while its room's lane is
+    full. A backlog then waits in the mirror's lanes, where people take turns, not in the
+    outbox, where messages go out in order: someone's flood cannot stand between another
+    person and the room.
+
+    A room whose lane has sent nothing for a while (the homeserver refusing it, encryption not
+    ready) is not waited for: it holds back nobody."""
+
+    FULL = 3
+    STUCK_SECONDS = 5.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._open = False
+        self._waiting: dict[str, int] = {}
+        self._sent_at: dict[str, float] = {}
+        self._fresh: set[str] = set()
+        # Who waits for a room's lane to move: each waiter's own doorbell.
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+
+    def open(self, waiting: dict[str, int]) -> None:
+        """A sender serves the outbox from now on; `waiting` is what the table holds."""
+        self._open = True
+        now = self._clock()
+        self._waiting = dict(waiting)
+        self._sent_at = dict.fromkeys(waiting, now)
+        self._fresh |= set(waiting)
+
+    def queued(self, room_id: str) -> None:
+        """A message for `room_id` has been committed to the outbox."""
+        if not self._waiting.get(room_id):
+            self._sent_at[room_id] = self._clock()  # an idle lane is not a stuck one
+        self._waiting[room_id] = self._waiting.get(room_id, 0) + 1
+        self._fresh.add(room_id)
+
+    def settled(self, room_id: str, *, sent: bool) -> None:
+        """A message for `room_id` has left the outbox: sent, or set aside for good (which is
+        no sign that the room takes messages)."""
+        self._waiting[room_id] = max(0, self._waiting.get(room_id, 0) - 1)
+        if sent:
+            self._sent_at[room_id] = self._clock()
+        for bell in self._waiters.get(room_id, ()):
+            bell.set()
+
+    def take_fresh(self) -> set[str]:
+        """The rooms that got messages since last asked."""
+        fresh, self._fresh = self._fresh, set()
+        return fresh
+
+    def waiting(self, room_id: str) -> int:
+        return self._waiting.get(room_id, 0)
+
+    async def room_in(self, room_ids: Sequence[str]) -> None:
+        """Wait until none of these rooms' lanes is full (a stuck one aside)."""
+        while self._open:
+            now = self._clock()
+            full = {
+                room: self._sent_at.get(room, now) + self.STUCK_SECONDS - now
+                for room in room_ids
+                if self._waiting.get(room, 0) >= self.FULL
+            }
+            moving = {room: left for room, left in full.items() if left > 0}
+            if not moving:
+                return
+            bell = asyncio.Event()
+            for room in moving:
+                self._waiters.setdefault(room, set()).add(bell)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(bell.wait(), max(moving.values()))
+            finally:
+                for room in moving:
+                    self._waiters[room].discard(bell)
+
+
 class RuntimeStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # What waits in the outbox, room by room, once a sender serves it.
+        self.lanes = OutboxLanes()
         # When the bot joined each room, read once and written through: every sync asks.
         self._joins: dict[str, int] | None = None
 
@@ -174,10 +255,10 @@ class RuntimeStore:
         purpose: str = "reply",
         source_event_id: str | None = None,
     ) -> int:
-        """Queue a message; the same txn_id queued twice is stored once."""
-        await self.db.execute(
+        """Queue a message; the same txn_id queued twice is stored once. Returns its row."""
+        rows = await self.db.execute_returning(
             "INSERT OR IGNORE INTO outbox (txn_id, room_id, event_type, content, purpose, "
-            "source_event_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "source_event_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 txn_id,
                 room_id,
@@ -188,6 +269,9 @@ class RuntimeStore:
                 now_ms(),
             ),
         )
+        if rows:
+            self.db.on_commit(lambda: self.lanes.queued(room_id))
+            return int(rows[0]["id"])
         row = await self.db.fetch_one("SELECT id FROM outbox WHERE txn_id = ?", (txn_id,))
         return int(row["id"]) if row else 0
 
@@ -200,11 +284,33 @@ class RuntimeStore:
         )
         return [OutgoingMessage.from_row(row) for row in rows]
 
-    async def rooms_with_pending(self) -> list[str]:
+    async def next_in_room(self, room_id: str, limit: int = 50) -> list[OutgoingMessage]:
+        """A room's messages still to send, in the order they go: the bot's own words first
+        (answers to commands, announcements), then the copies of what people said, each group
+        oldest first. An answer never waits behind a backlog of copies; the copies keep their
+        order among themselves, and so do edits and redactions after the copies they change."""
         rows = await self.db.fetch_all(
-            "SELECT DISTINCT room_id FROM outbox WHERE event_id IS NULL AND failed = 0"
+            "SELECT * FROM outbox WHERE event_id IS NULL AND failed = 0 AND room_id = ? "
+            "ORDER BY purpose LIKE 'mirror%', id LIMIT ?",
+            (room_id, limit),
         )
-        return [row["room_id"] for row in rows]
+        return [OutgoingMessage.from_row(row) for row in rows]
+
+    async def rooms_with_pending(self) -> list[str]:
+        return list(await self.pending_per_room())
+
+    async def pending_per_room(self) -> dict[str, int]:
+        """How many messages wait to be sent, by room (rooms with none left out)."""
+        rows = await self.db.fetch_all(
+            "SELECT room_id, COUNT(*) AS waiting FROM outbox "
+            "WHERE event_id IS NULL AND failed = 0 GROUP BY room_id"
+        )
+        return {row["room_id"]: int(row["waiting"]) for row in rows}
+
+    async def open_lanes(self) -> None:
+        """A sender serves the outbox from now on: what waits in it is counted once, and then
+        kept count of in memory (`lanes`)."""
+        self.lanes.open(await self.pending_per_room())
 
     async def set_aside_count(self, room_ids: tuple[str, ...]) -> int:
         """Messages the homeserver refused for good, in these rooms."""
@@ -248,14 +354,26 @@ class RuntimeStore:
         """Once sent, a message keeps only its event id: nothing reads a sent message's content
         (edits and redactions of copies find the copy through its event id, and the mirroring
         keeps its own text), and an uploaded file's payload would otherwise stay for good."""
-        await self.db.execute(
-            "UPDATE outbox SET event_id = ?, sent_at = ?, content = '{}' WHERE id = ?",
+        rows = await self.db.execute_returning(
+            "UPDATE outbox SET event_id = ?, sent_at = ?, content = '{}' "
+            "WHERE id = ? AND event_id IS NULL RETURNING room_id",
             (event_id, now_ms(), message_id),
         )
+        self._settled(rows, sent=True)
 
     async def mark_failed(self, message_id: int) -> None:
         """The homeserver refused the message for good; stop retrying it."""
-        await self.db.execute("UPDATE outbox SET failed = 1 WHERE id = ?", (message_id,))
+        rows = await self.db.execute_returning(
+            "UPDATE outbox SET failed = 1 WHERE id = ? AND failed = 0 AND event_id IS NULL "
+            "RETURNING room_id",
+            (message_id,),
+        )
+        self._settled(rows, sent=False)
+
+    def _settled(self, rows: Sequence[aiosqlite.Row], *, sent: bool) -> None:
+        for row in rows:
+            room_id = row["room_id"]
+            self.db.on_commit(lambda room_id=room_id: self.lanes.settled(room_id, sent=sent))
 
     async def count_attempt(self, message_id: int) -> None:
         await self.db.execute(
