@@ -48,6 +48,8 @@ MAX_LABELLED_TERMS = 3
 
 
 def label_of(text: MirrorText) -> Msg | None:
+    if text.over_share and text.kind is Origin.AS_WRITTEN:
+        return Msg.of("mirror.over_share")
     key = _LABELS.get(text.kind)
     if key is None:
         return None

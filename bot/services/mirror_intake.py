@@ -13,7 +13,7 @@ from bot.domain.meetings import Meeting
 from bot.domain.messages import Msg
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People
-from bot.storage.mirror_store import MirrorStore
+from bot.storage.mirror_store import MirrorJob, MirrorStore
 
 
 class MirrorIntake:
@@ -25,7 +25,7 @@ class MirrorIntake:
         people: People,
         interpretation: InterpretationService,
         delivery: Delivery,
-        wake: Callable[[str], None],
+        queue: Callable[[MirrorJob], None],
         source_of: Callable[[str | None], Awaitable[str | None]],
     ) -> None:
         self._store = store
@@ -33,8 +33,8 @@ class MirrorIntake:
         self._people = people
         self._interpretation = interpretation
         self._delivery = delivery
-        # The worker's lane of an assembly, woken once the job is committed.
-        self._wake = wake
+        # The worker, handed each job (it takes it once the job is committed).
+        self._queue = queue
         # The message a reply is about: the original behind one of our copies, or itself.
         self._source_of = source_of
         # The assemblies whose mirroring is paused: read once, asked on every message, and
@@ -54,8 +54,11 @@ class MirrorIntake:
             interprets = await self._source_of(event.in_reply_to)
             await self._store.add_interpretation(assembly.name, event, speaker, center, interprets)
             return
-        await self._store.add_event_job(assembly.name, kind, event, speaker=speaker, center=center)
-        self._wake(assembly.name)
+        job = await self._store.add_event_job(
+            assembly.name, kind, event, speaker=speaker, center=center
+        )
+        if job is not None:
+            self._queue(job)
 
     # -- control ----------------------------------------------------------------------------
 
