@@ -44,6 +44,9 @@ from bot.storage.runtime_store import RuntimeStore
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "crypto.undecryptable"
+# The pins are read again this often, so that an operator's verification (`asamblea crypto
+# verify`, another process) is taken up within seconds without a query after every sync.
+PINS_READ_EVERY_SECONDS = 5.0
 
 
 def prepare_store(settings: EncryptionSettings) -> str:
@@ -120,6 +123,7 @@ class Encryption:
         # Called after every sync, once the room state is current (the mirror privacy review).
         self._on_sync = tuple(on_sync)
         self._pending: dict[str, Undecryptable] | None = None
+        self._pins_read_at: float | None = None
 
     @property
     def enabled(self) -> bool:
@@ -179,7 +183,11 @@ class Encryption:
         users = set(client.users_for_key_query)
         if not self._queried_known_users:
             users |= {user_id for user_id, _ in client.device_store.items()}
-        self.trust.load_pins(await self._pins.load())
+        now = self._clock()
+        last = self._pins_read_at
+        if users or last is None or now >= last + PINS_READ_EVERY_SECONDS:
+            self.trust.load_pins(await self._pins.load())
+            self._pins_read_at = now
         if users:
             try:
                 answer = await self._keys.query(users)

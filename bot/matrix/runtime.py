@@ -40,9 +40,16 @@ SYNC_TOKEN = "matrix.sync_token"
 
 def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
     # Only the configured rooms: the bot's account may sit in many others, which are no concern
-    # of its and would make every sync (and the first one above all) slower.
+    # of its and would make every sync (and the first one above all) slower. Nor does it read
+    # typing notices, read receipts or the rooms' account data: each would wake the sync loop
+    # (someone typing, someone reading) for nothing.
     return {
-        "room": {"rooms": sorted(room_ids), "timeline": {"limit": 100}},
+        "room": {
+            "rooms": sorted(room_ids),
+            "timeline": {"limit": 100},
+            "ephemeral": {"not_types": ["*"]},
+            "account_data": {"not_types": ["*"]},
+        },
         "presence": {"not_types": ["*"]},
         "account_data": {"not_types": ["*"]},
     }
@@ -215,7 +222,7 @@ class MatrixRuntime:
                 continue
             self._backoff.reset()
             try:
-                await self._process(response, first=token is None)
+                eventful = await self._process(response, first=token is None)
             except Exception:
                 # The dispatcher answers for bugs in handlers; what reaches here is the bot's own
                 # footing failing (the database, say). The sync position stays where it was, so
@@ -225,7 +232,11 @@ class MatrixRuntime:
                 continue
             await self._upkeep()
             await self._forget_old_events()
-            await self._store.set_value(SYNC_TOKEN, response.next_batch)
+            if eventful or token is None:
+                # A sync that brought nothing to handle (the bot's own copies coming back) is
+                # not written down: started again from the position before it, the bot would
+                # only be shown its own messages again, which it ignores.
+                await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if not self.first_sync_done.is_set():
                 await self._enter_rooms(response, first=token is None)
             token = response.next_batch
@@ -320,10 +331,12 @@ class MatrixRuntime:
                 "the homeserver no longer accepts the bot's access token; log in again"
             )
 
-    async def _process(self, response: SyncResponse, *, first: bool) -> None:
+    async def _process(self, response: SyncResponse, *, first: bool) -> bool:
+        """Handle what the sync brought; whether it brought anything but the bot's own events."""
         for room_id, info in response.rooms.invite.items():
             await self.invites.consider(room_id, info.invite_state)
         batch: list[IncomingEvent] = []
+        unreadable = False
         for room_id, info in response.rooms.join.items():
             if room_id not in self.rooms:
                 continue
@@ -341,8 +354,12 @@ class MatrixRuntime:
                 events, locked = skipped + events, skipped_locked + locked
             batch.extend(await self._since_join(room_id, events))
             await self._remember_locked(room_id, locked)
+            unreadable = unreadable or any(e.sender != self.user_id for e in locked)
+        # The bot's own events come back in every sync; nothing is done with them.
+        batch = [event for event in batch if event.sender != self.user_id]
         if batch:
             await self._on_events(batch)
+        return bool(batch or unreadable or response.rooms.invite or response.rooms.leave)
 
     def _split(
         self, room_id: str, raw_events: Iterable[Any]
