@@ -90,6 +90,17 @@ class Contender:
         line = next(x for x in text.splitlines() if x.startswith("asamblea_database_statements "))
         return int(float(line.split()[1]))
 
+    def healthy(self) -> bool:
+        """Whether Asamblea's /health answers 200: it has synced, and serves."""
+        if self.metrics_url is None:
+            return False
+        url = self.metrics_url.removesuffix("/metrics") + "/health"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
