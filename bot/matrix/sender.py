@@ -22,7 +22,7 @@ from bot.matrix.backoff import Backoff
 from bot.matrix.sending import attachment, encrypts, held_back, send_event
 from bot.matrix.trust import TrustPolicy
 from bot.observability.metrics import Metrics
-from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
+from bot.storage.runtime_store import Lane, OutgoingMessage, RuntimeStore
 
 log = logging.getLogger(__name__)
 
@@ -90,26 +90,28 @@ class OutboxSender:
         # Rung by whoever queues a message (delivery, the encryption's notices) and after every
         # sync; made before the sender, so that they need not know it.
         self._wake = bell or asyncio.Event()
-        # Messages done with (sent or set aside) per room: a lane that got some done since its
+        # Messages done with (sent or set aside) per lane: a lane that got some done since its
         # last failure starts its backoff afresh.
-        self.settled: dict[str, int] = {}
+        self.settled: dict[Lane, int] = {}
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """One lane per room, each sending its own messages in order: a room the homeserver
-        refuses, or cannot take yet, holds back nobody else. Which rooms got messages the
-        outbox's lanes tell (`RuntimeStore.lanes`), without a query at each wake."""
-        lanes: dict[str, _Lane] = {}
+        """Two lanes per room, each sending its own messages in order: the copies of what people
+        said, and the bot's own words (answers, announcements), which never wait behind
+        copies. A room the homeserver refuses, or cannot take yet, holds back nobody else.
+        Which lanes got messages the outbox's lanes tell (`RuntimeStore.lanes`), without a
+        query at each wake."""
+        lanes: dict[Lane, _Lane] = {}
         try:
             await self._open_lanes(stop)
             while not stop.is_set():
                 self._wake.clear()
-                for room_id in self._store.lanes.take_fresh():
-                    lane = lanes.get(room_id)
+                for key in self._store.lanes.take_fresh():
+                    lane = lanes.get(key)
                     if lane is None:
-                        lane = lanes[room_id] = _Lane(self, room_id, self._backoff_of(), stop)
+                        lane = lanes[key] = _Lane(self, key, self._backoff_of(), stop)
                     lane.wake()
                 for lane in lanes.values():
                     if lane.pausing:
@@ -143,18 +145,25 @@ class OutboxSender:
         )
         return all(results)
 
-    async def flush_room(
+    async def flush_room(self, room_id: str, stop: asyncio.Event) -> bool:
+        """Send one room's pending messages, its own words first, then the copies, each lane in
+        order; False if one must be retried later."""
+        for copies in (False, True):
+            if not await self.flush_lane(Lane(room_id, copies), stop):
+                return False
+        return True
+
+    async def flush_lane(
         self,
-        room_id: str,
+        lane: Lane,
         stop: asyncio.Event,
         interrupted: Callable[[], bool] = lambda: False,
     ) -> bool:
-        """Send one room's pending messages in order; False if one must be retried later.
-        Returns early (True) when `interrupted` says newer messages came: they may have to go
-        first (`RuntimeStore.next_in_room`)."""
+        """Send one lane's pending messages in order; False if one must be retried later.
+        Returns early (True) when `interrupted` says newer messages came."""
         limit = 50
         while not stop.is_set():
-            batch = await self._store.next_in_room(room_id, limit)
+            batch = await self._store.next_in_lane(lane, limit)
             for message in batch:
                 if not await self._send_guarded(message):
                     return False
@@ -198,7 +207,8 @@ class OutboxSender:
         else:
             await self._store.mark_sent(message.id, event_id)
             self._metrics.message_sent()
-        self.settled[message.room_id] = self.settled.get(message.room_id, 0) + 1
+        lane = Lane.of(message.room_id, message.purpose)
+        self.settled[lane] = self.settled.get(lane, 0) + 1
 
     async def _send(self, message: OutgoingMessage) -> bool:
         content = message.content
@@ -301,13 +311,14 @@ class OutboxSender:
 
 
 class _Lane:
-    """One room's sender: wakes when told, sends in order, backs off on its own."""
+    """One lane of a room's sender: wakes when told, sends in order, backs off on its own."""
 
     def __init__(
-        self, sender: OutboxSender, room_id: str, backoff: Backoff, stop: asyncio.Event
+        self, sender: OutboxSender, lane: Lane, backoff: Backoff, stop: asyncio.Event
     ) -> None:
         self._sender = sender
-        self._room_id = room_id
+        self._lane = lane
+        self._room_id = lane.room_id
         self._backoff = backoff
         self._stop = stop
         self._wake = asyncio.Event()
@@ -321,16 +332,16 @@ class _Lane:
     async def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            settled = self._sender.settled.get(self._room_id, 0)
+            settled = self._sender.settled.get(self._lane, 0)
             try:
-                delivered = await self._sender.flush_room(
-                    self._room_id, self._stop, self._wake.is_set
+                delivered = await self._sender.flush_lane(
+                    self._lane, self._stop, self._wake.is_set
                 )
             except Exception as error:
                 log.warning("sending to %s failed (%s); retrying", self._room_id, error)
                 delivered = False
             if not delivered:
-                if self._sender.settled.get(self._room_id, 0) > settled:
+                if self._sender.settled.get(self._lane, 0) > settled:
                     self._backoff.reset()  # it got somewhere: this is a new trouble
                 await self._pause()
                 continue

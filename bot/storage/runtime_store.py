@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import aiosqlite
 
@@ -81,16 +81,32 @@ class OutgoingMessage:
         )
 
 
-class OutboxLanes:
-    """How many messages wait in the outbox, room by room, kept in memory beside the table once
-    a sender serves it (`open`): the sender wakes the lanes of the rooms that got messages
-    instead of asking the table, and the mirror holds a copy back while its room's lane is
-    full. A backlog then waits in the mirror's lanes, where people take turns, not in the
-    outbox, where messages go out in order: someone's flood cannot stand between another
-    person and the room.
+class Lane(NamedTuple):
+    """Where a message waits to be sent: its room, and whether it is a copy of what a person
+    said (`copies`) or the bot's own words (answers, announcements). The two lanes of a room
+    send side by side, each in order: an answer never waits behind copies."""
 
-    A room whose lane has sent nothing for a while (the homeserver refusing it, encryption not
-    ready) is not waited for: it holds back nobody."""
+    room_id: str
+    copies: bool
+
+    @classmethod
+    def of(cls, room_id: str, purpose: str) -> Lane:
+        return cls(room_id, purpose.startswith(COPY_PURPOSE))
+
+
+# The purposes of mirrored copies, and of their edits and redactions, all start so.
+COPY_PURPOSE = "mirror"
+
+
+class OutboxLanes:
+    """How many messages wait in the outbox, lane by lane, kept in memory beside the table once
+    a sender serves it (`open`): the sender wakes the lanes that got messages instead of asking
+    the table, and the mirror holds a copy back while its room's copies lane is full. A backlog
+    then waits in the mirror's lanes, where people take turns, not in the outbox, where
+    messages go out in order: someone's flood cannot stand between another person and the room.
+
+    A room whose copies have not gone out for a while (the homeserver refusing it, encryption
+    not ready) is not waited for: it holds back nobody."""
 
     FULL = 3
     STUCK_SECONDS = 5.0
@@ -98,13 +114,13 @@ class OutboxLanes:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._open = False
-        self._waiting: dict[str, int] = {}
-        self._sent_at: dict[str, float] = {}
-        self._fresh: set[str] = set()
-        # Who waits for a room's lane to move: each waiter's own doorbell.
-        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._waiting: dict[Lane, int] = {}
+        self._sent_at: dict[Lane, float] = {}
+        self._fresh: set[Lane] = set()
+        # Who waits for a lane to move: each waiter's own doorbell.
+        self._waiters: dict[Lane, set[asyncio.Event]] = {}
 
-    def open(self, waiting: dict[str, int]) -> None:
+    def open(self, waiting: dict[Lane, int]) -> None:
         """A sender serves the outbox from now on; `waiting` is what the table holds."""
         self._open = True
         now = self._clock()
@@ -112,51 +128,51 @@ class OutboxLanes:
         self._sent_at = dict.fromkeys(waiting, now)
         self._fresh |= set(waiting)
 
-    def queued(self, room_id: str) -> None:
-        """A message for `room_id` has been committed to the outbox."""
-        if not self._waiting.get(room_id):
-            self._sent_at[room_id] = self._clock()  # an idle lane is not a stuck one
-        self._waiting[room_id] = self._waiting.get(room_id, 0) + 1
-        self._fresh.add(room_id)
+    def queued(self, lane: Lane) -> None:
+        """A message has been committed to the outbox, in `lane`."""
+        if not self._waiting.get(lane):
+            self._sent_at[lane] = self._clock()  # an idle lane is not a stuck one
+        self._waiting[lane] = self._waiting.get(lane, 0) + 1
+        self._fresh.add(lane)
 
-    def settled(self, room_id: str, *, sent: bool) -> None:
-        """A message for `room_id` has left the outbox: sent, or set aside for good (which is
-        no sign that the room takes messages)."""
-        self._waiting[room_id] = max(0, self._waiting.get(room_id, 0) - 1)
+    def settled(self, lane: Lane, *, sent: bool) -> None:
+        """A message has left the outbox: sent, or set aside for good (which is no sign that
+        the room takes messages)."""
+        self._waiting[lane] = max(0, self._waiting.get(lane, 0) - 1)
         if sent:
-            self._sent_at[room_id] = self._clock()
-        for bell in self._waiters.get(room_id, ()):
+            self._sent_at[lane] = self._clock()
+        for bell in self._waiters.get(lane, ()):
             bell.set()
 
-    def take_fresh(self) -> set[str]:
-        """The rooms that got messages since last asked."""
+    def take_fresh(self) -> set[Lane]:
+        """The lanes that got messages since last asked."""
         fresh, self._fresh = self._fresh, set()
         return fresh
 
-    def waiting(self, room_id: str) -> int:
-        return self._waiting.get(room_id, 0)
+    def waiting(self, lane: Lane) -> int:
+        return self._waiting.get(lane, 0)
 
     async def room_in(self, room_ids: Sequence[str]) -> None:
-        """Wait until none of these rooms' lanes is full (a stuck one aside)."""
+        """Wait until none of these rooms' copies lanes is full (a stuck one aside)."""
         while self._open:
             now = self._clock()
             full = {
-                room: self._sent_at.get(room, now) + self.STUCK_SECONDS - now
-                for room in room_ids
-                if self._waiting.get(room, 0) >= self.FULL
+                lane: self._sent_at.get(lane, now) + self.STUCK_SECONDS - now
+                for lane in (Lane(room, True) for room in room_ids)
+                if self._waiting.get(lane, 0) >= self.FULL
             }
-            moving = {room: left for room, left in full.items() if left > 0}
+            moving = {lane: left for lane, left in full.items() if left > 0}
             if not moving:
                 return
             bell = asyncio.Event()
-            for room in moving:
-                self._waiters.setdefault(room, set()).add(bell)
+            for lane in moving:
+                self._waiters.setdefault(lane, set()).add(bell)
             try:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(bell.wait(), max(moving.values()))
             finally:
-                for room in moving:
-                    self._waiters[room].discard(bell)
+                for lane in moving:
+                    self._waiters[lane].discard(bell)
 
 
 class RuntimeStore:
@@ -270,7 +286,8 @@ class RuntimeStore:
             ),
         )
         if rows:
-            self.db.on_commit(lambda: self.lanes.queued(room_id))
+            lane = Lane.of(room_id, purpose)
+            self.db.on_commit(lambda: self.lanes.queued(lane))
             return int(rows[0]["id"])
         row = await self.db.fetch_one("SELECT id FROM outbox WHERE txn_id = ?", (txn_id,))
         return int(row["id"]) if row else 0
@@ -284,33 +301,32 @@ class RuntimeStore:
         )
         return [OutgoingMessage.from_row(row) for row in rows]
 
-    async def next_in_room(self, room_id: str, limit: int = 50) -> list[OutgoingMessage]:
-        """A room's messages still to send, in the order they go: the bot's own words first
-        (answers to commands, announcements), then the copies of what people said, each group
-        oldest first. An answer never waits behind a backlog of copies; the copies keep their
-        order among themselves, and so do edits and redactions after the copies they change."""
+    async def next_in_lane(self, lane: Lane, limit: int = 50) -> list[OutgoingMessage]:
+        """A lane's messages still to send, oldest first: the copies of what people said in a
+        room (with their edits and redactions after them), or the bot's own words there."""
         rows = await self.db.fetch_all(
             "SELECT * FROM outbox WHERE event_id IS NULL AND failed = 0 AND room_id = ? "
-            "ORDER BY purpose LIKE 'mirror%', id LIMIT ?",
-            (room_id, limit),
+            "AND (substr(purpose, 1, ?) = ?) = ? ORDER BY id LIMIT ?",
+            (lane.room_id, len(COPY_PURPOSE), COPY_PURPOSE, lane.copies, limit),
         )
         return [OutgoingMessage.from_row(row) for row in rows]
 
     async def rooms_with_pending(self) -> list[str]:
-        return list(await self.pending_per_room())
+        return list(dict.fromkeys(lane.room_id for lane in await self.pending_per_lane()))
 
-    async def pending_per_room(self) -> dict[str, int]:
-        """How many messages wait to be sent, by room (rooms with none left out)."""
+    async def pending_per_lane(self) -> dict[Lane, int]:
+        """How many messages wait to be sent, by lane (lanes with none left out)."""
         rows = await self.db.fetch_all(
-            "SELECT room_id, COUNT(*) AS waiting FROM outbox "
-            "WHERE event_id IS NULL AND failed = 0 GROUP BY room_id"
+            "SELECT room_id, substr(purpose, 1, ?) = ? AS copies, COUNT(*) AS waiting "
+            "FROM outbox WHERE event_id IS NULL AND failed = 0 GROUP BY room_id, copies",
+            (len(COPY_PURPOSE), COPY_PURPOSE),
         )
-        return {row["room_id"]: int(row["waiting"]) for row in rows}
+        return {Lane(row["room_id"], bool(row["copies"])): int(row["waiting"]) for row in rows}
 
     async def open_lanes(self) -> None:
         """A sender serves the outbox from now on: what waits in it is counted once, and then
         kept count of in memory (`lanes`)."""
-        self.lanes.open(await self.pending_per_room())
+        self.lanes.open(await self.pending_per_lane())
 
     async def set_aside_count(self, room_ids: tuple[str, ...]) -> int:
         """Messages the homeserver refused for good, in these rooms."""
@@ -356,7 +372,7 @@ class RuntimeStore:
         keeps its own text), and an uploaded file's payload would otherwise stay for good."""
         rows = await self.db.execute_returning(
             "UPDATE outbox SET event_id = ?, sent_at = ?, content = '{}' "
-            "WHERE id = ? AND event_id IS NULL RETURNING room_id",
+            "WHERE id = ? AND event_id IS NULL RETURNING room_id, purpose",
             (event_id, now_ms(), message_id),
         )
         self._settled(rows, sent=True)
@@ -365,15 +381,15 @@ class RuntimeStore:
         """The homeserver refused the message for good; stop retrying it."""
         rows = await self.db.execute_returning(
             "UPDATE outbox SET failed = 1 WHERE id = ? AND failed = 0 AND event_id IS NULL "
-            "RETURNING room_id",
+            "RETURNING room_id, purpose",
             (message_id,),
         )
         self._settled(rows, sent=False)
 
     def _settled(self, rows: Sequence[aiosqlite.Row], *, sent: bool) -> None:
         for row in rows:
-            room_id = row["room_id"]
-            self.db.on_commit(lambda room_id=room_id: self.lanes.settled(room_id, sent=sent))
+            lane = Lane.of(row["room_id"], row["purpose"])
+            self.db.on_commit(lambda lane=lane: self.lanes.settled(lane, sent=sent))
 
     async def count_attempt(self, message_id: int) -> None:
         await self.db.execute(

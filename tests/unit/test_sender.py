@@ -13,7 +13,7 @@ from bot.domain.outbox import outbox_ref
 from bot.matrix.backoff import Backoff
 from bot.matrix.sender import MAX_DEFINITIVE_ATTEMPTS, OutboxSender
 from bot.storage.database import Database
-from bot.storage.runtime_store import OutboxLanes, RuntimeStore
+from bot.storage.runtime_store import Lane, OutboxLanes, RuntimeStore
 from tests.harness.fakes import Clock, FakeClient
 
 ROOMS = ("!r", "!a", "!b", "!kicked", "!open")
@@ -155,15 +155,21 @@ async def test_the_mirror_waits_while_a_rooms_outbox_is_full_but_not_for_a_stuck
     db = await Database.open(tmp_path / "a.db")
     store = RuntimeStore(db)
     lanes = store.lanes
-    copies = await queue(store, *(f"copy {n}" for n in range(OutboxLanes.FULL)))
+    queued = [
+        await store.enqueue("!r", "m.room.message", {}, txn_id=f"c{n}", purpose="mirror")
+        for n in range(OutboxLanes.FULL)
+    ]
+    await queue(store, "an answer")  # the bot's own words: another lane
     # Before any sender serves the outbox, nothing is held back.
     await asyncio.wait_for(lanes.room_in(["!r"]), 1)
     await store.open_lanes()
-    assert lanes.take_fresh() == {"!r"} and lanes.waiting("!r") == OutboxLanes.FULL
+    copies = Lane("!r", copies=True)
+    assert lanes.take_fresh() == {copies, Lane("!r", copies=False)}
+    assert lanes.waiting(copies) == OutboxLanes.FULL
     waiting = asyncio.create_task(lanes.room_in(["!r", "!a"]))
     await asyncio.sleep(0.05)
     assert not waiting.done()  # the room's lane is full
-    await store.mark_sent(copies[0], "$sent")
+    await store.mark_sent(queued[0], "$sent")
     await asyncio.wait_for(waiting, 1)  # one went out: room for the next
     await db.close()
 
@@ -171,12 +177,13 @@ async def test_the_mirror_waits_while_a_rooms_outbox_is_full_but_not_for_a_stuck
 async def test_a_room_whose_lane_sends_nothing_for_a_while_holds_back_nobody() -> None:
     clock = Clock()
     lanes = OutboxLanes(clock.seconds)
-    lanes.open({"!kicked": OutboxLanes.FULL})
+    kicked = Lane("!kicked", copies=True)
+    lanes.open({kicked: OutboxLanes.FULL})
     waiting = asyncio.create_task(lanes.room_in(["!kicked"]))
     await asyncio.sleep(0.05)
     assert not waiting.done()
-    lanes.settled("!kicked", sent=False)  # set aside: no sign the room takes messages
-    lanes.queued("!kicked")
+    lanes.settled(kicked, sent=False)  # set aside: no sign the room takes messages
+    lanes.queued(kicked)
     await asyncio.sleep(0.05)
     assert not waiting.done()
     waiting.cancel()
