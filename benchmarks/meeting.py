@@ -326,6 +326,34 @@ async def copied_once_in_order(
     return True
 
 
+async def copied_once_in_order_per_person(
+    contender: Contender,
+    people: dict[str, TimedPerson],
+    seating: Seating,
+    talk: Talk,
+) -> bool:
+    """Each original has exactly one copy, and each person's copies keep the order that
+    person said them in (people taking turns may interleave differently from the originals)."""
+    said = talk.messages
+    await asyncio.gather(*(person.next_sync() for person in people.values()))
+    for room_id in {s.line.room_id for s in said}:
+        target = seating.counterpart(room_id)
+        watcher = seating.reader(target)
+        ours = {s.event_id: s.line.speaker for s in said if s.line.room_id == room_id}
+        copies = [
+            source
+            for r, e in people[watcher].events[talk.marks[watcher] :]
+            if r == target and (source := contender.source_of(e)) in ours
+        ]
+        if sorted(copies) != sorted(ours):
+            return False
+        for speaker in set(ours.values()):
+            theirs = [event_id for event_id, who in ours.items() if who == speaker]
+            if [c for c in copies if ours[c] == speaker] != theirs:
+                return False
+    return True
+
+
 def _id(event: Event) -> str | None:
     return event.source.get("event_id")
 
