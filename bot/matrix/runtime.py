@@ -23,6 +23,7 @@ from nio import (
     MessageDirection,
     RoomMessagesResponse,
     SyncResponse,
+    UploadFilterResponse,
 )
 
 from bot.config import MatrixSettings
@@ -170,6 +171,8 @@ class MatrixRuntime:
         self._next_forget = 0.0
         # More tables the hourly pruning keeps small (each feature names its own), by name.
         self._pruning = tuple(pruning)
+        # The sync filter uploaded for a set of rooms, and its id on the homeserver.
+        self._filter: tuple[frozenset[str], str] | None = None
 
     @property
     def first_sync_done(self) -> asyncio.Event:
@@ -256,7 +259,7 @@ class MatrixRuntime:
         request = asyncio.ensure_future(
             self.client.sync(
                 timeout=await self._sync_timeout(),
-                sync_filter=sync_filter(rooms.ids),
+                sync_filter=await self._filter_for(rooms.ids),
                 since=token,
                 full_state=full_state,
             )
@@ -278,6 +281,29 @@ class MatrixRuntime:
         with contextlib.suppress(asyncio.CancelledError):
             return await request  # it had finished after all: taken in, so handled
         return None
+
+    async def _filter_for(self, room_ids: set[str]) -> str | dict[str, Any]:
+        """The sync filter for these rooms, uploaded once: each sync then names it by its id,
+        instead of carrying the whole filter (every room's id) quoted into its address, to be
+        read back by the homeserver, at every sync. The filter itself if the upload fails."""
+        rooms = frozenset(room_ids)
+        if self._filter is not None and self._filter[0] == rooms:
+            return self._filter[1]
+        wanted = sync_filter(rooms)
+        try:
+            response = await self.client.upload_filter(
+                room=wanted["room"],
+                presence=wanted["presence"],
+                account_data=wanted["account_data"],
+            )
+        except (OSError, TimeoutError, ClientError) as error:
+            log.warning("uploading the sync filter failed (%r); sending it whole", error)
+            return wanted
+        if not isinstance(response, UploadFilterResponse):
+            log.warning("uploading the sync filter failed (%s); sending it whole", response)
+            return wanted
+        self._filter = (rooms, response.filter_id)
+        return response.filter_id
 
     async def _enter_rooms(self, response: SyncResponse, *, first: bool) -> None:
         """Once per start, after its first sync: accept the invites still pending (a sync from a
