@@ -97,6 +97,9 @@ class Dispatcher:
                     if event.event_id in fresh:
                         await self._route_or_stumble(event)
         except _Stumbled:
+            # Nothing of the batch was written; what lives only in memory and was done before
+            # the bug (a fair-use token spent, a timer armed) is done once more, which the
+            # timers (replaced by name) and the buckets (a token, rarely) can bear.
             for event in wanted:
                 await self._handle_guarded(event)
         self._delivery.wake()
