@@ -225,8 +225,9 @@ class MirrorWorker:
                     if later.kind == "message" and later.id not in ahead:
                         ahead[later.id] = asyncio.create_task(self._prepare(later))
                 head = upcoming[0]
-                # Posted only once the rooms' outbox can take it: a backlog waits here.
-                await self._delivery.room_in(rooms)
+                # Posted only once the outbox of the rooms it goes to can take it: a backlog
+                # waits here. (Its own room only gets a companion now and then.)
+                await self._delivery.room_in([r for r in rooms if r != head.source_room_id])
                 await self._mirror_or_give_up(head, ahead.pop(head.id, None))
                 lane.served(head)
                 self._delivery.wake()
