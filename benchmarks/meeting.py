@@ -14,6 +14,7 @@ import os
 import statistics
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ class Contender:
     pairs: list[RoomPair]
     copy_key: str  # content key whose "source" names the copied event
     command: str  # a command answered with a reply
+    metrics_url: str | None = None  # Asamblea's /metrics
 
     def source_of(self, event: Event) -> str | None:
         """The original a copy stands for (None for anything but a first copy: edits too)."""
@@ -78,6 +80,26 @@ class Contender:
         """User and system CPU the process has used so far, all its threads."""
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def statements(self) -> int | None:
+        """SQLite statements the bot has run so far (None for a bot that keeps no database)."""
+        if self.metrics_url is None:
+            return None
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as response:
+            text = response.read().decode()
+        line = next(x for x in text.splitlines() if x.startswith("asamblea_database_statements "))
+        return int(float(line.split()[1]))
+
+    def healthy(self) -> bool:
+        """Whether Asamblea's /health answers 200: it has synced, and serves."""
+        if self.metrics_url is None:
+            return False
+        url = self.metrics_url.removesuffix("/metrics") + "/health"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -301,6 +323,34 @@ async def copied_once_in_order(
         ]
         if copies != originals or len(originals) != len(ours):
             return False
+    return True
+
+
+async def copied_once_in_order_per_person(
+    contender: Contender,
+    people: dict[str, TimedPerson],
+    seating: Seating,
+    talk: Talk,
+) -> bool:
+    """Each original has exactly one copy, and each person's copies keep the order that
+    person said them in (people taking turns may interleave differently from the originals)."""
+    said = talk.messages
+    await asyncio.gather(*(person.next_sync() for person in people.values()))
+    for room_id in {s.line.room_id for s in said}:
+        target = seating.counterpart(room_id)
+        watcher = seating.reader(target)
+        ours = {s.event_id: s.line.speaker for s in said if s.line.room_id == room_id}
+        copies = [
+            source
+            for r, e in people[watcher].events[talk.marks[watcher] :]
+            if r == target and (source := contender.source_of(e)) in ours
+        ]
+        if sorted(copies) != sorted(ours):
+            return False
+        for speaker in set(ours.values()):
+            theirs = [event_id for event_id, who in ours.items() if who == speaker]
+            if [c for c in copies if ours[c] == speaker] != theirs:
+                return False
     return True
 
 

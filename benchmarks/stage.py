@@ -16,7 +16,7 @@ from nio import Event
 
 from benchmarks.meeting import Contender, TimedPerson
 from benchmarks.raw_relay import COPY_KEY as RAW_COPY_KEY
-from bot.cli.devserver import RegisteredAccount
+from bot.cli.devserver import RegisteredAccount, free_port
 from bot.domain.events import MARKER
 from tests.harness.bot_runner import RoomPair
 from tests.harness.person import content_of
@@ -76,10 +76,12 @@ def asamblea_config(
     pairs: list[RoomPair],
     chair: str,
     translator_url: str,
+    metrics_port: int,
     board: str = "",
 ) -> Path:
     """One assembly per pair; each names its standing chair, as the configuration requires,
-    and lifts fair use. `board`: the `[board]` section's settings, if the board is on."""
+    and lifts fair use. /metrics listens on `metrics_port`, for the statements the bot runs;
+    `board`: the `[board]` section's settings, if the board is on."""
     assemblies = "".join(
         f"""
 [[assemblies]]
@@ -113,6 +115,9 @@ password = "{account.password}"
 [bot]
 database = "asamblea.db"
 
+[observability]
+listen = "127.0.0.1:{metrics_port}"
+
 [translation]
 provider = "libre"
 url = "{translator_url}"
@@ -133,13 +138,18 @@ def start_asamblea(
 ) -> Contender:
     """`profile`: run under cProfile (main thread: the event loop), written to NAME.prof when
     the bot stops; slower, so for finding where the time goes, not for the numbers."""
-    path = asamblea_config(workdir / name / "asamblea.toml", account=account, pairs=pairs, **config)
+    port = free_port()
+    path = asamblea_config(
+        workdir / name / "asamblea.toml", account=account, pairs=pairs, metrics_port=port, **config
+    )
     command = ["-m", "bot", "run", "--config", str(path)]
     if profile:
         command = ["-m", "benchmarks.profiled_bot", str(path), str(workdir / f"{name}.prof")]
     with (workdir / f"{name}.log").open("ab") as log:
         process = subprocess.Popen([sys.executable, *command], stdout=log, stderr=log)
-    return Contender(name, process, pairs, MARKER, "!status")
+    return Contender(
+        name, process, pairs, MARKER, "!status", metrics_url=f"http://127.0.0.1:{port}/metrics"
+    )
 
 
 def start_relay(

@@ -171,15 +171,15 @@ class Asamblea:
         crypto: Encryption,
         bell: asyncio.Event,
     ) -> MatrixRuntime:
-        async def handle(event: IncomingEvent) -> None:
-            await core.dispatcher.handle(event)
-            self.metrics.event_handled()
+        async def handle(events: list[IncomingEvent]) -> None:
+            await core.dispatcher.handle_all(events)
+            self.metrics.event_handled(len(events))
 
         return MatrixRuntime(
             self.client,
             self.config.matrix,
             store,
-            on_event=handle,
+            on_events=handle,
             rooms=rooms,
             vitals=self.vitals,
             direct_chats=core.direct_chats,

@@ -400,6 +400,15 @@ def _read_translation(
     workers = reader.number(data, "max_workers", "translation.max_workers", 4, 1)
     region = reader.string(data, "region", "translation.region")
     max_chars = reader.number(data, "max_chars", "translation.max_chars", 2000, 100)
+    share = reader.whole_number(
+        data, "chars_per_person_minute", "translation.chars_per_person_minute", 6000, 100
+    )
+    if max_chars is not None and share < max_chars:
+        reader.problem(
+            "translation.chars_per_person_minute",
+            f"must be at least translation.max_chars ({int(max_chars)}): a message that long "
+            f"could never be translated; got {share}",
+        )
     if reader.problems:
         return TranslationSettings()  # never used: the problems stop the load
     return TranslationSettings(
@@ -410,6 +419,7 @@ def _read_translation(
         timeout_seconds=float(timeout or 10.0),
         max_workers=int(workers or 4),
         max_message_chars=int(max_chars or 2000),
+        chars_per_person_minute=share,
     )
 
 

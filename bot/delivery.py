@@ -129,6 +129,10 @@ class Delivery:
     def wake(self) -> None:
         self._wake()
 
+    async def room_in(self, room_ids: Sequence[str]) -> None:
+        """Wait while the outbox of any of these rooms is full (one that cannot send aside)."""
+        await self._store.lanes.room_in(room_ids)
+
     def text(self, language: str, message: Msg) -> str:
         """One message worded in plain text, for what is not a room message (a reason)."""
         return self._catalogs.text(language, message)

@@ -66,6 +66,9 @@ class TranslationSettings:
     # The most of one message sent for translation at all (config: translation.max_chars);
     # the rest is mirrored as written, with a note, so one message cannot run up the bill.
     max_message_chars: int = 2000
+    # Each person's share of the translator: characters sent for them in a minute (config:
+    # translation.chars_per_person_minute); beyond it their messages are mirrored as written.
+    chars_per_person_minute: int = 6000
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
@@ -87,6 +90,10 @@ class TranslationSettings:
             raise ValueError("translation.max_chars must be at least 100")
         if self.max_message_chars < 100:
             raise ValueError("translation.max_chars must be at least 100")
+        if self.chars_per_person_minute < self.max_message_chars:
+            raise ValueError(
+                "translation.chars_per_person_minute must be at least translation.max_chars"
+            )
 
 
 # -- operations -----------------------------------------------------------------------------------

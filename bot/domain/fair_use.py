@@ -6,6 +6,9 @@ bucket holds `burst` tokens and gains one every `refill_seconds`. A person over 
 once, then gets no answer at all until the bucket holds enough again: a refusal that answered
 every time would itself be the flood.
 
+The same fairness for what the bot does on people's behalf: people take turns (`TakingTurns`),
+so that one person saying a lot delays nobody by more than one of their messages.
+
 Plain Python with an injected clock; no Matrix, no I/O.
 """
 
@@ -13,8 +16,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 # What a command costs, declared with it (`@command(..., cost=...)`).
 ANNOUNCES = 1.0  # speaks in every room of the assembly
@@ -128,3 +133,54 @@ class FairUse:
             return
         for key in [k for k, bucket in self._buckets.items() if bucket.is_full(now)]:
             del self._buckets[key]
+
+
+T = TypeVar("T")
+
+
+class TakingTurns(Generic[T]):
+    """What people are waiting for, each person's in the order they asked, the people taking
+    turns: one item of the person at the front, who then goes to the back of the line. Someone
+    new joins the line at the back. Nobody waits for more than one item of each other person
+    ahead of them, however much those others asked for; and when nobody asks for more than
+    their turn, the order is simply first come, first served."""
+
+    def __init__(self) -> None:
+        # Insertion order is the line: the person at the front is served next.
+        self._queues: dict[str, deque[T]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(queue) for queue in self._queues.values())
+
+    def add(self, person: str, item: T) -> None:
+        self._queues.setdefault(person, deque()).append(item)
+
+    def upcoming(self, count: int) -> list[T]:
+        """The next `count` items in the order they would be served, if no one asked more."""
+        found: list[T] = []
+        rounds = 0
+        while len(found) < count:
+            turn = [queue[rounds] for queue in self._queues.values() if len(queue) > rounds]
+            if not turn:
+                break
+            found.extend(turn[: count - len(found)])
+            rounds += 1
+        return found
+
+    def served(self, item: T) -> None:
+        """The front person's first item is done: they go to the back of the line."""
+        for person, queue in self._queues.items():
+            if queue and queue[0] == item:
+                queue.popleft()
+                del self._queues[person]
+                if queue:
+                    self._queues[person] = queue
+                return
+        raise ValueError("only the first item of a person can be served")
+
+    def holds(self, predicate: Callable[[T], bool]) -> str | None:
+        """The person waiting for an item `predicate` picks, if anyone is."""
+        for person, queue in self._queues.items():
+            if any(predicate(item) for item in queue):
+                return person
+        return None

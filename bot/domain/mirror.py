@@ -34,6 +34,9 @@ class MirrorText:
     interpreter: str | None = None
     # The chat's glossary terms that changed the machine translation, named in its label.
     glossary: tuple[GlossaryUse, ...] = ()
+    # Shown as written because the speaker had used up their share of the translator for the
+    # moment (`translation.chars_per_person_minute`): the label says so.
+    over_share: bool = False
 
     @property
     def translated(self) -> bool:

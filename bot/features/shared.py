@@ -103,7 +103,7 @@ def build_shared(platform: Platform) -> Shared:
         people=people,
         interpretation=interpretation,
         delivery=platform.delivery,
-        wake=mirror.wake,
+        queue=mirror.queue,
         source_of=mirror.source_of,
     )
     commitments = _commitments(platform, meetings_store, timers)
@@ -204,6 +204,12 @@ def _mirror(
         ),
         may_mirror=platform.may_mirror,
         max_chars=platform.config.translation.max_message_chars,
+        # Without a translator, nothing is sent anywhere: no share to keep.
+        chars_per_person_minute=(
+            None
+            if platform.config.translation.provider == "none"
+            else platform.config.translation.chars_per_person_minute
+        ),
         detector=LanguageDetector(
             [r.language for a in platform.directory.assemblies for r in a.rooms],
             command_prefix=platform.prefix,

@@ -2,13 +2,17 @@
 took its intake (`bot/framework/intakes.py`).
 
 Every event is recorded as handled in the same transaction as the messages it causes, so after
-a crash it is either entirely done or not done at all, and never done twice.
+a crash it is either entirely done or not done at all, and never done twice. The events of one
+sync are handled together, in one transaction that marks them all at once: a handful of
+statements for the whole batch instead of a transaction each. Should one of them meet a bug, the
+batch is undone and handled again one event at a time, each in a savepoint of its own, so the
+bug's half-done writes are undone while the others' stand.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom, PrivateRoom
@@ -26,6 +30,10 @@ from bot.storage.runtime_store import RuntimeStore
 log = logging.getLogger(__name__)
 
 COMMAND_MSGTYPES = ("m.text", "m.notice")
+
+
+class _Stumbled(Exception):
+    """An event of the batch met a bug: the batch is handled again, one event at a time."""
 
 
 class Dispatcher:
@@ -78,23 +86,49 @@ class Dispatcher:
         self._speech_observers.append(observer)
 
     async def handle(self, event: IncomingEvent) -> None:
-        async with self._db.transaction():
-            if await self._store.mark_handled(event.event_id, event.room_id):
-                await self._route(event)
-        self._delivery.wake()
+        await self.handle_all([event])
 
-    async def _route(self, event: IncomingEvent) -> None:
-        if self._ignore(event):
+    async def handle_all(self, events: Sequence[IncomingEvent]) -> None:
+        """Handle the events of one sync, in order. What the bot ignores (its own messages,
+        ignored senders, rooms it does not serve) is not even marked: ignoring it again costs
+        nothing."""
+        wanted = [event for event in events if not self._ignore(event)]
+        if not wanted:
             return
         try:
+            async with self._db.transaction():
+                fresh = await self._store.mark_all_handled(
+                    [(event.event_id, event.room_id) for event in wanted]
+                )
+                for event in wanted:
+                    if event.event_id in fresh:
+                        await self._route_or_stumble(event)
+        except _Stumbled:
+            # Nothing of the batch was written; what lives only in memory and was done before
+            # the bug (a fair-use token spent, a timer armed) is done once more, which the
+            # timers (replaced by name) and the buckets (a token, rarely) can bear.
+            for event in wanted:
+                await self._handle_guarded(event)
+        self._delivery.wake()
+
+    async def _route_or_stumble(self, event: IncomingEvent) -> None:
+        try:
+            await self._route(event)
+        except Exception as error:
+            if is_transient(error):
+                raise  # the bot's footing failed, not the event: the batch comes again
+            raise _Stumbled from error
+
+    async def _handle_guarded(self, event: IncomingEvent) -> None:
+        """One event in its own transaction, its handling in a savepoint."""
+        async with self._db.transaction():
+            if await self._store.mark_handled(event.event_id, event.room_id):
+                await self._route_guarded(event)
+
+    async def _route_guarded(self, event: IncomingEvent) -> None:
+        try:
             async with self._db.savepoint():
-                if self._directory.for_room(event.room_id) is None:
-                    await self._route_private(event)
-                    return
-                await self._tell_observers(event)
-                if await self._handle_command(event):
-                    return
-                await self._to_intake(event, self._intakes)
+                await self._route(event)
         except Exception as error:
             if is_transient(error):
                 # The bot's footing failed, not the event: it stays unhandled and comes again.
@@ -102,6 +136,15 @@ class Dispatcher:
             # A bug, or an event nobody foresaw: its half-done writes are undone, it stays
             # recorded as handled (retrying would fail the same way), and the bot goes on.
             log.exception("failed to handle %s %s in %s", event.type, event.event_id, event.room_id)
+
+    async def _route(self, event: IncomingEvent) -> None:
+        if self._directory.for_room(event.room_id) is None:
+            await self._route_private(event)
+            return
+        await self._tell_observers(event)
+        if await self._handle_command(event):
+            return
+        await self._to_intake(event, self._intakes)
 
     async def _tell_observers(self, event: IncomingEvent) -> None:
         assembly = self._directory.for_room(event.room_id)

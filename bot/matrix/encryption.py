@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from nio import (
     LocalProtocolError,
     MegolmEvent,
 )
+from nio.store import DefaultStore
 
 from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.cross_signing import CrossSigningError, OwnIdentitySetup
@@ -43,6 +44,9 @@ from bot.storage.runtime_store import RuntimeStore
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "crypto.undecryptable"
+# The pins are read again this often, so that an operator's verification (`asamblea crypto
+# verify`, another process) is taken up within seconds without a query after every sync.
+PINS_READ_EVERY_SECONDS = 5.0
 
 
 def prepare_store(settings: EncryptionSettings) -> str:
@@ -52,6 +56,26 @@ def prepare_store(settings: EncryptionSettings) -> str:
     path = settings.store_path or Path("asamblea-crypto")
     # It holds the keys that read every encrypted room the bot is in.
     return str(private_folder(path))
+
+
+@dataclass
+class CryptoStore(DefaultStore):
+    """nio's crypto store, which writes the set of encrypted rooms only when a room joins it.
+    nio asks for that write after every sync, on the event loop: a query and a transaction in
+    its own database each time, though the set hardly ever changes."""
+
+    _saved_rooms: set[str] = field(init=False, default_factory=set)
+
+    def load_encrypted_rooms(self) -> set[str]:
+        rooms: set[str] = super().load_encrypted_rooms()
+        self._saved_rooms = set(rooms)
+        return rooms
+
+    def save_encrypted_rooms(self, rooms: Iterable[str]) -> None:
+        new = set(rooms) - self._saved_rooms
+        if new:
+            super().save_encrypted_rooms(new)
+            self._saved_rooms |= new
 
 
 @dataclass(frozen=True)
@@ -99,6 +123,7 @@ class Encryption:
         # Called after every sync, once the room state is current (the mirror privacy review).
         self._on_sync = tuple(on_sync)
         self._pending: dict[str, Undecryptable] | None = None
+        self._pins_read_at: float | None = None
 
     @property
     def enabled(self) -> bool:
@@ -158,7 +183,11 @@ class Encryption:
         users = set(client.users_for_key_query)
         if not self._queried_known_users:
             users |= {user_id for user_id, _ in client.device_store.items()}
-        self.trust.load_pins(await self._pins.load())
+        now = self._clock()
+        last = self._pins_read_at
+        if users or last is None or now >= last + PINS_READ_EVERY_SECONDS:
+            self.trust.load_pins(await self._pins.load())
+            self._pins_read_at = now
         if users:
             try:
                 answer = await self._keys.query(users)

@@ -30,6 +30,8 @@ class MirrorPrivacy:
     encryption_enabled: bool = True
     _refused: set[tuple[str, str]] = field(default_factory=set)
     _reviewed: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # What the rooms looked like at the last review (how many known, how many encrypted).
+    _seen: tuple[int, int] | None = None
 
     def is_encrypted(self, room_id: str) -> bool:
         room = self.client.rooms.get(room_id)
@@ -57,6 +59,10 @@ class MirrorPrivacy:
     def review(self) -> None:
         """After each sync: say what encryption means for each assembly whose rooms are all
         known, at start-up and whenever a room turns encryption on."""
+        seen = (len(self.client.rooms), len(self.client.encrypted_rooms))
+        if seen == self._seen:
+            return  # no room joined, none turned encryption on: nothing new to say
+        self._seen = seen
         for assembly in self.directory.assemblies:
             if not all(r.room_id in self.client.rooms for r in assembly.rooms):
                 continue  # not joined everywhere yet

@@ -1,7 +1,8 @@
 """Login, the sync loop and invites.
 
 The sync position is stored only after every event of a batch has been handled, and each event
-id is recorded when handled, so a crash at any point neither loses nor repeats an event.
+id is recorded when handled, so a crash at any point neither loses nor repeats an event. The
+events of a sync go to the handler together, to be handled in one transaction.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from nio import (
     MessageDirection,
     RoomMessagesResponse,
     SyncResponse,
+    UploadFilterResponse,
 )
 
 from bot.config import MatrixSettings
 from bot.domain.events import IncomingEvent, normalize
 from bot.matrix.backoff import Backoff
-from bot.matrix.encryption import Encryption, prepare_store
+from bot.matrix.encryption import CryptoStore, Encryption, prepare_store
 from bot.matrix.invites import DirectInvites, Invites
 from bot.matrix.session import FatalMatrixError
 from bot.storage.runtime_store import RuntimeStore, now_ms
@@ -39,9 +41,16 @@ SYNC_TOKEN = "matrix.sync_token"
 
 def sync_filter(room_ids: Iterable[str]) -> dict[str, Any]:
     # Only the configured rooms: the bot's account may sit in many others, which are no concern
-    # of its and would make every sync (and the first one above all) slower.
+    # of its and would make every sync (and the first one above all) slower. Nor does it read
+    # typing notices, read receipts or the rooms' account data: each would wake the sync loop
+    # (someone typing, someone reading) for nothing.
     return {
-        "room": {"rooms": sorted(room_ids), "timeline": {"limit": 100}},
+        "room": {
+            "rooms": sorted(room_ids),
+            "timeline": {"limit": 100},
+            "ephemeral": {"not_types": ["*"]},
+            "account_data": {"not_types": ["*"]},
+        },
         "presence": {"not_types": ["*"]},
         "account_data": {"not_types": ["*"]},
     }
@@ -53,7 +62,8 @@ BACKFILL_LIMIT = 1000
 HANDLED_MEMORY_MS = 30 * 24 * 3600 * 1000
 FORGET_EVERY_SECONDS = 3600.0
 
-EventHandler = Callable[[IncomingEvent], Awaitable[None]]
+# Handles the events of one sync (or of one room), in order.
+EventHandler = Callable[[list[IncomingEvent]], Awaitable[None]]
 # One pruning step: given the cutoff (epoch ms), forget what is older; returns how many rows.
 PruningStep = Callable[[int], Awaitable[int]]
 
@@ -66,6 +76,7 @@ def make_client(settings: MatrixSettings) -> AsyncClient:
         max_limit_exceeded=None,
         store_sync_tokens=False,
         encryption_enabled=settings.encryption.enabled,
+        store=CryptoStore,
     )
     return AsyncClient(
         settings.homeserver,
@@ -134,7 +145,7 @@ class MatrixRuntime:
         client: AsyncClient,
         settings: MatrixSettings,
         store: RuntimeStore,
-        on_event: EventHandler,
+        on_events: EventHandler,
         *,
         rooms: SyncedRooms,
         vitals: SyncVitals | None = None,
@@ -151,7 +162,7 @@ class MatrixRuntime:
         self._crypto = crypto
         self._settings = settings
         self._store = store
-        self._on_event = on_event
+        self._on_events = on_events
         self._sync_timeout_ms = sync_timeout_ms
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
         self.rooms = rooms
@@ -160,6 +171,8 @@ class MatrixRuntime:
         self._next_forget = 0.0
         # More tables the hourly pruning keeps small (each feature names its own), by name.
         self._pruning = tuple(pruning)
+        # The sync filter uploaded for a set of rooms, and its id on the homeserver.
+        self._filter: tuple[frozenset[str], str] | None = None
 
     @property
     def first_sync_done(self) -> asyncio.Event:
@@ -194,8 +207,9 @@ class MatrixRuntime:
             log.info("end-to-end encryption on: %s", self._crypto.identity())
             await self._upkeep()  # our keys go up before anyone needs them
             await self._crypto.settle_identity(self._settings.password)
+        # Read once: from here on the loop knows where it stands, and only writes it down.
+        token = await self._store.get_value(SYNC_TOKEN)
         while not stop.is_set():
-            token = await self._store.get_value(SYNC_TOKEN)
             try:
                 response = await self._sync_once(token)
             except (OSError, TimeoutError) as error:
@@ -211,7 +225,7 @@ class MatrixRuntime:
                 continue
             self._backoff.reset()
             try:
-                await self._process(response, first=token is None)
+                eventful = await self._process(response, first=token is None)
             except Exception:
                 # The dispatcher answers for bugs in handlers; what reaches here is the bot's own
                 # footing failing (the database, say). The sync position stays where it was, so
@@ -221,9 +235,14 @@ class MatrixRuntime:
                 continue
             await self._upkeep()
             await self._forget_old_events()
-            await self._store.set_value(SYNC_TOKEN, response.next_batch)
+            if eventful or token is None:
+                # A sync that brought nothing to handle (the bot's own copies coming back) is
+                # not written down: started again from the position before it, the bot would
+                # only be shown its own messages again, which it ignores.
+                await self._store.set_value(SYNC_TOKEN, response.next_batch)
             if not self.first_sync_done.is_set():
                 await self._enter_rooms(response, first=token is None)
+            token = response.next_batch
             self.vitals.synced()
             self._on_synced()
 
@@ -240,7 +259,7 @@ class MatrixRuntime:
         request = asyncio.ensure_future(
             self.client.sync(
                 timeout=await self._sync_timeout(),
-                sync_filter=sync_filter(rooms.ids),
+                sync_filter=await self._filter_for(rooms.ids),
                 since=token,
                 full_state=full_state,
             )
@@ -262,6 +281,29 @@ class MatrixRuntime:
         with contextlib.suppress(asyncio.CancelledError):
             return await request  # it had finished after all: taken in, so handled
         return None
+
+    async def _filter_for(self, room_ids: set[str]) -> str | dict[str, Any]:
+        """The sync filter for these rooms, uploaded once: each sync then names it by its id,
+        instead of carrying the whole filter (every room's id) quoted into its address, to be
+        read back by the homeserver, at every sync. The filter itself if the upload fails."""
+        rooms = frozenset(room_ids)
+        if self._filter is not None and self._filter[0] == rooms:
+            return self._filter[1]
+        wanted = sync_filter(rooms)
+        try:
+            response = await self.client.upload_filter(
+                room=wanted["room"],
+                presence=wanted["presence"],
+                account_data=wanted["account_data"],
+            )
+        except (OSError, TimeoutError, ClientError) as error:
+            log.warning("uploading the sync filter failed (%r); sending it whole", error)
+            return wanted
+        if not isinstance(response, UploadFilterResponse):
+            log.warning("uploading the sync filter failed (%s); sending it whole", response)
+            return wanted
+        self._filter = (rooms, response.filter_id)
+        return response.filter_id
 
     async def _enter_rooms(self, response: SyncResponse, *, first: bool) -> None:
         """Once per start, after its first sync: accept the invites still pending (a sync from a
@@ -315,9 +357,12 @@ class MatrixRuntime:
                 "the homeserver no longer accepts the bot's access token; log in again"
             )
 
-    async def _process(self, response: SyncResponse, *, first: bool) -> None:
+    async def _process(self, response: SyncResponse, *, first: bool) -> bool:
+        """Handle what the sync brought; whether it brought anything but the bot's own events."""
         for room_id, info in response.rooms.invite.items():
             await self.invites.consider(room_id, info.invite_state)
+        batch: list[IncomingEvent] = []
+        unreadable = False
         for room_id, info in response.rooms.join.items():
             if room_id not in self.rooms:
                 continue
@@ -333,8 +378,14 @@ class MatrixRuntime:
             if known and info.timeline.limited and info.timeline.prev_batch:
                 skipped, skipped_locked = await self._backfill(room_id, info.timeline.prev_batch)
                 events, locked = skipped + events, skipped_locked + locked
-            await self._handle_room_events(room_id, events)
+            batch.extend(await self._since_join(room_id, events))
             await self._remember_locked(room_id, locked)
+            unreadable = unreadable or any(e.sender != self.user_id for e in locked)
+        # The bot's own events come back in every sync; nothing is done with them.
+        batch = [event for event in batch if event.sender != self.user_id]
+        if batch:
+            await self._on_events(batch)
+        return bool(batch or unreadable or response.rooms.invite or response.rooms.leave)
 
     def _split(
         self, room_id: str, raw_events: Iterable[Any]
@@ -364,16 +415,21 @@ class MatrixRuntime:
         await self._crypto.remember(room_id, fresh)
 
     async def _handle_room_events(self, room_id: str, events: list[IncomingEvent]) -> None:
+        if fresh := await self._since_join(room_id, events):
+            await self._on_events(fresh)
+
+    async def _since_join(
+        self, room_id: str, events: list[IncomingEvent]
+    ) -> list[IncomingEvent]:
+        """The events said since the bot joined the room (whether each was handled already is
+        for the handler to tell, as it marks them)."""
         for event in events:
             if self._is_own_join(event):
                 await self._store.record_join(room_id, event.ts)
         joined_ts = await self._store.joined_ts(room_id)
-        for event in events:
-            if joined_ts is None or event.ts < joined_ts:
-                continue
-            if await self._store.is_handled(event.event_id):
-                continue
-            await self._on_event(event)
+        if joined_ts is None:
+            return []
+        return [event for event in events if event.ts >= joined_ts]
 
     def _is_own_join(self, event: IncomingEvent) -> bool:
         if not (event.is_own_membership and event.sender == self.user_id):

@@ -22,7 +22,7 @@ from bot.matrix.backoff import Backoff
 from bot.matrix.sending import attachment, encrypts, held_back, send_event
 from bot.matrix.trust import TrustPolicy
 from bot.observability.metrics import Metrics
-from bot.storage.runtime_store import OutgoingMessage, RuntimeStore
+from bot.storage.runtime_store import Lane, OutgoingMessage, RuntimeStore
 
 log = logging.getLogger(__name__)
 
@@ -90,30 +90,32 @@ class OutboxSender:
         # Rung by whoever queues a message (delivery, the encryption's notices) and after every
         # sync; made before the sender, so that they need not know it.
         self._wake = bell or asyncio.Event()
-        # Messages done with (sent or set aside) per room: a lane that got some done since its
+        # Messages done with (sent or set aside) per lane: a lane that got some done since its
         # last failure starts its backoff afresh.
-        self.settled: dict[str, int] = {}
+        self.settled: dict[Lane, int] = {}
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """One lane per room, each sending its own messages in order: a room the homeserver
-        refuses, or cannot take yet, holds back nobody else."""
-        lanes: dict[str, _Lane] = {}
+        """Two lanes per room, each sending its own messages in order: the copies of what people
+        said, and the bot's own words (answers, announcements), which never wait behind
+        copies. A room the homeserver refuses, or cannot take yet, holds back nobody else.
+        Which lanes got messages the outbox's lanes tell (`RuntimeStore.lanes`), without a
+        query at each wake."""
+        lanes: dict[Lane, _Lane] = {}
         try:
+            await self._open_lanes(stop)
             while not stop.is_set():
                 self._wake.clear()
-                try:
-                    rooms = await self._store.rooms_with_pending()
-                except Exception:
-                    log.exception("reading the outbox failed; retrying")
-                    rooms = []
-                for room_id in rooms:
-                    lane = lanes.get(room_id)
+                for key in self._store.lanes.take_fresh():
+                    lane = lanes.get(key)
                     if lane is None:
-                        lane = lanes[room_id] = _Lane(self, room_id, self._backoff_of(), stop)
+                        lane = lanes[key] = _Lane(self, key, self._backoff_of(), stop)
                     lane.wake()
+                for lane in lanes.values():
+                    if lane.pausing:
+                        lane.wake()  # after a sync, what was held back may go now
                 waiter = asyncio.ensure_future(self._wake.wait())
                 stopper = asyncio.ensure_future(stop.wait())
                 await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -123,6 +125,15 @@ class OutboxSender:
             for lane in lanes.values():
                 lane.task.cancel()
             await asyncio.gather(*(lane.task for lane in lanes.values()), return_exceptions=True)
+
+    async def _open_lanes(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self._store.open_lanes()
+                return
+            except Exception:
+                log.exception("reading the outbox failed; retrying")
+                await self._backoff.wait(stop)
 
     def _backoff_of(self) -> Backoff:
         return Backoff(self._backoff.initial, self._backoff.maximum, self._backoff.factor)
@@ -135,14 +146,31 @@ class OutboxSender:
         return all(results)
 
     async def flush_room(self, room_id: str, stop: asyncio.Event) -> bool:
-        """Send one room's pending messages in order; False if one must be retried later."""
+        """Send one room's pending messages, its own words first, then the copies, each lane in
+        order; False if one must be retried later."""
+        for copies in (False, True):
+            if not await self.flush_lane(Lane(room_id, copies), stop):
+                return False
+        return True
+
+    async def flush_lane(
+        self,
+        lane: Lane,
+        stop: asyncio.Event,
+        interrupted: Callable[[], bool] = lambda: False,
+    ) -> bool:
+        """Send one lane's pending messages in order; False if one must be retried later.
+        Returns early (True) when `interrupted` says newer messages came."""
+        limit = 50
         while not stop.is_set():
-            batch = await self._store.pending(room_id=room_id)
-            if not batch:
-                return True
+            batch = await self._store.next_in_lane(lane, limit)
             for message in batch:
                 if not await self._send_guarded(message):
                     return False
+                if interrupted():
+                    return True
+            if len(batch) < limit:
+                return True
         return True
 
     async def _send_guarded(self, message: OutgoingMessage) -> bool:
@@ -179,7 +207,8 @@ class OutboxSender:
         else:
             await self._store.mark_sent(message.id, event_id)
             self._metrics.message_sent()
-        self.settled[message.room_id] = self.settled.get(message.room_id, 0) + 1
+        lane = Lane.of(message.room_id, message.purpose)
+        self.settled[lane] = self.settled.get(lane, 0) + 1
 
     async def _send(self, message: OutgoingMessage) -> bool:
         content = message.content
@@ -282,16 +311,19 @@ class OutboxSender:
 
 
 class _Lane:
-    """One room's sender: wakes when told, sends in order, backs off on its own."""
+    """One lane of a room's sender: wakes when told, sends in order, backs off on its own."""
 
     def __init__(
-        self, sender: OutboxSender, room_id: str, backoff: Backoff, stop: asyncio.Event
+        self, sender: OutboxSender, lane: Lane, backoff: Backoff, stop: asyncio.Event
     ) -> None:
         self._sender = sender
-        self._room_id = room_id
+        self._lane = lane
+        self._room_id = lane.room_id
         self._backoff = backoff
         self._stop = stop
         self._wake = asyncio.Event()
+        # Backing off after a message that could not go: woken after every sync to try again.
+        self.pausing = False
         self.task = asyncio.create_task(self._run())
 
     def wake(self) -> None:
@@ -300,18 +332,22 @@ class _Lane:
     async def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            settled = self._sender.settled.get(self._room_id, 0)
+            settled = self._sender.settled.get(self._lane, 0)
             try:
-                delivered = await self._sender.flush_room(self._room_id, self._stop)
+                delivered = await self._sender.flush_lane(
+                    self._lane, self._stop, self._wake.is_set
+                )
             except Exception as error:
                 log.warning("sending to %s failed (%s); retrying", self._room_id, error)
                 delivered = False
             if not delivered:
-                if self._sender.settled.get(self._room_id, 0) > settled:
+                if self._sender.settled.get(self._lane, 0) > settled:
                     self._backoff.reset()  # it got somewhere: this is a new trouble
                 await self._pause()
                 continue
             self._backoff.reset()
+            if self._wake.is_set():
+                continue  # more came meanwhile
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(self._stop.wait())
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -322,10 +358,12 @@ class _Lane:
         """The backoff's wait, cut short when the lane is woken: after a sync, a message held
         until its room came in, or until its person joined, may go at once."""
         self._wake.clear()
+        self.pausing = True
         pause = asyncio.ensure_future(self._backoff.wait(self._stop))
         woken = asyncio.ensure_future(self._wake.wait())
         try:
             await asyncio.wait({pause, woken}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.pausing = False
             pause.cancel()
             woken.cancel()

@@ -85,11 +85,16 @@ class Metrics:
             registry=registry,
         )
         self.sync_lag.set(math.nan)
+        self.database_statements = Gauge(
+            "asamblea_database_statements",
+            "SQLite statements run since start, each a round trip to the database's thread",
+            registry=registry,
+        )
 
     # -- what the parts report ------------------------------------------------------------------
 
-    def event_handled(self) -> None:
-        self.events_handled.inc()
+    def event_handled(self, count: int = 1) -> None:
+        self.events_handled.inc(count)
 
     def translated(self, provider: str, seconds: float) -> None:
         self.translation_seconds.labels(provider).observe(seconds)
@@ -116,6 +121,10 @@ class Metrics:
             return math.nan if seconds is None else seconds
 
         self.sync_lag.set_function(lag)
+
+    def watch_database(self, statements: Callable[[], int]) -> None:
+        """The statements run so far, read when scraped from whoever counts them."""
+        self.database_statements.set_function(lambda: float(statements()))
 
     def observe_queues(
         self, mirror_waiting: Mapping[str, int], outbox_pending: int, set_aside: int

@@ -148,6 +148,7 @@ async def start_listener(
     names = tuple(assemblies)
     mirror = MirrorStore(store.db)
     metrics.watch_sync(sync.seconds_since_sync)
+    metrics.watch_database(lambda: store.db.statements)
 
     async def probe_database() -> None:
         await store.set_value(HEALTH_KEY, str(now_ms()))

@@ -50,6 +50,9 @@ MAX_LABELLED_TERMS = 3
 
 
 def label_of(text: MirrorText) -> Msg | None:
+    # Over the speaker's share says why it is untranslated, which is more than "not translated".
+    if text.over_share and text.kind is Origin.AS_WRITTEN:
+        return Msg.of("mirror.over_share")
     if text.left_untranslated:
         return Msg.of("mirror.not_translated")
     key = _LABELS.get(text.kind)

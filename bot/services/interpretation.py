@@ -194,11 +194,4 @@ class InterpretationService:
 
     async def _once_stored(self, change: Callable[[], object]) -> None:
         """What is kept in memory follows the database: it changes when the write commits."""
-        if not self._db.in_transaction:
-            change()
-            return
-
-        async def apply() -> None:
-            change()
-
-        self._db.after_commit(apply)
+        self._db.on_commit(change)

@@ -46,6 +46,9 @@ MIN_MARGIN = 0.5
 # only the start bounds the time one message can take. 2000 is as much as is ever translated.
 READ_CHARS = 2000
 JUDGED_CHARS = 400
+# Finding the words costs time in proportion to what is read: the start is read first, and more
+# only when it holds too few words (a message opening with links or code).
+READ_FIRST_CHARS = 600
 
 
 class LanguageModel(Protocol):
@@ -112,8 +115,7 @@ class LanguageDetector:
         nothing about the language around them."""
         if self._model is None:
             return fallback
-        words = spoken_text(text[:READ_CHARS], command_prefix=self._prefix, names=names)
-        words = words[:JUDGED_CHARS]
+        words = self._words(text, names)[:JUDGED_CHARS]
         if letter_count(words) < self._min_letters:
             return fallback
         ranked = sorted(self._model.confidences(words).items(), key=lambda kv: -kv[1])
@@ -123,3 +125,12 @@ class LanguageDetector:
         if best not in self.languages or confidence - runner_up < self._min_margin:
             return fallback
         return best
+
+    def _words(self, text: str, names: Sequence[str]) -> str:
+        # Words found near the cut may be the start of something cut in two (a link): the first
+        # read counts only with room to spare.
+        for read in (READ_FIRST_CHARS, READ_CHARS):
+            words = spoken_text(text[:read], command_prefix=self._prefix, names=names)
+            if len(text) <= read or len(words) >= JUDGED_CHARS + 100:
+                return words
+        return words

@@ -90,6 +90,11 @@ class MeetingService:
         self._on_end = tuple(on_end)
         # Matters arising from earlier meetings (the commitments still open).
         self._on_start = tuple(on_start)
+        # Asked on every message said (is a meeting open? is the speaker marked present?), so
+        # kept in memory and changed once the database has changed: the open meeting's id per
+        # assembly, and who is known to be present in it.
+        self._open_ids: dict[str, int | None] = {}
+        self._present: set[tuple[int, str]] = set()
 
     async def current(self, assembly: Assembly) -> Meeting | None:
         return await self._store.open_meeting(assembly.name)
@@ -127,6 +132,7 @@ class MeetingService:
         for chair in meeting.chairs([user_id]):
             await self._people.remember(assembly, chair)
         arising = [line for step in self._on_start for line in await step(assembly, meeting)]
+        self._store.db.on_commit(lambda: self._open_ids.__setitem__(assembly.name, meeting.id))
         return Opening(meeting, tuple(arising))
 
     async def end(self, assembly: Assembly) -> MeetingSummary:
@@ -140,6 +146,7 @@ class MeetingService:
         if item is not None:
             await self._store.finish_item(item.id, now)
         await self._store.end_meeting(meeting.id, now)
+        self._store.db.on_commit(lambda: self._forget_meeting(assembly.name, meeting.id))
         for watcher in self._on_end:
             await watcher(assembly, meeting)
         return MeetingSummary(meeting, now, await self._centers(assembly, meeting.id, now))
@@ -204,17 +211,36 @@ class MeetingService:
     async def mark_present_in(
         self, meeting: Meeting, assembly: Assembly, user_id: str, room_id: str, how: str
     ) -> bool:
+        return await self._mark_present(meeting.id, assembly, user_id, room_id, how)
+
+    async def _mark_present(
+        self, meeting_id: int, assembly: Assembly, user_id: str, room_id: str, how: str
+    ) -> bool:
+        if (meeting_id, user_id) in self._present:
+            return False
         center = self._people.center_of(assembly, user_id, spoken_in=room_id)
-        marked = await self._store.mark_present(meeting.id, user_id, center, how, self.clock())
+        marked = await self._store.mark_present(meeting_id, user_id, center, how, self.clock())
         if marked:
             await self._people.remember(assembly, user_id, spoken_in=room_id)
+        self._store.db.on_commit(lambda: self._present.add((meeting_id, user_id)))
         return marked
 
     async def note_speaker(self, assembly: Assembly, user_id: str, room_id: str) -> None:
         """Someone said something during a meeting: that counts as being present."""
-        meeting = await self.current(assembly)
-        if meeting is not None:
-            await self.mark_present_in(meeting, assembly, user_id, room_id, SPOKE)
+        meeting_id = await self.open_meeting_id(assembly)
+        if meeting_id is not None:
+            await self._mark_present(meeting_id, assembly, user_id, room_id, SPOKE)
+
+    async def open_meeting_id(self, assembly: Assembly) -> int | None:
+        """The open meeting's id, kept in memory: asked on every message said."""
+        if assembly.name not in self._open_ids:
+            meeting = await self.current(assembly)
+            self._open_ids[assembly.name] = meeting.id if meeting else None
+        return self._open_ids[assembly.name]
+
+    def _forget_meeting(self, assembly: str, meeting_id: int) -> None:
+        self._open_ids[assembly] = None
+        self._present = {(m, user) for m, user in self._present if m != meeting_id}
 
     async def attendance(self, assembly: Assembly) -> list[Attendee]:
         meeting = await self.require(assembly)

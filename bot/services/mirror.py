@@ -2,8 +2,17 @@
 translated.
 
 The intake (`mirror_intake.py`) only queues a job, inside the transaction that marks the event
-handled, so the sync loop never waits for a translator; this worker mirrors the jobs in order,
-and corrects copies when an interpreter says better. Translations come through the translation
+handled, so the sync loop never waits for a translator; once committed, the job is handed to
+this worker, which keeps each assembly's waiting jobs in memory (read from the database only at
+start) and mirrors them in its lane, and corrects copies when an interpreter says better.
+
+Inside a lane people take turns (`TakingTurns`): each person's messages go in the order they
+said them, but someone who says a lot at once waits for their next turn behind the others, who
+are delayed by one message of theirs at most. Each person also has a share of the translator
+(`translation.chars_per_person_minute`): beyond it, their messages are mirrored as written,
+with a note. And a lane posts a copy only when the outbox of its rooms is not already full, so
+that a backlog waits here, where people take turns, rather than in the outbox, where messages
+go out in order. Translations come through the translation
 gateway (`translation_gateway.py`), shared with delivery. When translation
 fails or times out the copy goes out at once with the original words and a "translation pending"
 label; a retry loop later edits it into the translation. Copies leave through the outbox, so a
@@ -15,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +33,7 @@ from bot.delivery import Delivery
 from bot.domain.assembly import Assembly, AssemblyDirectory, AssemblyRoom
 from bot.domain.errors import CommandError
 from bot.domain.events import MESSAGE, IncomingEvent
+from bot.domain.fair_use import Budget, FairUse, TakingTurns
 from bot.domain.interpretation import Correction, Origin, chat_glossary_changes
 from bot.domain.limits import split_for_translation
 from bot.domain.mentions import mentioned_users
@@ -88,7 +99,9 @@ class MirrorWorker:
         tuning: MirrorTuning | None = None,
         may_mirror: Callable[[str, str], bool] | None = None,
         max_chars: int = 2000,
+        chars_per_person_minute: int | None = 6000,
         detector: LanguageDetector | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._store = store
@@ -104,8 +117,8 @@ class MirrorWorker:
         self._tuning = tuning or MirrorTuning()
         self._breaker = translation.breaker
         self._failures: dict[int, int] = {}
-        # One wake-up per assembly's lane: a message wakes only its own assembly.
-        self._lanes = {assembly.name: asyncio.Event() for assembly in directory.assemblies}
+        # One lane per assembly: a message wakes only its own assembly's.
+        self._lanes = {assembly.name: _Lane() for assembly in directory.assemblies}
         # Held while translating a message, before the translator's own deadline starts, so
         # that messages waiting their turn do not time out in the queue.
         self._translating = asyncio.Semaphore(self._tuning.parallel_translations)
@@ -113,16 +126,28 @@ class MirrorWorker:
         self._may_mirror = may_mirror or (lambda source, target: True)
         # The most of one message sent to the (paid) translator; the rest goes as written.
         self._max_chars = max_chars
+        # Each person's share of the translator: characters a minute, in one bucket (None:
+        # no translator, nothing to share).
+        self._shares = (
+            FairUse(
+                {}, clock, Budget(chars_per_person_minute, 60.0 / chars_per_person_minute)
+            )
+            if chars_per_person_minute
+            else None
+        )
 
-    # -- woken by the intake (inside the dispatcher's transaction) ------------------------------
+    # -- handed jobs by the intake (inside the dispatcher's transaction) ------------------------
 
-    def wake(self, assembly: str) -> None:
-        """A job was queued for `assembly`: its lane finds it once the transaction commits."""
-        lane = self._lanes[assembly]
-        if self._db.in_transaction:
-            self._db.after_commit(_setter(lane))
-        else:
-            lane.set()
+    def queue(self, job: MirrorJob) -> None:
+        """A job was queued: its lane takes it once the transaction commits."""
+        self._db.on_commit(lambda: self._take(job))
+
+    def _take(self, job: MirrorJob) -> None:
+        lane = self._lanes.get(job.assembly)
+        if lane is None:
+            return
+        lane.add(job)
+        lane.wake.set()
 
     async def correct(
         self, assembly: Assembly, copy_event_id: str, words: str, by: str, *, cause: str
@@ -173,7 +198,7 @@ class MirrorWorker:
             await asyncio.gather(*lanes, return_exceptions=True)
 
     async def _lane(self, assembly: str, stop: asyncio.Event) -> None:
-        wake = self._lanes[assembly]
+        wake = self._lanes[assembly].wake
         wake.set()  # whatever waited across a restart goes first
         while not stop.is_set():
             await wake.wait()
@@ -186,22 +211,34 @@ class MirrorWorker:
                 wake.set()
 
     async def _drain_jobs(self, assembly: str) -> None:
-        """Post the assembly's waiting jobs in order, while the next few messages are already
-        being translated: a burst drains at the translator's pace, not one call at a time.
-        The waiting list is read again after each job, so that messages said meanwhile start
-        translating at once."""
+        """Post the assembly's waiting jobs, people taking turns, while the next few messages
+        are already being translated: a burst drains at the translator's pace, not one call at
+        a time. The line is looked at again after each job, so that messages said meanwhile
+        start translating at once."""
+        lane = self._lanes[assembly]
+        if not lane.loaded:
+            lane.load(await self._store.waiting_jobs(assembly))
+        rooms = self._rooms_of(assembly)
         ahead: dict[int, asyncio.Task[Prepared]] = {}
         try:
-            while jobs := await self._store.waiting_jobs(assembly, self._tuning.look_ahead):
-                for later in jobs:
+            while upcoming := lane.turns.upcoming(self._tuning.look_ahead):
+                for later in upcoming:
                     if later.kind == "message" and later.id not in ahead:
                         ahead[later.id] = asyncio.create_task(self._prepare(later))
-                head = jobs[0]
+                head = upcoming[0]
+                # Posted only once the outbox of the rooms it goes to can take it: a backlog
+                # waits here. (Its own room only gets a companion now and then.)
+                await self._delivery.room_in([r for r in rooms if r != head.source_room_id])
                 await self._mirror_or_give_up(head, ahead.pop(head.id, None))
+                lane.served(head)
                 self._delivery.wake()
         finally:
             for task in ahead.values():
                 task.cancel()
+
+    def _rooms_of(self, assembly: str) -> tuple[str, ...]:
+        found = self._directory.by_name(assembly)
+        return found.room_ids if found else ()
 
     async def _mirror_or_give_up(
         self, job: MirrorJob, prepared: asyncio.Task[Prepared] | None
@@ -288,7 +325,8 @@ class MirrorWorker:
                     copy, cause=f"mirror:{event.event_id}", index=index
                 )
                 await self._store.add_copy(job, target.room_id, outbox_id, words)
-            await self._store.finish_job(job.id)
+            if not ready.targets:
+                await self._store.finish_job(job.id)  # a copy marks its job done by itself
 
     async def _mirror_edit(
         self, job: MirrorJob, event: IncomingEvent, assembly: Assembly, room: AssemblyRoom
@@ -453,14 +491,28 @@ class MirrorWorker:
     ) -> dict[str, MirrorText]:
         names = self._mentioned_names(event, assembly)
         languages = list(dict.fromkeys(t.language for t in targets))
+        shared = self._within_share(assembly, event.sender, text, source_language, languages)
         async with self._translating:
             found = await asyncio.gather(
                 *(
-                    self._translate(text, source_language, language, assembly, names=names)
+                    self._translate(
+                        text, source_language, language, assembly, names=names, shared=shared
+                    )
                     for language in languages
                 )
             )
         return dict(zip(languages, found, strict=True))
+
+    def _within_share(
+        self, assembly: Assembly, person: str, text: str, source: str, languages: Sequence[str]
+    ) -> bool:
+        """Whether the person's share of the translator has room for this message (what it
+        would send to the translator, in every language it goes to), which it then uses."""
+        if self._shares is None:
+            return True
+        head, _ = split_for_translation(text, self._max_chars)
+        chars = len(head.strip()) * sum(1 for language in languages if language != source)
+        return self._shares.spend(assembly.name, person, chars).allowed
 
     async def _translate(
         self,
@@ -471,8 +523,10 @@ class MirrorWorker:
         *,
         names: Sequence[str] = (),
         probe: bool = False,
+        shared: bool = True,
     ) -> MirrorText:
-        """An interpreter's earlier correction of the same sentence first, then the machine."""
+        """An interpreter's earlier correction of the same sentence first, then the machine;
+        not `shared` (the speaker's share of the translator used up), the words as written."""
         if source == target or not text.strip():
             return MirrorText(text, text, source, target, pending=False)
         remembered = await self._interpretation.recall(assembly.name, source, target, text)
@@ -485,6 +539,10 @@ class MirrorWorker:
                 pending=False,
                 origin=Origin.MEMORY,
                 interpreter=self._people.display_name(assembly, remembered.interpreter),
+            )
+        if not shared:
+            return MirrorText(
+                text, text, source, target, pending=False, origin=Origin.AS_WRITTEN, over_share=True
             )
         if self._breaker.is_open and not probe:
             return MirrorText(text, text, source, target, pending=True)
@@ -524,11 +582,46 @@ class MirrorWorker:
         return tuple(u for u in mentioned_users(source) if self._people.sits_in(target_room, u))
 
 
-def _setter(event: asyncio.Event) -> Callable[[], Awaitable[None]]:
-    async def set_it() -> None:
-        event.set()
+class _Lane:
+    """One assembly's jobs waiting to be mirrored, its people taking turns; what waited across a
+    restart is read once (`load`), and then the intake hands over each new job."""
 
-    return set_it
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()
+        self.turns: TakingTurns[MirrorJob] = TakingTurns()
+        self.loaded = False
+        self._waiting: dict[int, MirrorJob] = {}
+
+    def load(self, stored: Sequence[MirrorJob]) -> None:
+        """The jobs the database holds, oldest first, with those handed over meanwhile."""
+        jobs = {job.id: job for job in stored} | self._waiting
+        self.turns = TakingTurns()
+        self._waiting = {}
+        self.loaded = True
+        for job_id in sorted(jobs):
+            self.add(jobs[job_id])
+
+    def add(self, job: MirrorJob) -> None:
+        if job.id in self._waiting:
+            return
+        self._waiting[job.id] = job
+        self.turns.add(self._whose(job), job)
+
+    def served(self, job: MirrorJob) -> None:
+        self.turns.served(job)
+        del self._waiting[job.id]
+
+    def _whose(self, job: MirrorJob) -> str:
+        """Whose turn the job takes: its author's; a deletion of a message still waiting waits
+        behind it, in its author's line."""
+        event = job.event
+        if event is None:
+            return ""
+        if job.kind == "redact" and event.redacts:
+            author = self.turns.holds(lambda j: j.source_event_id == event.redacts)
+            if author is not None:
+                return author
+        return event.sender
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bot.domain.meetings import Meeting
 from bot.domain.messages import Msg
 from bot.services.interpretation import InterpretationService
 from bot.services.people import People
-from bot.storage.mirror_store import MirrorStore
+from bot.storage.mirror_store import MirrorJob, MirrorStore
 
 
 class MirrorIntake:
@@ -25,7 +25,7 @@ class MirrorIntake:
         people: People,
         interpretation: InterpretationService,
         delivery: Delivery,
-        wake: Callable[[str], None],
+        queue: Callable[[MirrorJob], None],
         source_of: Callable[[str | None], Awaitable[str | None]],
     ) -> None:
         self._store = store
@@ -33,15 +33,18 @@ class MirrorIntake:
         self._people = people
         self._interpretation = interpretation
         self._delivery = delivery
-        # The worker's lane of an assembly, woken once the job is committed.
-        self._wake = wake
+        # The worker, handed each job (it takes it once the job is committed).
+        self._queue = queue
         # The message a reply is about: the original behind one of our copies, or itself.
         self._source_of = source_of
+        # The assemblies whose mirroring is paused: read once, asked on every message, and
+        # changed once the database has changed.
+        self._paused: set[str] | None = None
 
     async def accept(self, event: IncomingEvent) -> None:
         """Speech in an assembly room (a message, an edit, a deletion) to be mirrored."""
         assembly = self._directory.for_room(event.room_id)
-        if assembly is None or await self._store.is_paused(assembly.name):
+        if assembly is None or await self.is_paused(assembly):
             return
         kind = "redact" if event.type == REDACTION else "edit" if event.is_edit else "message"
         speaker = self._people.display_name(assembly, event.sender)
@@ -51,23 +54,37 @@ class MirrorIntake:
             interprets = await self._source_of(event.in_reply_to)
             await self._store.add_interpretation(assembly.name, event, speaker, center, interprets)
             return
-        await self._store.add_event_job(assembly.name, kind, event, speaker=speaker, center=center)
-        self._wake(assembly.name)
+        job = await self._store.add_event_job(
+            assembly.name, kind, event, speaker=speaker, center=center
+        )
+        if job is not None:
+            self._queue(job)
 
     # -- control ----------------------------------------------------------------------------
 
     async def pause(self, assembly: Assembly, user_id: str) -> bool:
-        return await self._store.pause(assembly.name, user_id)
+        paused = await self._paused_now()
+        changed = await self._store.pause(assembly.name, user_id)
+        self._store.db.on_commit(lambda: paused.add(assembly.name))
+        return changed
 
     async def resume(self, assembly: Assembly) -> bool:
-        return await self._store.resume(assembly.name)
+        paused = await self._paused_now()
+        changed = await self._store.resume(assembly.name)
+        self._store.db.on_commit(lambda: paused.discard(assembly.name))
+        return changed
 
     async def is_paused(self, assembly: Assembly) -> bool:
-        return await self._store.is_paused(assembly.name)
+        return assembly.name in await self._paused_now()
 
     async def resume_after(self, assembly: Assembly, meeting: Meeting) -> None:
         """A pause ends when its meeting does."""
-        if await self._store.resume(assembly.name):
+        if await self.resume(assembly):
             await self._delivery.announce(
                 assembly, [Msg.of("mirror.resumed_at_end")], cause=f"meeting:{meeting.id}:resume"
             )
+
+    async def _paused_now(self) -> set[str]:
+        if self._paused is None:
+            self._paused = await self._store.paused_assemblies()
+        return self._paused

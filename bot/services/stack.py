@@ -91,6 +91,10 @@ class StackService:
         self._meetings = meetings
         self._people = people
         self._timers = timers
+        # Asked on every message said during a meeting (is it the speaker's?): who holds the
+        # floor in each meeting, as (turn id, user id), read once and forgotten whenever a turn
+        # starts or ends.
+        self._speakers: dict[int, tuple[int, str] | None] = {}
 
     async def view(self, assembly: Assembly) -> StackView:
         return await self._view(await self._meetings.require(assembly))
@@ -136,13 +140,26 @@ class StackService:
     async def note_word(self, assembly: Assembly, user_id: str, room_id: str) -> None:
         """Someone wrote in one of the assembly's rooms: if the floor is theirs, that is the
         latest their turn is known to have gone on."""
-        meeting = await self._meetings.current(assembly)
-        speaking = await self._store.current_turn(meeting.id) if meeting else None
-        if speaking is not None and speaking.user_id == user_id:
-            await self._store.note_word(speaking.id, self._meetings.clock())
+        meeting_id = await self._meetings.open_meeting_id(assembly)
+        speaking = await self._speaker(meeting_id) if meeting_id is not None else None
+        if speaking is not None and speaking[1] == user_id:
+            await self._store.note_word(speaking[0], self._meetings.clock())
+
+    async def _speaker(self, meeting_id: int) -> tuple[int, str] | None:
+        if meeting_id not in self._speakers:
+            turn = await self._store.current_turn(meeting_id)
+            self._speakers[meeting_id] = (turn.id, turn.user_id) if turn else None
+        return self._speakers[meeting_id]
+
+    def _floor_changes(self, meeting_id: int) -> None:
+        """A turn starts or ends: forget the speaker now, and again once that is committed (a
+        message read meanwhile may have remembered the floor as it was)."""
+        self._speakers.pop(meeting_id, None)
+        self._store.db.on_commit(lambda: self._speakers.pop(meeting_id, None))
 
     async def _end(self, turn: Turn, by: TurnEnd) -> Ended:
         now = self._meetings.clock()
+        self._floor_changes(turn.meeting_id)
         await self._store.end_turn(turn.id, now, by)
         ended = await self._store.turn(turn.id)
         assert ended is not None
@@ -172,6 +189,7 @@ class StackService:
         now = self._meetings.clock()
         ended = await self._store.current_turn(meeting.id)
         if ended is not None:
+            self._floor_changes(meeting.id)
             await self._store.end_turn(ended.id, now, TurnEnd.NEXT_CALL)
             ended = await self._store.turn(ended.id)
         stack = await self._stack(meeting)
@@ -186,6 +204,7 @@ class StackService:
     async def _start_turn(self, meeting: Meeting, assembly: Assembly, hand: Hand, now: int) -> Turn:
         await self._store.remove_hands(meeting.id, [hand])
         item = await self._store.current_item(meeting.id)
+        self._floor_changes(meeting.id)
         turn = await self._store.start_turn(
             meeting.id,
             hand,

@@ -455,7 +455,7 @@ def build_translator(
     """Wire the standard stack; the provider is returned too so the app can ``aclose()`` it."""
     provider = ProviderTranslator(settings, metrics)
     inner: Translator = provider
-    if cache is not None:
+    if cache is not None and settings.provider != "none":  # nothing to keep: words as written
         inner = CachedTranslator(provider, cache, settings.provider)
     return ProtectedTranslator(inner, glossary), provider
 

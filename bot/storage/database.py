@@ -1,10 +1,15 @@
 """One aiosqlite connection, WAL, foreign keys, and transactions serialized by one lock.
 
 Statements from different tasks would interleave on a shared connection, so every write happens
-inside `transaction()`, which holds an asyncio lock. The task that is already inside a transaction
-joins it instead of deadlocking, which lets services compose without knowing who opened it. The
-owner is the task itself, not a context variable: tasks and timers started from inside a
-transaction copy the context, and must wait for the lock like everyone else.
+under an asyncio lock: inside `transaction()`, or, for a write that is one statement, alone under
+the lock (SQLite makes a single statement atomic by itself, so it needs no BEGIN and COMMIT). The
+task that is already inside a transaction joins it instead of deadlocking, which lets services
+compose without knowing who opened it. The owner is the task itself, not a context variable:
+tasks and timers started from inside a transaction copy the context, and must wait for the lock
+like everyone else.
+
+Every statement is counted (`statements`): each is a round trip to the connection's thread, and
+the number a message costs is held to a budget by a test.
 """
 
 from __future__ import annotations
@@ -43,10 +48,13 @@ class Database:
         self._owner: asyncio.Task[object] | None = None
         self._savepoints = 0
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
-        # How many transactions have ended (committed or rolled back): a reader that finds the
+        # How many writes have ended (transactions committed or rolled back, and writes of one
+        # statement run alone): a reader that finds the
         # same number as before has nothing new to read (the meeting board asks, many times a
         # second, rather than be told by every writer).
         self._ended = 0
+        # Statements run on the connection since it was opened, BEGIN and COMMIT included.
+        self.statements = 0
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
@@ -88,7 +96,7 @@ class Database:
         for version, migration in enumerate(migrations[current:], start=current + 1):
             async with self.transaction():
                 await migration(self)
-                await self._conn.execute(f"PRAGMA user_version={version}")
+                await self._run(f"PRAGMA user_version={version}")
             log.info("database migrated to version %d", version)
 
     @property
@@ -133,7 +141,7 @@ class Database:
         """Run BEGIN, COMMIT or ROLLBACK to its end even if the task is cancelled meanwhile (a
         shutdown cancels every task): cut off, the statement still runs on the connection's
         thread and would leave a transaction open that nobody owns."""
-        step = asyncio.ensure_future(self._conn.execute(sql))
+        step = asyncio.ensure_future(self._run(sql))
         try:
             await asyncio.shield(step)
         except asyncio.CancelledError:
@@ -143,6 +151,20 @@ class Database:
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run `action` once the current transaction has committed (dropped if it rolls back)."""
         self._after_commit.append(action)
+
+    def on_commit(self, change: Callable[[], object]) -> None:
+        """Make `change` (to what is kept in memory beside the database) once the calling task's
+        writes are committed: at once if it holds no transaction, else after its commit, and
+        never if it rolls back. Memory then follows the database, never runs ahead of it."""
+        task = asyncio.current_task()
+        if task is None or self._owner is not task:
+            change()
+            return
+
+        async def apply() -> None:
+            change()
+
+        self._after_commit.append(apply)
 
     async def _run_after_commit(self) -> None:
         actions, self._after_commit = self._after_commit, []
@@ -155,7 +177,7 @@ class Database:
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and empty it, so that the old versions
         of pages it held (erased ballots among them) are gone from the disk too."""
-        await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self._run("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -163,41 +185,73 @@ class Database:
         async with self.transaction():
             self._savepoints += 1
             name = f"sp{self._savepoints}"
-            await self._conn.execute(f"SAVEPOINT {name}")
+            # What the block asks to do after the commit is undone with its writes.
+            undo_from = len(self._after_commit)
+            await self._run(f"SAVEPOINT {name}")
             try:
                 yield
             except BaseException:
-                await self._conn.execute(f"ROLLBACK TO {name}")
-                await self._conn.execute(f"RELEASE {name}")
+                await self._run(f"ROLLBACK TO {name}")
+                await self._run(f"RELEASE {name}")
+                del self._after_commit[undo_from:]
                 raise
             else:
-                await self._conn.execute(f"RELEASE {name}")
+                await self._run(f"RELEASE {name}")
+
+    @asynccontextmanager
+    async def _one_statement(self) -> AsyncIterator[None]:
+        """For a write that is a single statement: inside the caller's transaction if it holds
+        one, else alone under the lock, where SQLite commits it by itself."""
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield
+            return
+        async with self._lock:
+            try:
+                yield
+            finally:
+                self._ended += 1  # a write of its own ends like a transaction, for the board
+
+    async def _run(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        self.statements += 1
+        return await self._conn.execute(sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write; returns lastrowid. Joins the caller's transaction or opens one."""
-        async with self.transaction():
-            cursor = await self._conn.execute(sql, params)
+        """Run one write; returns lastrowid."""
+        async with self._one_statement():
+            cursor = await self._run(sql, params)
             return cursor.lastrowid or 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self.transaction():
-            cursor = await self._conn.execute(sql, params)
+        async with self._one_statement():
+            cursor = await self._run(sql, params)
             return cursor.rowcount
 
+    async def execute_returning(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> list[aiosqlite.Row]:
+        """Run one write with a RETURNING clause; returns the rows it gave back."""
+        async with self._one_statement():
+            self.statements += 1
+            return list(await self._conn.execute_fetchall(sql, params))
+
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        # One statement run for each row: in a transaction, so that they are written together.
         async with self.transaction():
+            self.statements += 1
             await self._conn.executemany(sql, rows)
 
     async def executescript(self, script: str) -> None:
         # executescript would COMMIT our open transaction, so run statements one by one.
         for statement in (s.strip() for s in script.split(";")):
             if statement:
-                await self._conn.execute(statement)
+                await self._run(statement)
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One round trip to the connection's thread: the statement and its rows together.
+        self.statements += 1
+        return list(await self._conn.execute_fetchall(sql, params))

@@ -14,6 +14,10 @@ class SchemaWriter(Protocol):
 
     async def executescript(self, script: str) -> None: ...
 
+    async def execute(self, sql: str) -> int:
+        """One statement, which may hold semicolons of its own (a trigger's body)."""
+        ...
+
 
 Migration = Callable[[SchemaWriter], Awaitable[None]]
 
@@ -625,6 +629,21 @@ async def v14_board(db: SchemaWriter) -> None:
     )
 
 
+async def v15_copies_finish_their_job(db: SchemaWriter) -> None:
+    """A message's mirror job is done once its copies are queued: the statement that records a
+    copy marks the job too, so the worker needs no statement of its own for it."""
+    await db.execute(
+        """
+        CREATE TRIGGER mirror_copy_finishes_job AFTER INSERT ON mirrors
+        BEGIN
+            UPDATE mirror_jobs
+            SET done_at = CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)
+            WHERE id = NEW.job_id AND done_at IS NULL;
+        END
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_runtime,
     v2_meetings,
@@ -640,4 +659,5 @@ MIGRATIONS: list[Migration] = [
     v12_turn_ends,
     v13_commitments,
     v14_board,
+    v15_copies_finish_their_job,
 ]

@@ -13,7 +13,7 @@ import aiosqlite
 from bot.domain.events import IncomingEvent, from_record, normalize, to_record
 from bot.domain.interpretation import Origin
 from bot.domain.mirror import MirrorText
-from bot.storage.database import Database
+from bot.storage.database import CHUNK, Database, in_chunks
 from bot.storage.runtime_store import now_ms
 
 
@@ -140,28 +140,42 @@ class MirrorStore:
         source_room_id: str,
         kind: str,
         payload: dict[str, Any],
-    ) -> None:
-        await self.db.execute(
+        *,
+        done: bool = False,
+    ) -> int | None:
+        """Queue a job (or, `done`, record one that needs no mirroring); its id, or None when
+        the event already had one."""
+        now = now_ms()
+        rows = await self.db.execute_returning(
             "INSERT OR IGNORE INTO mirror_jobs (assembly, source_event_id, source_room_id, kind, "
-            "payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "payload, created_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 assembly,
                 source_event_id,
                 source_room_id,
                 kind,
                 json.dumps(payload, ensure_ascii=False),
-                now_ms(),
+                now,
+                now if done else None,
             ),
         )
+        return int(rows[0]["id"]) if rows else None
 
     async def add_event_job(
         self, assembly: str, kind: str, event: IncomingEvent, *, speaker: str, center: str
-    ) -> None:
-        """Queue mirroring `event`, kept as normalized, so the worker needs not normalize it."""
+    ) -> MirrorJob | None:
+        """Queue mirroring `event`, kept as normalized, so the worker needs not normalize it;
+        the job as queued, or None when the event already had one."""
         payload = job_payload(event, speaker, center)
-        await self.add_job(assembly, event.event_id, event.room_id, kind, payload)
+        job_id = await self.add_job(assembly, event.event_id, event.room_id, kind, payload)
+        if job_id is None:
+            return None
+        return MirrorJob(
+            job_id, assembly, event.event_id, event.room_id, kind, event, speaker, center
+        )
 
-    async def waiting_jobs(self, assembly: str, limit: int = 20) -> list[MirrorJob]:
+    async def waiting_jobs(self, assembly: str, limit: int = -1) -> list[MirrorJob]:
+        """The assembly's jobs not done yet, oldest first (all of them unless `limit`)."""
         rows = await self.db.fetch_all(
             "SELECT * FROM mirror_jobs WHERE done_at IS NULL AND assembly = ? ORDER BY id LIMIT ?",
             (assembly, limit),
@@ -186,6 +200,8 @@ class MirrorStore:
     async def add_copy(
         self, job: MirrorJob, target_room_id: str, outbox_id: int, words: MirrorText
     ) -> None:
+        """Record a copy queued for the job; the job is done from then on (a trigger marks it,
+        migration v12)."""
         await self.db.execute(
             "INSERT OR IGNORE INTO mirrors (source_event_id, source_room_id, target_room_id, "
             "outbox_id, job_id, source_language, target_language, text, translation_pending, "
@@ -260,11 +276,9 @@ class MirrorStore:
             (cutoff_ms,),
         )
 
-    async def is_paused(self, assembly: str) -> bool:
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM mirroring_paused WHERE assembly = ?", (assembly,)
-        )
-        return row is not None
+    async def paused_assemblies(self) -> set[str]:
+        rows = await self.db.fetch_all("SELECT assembly FROM mirroring_paused")
+        return {row["assembly"] for row in rows}
 
     async def pause(self, assembly: str, user_id: str) -> bool:
         changed = await self.db.execute_rowcount(
@@ -327,12 +341,9 @@ class MirrorStore:
         """An interpreter on duty said this: kept for the minutes beside the words it
         interprets (`interprets`, a source event id), and never mirrored."""
         payload = {**job_payload(event, speaker, center), "interprets": interprets}
-        async with self.db.transaction():
-            await self.add_job(assembly, event.event_id, event.room_id, "interpretation", payload)
-            await self.db.execute(
-                "UPDATE mirror_jobs SET done_at = ? WHERE source_event_id = ?",
-                (now_ms(), event.event_id),
-            )
+        await self.add_job(
+            assembly, event.event_id, event.room_id, "interpretation", payload, done=True
+        )
 
     async def interpretations(
         self, assembly: str, since: int, until: int
@@ -383,17 +394,23 @@ class SqliteTranslationCache:
     A translation may finish while a command handler holds the database (its reply quotes a
     title being translated). Writing it must not wait for that transaction, which is waiting for
     the translation: new entries are kept in memory and written by a task of their own.
+
+    Most texts are new (people rarely say the same sentence twice), so which entries the table
+    holds is read once, as a set of their hashes: a text not among them is not looked for.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._unwritten: dict[tuple[str, str, str, str], str] = {}
         self._writer: asyncio.Task[None] | None = None
+        self._stored: set[int] | None = None
 
     async def get(self, provider: str, source: str, target: str, text: str) -> str | None:
         key = (provider, source, target, text)
         if key in self._unwritten:
             return self._unwritten[key]
+        if hash(key) not in await self._stored_keys():
+            return None
         row = await self.db.fetch_one(
             "SELECT translated FROM translation_cache "
             "WHERE provider = ? AND source = ? AND target = ? AND text = ?",
@@ -432,16 +449,27 @@ class SqliteTranslationCache:
             (entries,),
         )
 
+    async def _stored_keys(self) -> set[int]:
+        if self._stored is None:
+            rows = await self.db.fetch_all(
+                "SELECT provider, source, target, text FROM translation_cache"
+            )
+            self._stored = {hash(tuple(row)) for row in rows}
+        return self._stored
+
     async def _write(self) -> None:
         while self._unwritten:
             batch = dict(self._unwritten)
-            async with self.db.transaction():
-                await self.db.executemany(
+            stored = await self._stored_keys()
+            for chunk in in_chunks(list(batch.items()), CHUNK // 6):
+                # One statement for many entries: atomic by itself.
+                await self.db.execute(
                     "INSERT OR REPLACE INTO translation_cache "
-                    "(provider, source, target, text, translated, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(*key, value, now_ms()) for key, value in batch.items()],
+                    "(provider, source, target, text, translated, created_at) VALUES "
+                    + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in chunk),
+                    [value for key, translated in chunk for value in (*key, translated, now_ms())],
                 )
+                stored.update(hash(key) for key, _ in chunk)
             for key in batch:
                 if self._unwritten.get(key) == batch[key]:
                     del self._unwritten[key]

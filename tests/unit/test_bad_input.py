@@ -113,6 +113,43 @@ async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes
     await db.close()
 
 
+async def test_a_failing_event_in_a_sync_leaves_no_trace_and_the_others_of_it_are_handled() -> None:
+    db = await Database.open(":memory:")
+
+    async def broken(event: object) -> None:
+        await db.execute("INSERT INTO kv (key, value) VALUES ('half', 'done')")
+        raise RuntimeError("a bug")
+
+    def broken_feature(shared: Shared) -> Feature:
+        return Feature(name="broken", intakes=((Intake.REACTION, broken),))
+
+    features = (*(f for f in FEATURES if f is not stack_feature), broken_feature)
+    core = offline_core(db, CONFIG, SEATS, features=features)
+    raw = {
+        "sender": "@alice:test",
+        "type": "m.room.message",
+        "origin_server_ts": 1,
+        "content": {"msgtype": "m.text", "body": "before and after"},
+    }
+    odd = {
+        **raw,
+        "type": "m.reaction",
+        "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$x", "key": "👍"}},
+    }
+    sync = [
+        normalize(EN, {**raw, "event_id": "$before"}),
+        normalize(EN, {**odd, "event_id": "$odd"}),
+        normalize(EN, {**raw, "event_id": "$after"}),
+    ]
+    await core.dispatcher.handle_all([event for event in sync if event is not None])
+    store = RuntimeStore(db)
+    assert await store.get_value("half") is None
+    assert all([await store.is_handled(e) for e in ("$before", "$odd", "$after")])
+    jobs = await db.fetch_all("SELECT source_event_id FROM mirror_jobs ORDER BY id")
+    assert [row["source_event_id"] for row in jobs] == ["$before", "$after"]  # each once
+    await db.close()
+
+
 async def test_a_message_that_cannot_be_mirrored_is_set_aside_after_a_few_tries() -> None:
     db = await Database.open(":memory:")
     core = offline_core(db, CONFIG, SEATS)

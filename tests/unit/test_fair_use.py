@@ -9,7 +9,7 @@ import pytest
 from bot.domain.assembly import Assembly, AssemblyRoom
 from bot.domain.authority import Authority
 from bot.domain.durations import duration_message
-from bot.domain.fair_use import ANNOUNCES, REPLIES, Budget, FairUse, TokenBucket
+from bot.domain.fair_use import ANNOUNCES, REPLIES, Budget, FairUse, TakingTurns, TokenBucket
 from bot.domain.messages import Msg
 from bot.domain.outcomes import announce, reply
 from bot.framework.commands import Param, command
@@ -161,3 +161,32 @@ async def test_unknown_commands_spend_the_budget_too(router_and_notes) -> None: 
     assert answers[19][0].lines[0].key == "error.unknown_command"
     assert answers[20][0].lines[0].key == "error.too_fast"
     assert answers[21] == []
+
+
+# -- people take turns ---------------------------------------------------------------------------
+
+
+def test_people_who_say_one_thing_at_a_time_are_served_first_come_first_served() -> None:
+    line: TakingTurns[str] = TakingTurns()
+    for said in ("alice 1", "beto 1", "carol 1", "alice 2", "beto 2"):
+        line.add(said.split()[0], said)
+    served = []
+    while upcoming := line.upcoming(1):
+        served.append(upcoming[0])
+        line.served(upcoming[0])
+    assert served == ["alice 1", "beto 1", "carol 1", "alice 2", "beto 2"]
+
+
+def test_someone_who_floods_waits_their_turn_and_keeps_their_own_order() -> None:
+    line: TakingTurns[str] = TakingTurns()
+    for n in range(1, 6):
+        line.add("alice", f"alice {n}")
+    line.add("beto", "beto 1")
+    assert line.upcoming(3) == ["alice 1", "beto 1", "alice 2"]
+    line.served("alice 1")
+    line.add("carol", "carol 1")  # new in the line: behind those already waiting
+    assert line.upcoming(10) == ["beto 1", "alice 2", "carol 1", "alice 3", "alice 4", "alice 5"]
+    assert len(line) == 6
+    assert line.holds(lambda said: said == "alice 4") == "alice"
+    with pytest.raises(ValueError):
+        line.served("alice 3")  # not at the front of anyone's line

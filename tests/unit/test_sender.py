@@ -13,8 +13,8 @@ from bot.domain.outbox import outbox_ref
 from bot.matrix.backoff import Backoff
 from bot.matrix.sender import MAX_DEFINITIVE_ATTEMPTS, OutboxSender
 from bot.storage.database import Database
-from bot.storage.runtime_store import RuntimeStore
-from tests.harness.fakes import FakeClient
+from bot.storage.runtime_store import Lane, OutboxLanes, RuntimeStore
+from tests.harness.fakes import Clock, FakeClient
 
 ROOMS = ("!r", "!a", "!b", "!kicked", "!open")
 UNREACHABLE = aiohttp.ClientConnectionError("connection refused")
@@ -131,3 +131,61 @@ async def test_a_message_pointing_at_one_not_yet_sent_waits_for_it(tmp_path: Pat
     assert await sender.flush(asyncio.Event())
     assert client.bodies() == ["held", "edit"]
     await db.close()
+
+
+async def test_a_reply_goes_before_the_copies_waiting_in_its_room(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    client = FakeClient.in_rooms(ROOMS)
+    for n in range(3):
+        await store.enqueue(
+            "!r", "m.room.message", {"body": f"copy {n}"}, txn_id=f"c{n}", purpose="mirror"
+        )
+    await store.enqueue("!r", "m.room.message", {"body": "status"}, txn_id="reply")
+    await store.enqueue("!r", "m.room.message", {"body": "edit"}, txn_id="e", purpose="mirror-edit")
+    sender = OutboxSender(client, store)  # type: ignore[arg-type]
+    assert await sender.flush(asyncio.Event())
+    assert client.bodies() == ["status", "copy 0", "copy 1", "copy 2", "edit"]
+    await db.close()
+
+
+async def test_the_mirror_waits_while_a_rooms_outbox_is_full_but_not_for_a_stuck_room(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    store = RuntimeStore(db)
+    lanes = store.lanes
+    queued = [
+        await store.enqueue("!r", "m.room.message", {}, txn_id=f"c{n}", purpose="mirror")
+        for n in range(OutboxLanes.FULL)
+    ]
+    await queue(store, "an answer")  # the bot's own words: another lane
+    # Before any sender serves the outbox, nothing is held back.
+    await asyncio.wait_for(lanes.room_in(["!r"]), 1)
+    await store.open_lanes()
+    copies = Lane("!r", copies=True)
+    assert lanes.take_fresh() == {copies, Lane("!r", copies=False)}
+    assert lanes.waiting(copies) == OutboxLanes.FULL
+    waiting = asyncio.create_task(lanes.room_in(["!r", "!a"]))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # the room's lane is full
+    await store.mark_sent(queued[0], "$sent")
+    await asyncio.wait_for(waiting, 1)  # one went out: room for the next
+    await db.close()
+
+
+async def test_a_room_whose_lane_sends_nothing_for_a_while_holds_back_nobody() -> None:
+    clock = Clock()
+    lanes = OutboxLanes(clock.seconds)
+    kicked = Lane("!kicked", copies=True)
+    lanes.open({kicked: OutboxLanes.FULL})
+    waiting = asyncio.create_task(lanes.room_in(["!kicked"]))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    lanes.settled(kicked, sent=False)  # set aside: no sign the room takes messages
+    lanes.queued(kicked)
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    waiting.cancel()
+    clock.advance(OutboxLanes.STUCK_SECONDS + 0.1)
+    await asyncio.wait_for(lanes.room_in(["!kicked"]), 1)
