@@ -665,6 +665,17 @@ def rows(details: dict[str, Any]) -> list[Row]:
                         2.5,
                     )
                 )
+                if nio := details[key].get("nio relay"):
+                    # The floor for a bot built on matrix-nio: its sync parsing and checking.
+                    table.append(
+                        ratio_row(
+                            f"nio relay CPU ms per message, {label}",
+                            nio["cpu_ms_per_message"],
+                            floor["cpu_ms_per_message"],
+                            raw,
+                            None,
+                        )
+                    )
             if "statements_per_message" in ours:
                 table.append(
                     Row(
