@@ -78,8 +78,13 @@ class Contender:
 
     def cpu_seconds(self) -> float:
         """User and system CPU the process has used so far, all its threads."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(Path(f"/proc/{self.process.pid}/stat"))
+
+    def loop_cpu_seconds(self) -> float:
+        """The same, of the main thread alone: the event loop's (the database's and the
+        translator's threads are the rest)."""
+        pid = self.process.pid
+        return _cpu_seconds(Path(f"/proc/{pid}/task/{pid}/stat"))
 
     def statements(self) -> int | None:
         """SQLite statements the bot has run so far (None for a bot that keeps no database)."""
@@ -105,6 +110,11 @@ class Contender:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+def _cpu_seconds(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)

@@ -154,18 +154,21 @@ async def meeting_pace(
     latency: dict[str, list[float]] = {c.name: [] for c in contenders}
     sends: dict[str, list[float]] = {c.name: [] for c in contenders}
     cpu: dict[str, float] = {c.name: 0.0 for c in contenders}
+    loop_cpu: dict[str, float] = {c.name: 0.0 for c in contenders}
     statements: dict[str, int] = {c.name: 0 for c in contenders}
     intact: dict[str, bool] = {c.name: True for c in contenders}
     order = [*contenders, *reversed(contenders)] * settings.pace_trials
     for contender in order[: len(contenders) * settings.pace_trials]:
         lines = turns(contender.pairs, settings.pace_messages, "pace")
         before, run_before = contender.cpu_seconds(), contender.statements()
+        loop_before = contender.loop_cpu_seconds()
         done = await talk(
             contender, people, Seating(contender.pairs), every(settings.pace_interval, lines)
         )
         # Every copy seen means every copy sent: the sender's marks are in by now, or nearly.
         await asyncio.sleep(0.5)
         cpu[contender.name] += contender.cpu_seconds() - before
+        loop_cpu[contender.name] += contender.loop_cpu_seconds() - loop_before
         if run_before is not None:
             statements[contender.name] += (contender.statements() or 0) - run_before
         latency[contender.name].extend(done.latencies())
@@ -178,6 +181,7 @@ async def meeting_pace(
             "intact": intact[c.name],
             "send": summary_ms(sends[c.name]),
             "cpu_ms_per_message": cpu[c.name] * 1000 / len(latency[c.name]),
+            "loop_cpu_ms_per_message": loop_cpu[c.name] * 1000 / len(latency[c.name]),
             **(
                 {"statements_per_message": statements[c.name] / len(latency[c.name])}
                 if c.metrics_url
@@ -665,6 +669,16 @@ def rows(details: dict[str, Any]) -> list[Row]:
                         2.5,
                     )
                 )
+                if "loop_cpu_ms_per_message" in ours:
+                    table.append(
+                        ratio_row(
+                            f"bot CPU ms per message on its event loop, {label}",
+                            ours["loop_cpu_ms_per_message"],
+                            floor["loop_cpu_ms_per_message"],
+                            raw,
+                            None,
+                        )
+                    )
                 if nio := details[key].get("nio relay"):
                     # The floor for a bot built on matrix-nio: its sync parsing and checking.
                     table.append(
