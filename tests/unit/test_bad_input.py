@@ -15,6 +15,7 @@ from bot.framework.intakes import Intake
 from bot.services.mirror import MAX_JOB_FAILURES
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.events import said_in
 from tests.harness.offline import Seats, offline_core
 from tests.harness.outbox import waiting
 from tests.harness.reading import as_read
@@ -59,16 +60,7 @@ async def test_hostile_words_are_escaped_in_every_message_the_bot_sends() -> Non
         ("@carol:test", EN, "!endmeeting"),
     ]
     for n, (sender, room, body) in enumerate(script):
-        raw = {
-            "event_id": f"$e{n}",
-            "sender": sender,
-            "type": "m.room.message",
-            "origin_server_ts": 1_700_000_000_000 + n,
-            "content": {"msgtype": "m.text", "body": body},
-        }
-        event = normalize(room, raw)
-        assert event is not None
-        await core.dispatcher.handle(event)
+        await core.dispatcher.handle(said_in(room, n, sender, body))
     sent = [m.content for m in await waiting(RuntimeStore(db), core.delivery)]
     await db.close()
     html = [content.get("formatted_body", "") for content in sent]

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.domain.events import IncomingEvent, normalize
+from bot.domain.events import IncomingEvent
 from bot.services.mirror import MirrorWorker
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.events import said_in
 from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.offline import Seats, offline_core
 from tests.harness.reading import as_read
@@ -45,16 +46,7 @@ def config(translator_url: str | None = None, **translation: Any) -> dict[str, A
 
 
 def said(n: int, sender: str, body: str) -> IncomingEvent:
-    raw = {
-        "event_id": f"${sender[1:6]}{n}",
-        "sender": sender,
-        "type": "m.room.message",
-        "origin_server_ts": 1_700_000_000_000 + n,
-        "content": {"msgtype": "m.text", "body": body},
-    }
-    event = normalize(EN, raw)
-    assert event is not None
-    return event
+    return said_in(EN, n, sender, body, event_id=f"${sender[1:6]}{n}")
 
 
 def worker_of(core: Any) -> MirrorWorker:

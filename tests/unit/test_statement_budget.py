@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot.domain.events import IncomingEvent, normalize
+from bot.domain.events import IncomingEvent
 from bot.features.core import Core
 from bot.services.mirror import MirrorWorker
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.events import said_in
 from tests.harness.offline import Seats, offline_core
 
 EN, ES = "!english:test", "!spanish:test"
@@ -49,17 +50,7 @@ PER_EVENT_THAT_NEEDS_NOTHING = 3
 
 def event(n: int, sender: str = "@alice:test", room: str = EN, **fields: Any) -> IncomingEvent:
     said = f"punto número {n} de la propuesta" if room == ES else f"point {n} of the proposal"
-    raw = {
-        "event_id": f"$e{n}",
-        "sender": sender,
-        "type": "m.room.message",
-        "origin_server_ts": 1_700_000_000_000 + n,
-        "content": {"msgtype": "m.text", "body": said},
-        **fields,
-    }
-    found = normalize(room, raw)
-    assert found is not None
-    return found
+    return said_in(room, n, sender, said, **fields)
 
 
 class Meeting:
@@ -118,7 +109,7 @@ async def test_a_sync_with_several_messages_shares_its_transaction(meeting: Meet
 
 
 def command(n: int, sender: str, body: str) -> IncomingEvent:
-    return event(n, sender, content={"msgtype": "m.text", "body": body})
+    return said_in(EN, n, sender, body)
 
 
 async def test_during_a_meeting_the_speakers_words_cost_one_more_and_others_none(

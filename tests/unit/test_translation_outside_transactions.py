@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.events import normalize
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
+from tests.harness.events import said_in
 from tests.harness.offline import offline_core
 from tests.harness.outbox import waiting
 from tests.unit.test_bad_input import CONFIG, EN, SEATS
@@ -43,16 +43,7 @@ async def test_titles_options_and_entries_are_translated_when_sent_not_while_han
         "!agreed we rent the small hall",
     ]
     for n, body in enumerate(script):
-        raw = {
-            "event_id": f"$e{n}",
-            "sender": "@carol:test",
-            "type": "m.room.message",
-            "origin_server_ts": 1_700_000_000_000 + n,
-            "content": {"msgtype": "m.text", "body": body},
-        }
-        event = normalize(EN, raw)
-        assert event is not None
-        await core.dispatcher.handle(event)
+        await core.dispatcher.handle(said_in(EN, n, "@carol:test", body))
     assert translator.calls == []  # handling translated nothing
 
     queued = await waiting(RuntimeStore(db), core.delivery)
