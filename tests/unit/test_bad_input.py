@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.events import normalize
-from bot.features.core import FEATURES
+from bot.features.core import FEATURES, Core
 from bot.features.shared import Shared
 from bot.features.stack import stack_feature
 from bot.framework.feature import Feature
@@ -72,8 +72,8 @@ async def test_hostile_words_are_escaped_in_every_message_the_bot_sends() -> Non
     assert any("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in h for h in html)
 
 
-async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes_on() -> None:
-    db = await Database.open(":memory:")
+def with_a_broken_reaction_intake(db: Database) -> Core:
+    """The stack's reaction intake given to a feature with a bug: it writes, then fails."""
 
     async def broken(event: object) -> None:
         await db.execute("INSERT INTO kv (key, value) VALUES ('half', 'done')")
@@ -82,9 +82,13 @@ async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes
     def broken_feature(shared: Shared) -> Feature:
         return Feature(name="broken", intakes=((Intake.REACTION, broken),))
 
-    # The stack's reaction intake given to a feature with a bug.
     features = (*(f for f in FEATURES if f is not stack_feature), broken_feature)
-    core = offline_core(db, CONFIG, SEATS, features=features)
+    return offline_core(db, CONFIG, SEATS, features=features)
+
+
+async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes_on() -> None:
+    db = await Database.open(":memory:")
+    core = with_a_broken_reaction_intake(db)
     odd = normalize(
         EN,
         {
@@ -107,16 +111,7 @@ async def test_a_service_that_fails_on_an_event_leaves_no_trace_and_the_bot_goes
 
 async def test_a_failing_event_in_a_sync_leaves_no_trace_and_the_others_of_it_are_handled() -> None:
     db = await Database.open(":memory:")
-
-    async def broken(event: object) -> None:
-        await db.execute("INSERT INTO kv (key, value) VALUES ('half', 'done')")
-        raise RuntimeError("a bug")
-
-    def broken_feature(shared: Shared) -> Feature:
-        return Feature(name="broken", intakes=((Intake.REACTION, broken),))
-
-    features = (*(f for f in FEATURES if f is not stack_feature), broken_feature)
-    core = offline_core(db, CONFIG, SEATS, features=features)
+    core = with_a_broken_reaction_intake(db)
     raw = {
         "sender": "@alice:test",
         "type": "m.room.message",
