@@ -47,6 +47,10 @@ def parse_invocation(body: str, prefix: str, pills: Sequence[Pill] = ()) -> Invo
     word where it stands alone."""
     if _OPEN in body or _CLOSE in body:
         pills = ()  # the body types our marks itself: its pills are read as the words they show
+    # A mention names a command's argument, never the command: a link around the command word
+    # itself (no client makes one) leaves it the word it shows.
+    command_end = _first_word_end(body)
+    pills = [pill for pill in pills if pill.start >= command_end]
     marked, named = _marked(body, pills)
     text = marked.strip()
     if not text.startswith(prefix) or len(text) == len(prefix):
@@ -59,6 +63,12 @@ def parse_invocation(body: str, prefix: str, pills: Sequence[Pill] = ()) -> Invo
     if named:
         words = tuple(_word(word, named) for word in words)
     return Invocation(name=name, words=words)
+
+
+def _first_word_end(body: str) -> int:
+    start = len(body) - len(body.lstrip())
+    space = body.find(" ", start)
+    return len(body) if space == -1 else space
 
 
 def split_words(text: str) -> tuple[str, ...]:

@@ -147,6 +147,18 @@ def test_a_pill_becomes_one_word_that_remembers_whom_it_names() -> None:
     assert not isinstance(invocation.words[1], Mention)
 
 
+def test_a_link_around_the_command_word_leaves_it_a_command() -> None:
+    """No client makes it, but a hand-written link around "!chair" is still the command, and
+    the pill after it still names Carol."""
+    body = "!chair Carol (US)"
+    html = f'{link(ANA_MX.user_id, "!chair")} {link(CAROL.user_id, "Carol (US)")}'
+    invocation = parse_invocation(body, "!", pills_in(body, html, [], no_names))
+    assert invocation is not None and invocation.name == "chair"
+    assert invocation.words == ("Carol (US)",)
+    assert isinstance(invocation.words[0], Mention)
+    assert invocation.words[0].user_id == CAROL.user_id
+
+
 def test_a_pill_inside_quotes_is_part_of_the_quoted_words() -> None:
     body = '!poll "Does Carol (US) chair?"'
     html = f'!poll "Does {link(CAROL.user_id, "Carol (US)")} chair?"'
