@@ -15,6 +15,7 @@ services (`bot.services.people.People`) and delivery's pings share it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -29,6 +30,7 @@ PDI = "\u2069"  # POP DIRECTIONAL ISOLATE: and the text after it is back to its 
 # Zero-width (non-)joiners are format characters too, but emoji sequences ("👩‍💻") and scripts
 # such as Persian need them, and they neither break a line nor change direction.
 _JOINERS = frozenset("\u200c\u200d")
+_DIRECTION_MARKS = "\u200e\u200f"
 # Line and paragraph separators and control characters that are whitespace (newline, tab…)
 # become a space; every other control or format character goes.
 _BREAKS = frozenset(("Zl", "Zp"))
@@ -81,7 +83,8 @@ def told_apart(names: Mapping[str, str]) -> dict[str, str]:
     """Each person's name (user id → name), tagged with the part of their id that differs
     where it reads like somebody else's: the localpart ("Ana [@ana]"), or the whole id when
     the localparts are equal too ("Ana [@ana:b.org]"). Names read alike when they are equal
-    but for case, width and control characters. Someone shown by their own id needs no tag."""
+    but for case, width, control characters and letters of another script shaped like Latin
+    ones. Someone shown by their own id needs no tag."""
     bare = {user: bare_name(name) or user for user, name in names.items()}
     alike: dict[str, list[str]] = defaultdict(list)
     for user, name in bare.items():
@@ -98,9 +101,35 @@ def told_apart(names: Mapping[str, str]) -> dict[str, str]:
 
 
 def _key(name: str) -> str:
-    """What a name reads as: the same letters whatever their case or width, joiners aside."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(c for c in folded if c not in _JOINERS)
+    """What a name reads as: the same letters whatever their case or width, or the script that
+    lends them their shape (Cyrillic "а" reads as Latin "a"), joiners aside."""
+    shapes = _latin_shapes()
+    shaped = "".join(shapes.get(c, c) for c in unicodedata.normalize("NFKC", name))
+    return "".join(c for c in shaped.casefold() if c not in _JOINERS)
+
+
+@functools.cache
+def _latin_shapes() -> dict[str, str]:
+    """Each letter of another script that Unicode lists as confusable with a Latin letter
+    (`confusable_homoglyphs`, from Unicode's confusables), mapped to that letter. Latin letters
+    that read like each other ("I" and "l") are left alone: a name is only ever compared with
+    the names around it, and those are told apart by the id whenever they read alike."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    shapes: dict[str, str] = {}
+    for char, alike in confusables_data.items():
+        if len(char) != 1 or char.isascii() or not char.isalpha():
+            continue
+        latin = sorted(
+            letter
+            for glyph in alike
+            if len(letter := glyph["c"].strip(_DIRECTION_MARKS)) == 1
+            and letter.isascii()
+            and letter.isalpha()
+        )
+        if latin:
+            shapes[char] = latin[0]
+    return shapes
 
 
 def _localpart(user_id: str) -> str:

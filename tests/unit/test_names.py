@@ -88,6 +88,26 @@ def test_names_that_read_alike_get_the_localpart_of_each_id() -> None:
     assert shown == {CAROL: "Carol [@carol]", DANI: "CAROL [@dani]", BETO: "Beto"}
 
 
+def test_letters_of_another_script_that_read_as_latin_are_told_apart() -> None:
+    """Mallory writes Carol's name with a Cyrillic "С" and "о", Dani hers with a Greek "Ο"."""
+    shown = told_apart({CAROL: "Carol", DANI: "\u0421ar\u043el", BETO: "Beto"})
+    assert shown == {CAROL: "Carol [@carol]", DANI: "\u0421ar\u043el [@dani]", BETO: "Beto"}
+    alike = told_apart({"@beto:a": "Beto", "@mallory:a": "B\u0435t\u039f"})
+    assert alike == {"@beto:a": "Beto [@beto]", "@mallory:a": "B\u0435t\u039f [@mallory]"}
+
+
+def test_names_with_accents_or_in_other_scripts_read_as_themselves() -> None:
+    names = {
+        "@jose:a": "José",
+        "@jose2:a": "Jose",
+        "@dimitris:a": "Δημήτρης",
+        "@dmitri:a": "Дмитрий",
+        "@nandu:a": "Ñandú",
+        "@nandu2:a": "Nandu",
+    }
+    assert told_apart(names) == names
+
+
 def test_equal_localparts_on_two_servers_show_the_whole_ids() -> None:
     shown = told_apart({"@ana:a.org": "Ana", "@ana:b.org": "Ana", "@mallory:b.org": "ana"})
     assert shown == {
