@@ -242,7 +242,9 @@ async def test_reminders_reach_both_rooms_once_each_across_a_restart(
         carol, en, f'!schedule {local:%Y-%m-%d} {local:%H:%M:%S} "Budget assembly" weekly'
     )
     assert answer.startswith("Scheduled: #")
-    assert f"{local:%H:%M} New York / {mexico:%H:%M} Mexico City (every week)" in answer
+    # Near midnight the two cities' dates differ, and the other city's date follows its time.
+    assert f"{local:%H:%M} New York / {mexico:%H:%M} Mexico City" in answer
+    assert "(every week)" in answer
     assert f"Reminders {FIRST} s, {SECOND} s before." in answer
     told = await beto.wait_for(says(bot, es, "Carol (US): Programada: #"))
     assert f"{mexico:%H:%M} Ciudad de México / {local:%H:%M} Nueva York" in body_of(told)
