@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.features.shared import Shared
 from bot.framework.feature import Feature
+from bot.storage.interpretation_store import InterpretationStore
 from commands.interpretation import InterpretationCommands
 
 
@@ -16,10 +17,14 @@ def interpretation_feature(shared: Shared) -> Feature:
     return Feature(
         name="interpretation",
         commands=(
-            InterpretationCommands(
-                interpretation, shared.mirror, shared.people, platform.prefix
-            ),
+            InterpretationCommands(interpretation, shared.mirror, shared.people, platform.prefix),
         ),
         tables=("translation_memory", "memory_proposals", "glossary_terms", "interpreters"),
         restore=(load,),
+        pruning=(
+            (
+                "unconfirmed memory corrections",
+                InterpretationStore(platform.db).forget_proposals_before,
+            ),
+        ),
     )

@@ -113,6 +113,13 @@ class InterpretationStore:
             (assembly, source, target, key),
         )
 
+    async def forget_proposals_before(self, cutoff: int) -> int:
+        """Corrections no second interpreter agreed with before `cutoff` (epoch ms): forgotten,
+        so the waiting list does not grow for ever (whoever proposes one again starts anew)."""
+        return await self.db.execute_rowcount(
+            "DELETE FROM memory_proposals WHERE created_at < ?", (cutoff,)
+        )
+
     async def recall(self, assembly: str, source: str, target: str, key: str) -> MemoryEntry | None:
         row = await self.db.fetch_one(
             "SELECT * FROM translation_memory "

@@ -26,8 +26,10 @@ from bot.services.interpretation import InterpretationService
 from bot.services.people import People
 from bot.storage.database import Database
 from bot.storage.interpretation_store import InterpretationStore
+from bot.storage.runtime_store import now_ms
 from commands.interpretation import MAX_LISTED, newest
 from tests.harness.fakes import Seats
+from tests.unit.test_statement_budget import CONFIG, SEATS, offline_core
 
 
 def test_the_memory_key_ignores_case_spacing_and_punctuation_but_not_accents() -> None:
@@ -170,6 +172,41 @@ async def test_a_short_sentence_is_learned_once_a_second_interpreter_agrees(
     await db.close()
 
 
+async def test_a_correction_nobody_agreed_with_is_forgotten_in_time(tmp_path: Path) -> None:
+    """The hourly pruning drops corrections older than its cutoff still waiting for a second
+    interpreter; a later one waits on, and the same correction afterwards starts anew."""
+    db = await Database.open(tmp_path / "a.db")
+    store = InterpretationStore(db)
+    service = InterpretationService(db, store, {})
+    remember = functools.partial(service.remember, "General", "es", "en")
+    assert await remember("sí", "No.", "@dani:x") is Learning.AWAITS_SECOND
+    await db.execute("UPDATE memory_proposals SET created_at = created_at - 100000")
+    assert await remember("claro", "Sure.", "@dani:x") is Learning.AWAITS_SECOND
+    newest = await db.fetch_one(
+        "SELECT MIN(created_at) AS at FROM memory_proposals WHERE original = 'claro'"
+    )
+    assert newest is not None
+    assert await store.forget_proposals_before(newest["at"]) == 1
+    left = await db.fetch_all("SELECT original FROM memory_proposals")
+    assert [row["original"] for row in left] == ["claro"]
+    # eva's agreement with the forgotten one is a first proposal again, not a confirmation.
+    assert await remember("Sí.", "No.", "@eva:x") is Learning.AWAITS_SECOND
+    await db.close()
+
+
+async def test_the_hourly_pruning_forgets_unconfirmed_corrections(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    service = InterpretationService(db, InterpretationStore(db), {})
+    assert await service.remember("General", "es", "en", "sí", "No.", "@dani:x") is (
+        Learning.AWAITS_SECOND
+    )
+    core = offline_core(db, CONFIG, SEATS)
+    steps = dict(core.pruning)
+    assert await steps["unconfirmed memory corrections"](now_ms() + 1) == 1
+    assert await db.fetch_all("SELECT * FROM memory_proposals") == []
+    await db.close()
+
+
 def test_someone_sitting_in_both_rooms_counts_in_their_configured_center() -> None:
     english = AssemblyRoom("!en", "en", "US", "America/New_York")
     spanish = AssemblyRoom("!es", "es", "MX", "America/Mexico_City")
@@ -183,9 +220,7 @@ def test_someone_sitting_in_both_rooms_counts_in_their_configured_center() -> No
     assert people.center_of(assembly, "@ana:x", spoken_in="!en") == "US"
 
 
-def test_a_long_list_shows_its_newest_entries_and_how_many_are_left_out() -> (
-    None
-):
+def test_a_long_list_shows_its_newest_entries_and_how_many_are_left_out() -> None:
     lines = [Msg.of("interpretation.list_line", name=str(n)) for n in range(MAX_LISTED + 7)]
     shown = newest(lines)
     assert len(shown) == MAX_LISTED + 1
