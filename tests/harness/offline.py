@@ -25,9 +25,38 @@ from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.fakes import Scheduler, Seats
 
-__all__ = ["CATALOGS", "Seats", "offline_core"]
+__all__ = ["CATALOGS", "Seats", "offline_core", "paired_rooms_config"]
 
 CATALOGS = Catalogs.load_default()
+
+
+# A homeserver nobody answers at: the offline core never reaches it.
+OFFLINE_MATRIX = {"homeserver": "http://127.0.0.1:1", "user_id": "@asamblea:test", "password": "x"}
+
+
+def paired_rooms_config(
+    assembly: str, chair: str, english: str, spanish: str, **translation: Any
+) -> dict[str, Any]:
+    """The configuration of one assembly in an English room (US) and a Spanish one (MX), with
+    one standing chair, and no translator unless `translation` names one."""
+    return {
+        "matrix": {
+            "homeserver": "http://127.0.0.1:1",
+            "user_id": "@asamblea:test",
+            "password": "x",
+        },
+        "translation": {"provider": "none", **translation},
+        "assemblies": [
+            {
+                "name": assembly,
+                "chairs": [chair],
+                "rooms": [
+                    {"room": english, "language": "en", "center": "US"},
+                    {"room": spanish, "language": "es", "center": "MX"},
+                ],
+            }
+        ],
+    }
 
 
 async def _ready() -> None:

@@ -16,33 +16,17 @@ from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.events import said_in
 from tests.harness.libretranslate import FakeLibreTranslate
-from tests.harness.offline import Seats, offline_core
+from tests.harness.offline import Seats, offline_core, paired_rooms_config
 from tests.harness.reading import as_read
 
 EN, ES = "!english:test", "!spanish:test"
-SEATS = Seats(
-    {EN: {"@alice:test": "Alice", "@carol:test": "Carol"}, ES: {"@beto:test": "Beto"}}
-)
+SEATS = Seats({EN: {"@alice:test": "Alice", "@carol:test": "Carol"}, ES: {"@beto:test": "Beto"}})
 ASSEMBLY = "Turns"
-MATRIX = {"homeserver": "http://127.0.0.1:1", "user_id": "@asamblea:test", "password": "x"}
 
 
 def config(translator_url: str | None = None, **translation: Any) -> dict[str, Any]:
     provider = {"provider": "libre", "url": translator_url} if translator_url else {}
-    return {
-        "matrix": MATRIX,
-        "translation": {"provider": "none", **provider, **translation},
-        "assemblies": [
-            {
-                "name": ASSEMBLY,
-                "chairs": ["@carol:test"],
-                "rooms": [
-                    {"room": EN, "language": "en", "center": "US"},
-                    {"room": ES, "language": "es", "center": "MX"},
-                ],
-            }
-        ],
-    }
+    return paired_rooms_config(ASSEMBLY, "@carol:test", EN, ES, **provider, **translation)
 
 
 def said(n: int, sender: str, body: str) -> IncomingEvent:

@@ -12,26 +12,13 @@ from bot.domain.outbox import UPLOAD_KEY, outbox_ref
 from bot.storage.database import Database
 from bot.storage.mirror_store import MirrorStore
 from bot.storage.runtime_store import OutgoingMessage, RuntimeStore, now_ms
-from tests.harness.offline import Seats, offline_core
+from tests.harness.offline import Seats, offline_core, paired_rooms_config
 from tests.harness.reading import as_read
 
 EN, ES = "!english:test", "!spanish:test"
 SEATS = Seats({EN: {"@alice:test": "Alice"}, ES: {"@beto:test": "Beto"}})
 ASSEMBLY = "Upgrade"
-CONFIG = {
-    "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@asamblea:test", "password": "x"},
-    "translation": {"provider": "none"},
-    "assemblies": [
-        {
-            "name": ASSEMBLY,
-            "chairs": ["@alice:test"],
-            "rooms": [
-                {"room": EN, "language": "en", "center": "US"},
-                {"room": ES, "language": "es", "center": "MX"},
-            ],
-        }
-    ],
-}
+CONFIG = paired_rooms_config(ASSEMBLY, "@alice:test", EN, ES)
 
 
 def said(event_id: str, content: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from bot.services.mirror import MirrorWorker
 from bot.storage.database import Database
 from bot.storage.runtime_store import RuntimeStore
 from tests.harness.events import said_in
-from tests.harness.offline import Seats, offline_core
+from tests.harness.offline import Seats, offline_core, paired_rooms_config
 
 EN, ES = "!english:test", "!spanish:test"
 SEATS = Seats(
@@ -29,20 +29,8 @@ SEATS = Seats(
     }
 )
 ASSEMBLY = "Budget"
-CONFIG = {
-    "matrix": {"homeserver": "http://127.0.0.1:1", "user_id": "@asamblea:test", "password": "x"},
-    "translation": {"provider": "none"},
-    "assemblies": [
-        {
-            "name": ASSEMBLY,
-            "chairs": ["@carol:test"],
-            "rooms": [
-                {"room": EN, "language": "en", "center": "US"},
-                {"room": ES, "language": "es", "center": "MX"},
-            ],
-        }
-    ],
-}
+CONFIG = paired_rooms_config(ASSEMBLY, "@carol:test", EN, ES)
+
 
 PER_MIRRORED_MESSAGE = 8
 PER_EVENT_THAT_NEEDS_NOTHING = 3
