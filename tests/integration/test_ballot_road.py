@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
-from bot.cli.devserver import LocalSynapse, RegisteredAccount
+from bot.cli.devserver import LocalSynapse, RegisteredAccount, free_port
 from tests.conftest import BOT_LOCALPART, PERSON_PASSWORD
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.encrypted_person import EncryptedPerson, running_encrypted
@@ -97,12 +99,19 @@ async def rooms(
 
 
 @pytest.fixture
-def bot_config(bot_config: Path, encryption: bool) -> Path:
-    if encryption:
-        return bot_config  # the default
-    # The plain run: an assembly whose operator turned encryption off.
+def board_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def bot_config(bot_config: Path, encryption: bool, board_port: int) -> Path:
+    # The meeting board on, for the link that comes in a direct chat.
     text = bot_config.read_text(encoding="utf-8")
-    bot_config.write_text(text.replace("[matrix]\n", "[matrix]\nencryption = false\n", 1))
+    text += f'\n[board]\nlisten = "127.0.0.1:{board_port}"\n'
+    if not encryption:
+        # The plain run: an assembly whose operator turned encryption off.
+        text = text.replace("[matrix]\n", "[matrix]\nencryption = false\n", 1)
+    bot_config.write_text(text, encoding="utf-8")
     return bot_config
 
 
@@ -189,6 +198,10 @@ async def test_three_members_ask_for_ballots_at_once_and_close_counts_all_three(
     await dani.wait_for(reaction_to(voted))
     [result] = await close(carol, rooms, (carol, rooms.english))
     assert "All centers: Yes 2, No 1" in result, result
+    # Two members in each center, fewer than the floor of three: no center's count is told.
+    assert "US: withheld to keep the vote secret." in result, result
+    assert "MX: withheld to keep the vote secret." in result, result
+    assert "US: Yes" not in result and "MX: Yes" not in result
     assert time.monotonic() - began < BALLOT_ROAD_SECONDS
 
     if encryption:
@@ -349,3 +362,25 @@ async def test_a_ballot_chat_its_person_left_is_given_up_and_the_next_ballot_ope
     [result] = await close(carol, rooms, (carol, rooms.english))
     assert "All centers: Yes 0, No 1" in result, result
     assert dani.count(first, membership_of(bot_user, "join"), since=mark) == 0
+
+
+async def test_the_board_link_comes_in_its_own_chat_and_opens_the_board(
+    bot: BotRunner, rooms: RoomPair, carol: Person, encryption: bool
+) -> None:
+    """`!board` as a chair asks for it: the link comes in a direct chat (encrypted when the
+    bot encrypts), and opens the board."""
+    assert bot.app is not None
+    mark = carol.mark()
+    await carol.send_text(rooms.english, "!board")
+    chat = await carol.wait_for_invite(since=mark)
+    await carol.join(chat)
+    said = await carol.wait_for_text(chat, "/board/", since=mark)
+    found = re.search(r"http://127\.0\.0\.1:\d+/board/[A-Za-z0-9_-]+/", body_of(said) or "")
+    assert found, body_of(said)
+    async with aiohttp.ClientSession() as session, session.get(found.group(0)) as response:
+        assert response.status == 200
+        assert response.content_type == "text/html"
+    if encryption:
+        sent = await carol.events_in(chat, from_the_bot(bot.app.config.matrix.user_id))
+        clear = [f"{type_of(e)} {body_of(e)!r}" for e in sent if not sealed(e)]
+        assert sent and not clear, clear

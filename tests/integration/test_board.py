@@ -57,7 +57,9 @@ async def board_bot(
     config = assembly_config(
         tmp_path / "config.toml", synapse.base_url, accounts, rooms, carol, translator
     )
-    # These people's clients do not encrypt: neither does the direct chat the link comes in.
+    # Encryption off, on purpose: these tests are about the page in a browser, and plain
+    # clients read the link quickly. The link coming in an encrypted direct chat, as a chair
+    # with Element gets it, is `test_ballot_road.py`'s board test, run with encryption on.
     text = config.read_text(encoding="utf-8").replace(
         "[matrix]\n", "[matrix]\nencryption = false\n", 1
     )

@@ -36,8 +36,12 @@ WINDOW = 400  # bytes either side of a voter's trace that must not hold their ch
 
 @pytest.fixture
 def bot_config(bot_config: Path) -> Path:
-    """The people here use clients without encryption, so the bot makes plain direct chats
-    (an encrypting bot makes them encrypted: see the README)."""
+    """Encryption off, on purpose: what these tests look at (what the database file keeps, a
+    block's reason without its blocker, who gets a ballot) happens in the bot whatever the
+    chats' transport, and plain clients keep these many polls quick. The same road with
+    encryption on, as members take it (`!ballot`, an encrypted chat, the ballot in each one's
+    language, every vote counted, nothing sent in clear) is `test_ballot_road.py`'s encrypted
+    run."""
     text = bot_config.read_text(encoding="utf-8")
     bot_config.write_text(text.replace("[matrix]\n", "[matrix]\nencryption = false\n", 1))
     return bot_config
