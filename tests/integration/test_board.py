@@ -18,13 +18,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.cli.devserver import LocalSynapse, RegisteredAccount, free_port
+from bot.cli.devserver import RegisteredAccount, free_port
 from tests.conftest import BOT_LOCALPART
 from tests.harness.bot_runner import BotRunner, RoomPair
 from tests.harness.browser import CHROMIUM, Page, chromium_page
-from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.person import Person, body_of
-from tests.integration.conftest import assembly_config, running_bot
+from tests.integration.conftest import running_bot
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
@@ -44,28 +43,23 @@ def board_port() -> int:
 
 @pytest.fixture
 async def board_bot(
-    tmp_path: Path,
-    synapse: LocalSynapse,
+    bot_config: Path,
     accounts: dict[str, RegisteredAccount],
     rooms: RoomPair,
     alice: Person,
     beto: Person,
-    carol: Person,
-    translator: FakeLibreTranslate,
     board_port: int,
 ) -> AsyncIterator[BotRunner]:
-    config = assembly_config(
-        tmp_path / "config.toml", synapse.base_url, accounts, rooms, carol, translator
-    )
     # Encryption off, on purpose: these tests are about the page in a browser, and plain
     # clients read the link quickly. The link coming in an encrypted direct chat, as a chair
     # with Element gets it, is `test_ballot_road.py`'s board test, run with encryption on.
-    text = config.read_text(encoding="utf-8").replace(
+    text = bot_config.read_text(encoding="utf-8").replace(
         "[matrix]\n", "[matrix]\nencryption = false\n", 1
     )
-    config.write_text(text + f'\n[board]\nlisten = "127.0.0.1:{board_port}"\n', encoding="utf-8")
+    board = f'\n[board]\nlisten = "127.0.0.1:{board_port}"\n'
+    bot_config.write_text(text + board, encoding="utf-8")
     bot_id = accounts[BOT_LOCALPART].user_id
-    async with running_bot(config, rooms, alice, beto, bot_id) as runner:
+    async with running_bot(bot_config, rooms, alice, beto, bot_id) as runner:
         yield runner
 
 

@@ -12,13 +12,12 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.cli.devserver import LocalSynapse, RegisteredAccount, free_port
+from bot.cli.devserver import RegisteredAccount, free_port
 from tests.conftest import BOT_LOCALPART
 from tests.harness.bot_runner import BotRunner, RoomPair
-from tests.harness.libretranslate import FakeLibreTranslate
 from tests.harness.matchers import copy_of
 from tests.harness.person import Person
-from tests.integration.conftest import assembly_config, running_bot
+from tests.integration.conftest import running_bot
 
 ASSEMBLY = "Asamblea de prueba"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -31,22 +30,18 @@ def port() -> int:
 
 @pytest.fixture
 async def observed_bot(
-    tmp_path: Path,
-    synapse: LocalSynapse,
+    bot_config: Path,
     accounts: dict[str, RegisteredAccount],
     rooms: RoomPair,
     alice: Person,
     beto: Person,
-    carol: Person,
-    translator: FakeLibreTranslate,
     port: int,
 ) -> AsyncIterator[BotRunner]:
-    config = assembly_config(
-        tmp_path / "config.toml", synapse.base_url, accounts, rooms, carol, translator
+    bot_config.write_text(
+        bot_config.read_text() + f'\n[observability]\nlisten = "127.0.0.1:{port}"\n'
     )
-    config.write_text(config.read_text() + f'\n[observability]\nlisten = "127.0.0.1:{port}"\n')
     bot_id = accounts[BOT_LOCALPART].user_id
-    async with running_bot(config, rooms, alice, beto, bot_id) as runner:
+    async with running_bot(bot_config, rooms, alice, beto, bot_id) as runner:
         yield runner
 
 

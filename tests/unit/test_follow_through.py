@@ -31,6 +31,7 @@ from bot.domain.schedule import MeetingRule, Recurrence
 from bot.render.calendar import ScheduledMeeting, calendar_file, recurrence_rule
 from bot.render.report import DONE, MADE, OVERDUE, ReportRenderer, Series, bar_chart
 from tests.harness.offline import CATALOGS
+from tests.unit.test_commitments_domain import a_commitment
 from tests.unit.test_minutes_layout import CHROMIUM, laid_out_width, needs_chromium
 
 NY, MX = "America/New_York", "America/Mexico_City"
@@ -42,24 +43,10 @@ def ms(day: date, hour: int = 12, zone: str = MX) -> int:
     return int(datetime.combine(day, time(hour), ZoneInfo(zone)).timestamp() * 1000)
 
 
-def commitment(number: int, center: str, made: date, due: date | None, **fields: object):
-    values: dict[str, object] = {
-        "id": number,
-        "assembly": "A",
-        "number": number,
-        "decision_id": number,
-        "meeting_id": 1,
-        "text": f"task {number}",
-        "language": "en",
-        "owner": f"@p{number}:x",
-        "owner_name": f"P{number}",
-        "owner_center": center,
-        "due": due,
-        "status": Status.OPEN,
-        "made_at": ms(made),
-    }
-    values.update(fields)
-    return Commitment(**values)  # type: ignore[arg-type]
+def commitment(
+    number: int, center: str, made: date, due: date | None, **fields: object
+) -> Commitment:
+    return a_commitment(number, center, due, made_at=ms(made), **fields)
 
 
 def a_year() -> ReportData:
